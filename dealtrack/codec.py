@@ -1,0 +1,135 @@
+"""Events to JSON and back, through one cattrs converter.
+
+Every stored event carries a type tag (its class name) and a schema version.
+When an event class changes shape, bump its version in ``SCHEMA_VERSIONS`` and
+register an upcaster that turns the old payload into the new one; old ledgers
+then read as current classes.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, Callable
+
+import cattrs
+import orjson
+from cattrs.preconf.orjson import make_converter
+
+from .errors import InvalidEvent
+from .events import EVENT_TYPES, Event
+from .values import Period, parse_date, parse_period
+
+__all__ = ["SCHEMA_VERSIONS", "UPCASTERS", "converter", "dumps", "from_dict", "loads", "to_dict"]
+
+converter = make_converter(forbid_extra_keys=True)
+converter.register_unstructure_hook(Period, str)
+converter.register_structure_hook(Period, lambda value, _: parse_period(value, "period"))
+converter.register_unstructure_hook(date, date.isoformat)
+converter.register_structure_hook(date, lambda value, _: parse_date(value, "date"))
+converter.register_unstructure_hook(Decimal, str)
+converter.register_structure_hook(Decimal, lambda value, _: Decimal(str(value)))
+
+
+def _exactly(kind: type) -> Callable[[Any, Any], Any]:
+    """A structure hook that refuses to coerce (cattrs would turn 1 into "1" and "no" into True)."""
+
+    def check(value: Any, _: Any) -> Any:
+        if type(value) is not kind:
+            raise TypeError(f"expected a JSON {kind.__name__}, got {value!r}")
+        return value
+
+    return check
+
+
+for _kind in (str, int, bool):
+    converter.register_structure_hook(_kind, _exactly(_kind))
+
+#: The current schema version of each event type.
+SCHEMA_VERSIONS: dict[str, int] = {name: 1 for name in EVENT_TYPES}
+
+#: ``(type, version) -> function`` turning a payload of that version into the next one.
+UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+def _upcast(type_name: str, version: int, data: dict[str, Any]) -> dict[str, Any]:
+    current = SCHEMA_VERSIONS[type_name]
+    if version > current:
+        raise InvalidEvent("schema_version", version, f"{type_name} is at version {current} in this dealtrack; upgrade it")
+    while version < current:
+        data = UPCASTERS[(type_name, version)](data)
+        version += 1
+    return data
+
+
+def _event_class(type_name: Any) -> type[Event]:
+    try:
+        return EVENT_TYPES[type_name]
+    except (KeyError, TypeError):
+        raise InvalidEvent("type", type_name, f"not an event type; known: {', '.join(EVENT_TYPES)}") from None
+
+
+def structure(type_name: str, data: Any, schema_version: int | None = None) -> Event:
+    """Build the event of ``type_name`` from plain data, upcasting an older ``schema_version``."""
+    cls = _event_class(type_name)
+    if not isinstance(data, dict):
+        raise InvalidEvent(type_name, data, "an event is a JSON object")
+    if schema_version is not None:
+        data = _upcast(type_name, schema_version, data)
+    try:
+        return converter.structure(data, cls)
+    except InvalidEvent:
+        raise
+    except Exception as exc:  # cattrs groups what went wrong in an ExceptionGroup
+        cause = _invalid_event_in(exc)
+        if cause is not None:
+            raise cause from None
+        problems = "; ".join(cattrs.transform_error(exc, path=type_name))
+        raise InvalidEvent(type_name, data, problems) from None
+
+
+def _invalid_event_in(exc: BaseException) -> InvalidEvent | None:
+    """The first InvalidEvent an event's own validation raised inside a cattrs error group."""
+    if isinstance(exc, InvalidEvent):
+        return exc
+    for inner in getattr(exc, "exceptions", ()):
+        found = _invalid_event_in(inner)
+        if found is not None:
+            return found
+    return None
+
+
+def unstructure(event: Event) -> dict[str, Any]:
+    """The event's fields as plain JSON-ready data (no type tag)."""
+    return converter.unstructure(event)  # type: ignore[no-any-return]
+
+
+def dumps(event: Event) -> str:
+    """The event's payload as compact JSON text (no type tag; the log stores that apart)."""
+    return orjson.dumps(unstructure(event)).decode()
+
+
+def loads(type_name: str, payload: str | bytes, schema_version: int | None = None) -> Event:
+    """Read a stored payload back into its event class."""
+    try:
+        data = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        raise InvalidEvent("payload", payload, "not valid JSON") from None
+    return structure(type_name, data, schema_version)
+
+
+def to_dict(event: Event) -> dict[str, Any]:
+    """The event as one JSON-ready object: ``{"type": ..., "schema_version": ..., **fields}``."""
+    return {"type": event.type, "schema_version": SCHEMA_VERSIONS[event.type], **unstructure(event)}
+
+
+def from_dict(data: Any) -> Event:
+    """Read an object written by :func:`to_dict` (``schema_version`` may be left out)."""
+    if not isinstance(data, dict):
+        raise InvalidEvent("event", data, "an event is a JSON object with a 'type'")
+    fields = dict(data)
+    type_name = fields.pop("type", None)
+    version = fields.pop("schema_version", None)
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        raise InvalidEvent("schema_version", version, "expected a whole number")
+    return structure(type_name, fields, version)

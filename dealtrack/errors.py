@@ -1,0 +1,27 @@
+"""The exceptions dealtrack raises: one base class, one subclass per kind of failure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DealtrackError(Exception):
+    """Base class of every error dealtrack raises on purpose."""
+
+
+class InvalidEvent(DealtrackError, ValueError):
+    """A malformed event, or a malformed value given to any dealtrack API.
+
+    ``field`` names what was wrong and ``value`` is what was given, so that a
+    caller can point at the offending input without parsing the message.
+    """
+
+    def __init__(self, field: str, value: Any, reason: str) -> None:
+        self.field = field
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{field}: {reason} (got {value!r})")
+
+
+class LedgerFileError(DealtrackError):
+    """A file that cannot be opened as a dealtrack ledger (left untouched)."""

@@ -1,0 +1,415 @@
+"""The event catalogue: every fact dealtrack records, as frozen attrs classes.
+
+Events are plain data. They normalise what they are given (patent ids,
+partial dates, a single party where a tuple is expected) and refuse what
+cannot be right on its own (a licence expiring before it starts, a negative
+``disclosed_count``) with :class:`~dealtrack.errors.InvalidEvent`. Checks that
+need the log (an unknown ``ban_id``) happen at append.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any, Callable, ClassVar, TypeVar
+
+import attrs
+
+from .errors import InvalidEvent
+from .values import (
+    Money,
+    Period,
+    Source,
+    normalize_patent,
+    parse_date,
+    parse_party,
+    parse_period,
+    parse_territory,
+)
+
+__all__ = [
+    "EVENT_TYPES",
+    "BanImposed",
+    "BanLifted",
+    "BanModified",
+    "CrossLicenseAgreed",
+    "DealAnnounced",
+    "Event",
+    "EventRetracted",
+    "LicenseGranted",
+    "LicenseTerminated",
+    "PartiesMerged",
+    "PartyRenamed",
+    "PatentRegistered",
+    "PatentsAssigned",
+    "Recorded",
+    "SecurityInterestGranted",
+    "SecurityInterestReleased",
+]
+
+T = TypeVar("T")
+
+
+# --- converters: each knows the field it converts, so errors can name it --------
+
+
+class _Required:
+    """The default of a field that must be given (so leaving it out is an InvalidEvent, not a TypeError)."""
+
+    def __repr__(self) -> str:
+        return "<required>"
+
+
+REQUIRED: Any = _Required()
+
+
+def _named(parse: Callable[[Any, str], T]) -> Any:
+    """Wrap ``parse(value, "Class.field")`` as an attrs converter."""
+
+    def convert(value: Any, self_: Any, field: attrs.Attribute) -> T:  # type: ignore[type-arg]
+        name = f"{type(self_).__name__}.{field.name}"
+        if value is REQUIRED:
+            raise InvalidEvent(name, None, "is required")
+        return parse(value, name)
+
+    return attrs.Converter(convert, takes_self=True, takes_field=True)  # type: ignore[call-overload]
+
+
+def _optional(parse: Callable[[Any, str], T]) -> Callable[[Any, str], T | None]:
+    return lambda value, name: None if value is None else parse(value, name)
+
+
+def _many(parse: Callable[[Any, str], T], *, allow_empty: bool) -> Callable[[Any, str], tuple[T, ...]]:
+    """A tuple of parsed items; a lone string counts as a one-element tuple."""
+
+    def parse_many(value: Any, name: str) -> tuple[T, ...]:
+        if isinstance(value, str):
+            value = (value,)
+        if not isinstance(value, Iterable) or isinstance(value, (bytes, dict)):
+            raise InvalidEvent(name, value, "expected a sequence (a list or a tuple)")
+        items = tuple(dict.fromkeys(parse(item, name) for item in value))
+        if not items and not allow_empty:
+            raise InvalidEvent(name, value, "at least one is needed")
+        return items
+
+    return parse_many
+
+
+def _text(value: Any, name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidEvent(name, value, "expected a non-empty string")
+    return value.strip()
+
+
+def _optional_text(value: Any, name: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidEvent(name, value, "expected a string or None")
+    return value.strip() or None
+
+
+def _flag(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidEvent(name, value, "expected True or False")
+    return value
+
+
+def _count(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidEvent(name, value, "expected a whole number")
+    if value < 0:
+        raise InvalidEvent(name, value, "a count cannot be negative")
+    return value
+
+
+def _source(value: Any, name: str) -> Source:
+    if not isinstance(value, Source):
+        raise InvalidEvent(name, value, "expected a dealtrack.Source")
+    return value
+
+
+def _money(value: Any, name: str) -> Money:
+    if not isinstance(value, Money):
+        raise InvalidEvent(name, value, "expected a dealtrack.Money or None")
+    return value
+
+
+def _day(value: Any, name: str) -> date:
+    return parse_date(value, name)
+
+
+_patents = _many(normalize_patent, allow_empty=True)
+_parties = _many(parse_party, allow_empty=False)
+_territories = _many(parse_territory, allow_empty=False)
+_products = _many(_text, allow_empty=True)
+
+
+def attribute(parse: Callable[[Any, str], Any], default: Any = REQUIRED) -> Any:
+    """An event field whose value goes through ``parse`` (which names the field in errors)."""
+    return attrs.field(converter=_named(parse), default=default)
+
+
+def _own_fields_first(cls: type, fields: list[attrs.Attribute]) -> list[attrs.Attribute]:  # type: ignore[type-arg]
+    """Show an event's own fields before the common ones in reprs and signatures."""
+    common = {f.name for f in attrs.fields(Event)} if "Event" in globals() else set()
+    return [f for f in fields if f.name not in common] + [f for f in fields if f.name in common]
+
+
+def event(cls: type[T]) -> type[T]:
+    """Class decorator: a frozen, keyword-only attrs event."""
+    return attrs.frozen(kw_only=True, field_transformer=_own_fields_first)(cls)  # type: ignore[no-any-return]
+
+
+# --- the events ---------------------------------------------------------------------
+
+
+@event
+class Event:
+    """Fields every event carries.
+
+    ``effective`` is valid time: when the fact took legal effect (a partial
+    date such as ``"2016-05"`` says "some moment in May 2016").
+    ``registry_recorded`` is when a public register recorded it, a third time
+    axis beside valid time and the log's own ``recorded_at``.
+    """
+
+    needs_effective: ClassVar[bool] = True
+
+    effective: Period | None = attribute(_optional(parse_period), default=None)
+    deal: str | None = attribute(_optional_text, default=None)
+    sources: tuple[Source, ...] = attribute(_many(_source, allow_empty=True), default=())
+    note: str | None = attribute(_optional_text, default=None)
+    registry_ref: str | None = attribute(_optional_text, default=None)
+    registry_recorded: date | None = attribute(_optional(_day), default=None)
+
+    def __attrs_post_init__(self) -> None:
+        if self.needs_effective and self.effective is None:
+            raise InvalidEvent(f"{self.type}.effective", None, "an effective date is needed")
+        self.check()
+
+    @property
+    def type(self) -> str:
+        """The event's type name, as stored in the log."""
+        return type(self).__name__
+
+    def check(self) -> None:
+        """Refuse combinations of fields that cannot be right; subclasses extend it."""
+
+    def _fail(self, field_name: str, reason: str) -> None:
+        raise InvalidEvent(f"{self.type}.{field_name}", getattr(self, field_name), reason)
+
+    def _not_before_effective(self, field_name: str) -> None:
+        value: Period | None = getattr(self, field_name)
+        if value is not None and self.effective is not None and value.end < self.effective.start:
+            self._fail(field_name, f"ends before the event takes effect ({self.effective})")
+
+
+@event
+class PatentRegistered(Event):
+    """A patent exists, held by its original ``owner`` from ``effective``."""
+
+    patent: str = attribute(normalize_patent)
+    owner: str = attribute(parse_party)
+    title: str | None = attribute(_optional_text, default=None)
+    filed: Period | None = attribute(_optional(parse_period), default=None)
+    expires: Period | None = attribute(_optional(parse_period), default=None)
+
+    def check(self) -> None:
+        self._not_before_effective("expires")
+
+
+@event
+class PatentsAssigned(Event):
+    """Title to ``patents`` passes from ``assignor`` to ``assignee`` (several = joint owners).
+
+    ``disclosed_count`` is how many patents the deal said it moved when the
+    list is partial or secret; the unlisted rest still count in portfolios.
+    """
+
+    assignor: tuple[str, ...] = attribute(_parties)
+    assignee: tuple[str, ...] = attribute(_parties)
+    patents: tuple[str, ...] = attribute(_patents, default=())
+    disclosed_count: int | None = attribute(_optional(_count), default=None)
+    consideration: Money | None = attribute(_optional(_money), default=None)
+
+    def check(self) -> None:
+        if self.disclosed_count is not None and self.disclosed_count < len(self.patents):
+            self._fail("disclosed_count", f"is smaller than the {len(self.patents)} patents listed")
+
+    @property
+    def undisclosed_count(self) -> int:
+        """How many of the deal's patents are not listed."""
+        return 0 if self.disclosed_count is None else self.disclosed_count - len(self.patents)
+
+
+@event
+class LicenseGranted(Event):
+    """``licensor`` licenses ``licensee``; ``patents=None`` is its whole portfolio on ``effective``."""
+
+    licence_id: str = attribute(_text)
+    licensor: str = attribute(parse_party)
+    licensee: str = attribute(parse_party)
+    patents: tuple[str, ...] | None = attribute(_optional(_patents), default=None)
+    territory: tuple[str, ...] = attribute(_territories, default=("WORLD",))
+    field: str | None = attribute(_optional_text, default=None)  # noqa: A003 - field of use
+    exclusive: bool = attribute(_flag, default=False)
+    sublicensable: bool = attribute(_flag, default=False)
+    expires: Period | None = attribute(_optional(parse_period), default=None)
+
+    def check(self) -> None:
+        if self.licensor == self.licensee:
+            self._fail("licensee", "a party cannot license itself")
+        self._not_before_effective("expires")
+
+
+@event
+class CrossLicenseAgreed(Event):
+    """Each of the two ``parties`` licenses the other (``patents=None``: whole portfolios)."""
+
+    licence_id: str = attribute(_text)
+    parties: tuple[str, ...] = attribute(_parties)
+    patents: tuple[str, ...] | None = attribute(_optional(_patents), default=None)
+    territory: tuple[str, ...] = attribute(_territories, default=("WORLD",))
+    field: str | None = attribute(_optional_text, default=None)  # noqa: A003 - field of use
+    expires: Period | None = attribute(_optional(parse_period), default=None)
+
+    def check(self) -> None:
+        if len(self.parties) != 2:
+            self._fail("parties", "a cross-licence has exactly two distinct parties")
+        self._not_before_effective("expires")
+
+
+@event
+class LicenseTerminated(Event):
+    """The licence ``licence_id`` ends on ``effective``."""
+
+    licence_id: str = attribute(_text)
+
+
+@event
+class BanImposed(Event):
+    """An ``authority`` bars ``against`` from selling ``products`` (None = all) in ``territory``."""
+
+    ban_id: str = attribute(_text)
+    against: tuple[str, ...] = attribute(_parties)
+    territory: tuple[str, ...] = attribute(_territories)
+    authority: str = attribute(_text)
+    requested_by: str | None = attribute(_optional(parse_party), default=None)
+    patents: tuple[str, ...] = attribute(_patents, default=())
+    products: tuple[str, ...] | None = attribute(_optional(_products), default=None)
+    case: str | None = attribute(_optional_text, default=None)
+
+
+@event
+class BanModified(Event):
+    """From ``effective``, ``exempt_products`` may be sold and the ban no longer rests on ``released_patents``."""
+
+    ban_id: str = attribute(_text)
+    exempt_products: tuple[str, ...] = attribute(_products, default=())
+    released_patents: tuple[str, ...] = attribute(_patents, default=())
+    conditions: str | None = attribute(_optional_text, default=None)
+
+    def check(self) -> None:
+        if not (self.exempt_products or self.released_patents or self.conditions):
+            self._fail("ban_id", "a modification must exempt products, release patents or set conditions")
+
+
+@event
+class BanLifted(Event):
+    """The ban ``ban_id`` ends on ``effective``."""
+
+    ban_id: str = attribute(_text)
+
+
+@event
+class PartyRenamed(Event):
+    """From ``effective`` everything ``old`` held is held by ``new``."""
+
+    old: str = attribute(parse_party)
+    new: str = attribute(parse_party)
+
+    def check(self) -> None:
+        if self.old == self.new:
+            self._fail("new", "a rename needs a different name")
+
+
+@event
+class PartiesMerged(Event):
+    """From ``effective`` everything ``absorbed`` held is held by ``into``."""
+
+    absorbed: str = attribute(parse_party)
+    into: str = attribute(parse_party)
+
+    def check(self) -> None:
+        if self.absorbed == self.into:
+            self._fail("into", "a party cannot merge into itself")
+
+
+@event
+class SecurityInterestGranted(Event):
+    """``debtor`` pledges ``patents`` to ``secured_party``; ownership does not change."""
+
+    debtor: str = attribute(parse_party)
+    secured_party: str = attribute(parse_party)
+    patents: tuple[str, ...] = attribute(_many(normalize_patent, allow_empty=False))
+
+
+@event
+class SecurityInterestReleased(Event):
+    """``secured_party`` releases its interest in ``patents``."""
+
+    debtor: str = attribute(parse_party)
+    secured_party: str = attribute(parse_party)
+    patents: tuple[str, ...] = attribute(_many(normalize_patent, allow_empty=False))
+
+
+@event
+class DealAnnounced(Event):
+    """A deal was announced: its id, title, parties and (if disclosed) value."""
+
+    deal: str = attribute(_text)
+    title: str = attribute(_text)
+    parties: tuple[str, ...] = attribute(_parties)
+    value: Money | None = attribute(_optional(_money), default=None)
+
+
+@event
+class EventRetracted(Event):
+    """The event ``target`` (an event_id) should never have been believed."""
+
+    needs_effective: ClassVar[bool] = False
+
+    target: str = attribute(_text)
+    reason: str = attribute(_text)
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.__name__: cls
+    for cls in (
+        PatentRegistered,
+        PatentsAssigned,
+        LicenseGranted,
+        CrossLicenseAgreed,
+        LicenseTerminated,
+        BanImposed,
+        BanModified,
+        BanLifted,
+        PartyRenamed,
+        PartiesMerged,
+        SecurityInterestGranted,
+        SecurityInterestReleased,
+        DealAnnounced,
+        EventRetracted,
+    )
+}
+
+
+@attrs.frozen
+class Recorded:
+    """An event as the log holds it: its place, its id and when it was recorded."""
+
+    position: int
+    event_id: str
+    recorded_at: datetime
+    event: Event

@@ -1,0 +1,63 @@
+"""Keeping views in step with the log: each view and its checkpoint move in one transaction.
+
+A projection is a set of tables plus two operations: ``apply`` the events of
+one append (inside the append's transaction), and ``rebuild`` from the whole
+log. Both end in the same rows, which the tests check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..store import Store
+from .history import Fact
+from .ownership import OwnershipProjection
+from .reader import LogReader, Projection
+
+__all__ = ["PROJECTIONS", "apply_all", "catch_up", "rebuild_all"]
+
+PROJECTIONS: list[Projection] = [OwnershipProjection()]
+
+
+def _set_checkpoint(store: Store, projection: Projection, position: int) -> None:
+    store.conn.execute(
+        "INSERT INTO projection_checkpoints (name, version, position) VALUES (?, ?, ?) "
+        "ON CONFLICT(name) DO UPDATE SET version = excluded.version, position = excluded.position",
+        (projection.name, projection.version, position),
+    )
+
+
+def apply_all(store: Store, batch: Sequence[Fact]) -> None:
+    """Bring every view up to date with ``batch`` (call inside the append's transaction)."""
+    log = LogReader(store)
+    for projection in PROJECTIONS:
+        projection.apply(log, batch)
+        _set_checkpoint(store, projection, batch[-1][0])
+
+
+def rebuild_all(store: Store) -> None:
+    """Recompute every view from the whole log, in one transaction."""
+    with store.transaction():
+        _rebuild(store, PROJECTIONS)
+
+
+def _rebuild(store: Store, projections: Sequence[Projection]) -> None:
+    log = LogReader(store)
+    position = store.head()[0]
+    for projection in projections:
+        projection.create(store)
+        projection.rebuild(log)
+        _set_checkpoint(store, projection, position)
+
+
+def catch_up(store: Store) -> None:
+    """Rebuild any view that is missing, of another version, or behind the log."""
+    position = store.head()[0]
+    checkpoints = {
+        name: (version, at)
+        for name, version, at in store.conn.execute("SELECT name, version, position FROM projection_checkpoints")
+    }
+    stale = [p for p in PROJECTIONS if checkpoints.get(p.name) != (p.version, position)]
+    if stale:
+        with store.transaction():
+            _rebuild(store, stale)

@@ -1,0 +1,262 @@
+"""The SQLite log: schema, append, read, the immutability triggers and the hash chain.
+
+This is the one module that knows how events are laid out in SQL. The
+``events`` table is append-only: triggers make SQLite itself refuse an UPDATE
+or DELETE, even from a raw ``sqlite3`` connection. Each row carries a SHA-256
+hash chained over the previous row's hash, so an edit made after dropping the
+triggers still shows in :func:`verify_chain`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import attrs
+import orjson
+import sqlite_utils
+
+from .errors import LedgerFileError
+
+__all__ = ["EventRow", "Store"]
+
+APPLICATION_ID = 0x44544C47  # "DTLG": marks the file as a dealtrack ledger
+FORMAT_VERSION = 1  # PRAGMA user_version: the layout of the dealtrack tables
+GENESIS_HASH = "0" * 64
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f+00:00"
+
+
+@attrs.frozen
+class EventRow:
+    """One row of the ``events`` table, as stored (payload still JSON text)."""
+
+    position: int
+    event_id: str
+    type: str
+    schema_version: int
+    effective_start: str | None
+    effective_end: str | None
+    registry_recorded: str | None
+    deal: str | None
+    stream: str | None
+    recorded_at: str
+    payload: str
+    metadata: str | None
+    hash: str
+
+    def chained_hash(self, previous: str) -> str:
+        """The hash this row must carry when ``previous`` is the hash before it."""
+        return chain_hash(previous, self)
+
+
+EVENT_COLUMNS = [f.name for f in attrs.fields(EventRow)]
+_HASHED_COLUMNS = [name for name in EVENT_COLUMNS if name != "hash"]
+
+
+def chain_hash(previous: str, row: Any) -> str:
+    """SHA-256 over the previous hash and the row's canonical bytes."""
+    canonical = orjson.dumps([getattr(row, name) for name in _HASHED_COLUMNS])
+    return hashlib.sha256(previous.encode() + canonical).hexdigest()
+
+
+def format_instant(moment: datetime) -> str:
+    """Transaction times are stored as fixed-width UTC ISO text, so they sort as text."""
+    return moment.astimezone(timezone.utc).strftime(_TIME_FORMAT)
+
+
+def parse_instant_column(text: str) -> datetime:
+    return datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=timezone.utc)
+
+
+def new_event_id(moment: datetime) -> str:
+    """A time-ordered UUID (version 7 layout), so the unique index stays append-only."""
+    millis = int(moment.timestamp() * 1000) & ((1 << 48) - 1)
+    value = (millis << 80) | (0x7 << 76) | (secrets.randbits(12) << 64) | (0b10 << 62) | secrets.randbits(62)
+    text = f"{value:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+_TRIGGERS = [
+    """CREATE TRIGGER events_refuse_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'dealtrack: the events log is append-only; append a correction instead'); END""",
+    """CREATE TRIGGER events_refuse_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'dealtrack: the events log is append-only; retract the event instead'); END""",
+]
+
+
+class Store:
+    """A connection to one ledger file and the SQL that reads and writes its log."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+
+    # --- opening ------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None, *, synchronous: str = "NORMAL") -> Store:
+        """Open or create the ledger at ``path`` (``None``: in memory)."""
+        if synchronous.upper() not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+            raise ValueError(f"synchronous must be OFF, NORMAL, FULL or EXTRA, not {synchronous!r}")
+        if path is None:
+            conn = sqlite3.connect(":memory:", isolation_level=None)
+        else:
+            _refuse_foreign_file(Path(path))
+            conn = sqlite3.connect(os.fspath(path), isolation_level=None, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={synchronous.upper()}")
+        store = cls(conn)
+        store._ensure_schema()
+        return store
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _ensure_schema(self) -> None:
+        if self.conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID:
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > FORMAT_VERSION:
+                raise LedgerFileError(f"this ledger was written by a newer dealtrack (format {version}); upgrade dealtrack")
+            return
+        with self.transaction():
+            self.db["events"].create(
+                {name: (int if name in ("position", "schema_version") else str) for name in EVENT_COLUMNS},
+                pk="position",
+                not_null=["event_id", "type", "schema_version", "recorded_at", "payload", "hash"],
+            )
+            self.db["events"].create_index(["event_id"], unique=True)
+            self.db["events"].create_index(["recorded_at"])
+            self.db["events"].create_index(["stream"])
+            self.db["events"].create_index(["deal"])
+            self.db["retractions"].create({"target": int, "position": int}, pk="target", not_null=["position"])
+            self.db["ledger_head"].create({"id": int, "position": int, "hash": str, "recorded_at": str}, pk="id")
+            self.db["ledger_head"].insert({"id": 1, "position": 0, "hash": GENESIS_HASH, "recorded_at": None})
+            self.db["projection_checkpoints"].create({"name": str, "version": int, "position": int}, pk="name")
+            for trigger in _TRIGGERS:
+                self.conn.execute(trigger)
+            self.conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+            self.conn.execute(f"PRAGMA user_version={FORMAT_VERSION}")
+
+    # --- transactions ---------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction, taken at once (BEGIN IMMEDIATE): all of it lands or none."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # --- the head of the log ----------------------------------------------------------
+
+    def head(self) -> tuple[int, str, str | None]:
+        """``(position, hash, recorded_at)`` of the last event (position 0 when empty)."""
+        row = self.conn.execute("SELECT position, hash, recorded_at FROM ledger_head WHERE id = 1").fetchone()
+        return int(row[0]), str(row[1]), row[2]
+
+    def next_instant(self) -> datetime:
+        """The transaction time for a new append: now, but always after the last one."""
+        now = datetime.now(timezone.utc)
+        last = self.head()[2]
+        if last is not None:
+            previous = parse_instant_column(last)
+            if now <= previous:
+                now = previous + timedelta(microseconds=1)
+        return now
+
+    # --- writing -------------------------------------------------------------------
+
+    def insert_events(self, rows: Sequence[EventRow]) -> None:
+        """Insert rows (inside the caller's transaction) and move the head to the last one."""
+        placeholders = ", ".join("?" for _ in EVENT_COLUMNS)
+        self.conn.executemany(
+            f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({placeholders})",
+            [attrs.astuple(row) for row in rows],
+        )
+        last = rows[-1]
+        self.conn.execute(
+            "UPDATE ledger_head SET position = ?, hash = ?, recorded_at = ? WHERE id = 1",
+            (last.position, last.hash, last.recorded_at),
+        )
+
+    def insert_retractions(self, pairs: Iterable[tuple[int, int]]) -> None:
+        """Note ``(target position, retracting position)`` pairs."""
+        self.conn.executemany("INSERT INTO retractions (target, position) VALUES (?, ?)", list(pairs))
+
+    # --- reading ---------------------------------------------------------------------
+
+    def rows(self, where: str = "", params: Sequence[Any] = (), order: str = "position") -> Iterator[EventRow]:
+        """Stream event rows in ``order`` (a raw SQL fragment chosen by dealtrack, never by users)."""
+        sql = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
+        if where:
+            sql += f" WHERE {where}"
+        cursor = self.conn.execute(f"{sql} ORDER BY {order}", params)
+        for values in cursor:
+            yield EventRow(*values)
+
+    def rows_at(self, positions: Iterable[int]) -> list[EventRow]:
+        """The rows at the given positions, in position order."""
+        wanted = sorted(set(positions))
+        found: list[EventRow] = []
+        for chunk_start in range(0, len(wanted), 500):
+            chunk = wanted[chunk_start : chunk_start + 500]
+            found.extend(self.rows(f"position IN ({', '.join('?' for _ in chunk)})", chunk))
+        return found
+
+    def position_of(self, event_id: str) -> int | None:
+        row = self.conn.execute("SELECT position FROM events WHERE event_id = ?", (event_id,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def position_at(self, moment: datetime) -> int:
+        """The last position recorded at or before ``moment`` (0 when none was)."""
+        row = self.conn.execute(
+            "SELECT MAX(position) FROM events WHERE recorded_at <= ?", (format_instant(moment),)
+        ).fetchone()
+        return int(row[0] or 0)
+
+    def retracted_by(self, target: int) -> int | None:
+        row = self.conn.execute("SELECT position FROM retractions WHERE target = ?", (target,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def stream_exists(self, stream: str, types: Sequence[str]) -> list[EventRow]:
+        """Rows of ``stream`` with one of ``types``, in position order."""
+        marks = ", ".join("?" for _ in types)
+        return list(self.rows(f"stream = ? AND type IN ({marks})", [stream, *types]))
+
+
+def _refuse_foreign_file(path: Path) -> None:
+    """Raise unless ``path`` is absent, empty, or a SQLite file that is (or could become) a ledger.
+
+    Only reads the file: a file that is not a ledger is left byte-for-byte as it was.
+    """
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    if path.is_dir():
+        raise LedgerFileError(f"{path} is a folder, not a ledger file")
+    with path.open("rb") as handle:
+        header = handle.read(len(_SQLITE_HEADER))
+    if header != _SQLITE_HEADER:
+        raise LedgerFileError(f"{path} is not a SQLite database, so not a dealtrack ledger")
+    try:
+        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            application_id = probe.execute("PRAGMA application_id").fetchone()[0]
+            tables = probe.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        finally:
+            probe.close()
+    except sqlite3.DatabaseError as exc:
+        raise LedgerFileError(f"{path} cannot be read as a SQLite database: {exc}") from None
+    if application_id != APPLICATION_ID and tables:
+        raise LedgerFileError(f"{path} is a SQLite database but not a dealtrack ledger (it has other tables)")
+

@@ -1,0 +1,269 @@
+"""Plain values every event and question uses: patent ids, periods, parties, money, sources.
+
+Each parser takes what a user would naturally type and returns one canonical
+form, or raises :class:`~dealtrack.errors.InvalidEvent` naming the field and
+the value.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any, Union
+
+import attrs
+
+from .errors import InvalidEvent
+
+__all__ = [
+    "DateLike",
+    "Money",
+    "Period",
+    "Source",
+    "normalize_patent",
+    "parse_date",
+    "parse_instant",
+    "parse_party",
+    "parse_period",
+    "parse_territory",
+]
+
+DateLike = Union[date, str, "Period"]
+ONE_DAY = timedelta(days=1)
+
+# --- patent ids ---------------------------------------------------------------
+
+_SEPARATORS = re.compile(r"[\s,.\-]+")
+_US_APPLICATION = re.compile(r"^US(?:APP)?(\d{2})/(\d{3,})$")  # US 14/696,669
+_PUBLICATION = re.compile(r"^([A-Z]{2})(\d{4})/(\d+)$")  # WO 2016/123456
+_PLAIN = re.compile(r"^([A-Z]{2})(APP)?(RE|PP|D|H|T)?(\d+)(?:[A-Z]\d?)?$")
+
+
+def normalize_patent(text: Any, field: str = "patent") -> str:
+    """Return the canonical id of a patent: ``"US 7,123,456 B2"`` -> ``"US7123456"``.
+
+    The country prefix is upper case; spaces, commas, dots, dashes and the
+    kind code are dropped. A US application not (yet) granted is written
+    ``"USAPP14696669"`` (``"US 14/696,669"`` normalises to that).
+    """
+    if not isinstance(text, str):
+        raise InvalidEvent(field, text, "a patent id must be a string such as 'US 7,123,456 B2'")
+    compact = _SEPARATORS.sub("", text.upper())
+    match = _US_APPLICATION.match(compact)
+    if match:
+        return f"USAPP{match[1]}{match[2]}"
+    match = _PUBLICATION.match(compact)
+    if match:
+        return f"{match[1]}{match[2]}{match[3]}"
+    match = _PLAIN.match(compact)
+    if match is None:
+        raise InvalidEvent(field, text, "not a patent id; expected e.g. 'US 7,123,456 B2', 'EP 1 234 567' or 'US 14/696,669'")
+    country, application, series, number = match.groups()
+    if application and (country != "US" or series):
+        raise InvalidEvent(field, text, "only US applications are written with APP, e.g. 'USAPP14696669'")
+    return f"{country}{application or ''}{series or ''}{number}"
+
+
+# --- dates and periods ----------------------------------------------------------
+
+_YEAR = re.compile(r"^(\d{4})$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@attrs.frozen(repr=False, order=True)
+class Period:
+    """A span of whole days, ``start`` to ``end`` inclusive; a partial date is one.
+
+    ``Period.parse("2016-05")`` is May 2016 (2016-05-01..2016-05-31). A period
+    of a single day is *exact*; a longer one says the event happened at some
+    moment inside it, and dealtrack never rounds that away.
+    """
+
+    start: date
+    end: date
+
+    @property
+    def stop(self) -> date:
+        """The first day after the period (its half-open upper bound)."""
+        return self.end + ONE_DAY
+
+    @property
+    def is_exact(self) -> bool:
+        """True when the period is a single day."""
+        return self.start == self.end
+
+    @classmethod
+    def parse(cls, value: Any, field: str = "date") -> Period:
+        """Read a date, a partial ISO date (``"2016"``, ``"2016-05"``) or ``"start/end"``."""
+        return parse_period(value, field)
+
+    def __str__(self) -> str:
+        if self.is_exact:
+            return self.start.isoformat()
+        first_of_next = self.stop
+        if self.start.day == 1 and first_of_next.day == 1:
+            if self.start.month == 1 and first_of_next.month == 1 and first_of_next.year == self.start.year + 1:
+                return f"{self.start.year:04d}"
+            if (first_of_next.year * 12 + first_of_next.month) - (self.start.year * 12 + self.start.month) == 1:
+                return f"{self.start.year:04d}-{self.start.month:02d}"
+        return f"{self.start.isoformat()}/{self.end.isoformat()}"
+
+    def __repr__(self) -> str:
+        return f"Period('{self}')"
+
+
+def parse_period(value: Any, field: str = "date") -> Period:
+    """Return the :class:`Period` a date, datetime, partial ISO string or Period denotes."""
+    if isinstance(value, Period):
+        return value
+    if isinstance(value, datetime):
+        return Period(value.date(), value.date())
+    if isinstance(value, date):
+        return Period(value, value)
+    if not isinstance(value, str):
+        raise InvalidEvent(field, value, "expected a date or an ISO date such as '2016', '2016-05' or '2016-05-31'")
+    text = value.strip()
+    try:
+        if "/" in text:
+            first, _, last = text.partition("/")
+            start, end = parse_period(first, field).start, parse_period(last, field).end
+            if end < start:
+                raise InvalidEvent(field, value, "the period ends before it starts")
+            return _bounded(Period(start, end), field, value)
+        match = _YEAR.match(text)
+        if match:
+            year = int(match[1])
+            return _bounded(Period(date(year, 1, 1), date(year, 12, 31)), field, value)
+        match = _MONTH.match(text)
+        if match:
+            year, month = int(match[1]), int(match[2])
+            last_day = calendar.monthrange(year, month)[1]
+            return _bounded(Period(date(year, month, 1), date(year, month, last_day)), field, value)
+        day = date.fromisoformat(text)
+    except (ValueError, OverflowError) as exc:
+        if isinstance(exc, InvalidEvent):
+            raise
+        raise InvalidEvent(field, value, "not an ISO date; expected e.g. '2016', '2016-05' or '2016-05-31'") from None
+    return _bounded(Period(day, day), field, value)
+
+
+def _bounded(period: Period, field: str, value: Any) -> Period:
+    if period.start.year < 1 or period.end >= date.max:
+        raise InvalidEvent(field, value, "the date is out of range")
+    return period
+
+
+def parse_date(value: Any, field: str = "date") -> date:
+    """Return the single day a date or ISO string names; partial dates are refused here."""
+    period = parse_period(value, field)
+    if not period.is_exact:
+        raise InvalidEvent(field, value, "a full date (YYYY-MM-DD) is needed here")
+    return period.start
+
+
+def parse_instant(value: Any, field: str = "known_at") -> datetime:
+    """Return a timezone-aware UTC datetime; naive input is taken as UTC.
+
+    A bare date (or ``"2016-06-01"``) means the end of that day: everything
+    recorded on or before it counts.
+    """
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, datetime.max.time())
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                moment = datetime.combine(date.fromisoformat(text), datetime.max.time())
+            else:
+                moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidEvent(field, value, "not an ISO datetime such as '2016-06-01T12:00:00+00:00'") from None
+    else:
+        raise InvalidEvent(field, value, "expected a datetime, a date or an ISO datetime string")
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+# --- parties and territories ----------------------------------------------------
+
+
+def parse_party(value: Any, field: str = "party") -> str:
+    """Return a party's name with surrounding white space removed; empty names are refused."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidEvent(field, value, "a party is a non-empty string such as 'Xiaomi'")
+    return value.strip()
+
+
+_TERRITORY = re.compile(r"^[A-Z]{2}$")
+
+
+def parse_territory(value: Any, field: str = "territory") -> str:
+    """Return an ISO 3166 alpha-2 code in upper case, or ``"WORLD"``."""
+    if isinstance(value, str):
+        code = value.strip().upper()
+        if code == "WORLD" or _TERRITORY.match(code):
+            return code
+    raise InvalidEvent(field, value, "a territory is an ISO 3166 alpha-2 code such as 'IN', or 'WORLD'")
+
+
+# --- money and sources ----------------------------------------------------------
+
+
+def _to_amount(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise InvalidEvent("Money.amount", value, "an amount is a number")
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise InvalidEvent("Money.amount", value, "an amount is a number") from None
+    if not amount.is_finite() or amount < 0:
+        raise InvalidEvent("Money.amount", value, "an amount is a finite number, zero or more")
+    return amount
+
+
+def _to_currency(value: Any) -> str:
+    if isinstance(value, str) and re.fullmatch(r"[A-Za-z]{3}", value.strip()):
+        return value.strip().upper()
+    raise InvalidEvent("Money.currency", value, "a currency is an ISO 4217 code such as 'USD'")
+
+
+@attrs.frozen
+class Money:
+    """An amount in a currency: ``Money(350_000_000, "USD")``. Undisclosed sums are ``None``."""
+
+    amount: Decimal = attrs.field(converter=_to_amount)
+    currency: str = attrs.field(converter=_to_currency)
+
+
+def _optional_text(name: str) -> Any:
+    def convert(value: Any) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise InvalidEvent(f"Source.{name}", value, "expected a string or None")
+        return value.strip() or None
+
+    return convert
+
+
+def _optional_period(value: Any) -> Period | None:
+    return None if value is None else parse_period(value, "Source.published")
+
+
+@attrs.frozen
+class Source:
+    """Where a fact came from: a news article, a press release, a register record."""
+
+    url: str | None = attrs.field(default=None, converter=_optional_text("url"))
+    title: str | None = attrs.field(default=None, converter=_optional_text("title"))
+    publisher: str | None = attrs.field(default=None, converter=_optional_text("publisher"))
+    published: Period | None = attrs.field(default=None, converter=_optional_period)
+
+    def __attrs_post_init__(self) -> None:
+        if self.url is None and self.title is None and self.publisher is None:
+            raise InvalidEvent("Source", self, "a source needs at least a url, a title or a publisher")
