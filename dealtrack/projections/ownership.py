@@ -2,7 +2,8 @@
 
 Tables (ordinary SQLite tables, browsable as they are):
 
-- ``title_facts(patent, position)``: which events bear on a patent's title;
+- ``title_facts(patent, position)``: which events bear on a patent's title, and
+  ``title_parties(party, patent)``: who those events name (a rename re-folds them);
 - ``ownership(patent, owner, valid_from, valid_to, position, known_from, known_to)``:
   holdings as half-open day intervals ``[valid_from, valid_to)``, believed
   while the log stood between positions ``known_from`` and ``known_to``;
@@ -33,6 +34,7 @@ OVERLAPS = "valid_from < :stop AND (valid_to IS NULL OR valid_to > :start)"
 
 _TABLES = {
     "title_facts": ({"patent": str, "position": int}, ("patent", "position")),
+    "title_parties": ({"party": str, "patent": str}, ("party", "patent")),
     "ownership": (
         {
             "patent": str,
@@ -72,6 +74,7 @@ _TABLES = {
 }
 _INDEXES = {
     "title_facts": [["position"]],
+    "title_parties": [],
     "ownership": [["patent", "valid_from", "valid_to", "owner"], ["owner", "valid_from"]],
     "undisclosed_holdings": [["deal_position"], ["owner"]],
     "anomalies": [["view", "subject"]],
@@ -125,7 +128,7 @@ class OwnershipProjection:
         blocks: set[int] = set()
         names: set[str] = set()
         facts = _title_facts(batch)
-        conn.executemany("INSERT OR IGNORE INTO title_facts (patent, position) VALUES (?, ?)", facts)
+        _index(conn, facts, batch)
         patents.update(patent for patent, _ in facts)
         for position, event in batch:
             if isinstance(event, EventRetracted):
@@ -139,9 +142,18 @@ class OwnershipProjection:
             pair = renamed_names(event)
             if pair is not None:
                 names.update(pair)
-        if names:
+        if names:  # a rename touches every holding under any name linked to it by renames
+            for _, rename in relevant_renames(log.renames(), names):
+                names.update(renamed_names(rename) or ())
             marks = ", ".join("?" for _ in names)
-            patents.update(r[0] for r in conn.execute(f"SELECT DISTINCT patent FROM ownership WHERE owner IN ({marks})", [*names]))
+            patents.update(
+                r[0]
+                for r in conn.execute(
+                    f"SELECT patent FROM ownership WHERE owner IN ({marks}) "
+                    f"UNION SELECT patent FROM title_parties WHERE party IN ({marks})",
+                    [*names, *names],
+                )
+            )
             blocks.update(
                 r[0] for r in conn.execute(f"SELECT DISTINCT deal_position FROM undisclosed_holdings WHERE owner IN ({marks})", [*names])
             )
@@ -156,8 +168,9 @@ class OwnershipProjection:
             conn.execute(f"DELETE FROM {table}" + (" WHERE view = 'title'" if table == "anomalies" else ""))
         title_types = ("PatentRegistered", "PatentsAssigned")
         positions = [row.position for row in log.store.rows(f"type IN {title_types!r}")]
-        facts = _title_facts(log.facts(positions))
-        conn.executemany("INSERT OR IGNORE INTO title_facts (patent, position) VALUES (?, ?)", facts)
+        title_events = log.facts(positions)
+        facts = _title_facts(title_events)
+        _index(conn, facts, title_events)
         for patent in sorted({patent for patent, _ in facts}):
             self._refresh_patent(log, patent)
         for position, event in log.facts(positions):
@@ -217,6 +230,16 @@ class OwnershipProjection:
                 for row, since, until in rows
             ],
         )
+
+
+def _index(conn: object, facts: list[tuple[str, int]], batch: Sequence[Fact]) -> None:
+    """Note which events bear on which patents, and which parties they name."""
+    conn.executemany("INSERT OR IGNORE INTO title_facts (patent, position) VALUES (?, ?)", facts)  # type: ignore[attr-defined]
+    events = dict(batch)
+    conn.executemany(  # type: ignore[attr-defined]
+        "INSERT OR IGNORE INTO title_parties (party, patent) VALUES (?, ?)",
+        [(party, patent) for patent, position in facts for party in _parties(events[position])],
+    )
 
 
 def _title_facts(batch: Iterable[Fact]) -> list[tuple[str, int]]:

@@ -1,0 +1,29 @@
+"""Shared fixtures: a fresh in-memory ledger and a fresh file ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dealtrack import Ledger
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture
+def ledger() -> Iterator[Ledger]:
+    with Ledger.open() as opened:
+        yield opened
+
+
+@pytest.fixture
+def ledger_path(tmp_path: Path) -> Path:
+    return tmp_path / "deals.db"
+
+
+def view_rows(ledger: Ledger) -> dict[str, list[tuple]]:
+    """Every view table's rows, sorted, for comparing a kept view with a rebuilt one."""
+    tables = ["title_facts", "title_parties", "ownership", "undisclosed_holdings", "anomalies"]
+    return {t: sorted(ledger.db.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
