@@ -18,15 +18,18 @@ from cattrs.preconf.orjson import make_converter
 
 from .errors import InvalidEvent
 from .events import EVENT_TYPES, Event
-from .values import Period, parse_date, parse_period
+from .values import Period
 
 __all__ = ["SCHEMA_VERSIONS", "UPCASTERS", "converter", "dumps", "from_dict", "loads", "to_dict"]
 
 converter = make_converter(forbid_extra_keys=True)
 converter.register_unstructure_hook(Period, str)
-converter.register_structure_hook(Period, lambda value, _: parse_period(value, "period"))
 converter.register_unstructure_hook(date, date.isoformat)
-converter.register_structure_hook(date, lambda value, _: parse_date(value, "date"))
+# Dates and party tuples pass through as read: the event's own converters parse
+# them, so an error names the event field ("LicenseGranted.effective").
+converter.register_structure_hook(Period, lambda value, _: value)
+converter.register_structure_hook(date, lambda value, _: value)
+converter.register_structure_hook_func(lambda cls: cls == tuple[str, ...], lambda value, _: value)
 converter.register_unstructure_hook(Decimal, str)
 converter.register_structure_hook(Decimal, lambda value, _: Decimal(str(value)))
 
@@ -54,6 +57,8 @@ UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
 
 def _upcast(type_name: str, version: int, data: dict[str, Any]) -> dict[str, Any]:
     current = SCHEMA_VERSIONS[type_name]
+    if version < 1:
+        raise InvalidEvent("schema_version", version, "schema versions start at 1")
     if version > current:
         raise InvalidEvent("schema_version", version, f"{type_name} is at version {current} in this dealtrack; upgrade it")
     while version < current:

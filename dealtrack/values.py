@@ -36,9 +36,9 @@ ONE_DAY = timedelta(days=1)
 # --- patent ids ---------------------------------------------------------------
 
 _SEPARATORS = re.compile(r"[\s,.\-]+")
-_US_APPLICATION = re.compile(r"^US(?:APP)?(\d{2})/(\d{3,})$")  # US 14/696,669
-_PUBLICATION = re.compile(r"^([A-Z]{2})(\d{4})/(\d+)$")  # WO 2016/123456
-_PLAIN = re.compile(r"^([A-Z]{2})(APP)?(RE|PP|D|H|T)?(\d+)(?:[A-Z]\d?)?$")
+_US_APPLICATION = re.compile(r"^US(?:APP)?([0-9]{2})/([0-9]{3,})$")  # US 14/696,669
+_PUBLICATION = re.compile(r"^([A-Z]{2})([0-9]{4})/([0-9]+)$")  # WO 2016/123456
+_PLAIN = re.compile(r"^([A-Z]{2})(APP)?(RE|PP|D|H|T)?([0-9]+)(?:[A-Z][0-9]?)?$")
 
 
 def normalize_patent(text: Any, field: str = "patent") -> str:
@@ -68,8 +68,9 @@ def normalize_patent(text: Any, field: str = "patent") -> str:
 
 # --- dates and periods ----------------------------------------------------------
 
-_YEAR = re.compile(r"^(\d{4})$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_YEAR = re.compile(r"^([0-9]{4})$")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 @attrs.frozen(repr=False, order=True)
@@ -141,6 +142,8 @@ def parse_period(value: Any, field: str = "date") -> Period:
             year, month = int(match[1]), int(match[2])
             last_day = calendar.monthrange(year, month)[1]
             return _bounded(Period(date(year, month, 1), date(year, month, last_day)), field, value)
+        if not _DAY.match(text):
+            raise ValueError(text)
         day = date.fromisoformat(text)
     except (ValueError, OverflowError) as exc:
         if isinstance(exc, InvalidEvent):
@@ -176,7 +179,7 @@ def parse_instant(value: Any, field: str = "known_at") -> datetime:
     elif isinstance(value, str):
         text = value.strip()
         try:
-            if len(text) == 10:
+            if _DAY.match(text):
                 moment = datetime.combine(date.fromisoformat(text), datetime.max.time())
             else:
                 moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -186,7 +189,10 @@ def parse_instant(value: Any, field: str = "known_at") -> datetime:
         raise InvalidEvent(field, value, "expected a datetime, a date or an ISO datetime string")
     if moment.tzinfo is None:
         return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise InvalidEvent(field, value, "the moment is out of range") from None
 
 
 # --- parties and territories ----------------------------------------------------
