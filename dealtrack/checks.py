@@ -61,12 +61,12 @@ class Checker:
             if self._live(f"licence:{event.licence_id}", _LICENCE_START):
                 raise InvalidEvent(f"{event.type}.licence_id", event.licence_id, "a licence with this id is already recorded")
         elif isinstance(event, LicenseTerminated):
-            self._check_follows(event, "licence_id", event.licence_id, _LICENCE_START, (LicenseTerminated,))
+            self._check_follows(event, "licence", event.licence_id, _LICENCE_START, (LicenseTerminated,))
         elif isinstance(event, BanImposed):
             if self._live(f"ban:{event.ban_id}", (BanImposed,)):
                 raise InvalidEvent("BanImposed.ban_id", event.ban_id, "a ban with this id is already recorded")
         elif isinstance(event, (BanModified, BanLifted)):
-            self._check_follows(event, "ban_id", event.ban_id, (BanImposed,), (BanLifted,))
+            self._check_follows(event, "ban", event.ban_id, (BanImposed,), (BanLifted,))
         stream = stream_of(event)
         if stream is not None:
             self._pending.setdefault(stream, []).append(event)
@@ -81,7 +81,7 @@ class Checker:
         names = [cls.__name__ for cls in types]
         found = [
             codec.loads(row.type, row.payload, row.schema_version)
-            for row in self.store.stream_exists(stream, names)
+            for row in self.store.stream_rows(stream, names)
             if self.store.retracted_by(row.position) is None and row.position not in self._retracting
         ]
         return found + [event for event in self._pending.get(stream, []) if isinstance(event, types)]
@@ -89,14 +89,13 @@ class Checker:
     def _check_follows(
         self,
         event: Event,
-        field: str,
+        kind: str,
         ident: str,
         starts: tuple[type[Event], ...],
         ends: tuple[type[Event], ...],
     ) -> None:
-        """``event`` refers to a thing by id: it must exist, have started, and not have ended."""
-        kind = "licence" if "licence" in field else "ban"
-        name = f"{event.type}.{field}"
+        """``event`` refers to a licence or ban by id: it must exist, have begun, and not have ended."""
+        name = f"{event.type}.{kind}_id"
         begun = self._live(f"{kind}:{ident}", starts)
         if not begun:
             raise InvalidEvent(name, ident, f"no {kind} with this id is recorded")

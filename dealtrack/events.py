@@ -150,10 +150,13 @@ def attribute(parse: Callable[[Any, str], Any], default: Any = REQUIRED) -> Any:
     return attrs.field(converter=_named(parse), default=default)
 
 
+_COMMON_FIELDS = ("effective", "deal", "sources", "note", "registry_ref", "registry_recorded")
+
+
 def _own_fields_first(cls: type, fields: list[attrs.Attribute]) -> list[attrs.Attribute]:  # type: ignore[type-arg]
     """Show an event's own fields before the common ones in reprs and signatures."""
-    common = {f.name for f in attrs.fields(Event)} if "Event" in globals() else set()
-    return [f for f in fields if f.name not in common] + [f for f in fields if f.name in common]
+    own = [f for f in fields if f.name not in _COMMON_FIELDS]
+    return own + [f for f in fields if f.name in _COMMON_FIELDS]
 
 
 def event(cls: type[T]) -> type[T]:

@@ -132,7 +132,8 @@ class Ledger:
         known_at: datetime | str | None = None,
     ) -> Iterator[Recorded]:
         """The log in position order, optionally only some ``types``, one ``deal``, positions ``after`` N."""
-        clauses, params = ["position > ?", "position <= ?"], [after, self._known(known_at)]
+        clauses: list[str] = ["position > ?", "position <= ?"]
+        params: list[Any] = [after, self._known(known_at)]
         if types is not None:
             names = [types] if isinstance(types, str) else list(types)
             for name in names:

@@ -127,19 +127,19 @@ class Store:
                 raise LedgerFileError(f"this ledger was written by a newer dealtrack (format {version}); upgrade dealtrack")
             return
         with self.transaction():
-            self.db["events"].create(
+            self.db.table("events").create(
                 {name: (int if name in ("position", "schema_version") else str) for name in EVENT_COLUMNS},
                 pk="position",
                 not_null=["event_id", "type", "schema_version", "recorded_at", "payload", "hash"],
             )
-            self.db["events"].create_index(["event_id"], unique=True)
-            self.db["events"].create_index(["recorded_at"])
-            self.db["events"].create_index(["stream"])
-            self.db["events"].create_index(["deal"])
-            self.db["retractions"].create({"target": int, "position": int}, pk="target", not_null=["position"])
-            self.db["ledger_head"].create({"id": int, "position": int, "hash": str, "recorded_at": str}, pk="id")
-            self.db["ledger_head"].insert({"id": 1, "position": 0, "hash": GENESIS_HASH, "recorded_at": None})
-            self.db["projection_checkpoints"].create({"name": str, "version": int, "position": int}, pk="name")
+            self.db.table("events").create_index(["event_id"], unique=True)
+            self.db.table("events").create_index(["recorded_at"])
+            self.db.table("events").create_index(["stream"])
+            self.db.table("events").create_index(["deal"])
+            self.db.table("retractions").create({"target": int, "position": int}, pk="target", not_null=["position"])
+            self.db.table("ledger_head").create({"id": int, "position": int, "hash": str, "recorded_at": str}, pk="id")
+            self.db.table("ledger_head").insert({"id": 1, "position": 0, "hash": GENESIS_HASH, "recorded_at": None})
+            self.db.table("projection_checkpoints").create({"name": str, "version": int, "position": int}, pk="name")
             for trigger in _TRIGGERS:
                 self.conn.execute(trigger)
             self.conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
@@ -229,7 +229,7 @@ class Store:
         row = self.conn.execute("SELECT position FROM retractions WHERE target = ?", (target,)).fetchone()
         return None if row is None else int(row[0])
 
-    def stream_exists(self, stream: str, types: Sequence[str]) -> list[EventRow]:
+    def stream_rows(self, stream: str, types: Sequence[str]) -> list[EventRow]:
         """Rows of ``stream`` with one of ``types``, in position order."""
         marks = ", ".join("?" for _ in types)
         return list(self.rows(f"stream = ? AND type IN ({marks})", [stream, *types]))

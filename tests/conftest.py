@@ -9,8 +9,6 @@ import pytest
 
 from dealtrack import Ledger
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-
 
 @pytest.fixture
 def ledger() -> Iterator[Ledger]:

@@ -16,6 +16,7 @@ blocks) its events touch, from their own facts, and replaces their rows.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import date
 
@@ -32,7 +33,7 @@ KNOWN = "known_from <= :known AND (known_to IS NULL OR known_to > :known)"
 #: The SQL condition "valid at some moment of [:start, :stop)" for a view row.
 OVERLAPS = "valid_from < :stop AND (valid_to IS NULL OR valid_to > :start)"
 
-_TABLES = {
+_TABLES: dict[str, tuple[dict[str, type], tuple[str, ...] | None]] = {
     "title_facts": ({"patent": str, "position": int}, ("patent", "position")),
     "title_parties": ({"party": str, "patent": str}, ("party", "patent")),
     "ownership": (
@@ -117,10 +118,10 @@ class OwnershipProjection:
 
     def create(self, store: Store) -> None:
         for table, (columns, pk) in _TABLES.items():
-            if not store.db[table].exists():
-                store.db[table].create(columns, pk=pk)
+            if not store.db.table(table).exists():
+                store.db.table(table).create(columns, pk=pk)
                 for index in _INDEXES[table]:
-                    store.db[table].create_index(index)
+                    store.db.table(table).create_index(index)
 
     def apply(self, log: LogReader, batch: Sequence[Fact]) -> None:
         conn = log.store.conn
@@ -232,11 +233,11 @@ class OwnershipProjection:
         )
 
 
-def _index(conn: object, facts: list[tuple[str, int]], batch: Sequence[Fact]) -> None:
+def _index(conn: sqlite3.Connection, facts: list[tuple[str, int]], batch: Sequence[Fact]) -> None:
     """Note which events bear on which patents, and which parties they name."""
-    conn.executemany("INSERT OR IGNORE INTO title_facts (patent, position) VALUES (?, ?)", facts)  # type: ignore[attr-defined]
+    conn.executemany("INSERT OR IGNORE INTO title_facts (patent, position) VALUES (?, ?)", facts)
     events = dict(batch)
-    conn.executemany(  # type: ignore[attr-defined]
+    conn.executemany(
         "INSERT OR IGNORE INTO title_parties (party, patent) VALUES (?, ?)",
         [(party, patent) for patent, position in facts for party in _parties(events[position])],
     )
@@ -256,27 +257,27 @@ def _title_facts(batch: Iterable[Fact]) -> list[tuple[str, int]]:
 # --- questions ----------------------------------------------------------------------
 
 
-def owners(conn: object, patent: str, start: date, stop: date, known: int) -> frozenset[str]:
+def owners(conn: sqlite3.Connection, patent: str, start: date, stop: date, known: int) -> frozenset[str]:
     """Everyone believed at ``known`` to hold ``patent`` at some moment of ``[start, stop)``."""
-    cursor = conn.execute(  # type: ignore[attr-defined]
+    cursor = conn.execute(
         f"SELECT DISTINCT owner FROM ownership WHERE patent = :patent AND {OVERLAPS} AND {KNOWN}",
         {"patent": patent, "start": start.isoformat(), "stop": stop.isoformat(), "known": known},
     )
     return frozenset(row[0] for row in cursor)
 
 
-def holdings(conn: object, names: Sequence[str], start: date, stop: date, known: int) -> tuple[frozenset[str], int]:
+def holdings(conn: sqlite3.Connection, names: Sequence[str], start: date, stop: date, known: int) -> tuple[frozenset[str], int]:
     """``(listed patents, undisclosed count)`` held by any of ``names`` during ``[start, stop)``."""
     marks = ", ".join(f":n{i}" for i in range(len(names)))
     params = {"start": start.isoformat(), "stop": stop.isoformat(), "known": known}
     params.update({f"n{i}": name for i, name in enumerate(names)})
     patents = frozenset(
         row[0]
-        for row in conn.execute(  # type: ignore[attr-defined]
+        for row in conn.execute(
             f"SELECT DISTINCT patent FROM ownership WHERE owner IN ({marks}) AND {OVERLAPS} AND {KNOWN}", params
         )
     )
-    (undisclosed,) = conn.execute(  # type: ignore[attr-defined]
+    (undisclosed,) = conn.execute(
         "SELECT COALESCE(SUM(patents_count), 0) FROM (SELECT deal_position, MAX(patents_count) AS patents_count "
         f"FROM undisclosed_holdings WHERE owner IN ({marks}) AND {OVERLAPS} AND {KNOWN} GROUP BY deal_position)",
         params,
