@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import attrs
 
 from .values import Period
 
-__all__ = ["Anomaly", "Portfolio", "Problem", "VerifyReport"]
+__all__ = ["Anomaly", "Ban", "Encumbrance", "Licence", "Portfolio", "Problem", "Standing", "VerifyReport"]
 
 
 @attrs.frozen
@@ -82,3 +83,87 @@ class VerifyReport:
         if self.ok:
             return f"ok: {self.events_checked} events, hash chain intact, views in step"
         return "\n".join(f"position {p.position}: {p.kind}: {p.message}" for p in self.problems)
+
+
+@attrs.frozen
+class Licence:
+    """One direction of a live licence: ``licensor`` lets ``licensee`` use ``patents`` in ``territory``.
+
+    ``patents`` is None for a portfolio licence (what the licensor held on ``valid_from``).
+    """
+
+    licence_id: str
+    licensor: str
+    licensee: str
+    patents: tuple[str, ...] | None
+    territory: tuple[str, ...]
+    field: str | None
+    exclusive: bool
+    sublicensable: bool
+    valid_from: date
+    valid_to: date | None
+
+    def covers(self, territory: str | None) -> bool:
+        """True when the licence applies in ``territory`` (None: anywhere)."""
+        return territory is None or "WORLD" in self.territory or territory in self.territory
+
+    def to_row(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+@attrs.frozen
+class Ban:
+    """A sales ban as it stood: who may not sell what, where, resting on which patents."""
+
+    ban_id: str
+    against: tuple[str, ...]
+    territory: tuple[str, ...]
+    authority: str
+    requested_by: str | None
+    case: str | None
+    products: tuple[str, ...] | None  # None: every product
+    patents: tuple[str, ...]  # the patents it still rests on
+    exempt_products: tuple[str, ...]
+    conditions: str | None
+    valid_from: date
+    valid_to: date | None
+
+    def to_row(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+@attrs.frozen
+class Encumbrance:
+    """A right someone else holds over a patent: a security interest or a licence."""
+
+    kind: str  # "security_interest" or "licence"
+    patent: str
+    holder: str  # the secured party or the licensee
+    grantor: str  # the debtor or the licensor
+    reference: str | None  # the licence id, if any
+    valid_from: date
+    valid_to: date | None
+
+    def to_row(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+@attrs.frozen
+class Standing:
+    """A party's position on a date and territory: what it holds, its licences, the bans against it."""
+
+    party: str
+    on: Period
+    territory: str | None
+    portfolio: Portfolio
+    licences_in: tuple[Licence, ...]
+    licences_out: tuple[Licence, ...]
+    bans: tuple[Ban, ...]
+
+    def to_rows(self) -> list[dict[str, Any]]:
+        """One row per item, with a ``section`` column: holding, licence_in, licence_out, ban."""
+        rows: list[dict[str, Any]] = [{"section": "holding", **row} for row in self.portfolio.to_rows()]
+        rows += [{"section": "licence_in", **licence.to_row()} for licence in self.licences_in]
+        rows += [{"section": "licence_out", **licence.to_row()} for licence in self.licences_out]
+        rows += [{"section": "ban", **ban.to_row()} for ban in self.bans]
+        return rows

@@ -5,25 +5,34 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import attrs
 import orjson
 
 from . import codec
-from .answers import Anomaly, Portfolio, VerifyReport
+from .answers import Anomaly, Ban, Encumbrance, Licence, Portfolio, Standing, VerifyReport
 from .checks import Checker, stream_of
 from .errors import DealtrackError, InvalidEvent
 from .events import Event, EventRetracted, Recorded
 from .integrity import verify_log
-from .projections import ownership
-from .projections.history import live_at
+from .projections import ownership, rights
+from .projections.history import Fact, live_at
 from .projections.reader import LogReader
 from .projections.runner import apply_all, catch_up, rebuild_all
 from .projections.title import Aliases, renamed_names
 from .store import EventRow, Store, chain_hash, format_instant, new_event_id, parse_instant_column
-from .values import DateLike, Period, normalize_patent, parse_instant, parse_party, parse_period
+from .values import (
+    ONE_DAY,
+    DateLike,
+    Period,
+    normalize_patent,
+    parse_instant,
+    parse_party,
+    parse_period,
+    parse_territory,
+)
 
 __all__ = ["Ledger"]
 
@@ -171,15 +180,126 @@ class Ledger:
         patents, undisclosed = ownership.holdings(self._store.conn, names, period.start, period.stop, known)
         return Portfolio(party=name, on=period, patents=patents, undisclosed=undisclosed)
 
-    def anomalies(self, known_at: datetime | str | None = None) -> list[Anomaly]:
-        """Everything odd in the record as known at ``known_at``: chain-of-title gaps and the like."""
-        cursor = self._store.conn.execute(
-            "SELECT a.kind, a.subject, a.position, e.event_id, a.message FROM anomalies a "
-            f"JOIN events e ON e.position = a.position WHERE {ownership.KNOWN.replace('known_', 'a.known_')} "
-            "ORDER BY a.position, a.subject",
-            {"known": self._known(known_at)},
+    def licensees_of(
+        self,
+        patent: str,
+        on: DateLike,
+        territory: str | None = None,
+        known_at: datetime | str | None = None,
+    ) -> frozenset[str]:
+        """Who held a live licence covering ``patent`` on ``on`` (in ``territory``, if given)."""
+        period, known = parse_period(on, "on"), self._known(known_at)
+        patent_id = normalize_patent(patent)
+        where = None if territory is None else parse_territory(territory)
+        aliases = self._aliases_at(period.end, known)
+        return frozenset(
+            aliases.canonical(licence.licensee)
+            for licence in self._licences_covering(patent_id, period, known)
+            if licence.covers(where)
         )
-        return [Anomaly(*row) for row in cursor]
+
+    def is_licensed(
+        self,
+        party: str,
+        patent: str,
+        on: DateLike,
+        territory: str,
+        known_at: datetime | str | None = None,
+    ) -> bool:
+        """True when ``party`` owns ``patent`` or holds a live licence covering it in ``territory``."""
+        period, known = parse_period(on, "on"), self._known(known_at)
+        names = set(self._names_of(parse_party(party, "party"), period, known))
+        if self.owners_of(patent, period, known_at) & names:
+            return True
+        return bool(self.licensees_of(patent, period, parse_territory(territory), known_at) & names)
+
+    def active_bans(
+        self,
+        *,
+        against: str | None = None,
+        on: DateLike,
+        territory: str | None = None,
+        product: str | None = None,
+        known_at: datetime | str | None = None,
+    ) -> list[Ban]:
+        """Sales bans in force on ``on``; with ``product=``, a ban exempting that product is left out."""
+        period, known = parse_period(on, "on"), self._known(known_at)
+        where = None if territory is None else parse_territory(territory)
+        names = None if against is None else set(self._names_of(parse_party(against, "against"), period, known))
+        if product is not None and (not isinstance(product, str) or not product.strip()):
+            raise InvalidEvent("product", product, "a product is a non-empty string")
+        aliases = self._aliases_at(period.end, known)
+        found = []
+        for _, ban in rights.bans_during(self._store.conn, period.start, period.stop, known):
+            parties = tuple(dict.fromkeys(aliases.canonical(name) for name in ban.against))
+            if names is not None and not names & (set(parties) | set(ban.against)):
+                continue
+            if where is not None and where not in ban.territory and "WORLD" not in ban.territory:
+                continue
+            if product is not None and (
+                (ban.products is not None and product not in ban.products) or product in ban.exempt_products
+            ):
+                continue
+            found.append(attrs.evolve(ban, against=parties))
+        return found
+
+    def encumbrances(self, patent: str, on: DateLike, known_at: datetime | str | None = None) -> list[Encumbrance]:
+        """Live security interests on ``patent`` and the licences covering it, on ``on``."""
+        period, known = parse_period(on, "on"), self._known(known_at)
+        patent_id = normalize_patent(patent)
+        found = rights.security_interests_on(self._store.conn, patent_id, period.start, period.stop, known)
+        found += [
+            Encumbrance("licence", patent_id, holder=licence.licensee, grantor=licence.licensor,
+                        reference=licence.licence_id, valid_from=licence.valid_from, valid_to=licence.valid_to)
+            for licence in self._licences_covering(patent_id, period, known)
+        ]
+        return found
+
+    def standing(
+        self,
+        party: str,
+        on: DateLike,
+        territory: str | None = None,
+        known_at: datetime | str | None = None,
+    ) -> Standing:
+        """One report of ``party``'s position: holdings, licences in and out, and bans against it."""
+        period, known = parse_period(on, "on"), self._known(known_at)
+        name = parse_party(party, "party")
+        where = None if territory is None else parse_territory(territory)
+        names = set(self._names_of(name, period, known))
+        aliases = self._aliases_at(period.end, known)
+        licences = [
+            licence
+            for licence in rights.licences_during(self._store.conn, period.start, period.stop, known)
+            if licence.covers(where)
+        ]
+        return Standing(
+            party=name,
+            on=period,
+            territory=where,
+            portfolio=self.portfolio(name, period, known_at),
+            licences_in=tuple(lic for lic in licences if aliases.canonical(lic.licensee) in names),
+            licences_out=tuple(lic for lic in licences if aliases.canonical(lic.licensor) in names),
+            bans=tuple(self.active_bans(against=name, on=period, territory=where, known_at=known_at)),
+        )
+
+    def anomalies(self, known_at: datetime | str | None = None) -> list[Anomaly]:
+        """Everything odd in the record as known at ``known_at``: title gaps, clashing licences and the like."""
+        known = self._known(known_at)
+        found = [
+            (row[0], row[1], row[2], row[3])
+            for row in self._store.conn.execute(
+                "SELECT kind, subject, position, message FROM anomalies "
+                f"WHERE {ownership.KNOWN} ORDER BY position, subject",
+                {"known": known},
+            )
+        ]
+        found += self._rights_anomalies(known)
+        ids = dict(self._store.conn.execute(
+            f"SELECT position, event_id FROM events WHERE position IN ({', '.join(str(f[2]) for f in found) or 'NULL'})"
+        ))
+        return [Anomaly(kind, subject, position, ids[position], message)
+                for kind, subject, position, message in sorted(found, key=lambda f: (f[2], f[1]))]
 
     def verify(self) -> VerifyReport:
         """Check the whole log (positions, hash chain, stored columns, views in step); truthy when sound."""
@@ -192,6 +312,72 @@ class Ledger:
         if known_at is None:
             return self._store.head()[0]
         return self._store.position_at(parse_instant(known_at, "known_at"))
+
+    def _aliases_at(self, day: date, known: int) -> Aliases:
+        """Party names as renames and mergers in effect on ``day`` (as known at ``known``) left them."""
+        aliases = Aliases()
+        for _, event in self._renames(known):
+            assert event.effective is not None
+            if event.effective.start > day:
+                break
+            aliases.move(*(renamed_names(event) or ()))
+        return aliases
+
+    def _renames(self, known: int) -> list[Fact]:
+        log = LogReader(self._store)
+        live = live_at(log.renames(), log.retracted(), known)
+        return sorted(live, key=lambda fact: (fact[1].effective.start, fact[0]))  # type: ignore[union-attr]
+
+    def _licences_covering(self, patent: str, period: Period, known: int) -> list[Licence]:
+        """Licences live in ``period`` that cover ``patent``: listed, or in the licensor's portfolio then."""
+        covering = []
+        for licence in rights.licences_during(self._store.conn, period.start, period.stop, known):
+            if licence.patents is not None:
+                if patent in licence.patents:
+                    covering.append(licence)
+                continue
+            start = licence.valid_from
+            holders = ownership.owners(self._store.conn, patent, start, start + ONE_DAY, known)
+            if self._aliases_at(start, known).canonical(licence.licensor) in holders:
+                covering.append(licence)
+        return covering
+
+    def _rights_anomalies(self, known: int) -> list[tuple[str, str, int, str]]:
+        """Exclusive licences that clash, licences on patents the licensor did not hold, ban changes before bans."""
+        conn = self._store.conn
+        found: list[tuple[str, str, int, str]] = []
+        licences = rights.licences_during(conn, date.min, date.max, known)
+        positions = rights.licence_positions(conn, known)
+        exclusive = [lic for lic in licences if lic.exclusive]
+        for i, first in enumerate(exclusive):
+            for second in exclusive[i + 1:]:
+                if _licences_clash(first, second):
+                    later = max(positions[first.licence_id], positions[second.licence_id])
+                    found.append(("exclusive_overlap", f"{first.licence_id} / {second.licence_id}", later,
+                                  f"exclusive licences {first.licence_id} and {second.licence_id} overlap "
+                                  "in patents, territory, field and time"))
+        for licence in licences:
+            for patent in licence.patents or ():
+                day = licence.valid_from
+                holders = ownership.owners(conn, patent, day, day + ONE_DAY, known)
+                licensor = self._aliases_at(day, known).canonical(licence.licensor)
+                if holders and licensor not in holders:
+                    found.append(("licence_without_title", patent, positions[licence.licence_id],
+                                  f"{licence.licensor} licensed {patent} on {day} ({licence.licence_id}), "
+                                  f"but the known holder then was {' and '.join(sorted(holders))}"))
+        starts = rights.ban_starts(conn, known)
+        retracted = LogReader(self._store).retracted()
+        for row in self._store.rows("type IN ('BanModified', 'BanLifted') AND position <= ?", [known]):
+            if retracted.get(row.position, known + 1) <= known:
+                continue
+            change = codec.loads(row.type, row.payload, row.schema_version)
+            start = starts.get(getattr(change, "ban_id", ""))
+            assert change.effective is not None
+            if start is not None and change.effective.start < start:
+                found.append(("ban_change_before_ban", getattr(change, "ban_id", ""), row.position,
+                              f"{change.type} of {getattr(change, 'ban_id', '')} is dated {change.effective}, "
+                              f"before the ban took effect ({start})"))
+        return found
 
     def _names_of(self, party: str, period: Period, known: int) -> list[str]:
         """The names ``party`` went by during ``period``, following renames and mergers."""
@@ -250,3 +436,21 @@ def _recorded(row: EventRow) -> Recorded:
         parse_instant_column(row.recorded_at),
         codec.loads(row.type, row.payload, row.schema_version),
     )
+
+
+def _licences_clash(first: Licence, second: Licence) -> bool:
+    """Two licences overlap in time, territory, field of use and patents."""
+    if first.licence_id == second.licence_id:
+        return False
+    if (first.valid_to is not None and first.valid_to <= second.valid_from) or (
+        second.valid_to is not None and second.valid_to <= first.valid_from
+    ):
+        return False
+    places = set(first.territory) & set(second.territory)
+    if not places and "WORLD" not in first.territory and "WORLD" not in second.territory:
+        return False
+    if first.field is not None and second.field is not None and first.field != second.field:
+        return False
+    if first.patents is None or second.patents is None:
+        return first.licensor == second.licensor
+    return bool(set(first.patents) & set(second.patents))

@@ -13,10 +13,11 @@ from ..store import Store
 from .history import Fact
 from .ownership import OwnershipProjection
 from .reader import LogReader, Projection
+from .rights import BANS, LICENCES, SECURITY_INTERESTS
 
 __all__ = ["PROJECTIONS", "apply_all", "catch_up", "rebuild_all"]
 
-PROJECTIONS: list[Projection] = [OwnershipProjection()]
+PROJECTIONS: list[Projection] = [OwnershipProjection(), LICENCES, BANS, SECURITY_INTERESTS]
 
 
 def _set_checkpoint(store: Store, projection: Projection, position: int) -> None:

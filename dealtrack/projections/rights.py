@@ -1,0 +1,331 @@
+"""Rights that ride on patents: licences, sales bans and security interests, as pure folds.
+
+Each fold turns the live events of one key into rows with a half-open valid
+interval ``[valid_from, valid_to)``; :class:`.keyed.KeyedView` keeps them per
+key with their known-time span. Party names are stored as recorded; renames
+and mergers are applied when a question is asked.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import Any
+
+import orjson
+
+from ..answers import Ban, Encumbrance, Licence
+from ..events import (
+    BanImposed,
+    BanLifted,
+    BanModified,
+    CrossLicenseAgreed,
+    Event,
+    LicenseGranted,
+    LicenseTerminated,
+    SecurityInterestGranted,
+    SecurityInterestReleased,
+)
+from .history import Fact
+from .keyed import KeyedView
+
+__all__ = ["BANS", "LICENCES", "SECURITY_INTERESTS", "as_list"]
+
+
+def _json(values: Iterable[str] | None) -> str | None:
+    return None if values is None else orjson.dumps(list(values)).decode()
+
+
+def as_list(text: str | None) -> list[str] | None:
+    """Read back a JSON list column (None stays None)."""
+    return None if text is None else list(orjson.loads(text))
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def _start(fact: Fact) -> tuple[date, int]:
+    position, event = fact
+    assert event.effective is not None
+    return event.effective.start, position
+
+
+# --- licences -------------------------------------------------------------------------
+
+
+def _licence_keys(event: Event) -> Iterator[str]:
+    if isinstance(event, (LicenseGranted, CrossLicenseAgreed, LicenseTerminated)):
+        yield event.licence_id
+
+
+def fold_licence(licence_id: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
+    """One row per direction of a licence: who licenses whom, over what, where, and when."""
+    grants = sorted((fact for fact in live if isinstance(fact[1], (LicenseGranted, CrossLicenseAgreed))), key=_start)
+    if not grants:
+        return
+    position, grant = grants[0]
+    assert isinstance(grant, (LicenseGranted, CrossLicenseAgreed)) and grant.effective is not None
+    ends = [event.effective.start for _, event in live if isinstance(event, LicenseTerminated) and event.effective]
+    if grant.expires is not None:
+        ends.append(grant.expires.stop)  # a licence is live through its expiry date
+    valid_to = min(ends) if ends else None
+    if isinstance(grant, LicenseGranted):
+        directions = [(grant.licensor, grant.licensee, grant.exclusive, grant.sublicensable)]
+    else:
+        first, second = grant.parties
+        directions = [(first, second, False, False), (second, first, False, False)]
+    for licensor, licensee, exclusive, sublicensable in directions:
+        yield (
+            licence_id,
+            licensor,
+            licensee,
+            _json(grant.patents),
+            _json(grant.territory),
+            grant.field,
+            int(exclusive),
+            int(sublicensable),
+            grant.effective.start.isoformat(),
+            _iso(valid_to),
+            position,
+        )
+
+
+LICENCES = KeyedView(
+    name="licences",
+    version=1,
+    table="licences",
+    columns={
+        "licence_id": str,
+        "licensor": str,
+        "licensee": str,
+        "patents": str,  # JSON list; NULL = the licensor's portfolio on valid_from
+        "territory": str,  # JSON list of ISO codes or "WORLD"
+        "field": str,
+        "exclusive": int,
+        "sublicensable": int,
+        "valid_from": str,
+        "valid_to": str,
+        "position": int,
+    },
+    types=("LicenseGranted", "CrossLicenseAgreed", "LicenseTerminated"),
+    keys=_licence_keys,
+    fold=fold_licence,
+    indexes=(("licensee",), ("licensor",)),
+)
+
+
+# --- bans ---------------------------------------------------------------------------------
+
+
+def _ban_keys(event: Event) -> Iterator[str]:
+    if isinstance(event, (BanImposed, BanModified, BanLifted)):
+        yield event.ban_id
+
+
+def fold_ban(ban_id: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
+    """One row per stretch of time in which a ban stood unchanged."""
+    imposed = sorted((fact for fact in live if isinstance(fact[1], BanImposed)), key=_start)
+    if not imposed:
+        return
+    position, ban = imposed[0]
+    assert isinstance(ban, BanImposed) and ban.effective is not None
+    patents = list(ban.patents)
+    exempt: list[str] = []
+    conditions: str | None = None
+    since = ban.effective.start
+
+    def stretch(until: date | None) -> tuple[Any, ...]:
+        return (
+            ban_id,
+            _json(ban.against),
+            _json(ban.territory),
+            ban.authority,
+            ban.requested_by,
+            ban.case,
+            _json(ban.products),
+            _json(patents),
+            _json(exempt),
+            conditions,
+            since.isoformat(),
+            _iso(until),
+            position,
+        )
+
+    changes = sorted((fact for fact in live if isinstance(fact[1], (BanModified, BanLifted))), key=_start)
+    for _, change in changes:
+        assert change.effective is not None
+        day = max(change.effective.start, since)  # a change dated before the ban applies from its start
+        if day > since:
+            yield stretch(day)
+            since = day
+        if isinstance(change, BanLifted):
+            return
+        assert isinstance(change, BanModified)
+        exempt += [product for product in change.exempt_products if product not in exempt]
+        patents = [patent for patent in patents if patent not in change.released_patents]
+        conditions = change.conditions or conditions
+        if ban.patents and not patents:  # released from every patent it rested on: the ban has ended
+            return
+    yield stretch(None)
+
+
+BANS = KeyedView(
+    name="bans",
+    version=1,
+    table="bans",
+    columns={
+        "ban_id": str,
+        "against": str,  # JSON list of parties
+        "territory": str,  # JSON list
+        "authority": str,
+        "requested_by": str,
+        "court_case": str,
+        "products": str,  # JSON list; NULL = all products
+        "patents": str,  # JSON list: the patents the ban still rests on
+        "exempt_products": str,  # JSON list
+        "conditions": str,
+        "valid_from": str,
+        "valid_to": str,
+        "position": int,
+    },
+    types=("BanImposed", "BanModified", "BanLifted"),
+    keys=_ban_keys,
+    fold=fold_ban,
+)
+
+
+# --- security interests -----------------------------------------------------------------------
+
+
+def _security_keys(event: Event) -> Iterator[str]:
+    if isinstance(event, (SecurityInterestGranted, SecurityInterestReleased)):
+        yield from event.patents
+
+
+def fold_security(patent: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
+    """One row per security interest on ``patent``: who holds it over whose title, and when."""
+    open_: dict[tuple[str, str], tuple[date, int]] = {}
+    for position, event in sorted(live, key=_start):
+        assert isinstance(event, (SecurityInterestGranted, SecurityInterestReleased)) and event.effective
+        pair = (event.debtor, event.secured_party)
+        if isinstance(event, SecurityInterestGranted):
+            open_.setdefault(pair, (event.effective.start, position))
+        elif pair in open_:
+            since, started = open_.pop(pair)
+            yield (patent, *pair, since.isoformat(), event.effective.start.isoformat(), started)
+    for pair, (since, started) in open_.items():
+        yield (patent, *pair, since.isoformat(), None, started)
+
+
+SECURITY_INTERESTS = KeyedView(
+    name="security_interests",
+    version=1,
+    table="security_interests",
+    columns={
+        "patent": str,
+        "debtor": str,
+        "secured_party": str,
+        "valid_from": str,
+        "valid_to": str,
+        "position": int,
+    },
+    types=("SecurityInterestGranted", "SecurityInterestReleased"),
+    keys=_security_keys,
+    fold=fold_security,
+)
+
+
+# --- reading the views back ------------------------------------------------------------------
+
+_WHEN = "valid_from < :stop AND (valid_to IS NULL OR valid_to > :start)"
+_KNOWN = "known_from <= :known AND (known_to IS NULL OR known_to > :known)"
+
+
+def _day(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
+
+
+def _window(start: date, stop: date, known: int) -> dict[str, Any]:
+    return {"start": start.isoformat(), "stop": stop.isoformat(), "known": known}
+
+
+def licences_during(conn: sqlite3.Connection, start: date, stop: date, known: int) -> list[Licence]:
+    """Every licence direction live at some moment of ``[start, stop)``, as believed at ``known``."""
+    cursor = conn.execute(
+        "SELECT licence_id, licensor, licensee, patents, territory, field, exclusive, sublicensable, "
+        f"valid_from, valid_to FROM licences WHERE {_WHEN} AND {_KNOWN} ORDER BY valid_from, licence_id",
+        _window(start, stop, known),
+    )
+    return [
+        Licence(
+            licence_id=row[0],
+            licensor=row[1],
+            licensee=row[2],
+            patents=None if row[3] is None else tuple(as_list(row[3]) or ()),
+            territory=tuple(as_list(row[4]) or ()),
+            field=row[5],
+            exclusive=bool(row[6]),
+            sublicensable=bool(row[7]),
+            valid_from=date.fromisoformat(row[8]),
+            valid_to=_day(row[9]),
+        )
+        for row in cursor
+    ]
+
+
+def licence_positions(conn: sqlite3.Connection, known: int) -> dict[str, int]:
+    """The log position that granted each licence believed at ``known``."""
+    return dict(conn.execute(f"SELECT DISTINCT licence_id, position FROM licences WHERE {_KNOWN}", {"known": known}))
+
+
+def bans_during(conn: sqlite3.Connection, start: date, stop: date, known: int) -> list[tuple[int, Ban]]:
+    """``(imposing position, ban)`` for each ban in force at some moment of ``[start, stop)``: its latest state there."""
+    cursor = conn.execute(
+        "SELECT ban_id, against, territory, authority, requested_by, court_case, products, patents, "
+        f"exempt_products, conditions, valid_from, valid_to, position FROM bans WHERE {_WHEN} AND {_KNOWN} "
+        "ORDER BY ban_id, valid_from",
+        _window(start, stop, known),
+    )
+    latest: dict[str, tuple[int, Ban]] = {}
+    for row in cursor:
+        products = as_list(row[6])
+        latest[row[0]] = (
+            row[12],
+            Ban(
+                ban_id=row[0],
+                against=tuple(as_list(row[1]) or ()),
+                territory=tuple(as_list(row[2]) or ()),
+                authority=row[3],
+                requested_by=row[4],
+                case=row[5],
+                products=None if products is None else tuple(products),
+                patents=tuple(as_list(row[7]) or ()),
+                exempt_products=tuple(as_list(row[8]) or ()),
+                conditions=row[9],
+                valid_from=date.fromisoformat(row[10]),
+                valid_to=_day(row[11]),
+            ),
+        )
+    return list(latest.values())
+
+
+def security_interests_on(conn: sqlite3.Connection, patent: str, start: date, stop: date, known: int) -> list[Encumbrance]:
+    """Security interests on ``patent`` live at some moment of ``[start, stop)``."""
+    cursor = conn.execute(
+        "SELECT debtor, secured_party, valid_from, valid_to FROM security_interests "
+        f"WHERE patent = :patent AND {_WHEN} AND {_KNOWN} ORDER BY valid_from",
+        {**_window(start, stop, known), "patent": patent},
+    )
+    return [
+        Encumbrance("security_interest", patent, holder=row[1], grantor=row[0], reference=None,
+                    valid_from=date.fromisoformat(row[2]), valid_to=_day(row[3]))
+        for row in cursor
+    ]
+
+
+def ban_starts(conn: sqlite3.Connection, known: int) -> dict[str, date]:
+    """When each ban believed at ``known`` took effect."""
+    cursor = conn.execute(f"SELECT ban_id, MIN(valid_from) FROM bans WHERE {_KNOWN} GROUP BY ban_id", {"known": known})
+    return {ban_id: date.fromisoformat(start) for ban_id, start in cursor}
