@@ -67,3 +67,12 @@ def test_seed_story_example_runs(capsys: pytest.CaptureFixture[str], monkeypatch
     out = capsys.readouterr().out
     assert "Xiaomi's portfolio on 2016-06-01: 1500 patents (1497 undisclosed)" in out
     assert "believed Xiaomi before the correction, Microsoft after it" in out
+
+
+def test_ericsson_example_shows_what_could_be_sold_when(capsys: pytest.CaptureFixture[str]) -> None:
+    runpy.run_path(str(ROOT / "examples" / "ericsson_xiaomi_india.py"), run_name="__main__")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("2014-12-01: Mi 3 may be sold") and "no ban in force" in lines[0]
+    assert "Redmi 1S may not be sold" in lines[1] and "rests on 8 patents" in lines[1]
+    assert "Redmi 1S may be sold, Redmi Note may not be sold" in lines[2] and "INR 100" in lines[2]
+    assert "rests on 6 patents" in lines[3]
