@@ -15,10 +15,10 @@ from . import codec
 from .answers import Anomaly, Ban, Encumbrance, Licence, Portfolio, Standing, VerifyReport
 from .checks import Checker, stream_of
 from .errors import DealtrackError, InvalidEvent
-from .events import Event, EventRetracted, Recorded
+from .events import BanLifted, BanModified, Event, EventRetracted, Recorded
 from .integrity import verify_log
 from .projections import ownership, rights
-from .projections.history import Fact, live_at
+from .projections.history import KNOWN, Fact, live_at, valid_order
 from .projections.reader import LogReader
 from .projections.runner import apply_all, catch_up, rebuild_all
 from .projections.title import Aliases, renamed_names
@@ -290,7 +290,7 @@ class Ledger:
             (row[0], row[1], row[2], row[3])
             for row in self._store.conn.execute(
                 "SELECT kind, subject, position, message FROM anomalies "
-                f"WHERE {ownership.KNOWN} ORDER BY position, subject",
+                f"WHERE {KNOWN} ORDER BY position, subject",
                 {"known": known},
             )
         ]
@@ -313,10 +313,13 @@ class Ledger:
             return self._store.head()[0]
         return self._store.position_at(parse_instant(known_at, "known_at"))
 
-    def _aliases_at(self, day: date, known: int) -> Aliases:
-        """Party names as renames and mergers in effect on ``day`` (as known at ``known``) left them."""
+    def _aliases_at(self, day: date, known: int, renames: list[Fact] | None = None) -> Aliases:
+        """Party names as the renames and mergers in effect on ``day`` (as known at ``known``) left them.
+
+        Pass ``renames`` (from :meth:`_renames`) when asking for many days, to read them once.
+        """
         aliases = Aliases()
-        for _, event in self._renames(known):
+        for _, event in self._renames(known) if renames is None else renames:
             assert event.effective is not None
             if event.effective.start > day:
                 break
@@ -324,13 +327,14 @@ class Ledger:
         return aliases
 
     def _renames(self, known: int) -> list[Fact]:
+        """The renames and mergers believed at ``known``, in valid-time order."""
         log = LogReader(self._store)
-        live = live_at(log.renames(), log.retracted(), known)
-        return sorted(live, key=lambda fact: (fact[1].effective.start, fact[0]))  # type: ignore[union-attr]
+        return sorted(live_at(log.renames(), log.retracted(), known), key=valid_order)
 
     def _licences_covering(self, patent: str, period: Period, known: int) -> list[Licence]:
         """Licences live in ``period`` that cover ``patent``: listed, or in the licensor's portfolio then."""
         covering = []
+        renames = self._renames(known)
         for licence in rights.licences_during(self._store.conn, period.start, period.stop, known):
             if licence.patents is not None:
                 if patent in licence.patents:
@@ -338,7 +342,7 @@ class Ledger:
                 continue
             start = licence.valid_from
             holders = ownership.owners(self._store.conn, patent, start, start + ONE_DAY, known)
-            if self._aliases_at(start, known).canonical(licence.licensor) in holders:
+            if self._aliases_at(start, known, renames).canonical(licence.licensor) in holders:
                 covering.append(licence)
         return covering
 
@@ -348,6 +352,7 @@ class Ledger:
         found: list[tuple[str, str, int, str]] = []
         licences = rights.licences_during(conn, date.min, date.max, known)
         positions = rights.licence_positions(conn, known)
+        renames = self._renames(known)
         exclusive = [lic for lic in licences if lic.exclusive]
         for i, first in enumerate(exclusive):
             for second in exclusive[i + 1:]:
@@ -360,7 +365,7 @@ class Ledger:
             for patent in licence.patents or ():
                 day = licence.valid_from
                 holders = ownership.owners(conn, patent, day, day + ONE_DAY, known)
-                licensor = self._aliases_at(day, known).canonical(licence.licensor)
+                licensor = self._aliases_at(day, known, renames).canonical(licence.licensor)
                 if holders and licensor not in holders:
                     found.append(("licence_without_title", patent, positions[licence.licence_id],
                                   f"{licence.licensor} licensed {patent} on {day} ({licence.licence_id}), "
@@ -371,21 +376,19 @@ class Ledger:
             if retracted.get(row.position, known + 1) <= known:
                 continue
             change = codec.loads(row.type, row.payload, row.schema_version)
-            start = starts.get(getattr(change, "ban_id", ""))
-            assert change.effective is not None
+            assert isinstance(change, (BanModified, BanLifted)) and change.effective is not None
+            start = starts.get(change.ban_id)
             if start is not None and change.effective.start < start:
-                found.append(("ban_change_before_ban", getattr(change, "ban_id", ""), row.position,
-                              f"{change.type} of {getattr(change, 'ban_id', '')} is dated {change.effective}, "
+                found.append(("ban_change_before_ban", change.ban_id, row.position,
+                              f"{change.type} of {change.ban_id} is dated {change.effective}, "
                               f"before the ban took effect ({start})"))
         return found
 
     def _names_of(self, party: str, period: Period, known: int) -> list[str]:
         """The names ``party`` went by during ``period``, following renames and mergers."""
-        log = LogReader(self._store)
-        renames = sorted(live_at(log.renames(), log.retracted(), known), key=lambda f: (f[1].effective.start, f[0]))  # type: ignore[union-attr]
         aliases = Aliases()
         names = []
-        for _, event in renames:
+        for _, event in self._renames(known):
             assert event.effective is not None
             if event.effective.start > period.start and aliases.canonical(party) not in names:
                 names.append(aliases.canonical(party))

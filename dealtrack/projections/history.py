@@ -9,6 +9,7 @@ was retracted), so a ``known_at`` question is an indexed look-up, not a replay.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from datetime import date
 from typing import TypeVar
 
 from ..events import Event
@@ -16,7 +17,24 @@ from ..events import Event
 Row = TypeVar("Row", bound=Hashable)
 Fact = tuple[int, Event]  # (position, event)
 
-__all__ = ["Fact", "believed_rows", "live_at"]
+__all__ = ["KNOWN", "OVERLAPS", "Fact", "believed_rows", "iso", "live_at", "valid_order"]
+
+#: SQL: the view row was believed when the log stood at position ``:known``.
+KNOWN = "known_from <= :known AND (known_to IS NULL OR known_to > :known)"
+#: SQL: the view row's ``[valid_from, valid_to)`` meets some moment of ``[:start, :stop)``.
+OVERLAPS = "valid_from < :stop AND (valid_to IS NULL OR valid_to > :start)"
+
+
+def iso(day: date | None) -> str | None:
+    """A day as stored in view rows (ISO text; None stays None)."""
+    return None if day is None else day.isoformat()
+
+
+def valid_order(fact: Fact) -> tuple[date, int]:
+    """Valid-time order: effective start, ties by log position."""
+    position, event = fact
+    assert event.effective is not None
+    return event.effective.start, position
 
 
 def live_at(facts: Iterable[Fact], retracted: Mapping[int, int], position: int) -> list[Fact]:

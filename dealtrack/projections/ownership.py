@@ -22,16 +22,11 @@ from datetime import date
 
 from ..events import Event, EventRetracted, PatentRegistered, PatentsAssigned
 from ..store import Store
-from .history import Fact, believed_rows
+from .history import KNOWN, OVERLAPS, Fact, believed_rows, iso
 from .reader import LogReader
 from .title import Holding, TitleAnomaly, fold_title, renamed_names
 
-__all__ = ["OwnershipProjection", "KNOWN"]
-
-#: The SQL condition "believed at position :known" for a view row.
-KNOWN = "known_from <= :known AND (known_to IS NULL OR known_to > :known)"
-#: The SQL condition "valid at some moment of [:start, :stop)" for a view row.
-OVERLAPS = "valid_from < :stop AND (valid_to IS NULL OR valid_to > :start)"
+__all__ = ["OwnershipProjection", "holdings", "owners"]
 
 _TABLES: dict[str, tuple[dict[str, type], tuple[str, ...] | None]] = {
     "title_facts": ({"patent": str, "position": int}, ("patent", "position")),
@@ -80,10 +75,6 @@ _INDEXES = {
     "undisclosed_holdings": [["deal_position"], ["owner"]],
     "anomalies": [["view", "subject"]],
 }
-
-
-def _iso(day: date | None) -> str | None:
-    return None if day is None else day.isoformat()
 
 
 def _parties(event: Event) -> set[str]:
@@ -198,7 +189,7 @@ class OwnershipProjection:
             "INSERT INTO ownership (patent, owner, valid_from, valid_to, position, known_from, known_to) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                (patent, row.owner, _iso(row.valid_from), _iso(row.valid_to), row.position, since, until)
+                (patent, row.owner, iso(row.valid_from), iso(row.valid_to), row.position, since, until)
                 for row, since, until in rows
                 if isinstance(row, Holding)
             ],
@@ -227,7 +218,7 @@ class OwnershipProjection:
             "(deal_position, owner, patents_count, valid_from, valid_to, known_from, known_to) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                (position, row.owner, event.undisclosed_count, _iso(row.valid_from), _iso(row.valid_to), since, until)
+                (position, row.owner, event.undisclosed_count, iso(row.valid_from), iso(row.valid_to), since, until)
                 for row, since, until in rows
             ],
         )

@@ -48,8 +48,13 @@ class LogReader:
 class Projection(Protocol):
     """A view of the log: its tables, its upkeep per append, and its rebuild."""
 
-    name: str
-    version: int  # bump when the view's rows change shape or meaning: the view is rebuilt
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> int:
+        """Bump when the view's rows change shape or meaning: the view is rebuilt on open."""
+        ...
 
     def create(self, store: Store) -> None: ...
 

@@ -27,7 +27,7 @@ from ..events import (
     SecurityInterestGranted,
     SecurityInterestReleased,
 )
-from .history import Fact
+from .history import KNOWN, OVERLAPS, Fact, iso, valid_order
 from .keyed import KeyedView
 
 __all__ = ["BANS", "LICENCES", "SECURITY_INTERESTS", "as_list"]
@@ -42,16 +42,6 @@ def as_list(text: str | None) -> list[str] | None:
     return None if text is None else list(orjson.loads(text))
 
 
-def _iso(day: date | None) -> str | None:
-    return None if day is None else day.isoformat()
-
-
-def _start(fact: Fact) -> tuple[date, int]:
-    position, event = fact
-    assert event.effective is not None
-    return event.effective.start, position
-
-
 # --- licences -------------------------------------------------------------------------
 
 
@@ -62,7 +52,7 @@ def _licence_keys(event: Event) -> Iterator[str]:
 
 def fold_licence(licence_id: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
     """One row per direction of a licence: who licenses whom, over what, where, and when."""
-    grants = sorted((fact for fact in live if isinstance(fact[1], (LicenseGranted, CrossLicenseAgreed))), key=_start)
+    grants = sorted((fact for fact in live if isinstance(fact[1], (LicenseGranted, CrossLicenseAgreed))), key=valid_order)
     if not grants:
         return
     position, grant = grants[0]
@@ -87,7 +77,7 @@ def fold_licence(licence_id: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]
             int(exclusive),
             int(sublicensable),
             grant.effective.start.isoformat(),
-            _iso(valid_to),
+            iso(valid_to),
             position,
         )
 
@@ -126,7 +116,7 @@ def _ban_keys(event: Event) -> Iterator[str]:
 
 def fold_ban(ban_id: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
     """One row per stretch of time in which a ban stood unchanged."""
-    imposed = sorted((fact for fact in live if isinstance(fact[1], BanImposed)), key=_start)
+    imposed = sorted((fact for fact in live if isinstance(fact[1], BanImposed)), key=valid_order)
     if not imposed:
         return
     position, ban = imposed[0]
@@ -149,11 +139,11 @@ def fold_ban(ban_id: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
             _json(exempt),
             conditions,
             since.isoformat(),
-            _iso(until),
+            iso(until),
             position,
         )
 
-    changes = sorted((fact for fact in live if isinstance(fact[1], (BanModified, BanLifted))), key=_start)
+    changes = sorted((fact for fact in live if isinstance(fact[1], (BanModified, BanLifted))), key=valid_order)
     for _, change in changes:
         assert change.effective is not None
         day = max(change.effective.start, since)  # a change dated before the ban applies from its start
@@ -207,7 +197,7 @@ def _security_keys(event: Event) -> Iterator[str]:
 def fold_security(patent: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
     """One row per security interest on ``patent``: who holds it over whose title, and when."""
     open_: dict[tuple[str, str], tuple[date, int]] = {}
-    for position, event in sorted(live, key=_start):
+    for position, event in sorted(live, key=valid_order):
         assert isinstance(event, (SecurityInterestGranted, SecurityInterestReleased)) and event.effective
         pair = (event.debtor, event.secured_party)
         if isinstance(event, SecurityInterestGranted):
@@ -239,10 +229,6 @@ SECURITY_INTERESTS = KeyedView(
 
 # --- reading the views back ------------------------------------------------------------------
 
-_WHEN = "valid_from < :stop AND (valid_to IS NULL OR valid_to > :start)"
-_KNOWN = "known_from <= :known AND (known_to IS NULL OR known_to > :known)"
-
-
 def _day(text: str | None) -> date | None:
     return None if text is None else date.fromisoformat(text)
 
@@ -255,7 +241,7 @@ def licences_during(conn: sqlite3.Connection, start: date, stop: date, known: in
     """Every licence direction live at some moment of ``[start, stop)``, as believed at ``known``."""
     cursor = conn.execute(
         "SELECT licence_id, licensor, licensee, patents, territory, field, exclusive, sublicensable, "
-        f"valid_from, valid_to FROM licences WHERE {_WHEN} AND {_KNOWN} ORDER BY valid_from, licence_id",
+        f"valid_from, valid_to FROM licences WHERE {OVERLAPS} AND {KNOWN} ORDER BY valid_from, licence_id",
         _window(start, stop, known),
     )
     return [
@@ -277,14 +263,14 @@ def licences_during(conn: sqlite3.Connection, start: date, stop: date, known: in
 
 def licence_positions(conn: sqlite3.Connection, known: int) -> dict[str, int]:
     """The log position that granted each licence believed at ``known``."""
-    return dict(conn.execute(f"SELECT DISTINCT licence_id, position FROM licences WHERE {_KNOWN}", {"known": known}))
+    return dict(conn.execute(f"SELECT DISTINCT licence_id, position FROM licences WHERE {KNOWN}", {"known": known}))
 
 
 def bans_during(conn: sqlite3.Connection, start: date, stop: date, known: int) -> list[tuple[int, Ban]]:
     """``(imposing position, ban)`` for each ban in force at some moment of ``[start, stop)``: its latest state there."""
     cursor = conn.execute(
         "SELECT ban_id, against, territory, authority, requested_by, court_case, products, patents, "
-        f"exempt_products, conditions, valid_from, valid_to, position FROM bans WHERE {_WHEN} AND {_KNOWN} "
+        f"exempt_products, conditions, valid_from, valid_to, position FROM bans WHERE {OVERLAPS} AND {KNOWN} "
         "ORDER BY ban_id, valid_from",
         _window(start, stop, known),
     )
@@ -315,7 +301,7 @@ def security_interests_on(conn: sqlite3.Connection, patent: str, start: date, st
     """Security interests on ``patent`` live at some moment of ``[start, stop)``."""
     cursor = conn.execute(
         "SELECT debtor, secured_party, valid_from, valid_to FROM security_interests "
-        f"WHERE patent = :patent AND {_WHEN} AND {_KNOWN} ORDER BY valid_from",
+        f"WHERE patent = :patent AND {OVERLAPS} AND {KNOWN} ORDER BY valid_from",
         {**_window(start, stop, known), "patent": patent},
     )
     return [
@@ -327,5 +313,5 @@ def security_interests_on(conn: sqlite3.Connection, patent: str, start: date, st
 
 def ban_starts(conn: sqlite3.Connection, known: int) -> dict[str, date]:
     """When each ban believed at ``known`` took effect."""
-    cursor = conn.execute(f"SELECT ban_id, MIN(valid_from) FROM bans WHERE {_KNOWN} GROUP BY ban_id", {"known": known})
+    cursor = conn.execute(f"SELECT ban_id, MIN(valid_from) FROM bans WHERE {KNOWN} GROUP BY ban_id", {"known": known})
     return {ban_id: date.fromisoformat(start) for ban_id, start in cursor}

@@ -19,7 +19,7 @@ from datetime import date
 import attrs
 
 from ..events import Event, PartiesMerged, PartyRenamed, PatentRegistered, PatentsAssigned
-from .history import Fact
+from .history import Fact, valid_order
 
 __all__ = ["Holding", "TitleAnomaly", "Aliases", "fold_title", "renamed_names"]
 
@@ -78,12 +78,6 @@ def renamed_names(event: Event) -> tuple[str, str] | None:
     return None
 
 
-def _valid_order(fact: Fact) -> tuple[date, int]:
-    position, event = fact
-    assert event.effective is not None
-    return event.effective.start, position
-
-
 def fold_title(subject: str, facts: Iterable[Fact]) -> tuple[list[Holding], list[TitleAnomaly]]:
     """Replay ``facts`` about one patent in valid-time order; return its holdings and anomalies."""
     aliases = Aliases()
@@ -91,7 +85,7 @@ def fold_title(subject: str, facts: Iterable[Fact]) -> tuple[list[Holding], list
     done: list[Holding] = []
     fading: list[list] = []  # [owner, since, until, position]: holdings that may have ended already
     anomalies: list[TitleAnomaly] = []
-    for position, event in sorted(facts, key=_valid_order):
+    for position, event in sorted(facts, key=valid_order):
         assert event.effective is not None
         start = event.effective.start
         settled = start if event.effective.is_exact else event.effective.stop
