@@ -6,8 +6,9 @@ any date, as known at any time.
 """
 
 from .answers import Anomaly, Portfolio, Problem, VerifyReport
-from .errors import DealtrackError, InvalidEvent, LedgerFileError
+from .errors import ConcurrencyError, DealtrackError, InvalidEvent, LedgerBusy, LedgerFileError
 from .events import (
+    Appended,
     BanImposed,
     BanLifted,
     BanModified,
@@ -24,6 +25,7 @@ from .events import (
     Recorded,
     SecurityInterestGranted,
     SecurityInterestReleased,
+    Skipped,
 )
 from .ledger import Ledger
 from .values import Money, Period, Source, normalize_patent
@@ -32,15 +34,18 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Anomaly",
+    "Appended",
     "BanImposed",
     "BanLifted",
     "BanModified",
+    "ConcurrencyError",
     "CrossLicenseAgreed",
     "DealAnnounced",
     "DealtrackError",
     "Event",
     "EventRetracted",
     "InvalidEvent",
+    "LedgerBusy",
     "LedgerFileError",
     "Ledger",
     "LicenseGranted",
@@ -56,6 +61,7 @@ __all__ = [
     "Recorded",
     "SecurityInterestGranted",
     "SecurityInterestReleased",
+    "Skipped",
     "Source",
     "VerifyReport",
     "normalize_patent",

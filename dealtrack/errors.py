@@ -25,3 +25,19 @@ class InvalidEvent(DealtrackError, ValueError):
 
 class LedgerFileError(DealtrackError):
     """A file that cannot be opened as a dealtrack ledger (left untouched)."""
+
+
+class ConcurrencyError(DealtrackError):
+    """The log was not at the position the caller expected (another writer got there first).
+
+    Nothing was written; read the new events and decide again.
+    """
+
+    def __init__(self, expected: int, actual: int) -> None:
+        self.expected = expected
+        self.actual = actual
+        super().__init__(f"expected the log to end at position {expected}, but it ends at {actual}; nothing was written")
+
+
+class LedgerBusy(DealtrackError):
+    """Another process held the ledger's write lock for too long; nothing was written."""

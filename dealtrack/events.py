@@ -29,6 +29,7 @@ from .values import (
 
 __all__ = [
     "EVENT_TYPES",
+    "Appended",
     "BanImposed",
     "BanLifted",
     "BanModified",
@@ -45,6 +46,7 @@ __all__ = [
     "Recorded",
     "SecurityInterestGranted",
     "SecurityInterestReleased",
+    "Skipped",
 ]
 
 T = TypeVar("T")
@@ -150,7 +152,7 @@ def attribute(parse: Callable[[Any, str], Any], default: Any = REQUIRED) -> Any:
     return attrs.field(converter=_named(parse), default=default)
 
 
-_COMMON_FIELDS = ("effective", "deal", "sources", "note", "registry_ref", "registry_recorded")
+_COMMON_FIELDS = ("effective", "deal", "sources", "note", "registry_ref", "registry_recorded", "natural_key")
 
 
 def _own_fields_first(cls: type, fields: list[attrs.Attribute]) -> list[attrs.Attribute]:  # type: ignore[type-arg]
@@ -175,6 +177,9 @@ class Event:
     date such as ``"2016-05"`` says "some moment in May 2016").
     ``registry_recorded`` is when a public register recorded it, a third time
     axis beside valid time and the log's own ``recorded_at``.
+    ``natural_key`` names the fact in its source (a register's reel/frame, a
+    news URL): appending an event whose key is already in the log skips it,
+    so an import can be run again without doubling anything.
     """
 
     needs_effective: ClassVar[bool] = True
@@ -185,6 +190,7 @@ class Event:
     note: str | None = attribute(_optional_text, default=None)
     registry_ref: str | None = attribute(_optional_text, default=None)
     registry_recorded: date | None = attribute(_optional(_day), default=None)
+    natural_key: str | None = attribute(_optional_text, default=None)
 
     def __attrs_post_init__(self) -> None:
         if self.needs_effective and self.effective is None:
@@ -416,3 +422,23 @@ class Recorded:
     event_id: str
     recorded_at: datetime
     event: Event
+
+
+@attrs.frozen
+class Skipped:
+    """An event an append left out because its ``natural_key`` was already in the log (at ``position``)."""
+
+    event: Event
+    natural_key: str
+    position: int
+
+
+class Appended(list[Recorded]):
+    """What ``append`` returns: the envelopes of the events written, and ``skipped`` for those left out."""
+
+    def __init__(self, recorded: Iterable[Recorded] = (), skipped: Iterable[Skipped] = ()) -> None:
+        super().__init__(recorded)
+        self.skipped: list[Skipped] = list(skipped)
+
+    def __repr__(self) -> str:
+        return f"Appended({list.__repr__(self)}, skipped={self.skipped!r})"

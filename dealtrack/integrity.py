@@ -44,9 +44,10 @@ def verify_log(store: Store) -> VerifyReport:
             None if effective is None else effective.start.isoformat(),
             None if effective is None else effective.end.isoformat(),
             stream_of(event),
+            event.natural_key,
         )
-        if columns != (row.effective_start, row.effective_end, row.stream):
-            report(row.position, "column_mismatch", "effective dates or stream disagree with the payload")
+        if columns != (row.effective_start, row.effective_end, row.stream, row.natural_key):
+            report(row.position, "column_mismatch", "effective dates, stream or natural key disagree with the payload")
     head_position, head_hash, _ = store.head()
     if (head_position, head_hash) != (expected - 1, previous_hash):
         report(expected - 1, "head_mismatch", f"the ledger head says position {head_position}, the log ends at {expected - 1}")

@@ -14,8 +14,8 @@ import orjson
 from . import codec
 from .answers import Anomaly, Ban, Encumbrance, Licence, Portfolio, Standing, VerifyReport
 from .checks import Checker, stream_of
-from .errors import DealtrackError, InvalidEvent
-from .events import BanLifted, BanModified, Event, EventRetracted, Recorded
+from .errors import ConcurrencyError, DealtrackError, InvalidEvent
+from .events import Appended, BanLifted, BanModified, Event, EventRetracted, Recorded, Skipped
 from .integrity import verify_log
 from .projections import ownership, rights
 from .projections.history import KNOWN, Fact, live_at, valid_order
@@ -85,28 +85,44 @@ class Ledger:
 
     # --- writing ------------------------------------------------------------------------
 
-    def append(self, *events: Event, metadata: dict[str, Any] | None = None) -> list[Recorded]:
+    def append(
+        self,
+        *events: Event,
+        metadata: dict[str, Any] | None = None,
+        expected_position: int | None = None,
+    ) -> Appended:
         """Append ``events`` atomically (all or none) and return their envelopes.
 
         Events are checked in order, so a later one may refer to an earlier one.
+        An event whose ``natural_key`` is already in the log (or earlier in this
+        call) is left out and listed in the result's ``skipped``.
         ``metadata`` (a JSON-ready dict, e.g. who imported what) is stored with each.
+        With ``expected_position``, raise :class:`ConcurrencyError` and write
+        nothing unless the log still ends there.
         """
         for event in events:
             if not isinstance(event, Event):
                 raise InvalidEvent("events", event, "expected dealtrack events, e.g. PatentsAssigned(...)")
-        if not events:
-            return []
+        if expected_position is not None and (
+            isinstance(expected_position, bool) or not isinstance(expected_position, int) or expected_position < 0
+        ):
+            raise InvalidEvent("expected_position", expected_position, "expected a position (a whole number >= 0)")
         meta = _metadata_json(metadata)
         store = self._store
         with store.transaction():
             position, previous_hash, _ = store.head()
+            if expected_position is not None and expected_position != position:
+                raise ConcurrencyError(expected_position, position)
+            if not events:
+                return Appended()
+            fresh, skipped = _new_keys(store, events)
             moment = store.next_instant()
             recorded_at = format_instant(moment)
             checker = Checker(store)
             rows: list[EventRow] = []
             recorded: list[Recorded] = []
             retractions: list[tuple[int, int]] = []
-            for event in events:
+            for event in fresh:
                 position += 1
                 event_id = new_event_id(moment)
                 target = checker.check(position, event_id, event)
@@ -117,10 +133,11 @@ class Ledger:
                 previous_hash = row.hash
                 rows.append(row)
                 recorded.append(Recorded(position, event_id, moment, event))
-            store.insert_events(rows)
-            store.insert_retractions(retractions)
-            apply_all(store, [(r.position, r.event) for r in recorded])
-        return recorded
+            if rows:
+                store.insert_events(rows)
+                store.insert_retractions(retractions)
+                apply_all(store, [(r.position, r.event) for r in recorded])
+        return Appended(recorded, skipped)
 
     def retract(self, event_id: str, reason: str) -> Recorded:
         """Append an :class:`EventRetracted` for ``event_id``; answers known after it ignore the event."""
@@ -413,6 +430,23 @@ def _metadata_json(metadata: dict[str, Any] | None) -> str | None:
         raise InvalidEvent("metadata", metadata, f"not JSON-serialisable: {exc}") from None
 
 
+def _new_keys(store: Store, events: Sequence[Event]) -> tuple[list[Event], list[Skipped]]:
+    """Split ``events`` into those to write and those whose natural key the log (or this call) already has."""
+    known = store.natural_keys(e.natural_key for e in events if e.natural_key is not None)
+    fresh: list[Event] = []
+    skipped: list[Skipped] = []
+    position = store.head()[0]
+    for event in events:
+        key = event.natural_key
+        if key is not None and key in known:
+            skipped.append(Skipped(event, key, known[key]))
+            continue
+        fresh.append(event)
+        if key is not None:
+            known[key] = position + len(fresh)
+    return fresh, skipped
+
+
 def _row(position: int, event_id: str, recorded_at: str, event: Event, metadata: str | None) -> EventRow:
     effective = event.effective
     return EventRow(
@@ -428,6 +462,7 @@ def _row(position: int, event_id: str, recorded_at: str, event: Event, metadata:
         recorded_at=recorded_at,
         payload=codec.dumps(event),
         metadata=metadata,
+        natural_key=event.natural_key,
         hash="",
     )
 

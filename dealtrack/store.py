@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 import secrets
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -23,12 +25,12 @@ import attrs
 import orjson
 import sqlite_utils
 
-from .errors import LedgerFileError
+from .errors import LedgerBusy, LedgerFileError
 
 __all__ = ["EventRow", "Store"]
 
 APPLICATION_ID = 0x44544C47  # "DTLG": marks the file as a dealtrack ledger
-FORMAT_VERSION = 1  # PRAGMA user_version: the layout of the dealtrack tables
+FORMAT_VERSION = 2  # PRAGMA user_version: the layout of the dealtrack tables (1: no natural_key column)
 GENESIS_HASH = "0" * 64
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f+00:00"
@@ -50,6 +52,7 @@ class EventRow:
     recorded_at: str
     payload: str
     metadata: str | None
+    natural_key: str | None
     hash: str
 
     def chained_hash(self, previous: str) -> str:
@@ -58,7 +61,9 @@ class EventRow:
 
 
 EVENT_COLUMNS = [f.name for f in attrs.fields(EventRow)]
-_HASHED_COLUMNS = [name for name in EVENT_COLUMNS if name != "hash"]
+# natural_key came in format 2; it is left out of the hash so format-1 files keep their chain.
+# It is still protected: verify() checks it against the (hashed) payload.
+_HASHED_COLUMNS = [name for name in EVENT_COLUMNS if name not in ("hash", "natural_key")]
 
 
 def chain_hash(previous: str, row: Any) -> str:
@@ -84,6 +89,9 @@ def new_event_id(moment: datetime) -> str:
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
+_BUSY_TIMEOUT = 5.0  # seconds SQLite itself waits for another writer's lock
+_LOCK_ATTEMPTS = 8  # then back off and retry this many times in all
+
 _TRIGGERS = [
     """CREATE TRIGGER events_refuse_update BEFORE UPDATE ON events
     BEGIN SELECT RAISE(ABORT, 'dealtrack: the events log is append-only; append a correction instead'); END""",
@@ -98,6 +106,7 @@ class Store:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
+        self.retries = 0  # how often a write had to wait for another writer, for the stress benchmark
 
     # --- opening ------------------------------------------------------------------
 
@@ -110,7 +119,7 @@ class Store:
             conn = sqlite3.connect(":memory:", isolation_level=None)
         else:
             _refuse_foreign_file(Path(path))
-            conn = sqlite3.connect(os.fspath(path), isolation_level=None, timeout=30)
+            conn = sqlite3.connect(os.fspath(path), isolation_level=None, timeout=_BUSY_TIMEOUT)
             conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={synchronous.upper()}")
         store = cls(conn)
@@ -125,6 +134,8 @@ class Store:
             version = self.conn.execute("PRAGMA user_version").fetchone()[0]
             if version > FORMAT_VERSION:
                 raise LedgerFileError(f"this ledger was written by a newer dealtrack (format {version}); upgrade dealtrack")
+            if version < FORMAT_VERSION:
+                self._upgrade(version)
             return
         with self.transaction():
             self.db.table("events").create(
@@ -136,6 +147,7 @@ class Store:
             self.db.table("events").create_index(["recorded_at"])
             self.db.table("events").create_index(["stream"])
             self.db.table("events").create_index(["deal"])
+            self.db.table("events").create_index(["natural_key"])
             self.db.table("retractions").create({"target": int, "position": int}, pk="target", not_null=["position"])
             self.db.table("ledger_head").create({"id": int, "position": int, "hash": str, "recorded_at": str}, pk="id")
             self.db.table("ledger_head").insert({"id": 1, "position": 0, "hash": GENESIS_HASH, "recorded_at": None})
@@ -145,12 +157,34 @@ class Store:
             self.conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
             self.conn.execute(f"PRAGMA user_version={FORMAT_VERSION}")
 
+    def _upgrade(self, version: int) -> None:
+        """Bring an older file's layout up to :data:`FORMAT_VERSION` (adding, never rewriting, log rows)."""
+        with self.transaction():
+            if version < 2:
+                self.conn.execute("ALTER TABLE events ADD COLUMN natural_key TEXT")
+                self.db.table("events").create_index(["natural_key"])
+            self.conn.execute(f"PRAGMA user_version={FORMAT_VERSION}")
+
     # --- transactions ---------------------------------------------------------------
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """One write transaction, taken at once (BEGIN IMMEDIATE): all of it lands or none."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        """One write transaction, taken at once (BEGIN IMMEDIATE): all of it lands or none.
+
+        When another process holds the write lock, SQLite waits up to its busy
+        timeout; past that we back off and try again a few times before giving up.
+        """
+        for attempt in range(_LOCK_ATTEMPTS):
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                self.retries += 1
+                if attempt == _LOCK_ATTEMPTS - 1:
+                    raise LedgerBusy(f"the ledger stayed locked by another writer: {exc}") from None
+                time.sleep(random.uniform(0, 0.05 * 2**attempt))
         try:
             yield
         except BaseException:
@@ -224,6 +258,19 @@ class Store:
             "SELECT MAX(position) FROM events WHERE recorded_at <= ?", (format_instant(moment),)
         ).fetchone()
         return int(row[0] or 0)
+
+    def natural_keys(self, keys: Iterable[str]) -> dict[str, int]:
+        """The positions of the events carrying any of ``keys`` (the first, if several do)."""
+        wanted = sorted(set(keys))
+        found: dict[str, int] = {}
+        for chunk_start in range(0, len(wanted), 500):
+            chunk = wanted[chunk_start : chunk_start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            for key, position in self.conn.execute(
+                f"SELECT natural_key, MIN(position) FROM events WHERE natural_key IN ({marks}) GROUP BY natural_key", chunk
+            ):
+                found[key] = int(position)
+        return found
 
     def retracted_by(self, target: int) -> int | None:
         row = self.conn.execute("SELECT position FROM retractions WHERE target = ?", (target,)).fetchone()
