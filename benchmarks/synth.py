@@ -288,14 +288,15 @@ def _assign(world: _World, today: date, effective: date | str) -> PatentsAssigne
 
 def _rename(world: _World, today: date) -> Event:
     rng = world.rng
-    old = world.party()
+    old = rng.choice(world.parties)  # any holder, large or small, may change its name or be absorbed
     if rng.random() < 0.5:
         new = f"{old} Holdings {world.counter}"
         world.counter += 1
         world.parties[world.parties.index(old)] = new
         event: Event = PartyRenamed(old=old, new=new, effective=today)
     else:
-        new = world.other(old)
+        new = world.parties[rng.randrange(len(world.parties) - 1)]
+        new = new if new != old else world.parties[-1]
         world.parties.remove(old)
         event = PartiesMerged(absorbed=old, into=new, effective=today)
     world.transferable.setdefault(new, []).extend(world.transferable.pop(old, []))
