@@ -10,6 +10,7 @@ triggers still shows in :func:`verify_chain`.
 from __future__ import annotations
 
 import hashlib
+import operator
 import os
 import random
 import secrets
@@ -61,6 +62,8 @@ class EventRow:
 
 
 EVENT_COLUMNS = [f.name for f in attrs.fields(EventRow)]
+_ROW_VALUES = operator.attrgetter(*EVENT_COLUMNS)
+_INSERT_EVENT = f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' for _ in EVENT_COLUMNS)})"
 # natural_key came in format 2; it is left out of the hash so format-1 files keep their chain.
 # It is still protected: verify() checks it against the (hashed) payload.
 _HASHED_COLUMNS = [name for name in EVENT_COLUMNS if name not in ("hash", "natural_key")]
@@ -92,6 +95,9 @@ def new_event_id(moment: datetime) -> str:
 _BUSY_TIMEOUT = 5.0  # seconds SQLite itself waits for another writer's lock
 _LOCK_ATTEMPTS = 8  # then back off and retry this many times in all
 
+# (name, SQL) of indexes on the log that later dealtrack versions rely on: found by type (renames, one view's events)
+_LATER_INDEXES = [("idx_events_type", "CREATE INDEX idx_events_type ON events (type)")]
+
 _TRIGGERS = [
     """CREATE TRIGGER events_refuse_update BEFORE UPDATE ON events
     BEGIN SELECT RAISE(ABORT, 'dealtrack: the events log is append-only; append a correction instead'); END""",
@@ -107,6 +113,8 @@ class Store:
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
         self.retries = 0  # how often a write had to wait for another writer, for the stress benchmark
+        # Decoded log facts that never change (positions are immutable), kept per connection: e.g. the renames.
+        self.memo: dict[str, Any] = {}
 
     # --- opening ------------------------------------------------------------------
 
@@ -136,6 +144,7 @@ class Store:
                 raise LedgerFileError(f"this ledger was written by a newer dealtrack (format {version}); upgrade dealtrack")
             if version < FORMAT_VERSION:
                 self._upgrade(version)
+            self._ensure_indexes()
             return
         with self.transaction():
             self.db.table("events").create(
@@ -156,6 +165,16 @@ class Store:
                 self.conn.execute(trigger)
             self.conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
             self.conn.execute(f"PRAGMA user_version={FORMAT_VERSION}")
+        self._ensure_indexes()
+
+    def _ensure_indexes(self) -> None:
+        """Indexes added since a file was made (they change no layout, so no format version either)."""
+        have = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        missing = [(name, sql) for name, sql in _LATER_INDEXES if name not in have]
+        if missing:
+            with self.transaction():
+                for _, sql in missing:
+                    self.conn.execute(sql)
 
     def _upgrade(self, version: int) -> None:
         """Bring an older file's layout up to :data:`FORMAT_VERSION` (adding, never rewriting, log rows)."""
@@ -189,6 +208,7 @@ class Store:
             yield
         except BaseException:
             self.conn.execute("ROLLBACK")
+            self.memo.clear()  # it may hold facts of the positions just given back
             raise
         self.conn.execute("COMMIT")
 
@@ -213,11 +233,7 @@ class Store:
 
     def insert_events(self, rows: Sequence[EventRow]) -> None:
         """Insert rows (inside the caller's transaction) and move the head to the last one."""
-        placeholders = ", ".join("?" for _ in EVENT_COLUMNS)
-        self.conn.executemany(
-            f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({placeholders})",
-            [attrs.astuple(row) for row in rows],
-        )
+        self.conn.executemany(_INSERT_EVENT, [_ROW_VALUES(row) for row in rows])
         last = rows[-1]
         self.conn.execute(
             "UPDATE ledger_head SET position = ?, hash = ?, recorded_at = ? WHERE id = 1",
@@ -238,6 +254,42 @@ class Store:
         cursor = self.conn.execute(f"{sql} ORDER BY {order}", params)
         for values in cursor:
             yield EventRow(*values)
+
+    def payloads(self, where: str = "", params: Sequence[Any] = (), order: str = "position") -> Iterator[tuple[int, str, str, int]]:
+        """Stream ``(position, type, payload, schema_version)``: the columns a fold needs, nothing more."""
+        sql = "SELECT position, type, payload, schema_version FROM events"
+        if where:
+            sql += f" WHERE {where}"
+        return iter(self.conn.execute(f"{sql} ORDER BY {order}", params))
+
+    def payloads_at(self, positions: Iterable[int]) -> list[tuple[int, str, str, int]]:
+        """``(position, type, payload, schema_version)`` at the given positions, in position order."""
+        wanted = sorted(set(positions))
+        found: list[tuple[int, str, str, int]] = []
+        for chunk_start in range(0, len(wanted), 500):
+            chunk = wanted[chunk_start : chunk_start + 500]
+            found.extend(self.payloads(f"position IN ({', '.join('?' for _ in chunk)})", chunk))
+        return found
+
+    def positions_of(self, event_ids: Iterable[str]) -> dict[str, int]:
+        """``event_id -> position`` for those of ``event_ids`` that are in the log."""
+        wanted = sorted(set(event_ids))
+        found: dict[str, int] = {}
+        for chunk_start in range(0, len(wanted), 500):
+            chunk = wanted[chunk_start : chunk_start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            found.update(self.conn.execute(f"SELECT event_id, position FROM events WHERE event_id IN ({marks})", chunk))
+        return found
+
+    def retractions_of(self, targets: Iterable[int]) -> dict[int, int]:
+        """``target position -> retracting position`` for those of ``targets`` that are retracted."""
+        wanted = sorted(set(targets))
+        found: dict[int, int] = {}
+        for chunk_start in range(0, len(wanted), 500):
+            chunk = wanted[chunk_start : chunk_start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            found.update(self.conn.execute(f"SELECT target, position FROM retractions WHERE target IN ({marks})", chunk))
+        return found
 
     def rows_at(self, positions: Iterable[int]) -> list[EventRow]:
         """The rows at the given positions, in position order."""
