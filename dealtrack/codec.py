@@ -29,7 +29,6 @@ __all__ = [
     "converter",
     "decode_stored",
     "dumps",
-    "encode",
     "from_dict",
     "loads",
     "to_dict",
@@ -123,8 +122,15 @@ def unstructure(event: Event) -> dict[str, Any]:
 
 
 def dumps(event: Event) -> str:
-    """The event's payload as compact JSON text (no type tag; the log stores that apart)."""
-    return orjson.dumps(unstructure(event)).decode()
+    """The event's payload as compact JSON text (no type tag; the log stores that apart).
+
+    Written by generated code per event class (see the lean path below): the
+    same bytes as ``orjson.dumps(unstructure(event))``, several times faster.
+    """
+    write = _ENCODERS.get(type(event))
+    if write is None:
+        return orjson.dumps(unstructure(event)).decode()
+    return orjson.dumps(write(event)).decode()
 
 
 def loads(type_name: str, payload: str | bytes, schema_version: int | None = None) -> Event:
@@ -157,9 +163,9 @@ def from_dict(data: Any) -> Event:
 #
 # Payloads in the log were written from validated events, and the hash chain
 # guards them, so reading them back need not re-run every field's checks:
-# ``decode_stored`` builds the same attrs instances field by field (about ten
-# times faster than cattrs plus validation), and ``encode`` writes the same
-# bytes as ``dumps``. Anything unexpected falls back to the checked path, which
+# ``decode_stored`` builds the same attrs instances field by field (several
+# times faster than cattrs plus validation), and ``dumps`` writes the same
+# bytes as cattrs' unstructure would. Anything unexpected falls back to the checked path, which
 # raises InvalidEvent; ``verify()`` always reads through the checked path.
 
 _new = object.__new__
@@ -274,14 +280,6 @@ def _compile(cls: type[Event]) -> tuple[Callable[[dict[str, Any]], Event], Calla
 _COMPILED = {cls: _compile(cls) for cls in EVENT_TYPES.values()}
 _DECODERS = {cls.__name__: pair[0] for cls, pair in _COMPILED.items()}
 _ENCODERS = {cls: pair[1] for cls, pair in _COMPILED.items()}
-
-
-def encode(event: Event) -> str:
-    """The same JSON text as :func:`dumps`, written without cattrs (the append path)."""
-    write = _ENCODERS.get(type(event))
-    if write is None:
-        return dumps(event)
-    return orjson.dumps(write(event)).decode()
 
 
 def decode_stored(type_name: str, payload: str | bytes, schema_version: int) -> Event:

@@ -472,7 +472,7 @@ def _recorded(row: EventRow) -> Recorded:
         row.position,
         row.event_id,
         parse_instant_column(row.recorded_at),
-        codec.loads(row.type, row.payload, row.schema_version),
+        codec.decode_stored(row.type, row.payload, row.schema_version),
     )
 
 

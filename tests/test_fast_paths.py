@@ -1,0 +1,98 @@
+"""The fast paths give the same answers as the simple ones they stand in for.
+
+- ``codec.dumps`` (generated code) writes the bytes cattrs' unstructure would;
+- ``codec.decode_stored`` (no re-validation) builds the event the checked ``loads`` builds,
+  and falls back to the checked path, with its errors, on anything unexpected;
+- ``RenameGroups`` (union-find) finds the renames ``relevant_renames`` grows one by one;
+- ``history.advance`` carried append by append ends in the rows ``believed_rows`` computes at once.
+"""
+
+from __future__ import annotations
+
+import attrs
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dealtrack import InvalidEvent, codec
+from dealtrack.events import Event, PartiesMerged, PartyRenamed
+from dealtrack.projections.history import advance, believed_rows
+from dealtrack.projections.ownership import relevant_renames
+from dealtrack.projections.reader import RenameGroups
+from dealtrack.projections.title import fold_title
+from test_codec import any_event
+from test_ownership_properties import histories
+
+keys = st.none() | st.from_regex(r"uspto:[0-9]{6}/[0-9]{4}", fullmatch=True)
+
+
+@settings(max_examples=300)
+@given(event=any_event, key=keys)
+def test_dumps_writes_what_cattrs_writes(event: Event, key: str | None) -> None:
+    event = attrs.evolve(event, natural_key=key)
+    assert codec.dumps(event) == orjson.dumps(codec.converter.unstructure(event)).decode()
+
+
+@settings(max_examples=300)
+@given(event=any_event, key=keys)
+def test_decode_stored_builds_what_the_checked_path_builds(event: Event, key: str | None) -> None:
+    event = attrs.evolve(event, natural_key=key)
+    payload = codec.dumps(event)
+    version = codec.SCHEMA_VERSIONS[event.type]
+    lean = codec.decode_stored(event.type, payload, version)
+    assert lean == codec.loads(event.type, payload, version) == event
+    assert type(lean) is type(event)
+    assert codec.dumps(lean) == payload
+
+
+@pytest.mark.parametrize(
+    ("type_name", "payload"),
+    [
+        ("LicenseTerminated", "not json"),
+        ("LicenseTerminated", '{"licence_id": "L1"}'),  # a field missing
+        ("LicenseTerminated", '{"licence_id": "L1", "effective": "2016", "surplus": 1, "deal": null, "sources": [],'
+                              ' "note": null, "registry_ref": null, "registry_recorded": null, "natural_key": null}'),
+        ("PatentBurned", "{}"),
+    ],
+)
+def test_decode_stored_falls_back_to_the_checked_path_and_its_errors(type_name: str, payload: str) -> None:
+    with pytest.raises(InvalidEvent):
+        codec.decode_stored(type_name, payload, 1)
+
+
+@given(history=histories, names=st.sets(st.sampled_from(["Microsoft", "Nokia", "Xiaomi", "MTL", "HMD", "Other"])))
+def test_rename_groups_find_the_renames_relevant_renames_grows(history: list[Event], names: set[str]) -> None:
+    renames = [(pos, event) for pos, event in enumerate(history, 1) if isinstance(event, (PartyRenamed, PartiesMerged))]
+    expected = sorted(relevant_renames(renames, names), key=lambda fact: fact[0])
+    assert RenameGroups(renames).renames_of(names) == expected
+
+
+@given(history=histories, cuts=st.lists(st.integers(1, 14), max_size=4), retract=st.lists(st.integers(1, 14), max_size=3))
+def test_advance_append_by_append_ends_where_believed_rows_does(
+    history: list[Event], cuts: list[int], retract: list[int]
+) -> None:
+    facts = list(enumerate(history, 1))
+    end = len(facts) + len(retract)
+    retracted: dict[int, int] = {}
+    for offset, target in enumerate(retract, 1):  # retractions come after the facts, one position each
+        if target <= len(facts) and target not in retracted:
+            retracted[target] = len(facts) + offset
+
+    def fold(live: list[tuple[int, Event]]) -> list[tuple[str, str, object, object, int]]:
+        return [("US1", h.owner, h.valid_from, h.valid_to, h.position) for h in fold_title("US1", live)[0]]
+
+    whole = believed_rows(facts, retracted, fold)
+    stored: dict[int, list] = {}  # handle -> [row, known_from, known_to]
+    after = 0
+    for cut in sorted({c for c in cuts if c < end} | {end}):
+        seen = [fact for fact in facts if fact[0] <= cut]
+        known = {target: by for target, by in retracted.items() if by <= cut}
+        believed = {row: (since, handle) for handle, (row, since, until) in stored.items() if until is None}
+        closed, new = advance(seen, known, fold, believed, after)
+        for handle, until in closed:
+            stored[handle][2] = until
+        for row, since, until in new:
+            stored[len(stored)] = [row, since, until]
+        after = cut
+    assert sorted(map(tuple, stored.values()), key=repr) == sorted(whole, key=repr)
