@@ -271,10 +271,12 @@ class Store:
 
     def position_at(self, moment: datetime) -> int:
         """The last position recorded at or before ``moment`` (0 when none was)."""
+        # recorded_at never decreases along the log, so the last index entry at or before it is the answer.
         row = self.conn.execute(
-            "SELECT MAX(position) FROM events WHERE recorded_at <= ?", (format_instant(moment),)
+            "SELECT position FROM events WHERE recorded_at <= ? ORDER BY recorded_at DESC, position DESC LIMIT 1",
+            (format_instant(moment),),
         ).fetchone()
-        return int(row[0] or 0)
+        return 0 if row is None else int(row[0])
 
     def natural_keys(self, keys: Iterable[str]) -> dict[str, int]:
         """The position of the latest event carrying each of ``keys`` that the log has."""
