@@ -120,6 +120,13 @@ def test_registry_at_reaches_licences_bans_and_security_interests(ledger: Ledger
         assert bool(ledger.standing("Xiaomi", on="2016-07-01", registry_at=registry).licences_in) is seen
 
 
+def test_events_as_the_register_showed_them(ledger: Ledger) -> None:
+    ledger.append(registered(), sale("Xiaomi", "2016-06-01", registry_recorded="2016-09-15"))
+    assert [r.event.type for r in ledger.events(registry_at="2016-09-14")] == ["PatentRegistered"]
+    assert len(list(ledger.events(registry_at="2016-09-15"))) == 2
+    assert len(list(ledger.view(registry_at="2016-09-14").events())) == 1
+
+
 def test_registry_at_and_known_at_combine(ledger: Ledger) -> None:
     (first,) = ledger.append(registered())
     (transfer,) = ledger.append(sale("Xiaomi", "2016-06-01", registry_recorded="2016-09-15"))
