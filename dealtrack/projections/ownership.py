@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
+import orjson
+
 from .. import codec
 from ..events import Event, PatentRegistered, PatentsAssigned
 from ..store import Store
@@ -31,7 +33,7 @@ from .history import KNOWN, OVERLAPS, Fact, advance, iso
 from .reader import LogReader, RenameGroups
 from .title import Holding, TitleAnomaly, fold_title, renamed_names
 
-__all__ = ["OwnershipProjection", "holdings", "owners"]
+__all__ = ["OwnershipProjection", "holdings", "owners", "relevant_renames", "title_parties"]
 
 _TABLES: dict[str, tuple[dict[str, type], tuple[str, ...] | None]] = {
     "title_facts": ({"patent": str, "position": int}, ("patent", "position")),
@@ -67,6 +69,7 @@ _TABLES: dict[str, tuple[dict[str, type], tuple[str, ...] | None]] = {
             "kind": str,
             "position": int,
             "message": str,
+            "related": str,  # JSON list of the other positions involved, or NULL
             "known_from": int,
             "known_to": int,
         },
@@ -83,12 +86,13 @@ _INDEXES = {
 }
 
 
-def _parties(event: Event) -> set[str]:
+def title_parties(event: Event) -> set[str]:
+    """The parties an event bearing on title names (a rename or merger: both names)."""
     if isinstance(event, PatentRegistered):
         return {event.owner}
     if isinstance(event, PatentsAssigned):
         return set(event.assignor) | set(event.assignee)
-    return set()
+    return set(renamed_names(event) or ())
 
 
 def relevant_renames(renames: Sequence[Fact], names: Iterable[str]) -> list[Fact]:
@@ -111,14 +115,11 @@ class OwnershipProjection:
     """Chain of title for every patent, plus undisclosed holdings and title anomalies."""
 
     name = "ownership"
-    version = 2  # 2: covering index for as-of look-ups
+    version = 3  # 2: anomalies name the other events involved (``related``); 3: covering as-of index
 
     def create(self, store: Store) -> None:
         for table, (columns, pk) in _TABLES.items():
-            if not store.db.table(table).exists():
-                store.db.table(table).create(columns, pk=pk)
-                for index in _INDEXES[table]:
-                    store.db.table(table).create_index(index)
+            store.ensure_view_table(table, columns, pk, _INDEXES[table])
 
     def apply(self, log: LogReader, batch: Sequence[Fact]) -> None:
         conn = log.store.conn
@@ -210,7 +211,7 @@ class OwnershipProjection:
             ):
                 believed[row[0]][("ownership", *row)] = (since, ("ownership", rowid))
             for rowid, *row, since in conn.execute(
-                f"SELECT rowid, subject, kind, position, message, known_from FROM anomalies "
+                f"SELECT rowid, subject, kind, position, message, related, known_from FROM anomalies "
                 f"WHERE view = 'title' AND subject IN ({marks}) AND known_to IS NULL", chunk
             ):
                 believed[row[0]][("anomalies", *row)] = (since, ("anomalies", rowid))
@@ -251,8 +252,8 @@ class OwnershipProjection:
 _INSERTS = {
     "ownership": "INSERT INTO ownership (patent, owner, valid_from, valid_to, position, known_from, known_to) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)",
-    "anomalies": "INSERT INTO anomalies (view, subject, kind, position, message, known_from, known_to) "
-    "VALUES ('title', ?, ?, ?, ?, ?, ?)",
+    "anomalies": "INSERT INTO anomalies (view, subject, kind, position, message, related, known_from, known_to) "
+    "VALUES ('title', ?, ?, ?, ?, ?, ?, ?)",
     "undisclosed_holdings": "INSERT INTO undisclosed_holdings "
     "(deal_position, owner, patents_count, valid_from, valid_to, known_from, known_to) VALUES (?, ?, ?, ?, ?, ?, ?)",
 }
@@ -298,7 +299,7 @@ def _title_fold(patent: str) -> Callable[[list[Fact]], list[tuple[Any, ...]]]:
         holdings, anomalies = fold_title(patent, live)
         return [
             *(("ownership", patent, h.owner, iso(h.valid_from), iso(h.valid_to), h.position) for h in holdings),
-            *(("anomalies", patent, a.kind, a.position, a.message) for a in anomalies),
+            *(("anomalies", patent, a.kind, a.position, a.message, _related(a.related)) for a in anomalies),
         ]
 
     return fold
@@ -329,7 +330,12 @@ def _is_block(event: Event) -> bool:
 
 
 def _names_in(facts: Iterable[Fact]) -> set[str]:
-    return set().union(*(_parties(event) for _, event in facts))
+    return set().union(*(title_parties(event) for _, event in facts))
+
+
+def _related(positions: tuple[int, ...]) -> str | None:
+    """An anomaly's other events, as the ``related`` column stores them (JSON list, or NULL)."""
+    return orjson.dumps(positions).decode() if positions else None
 
 
 def _chunks(values: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
@@ -343,7 +349,7 @@ def _index(conn: sqlite3.Connection, facts: list[tuple[str, int]], batch: Sequen
     events = dict(batch)
     conn.executemany(
         "INSERT OR IGNORE INTO title_parties (party, patent) VALUES (?, ?)",
-        [(party, patent) for patent, position in facts for party in _parties(events[position])],
+        [(party, patent) for patent, position in facts for party in title_parties(events[position])],
     )
 
 
