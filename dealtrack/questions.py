@@ -248,7 +248,8 @@ class Questions:
 def recorded_from_row(row: Any) -> Recorded:
     """The envelope of a stored event row."""
     return Recorded(
-        row.position, row.event_id, parse_instant_column(row.recorded_at), codec.loads(row.type, row.payload, row.schema_version)
+        row.position, row.event_id, parse_instant_column(row.recorded_at),
+        codec.decode_stored(row.type, row.payload, row.schema_version),
     )
 
 
@@ -294,7 +295,7 @@ def _licences_covering(reading: Reading, patent: str, period: Period) -> list[Li
     """Licences live in ``period`` that cover ``patent``: listed, or in the licensor's portfolio then."""
     covering = []
     renames = reading.renames()
-    for licence in reading.licences_during(period.start, period.stop):
+    for licence in reading.licences_on(patent, period.start, period.stop):
         if licence.patents is not None:
             if patent in licence.patents:
                 covering.append(licence)

@@ -96,3 +96,51 @@ def test_advance_append_by_append_ends_where_believed_rows_does(
             stored[len(stored)] = [row, since, until]
         after = cut
     assert sorted(map(tuple, stored.values()), key=repr) == sorted(whole, key=repr)
+
+
+# --- the licence index: listed patents by term, portfolio licences by linked licensor -------------------
+
+from datetime import date, timedelta  # noqa: E402
+
+from dealtrack import Ledger  # noqa: E402
+from dealtrack.events import LicenseGranted, CrossLicenseAgreed  # noqa: E402
+from dealtrack.projections.reading import Reading, StoredReading  # noqa: E402
+from dealtrack.questions import _licences_covering  # noqa: E402
+from dealtrack.values import Period  # noqa: E402
+from test_ownership_properties import PARTIES, PATENTS, assignments, days, parties, registrations, renames  # noqa: E402
+
+_grants = st.builds(
+    lambda n, pair, ps, d: LicenseGranted(licence_id=f"L{n}", licensor=pair[0], licensee=pair[1], patents=ps, effective=d),
+    st.integers(0, 30), st.lists(parties, min_size=2, max_size=2, unique=True),
+    st.none() | st.lists(st.sampled_from(PATENTS), min_size=1, max_size=2), days,
+)
+_cross = st.builds(
+    lambda n, pair, d: CrossLicenseAgreed(licence_id=f"X{n}", parties=pair, effective=d),
+    st.integers(0, 30), st.lists(parties, min_size=2, max_size=2, unique=True), days,
+)
+_rights_histories = st.lists(st.one_of(registrations, assignments, renames, _grants, _grants, _cross), min_size=1, max_size=16)
+
+
+class _Scanning(StoredReading):
+    """The same reading, but looking through every licence instead of the index."""
+
+    licence_rows_on = Reading.licence_rows_on
+
+
+@settings(max_examples=80, deadline=None)
+@given(history=_rights_histories, probes=st.lists(days, min_size=2, max_size=2))
+def test_the_licence_index_finds_what_a_scan_of_every_licence_finds(history: list[Event], probes: list[date]) -> None:
+    with Ledger.open() as ledger:
+        for event in history:
+            try:
+                ledger.append(event)
+            except InvalidEvent:  # a licence id used twice: the log refuses it, as it should
+                pass
+        store = ledger._store
+        for known in {len(ledger), max(1, len(ledger) // 2)}:
+            for day in probes:
+                period = Period(day, day + timedelta(days=40))
+                for patent in PATENTS:
+                    fast = _licences_covering(StoredReading(store, known), patent, period)
+                    scan = _licences_covering(_Scanning(store, known), patent, period)
+                    assert fast == scan

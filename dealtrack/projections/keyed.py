@@ -36,10 +36,24 @@ class KeyedView:
     keys: Callable[[Event], Iterable[str]]
     fold: Callable[[str, list[Fact]], Iterable[tuple[Any, ...]]]
     indexes: tuple[tuple[str, ...], ...] = ()
+    # Look-up terms an event names (e.g. the patents a licence lists), kept in ``{table}_terms(term, key)``
+    # so a question can find the few keys about one term; a superset (retracted facts keep their terms).
+    terms: Callable[[Event], Iterable[str]] | None = None
 
     @property
     def facts_table(self) -> str:
         return f"{self.table}_facts"
+
+    @property
+    def terms_table(self) -> str:
+        return f"{self.table}_terms"
+
+    def _index_terms(self, conn: Any, batch: Iterable[Fact]) -> None:
+        if self.terms is not None:
+            conn.executemany(
+                f"INSERT OR IGNORE INTO {self.terms_table} (term, key) VALUES (?, ?)",
+                [(term, key) for _, event in batch for key in self.keys(event) for term in self.terms(event)],
+            )
 
     @property
     def key_column(self) -> str:
@@ -51,11 +65,14 @@ class KeyedView:
             [(self.key_column, "known_to"), *self.indexes],
         )
         store.ensure_view_table(self.facts_table, {"key": str, "position": int}, ("key", "position"), [("position",)])
+        if self.terms is not None:
+            store.ensure_view_table(self.terms_table, {"term": str, "key": str}, ("term", "key"))
 
     def apply(self, log: LogReader, batch: Sequence[Fact]) -> None:
         conn = log.store.conn
         pairs = [(key, position) for position, event in batch for key in self.keys(event)]
         conn.executemany(f"INSERT OR IGNORE INTO {self.facts_table} (key, position) VALUES (?, ?)", pairs)
+        self._index_terms(conn, batch)
         touched = {key for key, _ in pairs}
         targets = list(log.targets(batch).values())
         if targets:
@@ -70,10 +87,14 @@ class KeyedView:
         conn = log.store.conn
         conn.execute(f"DELETE FROM {self.table}")
         conn.execute(f"DELETE FROM {self.facts_table}")
+        if self.terms is not None:
+            conn.execute(f"DELETE FROM {self.terms_table}")
         marks = ", ".join("?" for _ in self.types)
         pairs = []
         for position, type_name, payload, version in log.store.payloads(f"type IN ({marks})", self.types):
-            pairs.extend((key, position) for key in self.keys(codec.decode_stored(type_name, payload, version)))
+            event = codec.decode_stored(type_name, payload, version)
+            pairs.extend((key, position) for key in self.keys(event))
+            self._index_terms(conn, [(position, event)])
             if len(pairs) >= 5_000:
                 conn.executemany(f"INSERT OR IGNORE INTO {self.facts_table} (key, position) VALUES (?, ?)", pairs)
                 pairs = []

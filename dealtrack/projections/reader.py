@@ -42,9 +42,20 @@ class RenameGroups:
         self._members: dict[str, list[Fact]] = {}
         for name, fact in pairs:
             self._members.setdefault(self._group[name], []).append(fact)
+        self._names: dict[str, set[str]] = {}
+        for name, group in self._group.items():
+            self._names.setdefault(group, set()).add(name)
 
     def names(self, group: str) -> set[str]:
-        return {name for name, root in self._group.items() if root == group}
+        """Every name in ``group``."""
+        return set(self._names.get(group, ()))
+
+    def linked(self, names: Iterable[str]) -> set[str]:
+        """``names`` and every name a chain of renames links to any of them."""
+        found = set(names)
+        for group in self.groups_of(found):
+            found |= self._names[group]
+        return found
 
     def groups_of(self, names: Iterable[str]) -> set[str]:
         return {self._group[name] for name in names if name in self._group}
@@ -81,9 +92,13 @@ class LogReader:
         return [(pos, events[pos]) for pos in wanted]
 
     def retracted(self) -> dict[int, int]:
-        """``target position -> retracting position`` for the whole log."""
+        """``target position -> retracting position`` for the whole log (read again only when the log grew)."""
         if self._retracted is None:
-            self._retracted = dict(self.store.conn.execute("SELECT target, position FROM retractions"))
+            head = self.store.head()[0]
+            kept = self.store.memo.get("retracted")
+            if kept is None or kept[0] != head:
+                kept = self.store.memo["retracted"] = (head, dict(self.store.conn.execute("SELECT target, position FROM retractions")))
+            self._retracted = kept[1]
         return self._retracted
 
     def retracted_among(self, positions: Iterable[int]) -> dict[int, int]:
@@ -119,7 +134,11 @@ class LogReader:
     def rename_groups(self) -> RenameGroups:
         """The renames grouped by the names they link (see :class:`RenameGroups`)."""
         if self._groups is None:
-            self._groups = RenameGroups(self.renames())
+            renames = self.renames()
+            kept = self.store.memo.get("rename_groups")
+            if kept is None or kept[0] != len(renames):  # renames only ever grow in number
+                kept = self.store.memo["rename_groups"] = (len(renames), RenameGroups(renames))
+            self._groups = kept[1]
         return self._groups
 
 

@@ -24,7 +24,7 @@ from .history import KNOWN, OVERLAPS, Fact, live_at, valid_order
 from .keyed import KeyedView
 from .ownership import relevant_renames, title_parties
 from .reader import LogReader
-from .rights import BANS, LICENCES, SECURITY_INTERESTS, latest_bans, licence_from_row, security_from_row
+from .rights import BANS, LICENCES, SECURITY_INTERESTS, latest_bans, licence_from_row, licence_rows_on, security_from_row
 from .title import Doubt, Holding, TitleAnomaly, fold_title
 
 __all__ = ["RefoldedReading", "Reading", "StoredReading", "TitleFold", "registry_day"]
@@ -92,6 +92,13 @@ class Reading:
 
     def licences_during(self, start: date, stop: date) -> list[Licence]:
         return [licence_from_row(row) for row in self.licence_rows(start, stop)]
+
+    def licence_rows_on(self, patent: str, start: date, stop: date) -> list[tuple[Any, ...]]:
+        """``licences`` rows live in ``[start, stop)`` that may cover ``patent`` (a superset; by start and id)."""
+        return self.licence_rows(start, stop)
+
+    def licences_on(self, patent: str, start: date, stop: date) -> list[Licence]:
+        return [licence_from_row(row) for row in self.licence_rows_on(patent, start, stop)]
 
     def bans_during(self, start: date, stop: date) -> list[tuple[int, Ban]]:
         return latest_bans(self.ban_rows(start, stop))
@@ -167,6 +174,21 @@ class StoredReading(Reading):
 
     def licence_rows(self, start: date, stop: date) -> list[tuple[Any, ...]]:
         return self._view_rows(LICENCES, start, stop, "", "valid_from, licence_id")
+
+    def licence_rows_on(self, patent: str, start: date, stop: date) -> list[tuple[Any, ...]]:
+        # those listing the patent, and portfolio licences of anyone linked by renames to one of its holders
+        owners = [r[0] for r in self.store.conn.execute(
+            f"SELECT DISTINCT owner FROM ownership WHERE patent = :patent AND {KNOWN}", {"patent": patent, "known": self.known})]
+        licensors = self.log.rename_groups().linked(owners)
+        return licence_rows_on(self.store.conn, patent, licensors, start, stop, self.known)
+
+    def renames(self) -> list[Fact]:
+        # the same list for every question on this basis until the log grows: read it once
+        count = len(self.log.renames())
+        kept = self.store.memo.get("visible_renames")
+        if kept is None or kept[:2] != (self.known, count):
+            kept = self.store.memo["visible_renames"] = (self.known, count, super().renames())
+        return kept[2]
 
     def ban_rows(self, start: date, stop: date) -> list[tuple[Any, ...]]:
         return self._view_rows(BANS, start, stop, "", "ban_id, valid_from")

@@ -50,6 +50,12 @@ def _licence_keys(event: Event) -> Iterator[str]:
         yield event.licence_id
 
 
+def _licence_terms(event: Event) -> Iterator[str]:
+    """The patents a licence lists (a portfolio licence lists none: it is found by its licensor)."""
+    if isinstance(event, (LicenseGranted, CrossLicenseAgreed)) and event.patents is not None:
+        yield from event.patents
+
+
 def fold_licence(licence_id: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
     """One row per direction of a licence: who licenses whom, over what, where, and when."""
     grants = sorted((fact for fact in live if isinstance(fact[1], (LicenseGranted, CrossLicenseAgreed))), key=valid_order)
@@ -84,7 +90,7 @@ def fold_licence(licence_id: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]
 
 LICENCES = KeyedView(
     name="licences",
-    version=1,
+    version=2,  # 2: licences_terms, the patents each licence lists
     table="licences",
     columns={
         "licence_id": str,
@@ -103,6 +109,7 @@ LICENCES = KeyedView(
     keys=_licence_keys,
     fold=fold_licence,
     indexes=(("licensee",), ("licensor",)),
+    terms=_licence_terms,
 )
 
 
@@ -327,3 +334,26 @@ def ban_starts(conn: sqlite3.Connection, known: int) -> dict[str, date]:
     """When each ban believed at ``known`` took effect."""
     cursor = conn.execute(f"SELECT ban_id, MIN(valid_from) FROM bans WHERE {KNOWN} GROUP BY ban_id", {"known": known})
     return {ban_id: date.fromisoformat(start) for ban_id, start in cursor}
+
+
+def licence_rows_on(
+    conn: sqlite3.Connection, patent: str, licensors: Iterable[str], start: date, stop: date, known: int
+) -> list[tuple[Any, ...]]:
+    """``licences`` rows live in ``[start, stop)`` that may cover ``patent``, by start and id.
+
+    Those listing it (through ``licences_terms``) and the portfolio licences
+    granted by any of ``licensors``: two indexed look-ups instead of a scan of
+    every licence. The caller still checks a portfolio licence's licensor held
+    the patent on its date.
+    """
+    names = sorted(set(licensors))
+    marks = ", ".join(f":n{i}" for i in range(len(names))) or "NULL"
+    params = {**_window(start, stop, known), "patent": patent, **{f"n{i}": name for i, name in enumerate(names)}}
+    cursor = conn.execute(
+        f"SELECT {_columns(LICENCES)} FROM licences WHERE licence_id IN "
+        f"(SELECT key FROM licences_terms WHERE term = :patent) AND {OVERLAPS} AND {KNOWN} "
+        f"UNION ALL SELECT {_columns(LICENCES)} FROM licences WHERE patents IS NULL AND licensor IN ({marks}) "
+        f"AND {OVERLAPS} AND {KNOWN} ORDER BY valid_from, licence_id",
+        params,
+    )
+    return [tuple(row) for row in cursor]
