@@ -317,7 +317,11 @@ def _bans(
         raise InvalidEvent("product", product, "a product is a non-empty string")
     aliases = _aliases_at(reading, period.end)
     found = []
-    for position, ban in reading.bans_during(period.start, period.stop):
+    if names is None:
+        bans = reading.bans_during(period.start, period.stop)
+    else:  # only the bans against one of the party's names (or names linked to them): an index finds them
+        bans = reading.bans_against(names, period.start, period.stop)
+    for position, ban in bans:
         parties = tuple(dict.fromkeys(aliases.canonical(name) for name in ban.against))
         if names is not None and not names & (set(parties) | set(ban.against)):
             continue

@@ -143,4 +143,42 @@ def test_the_licence_index_finds_what_a_scan_of_every_licence_finds(history: lis
                 for patent in PATENTS:
                     fast = _licences_covering(StoredReading(store, known), patent, period)
                     scan = _licences_covering(_Scanning(store, known), patent, period)
+                    assert sorted(fast, key=repr) == sorted(scan, key=repr)  # the two directions of a cross-licence tie
+
+
+# --- the ban index: bans by the parties they are against ---------------------------------------------
+
+from dealtrack.events import BanImposed, BanLifted  # noqa: E402
+from dealtrack.questions import _bans  # noqa: E402
+
+_impositions = st.builds(
+    lambda n, who, d: BanImposed(ban_id=f"B{n}", against=who, territory=("IN",), authority="Delhi High Court", effective=d),
+    st.integers(0, 20), st.lists(parties, min_size=1, max_size=2), days,
+)
+_lifts = st.builds(lambda n, d: BanLifted(ban_id=f"B{n}", effective=d), st.integers(0, 20), days)
+_ban_histories = st.lists(st.one_of(renames, renames, _impositions, _impositions, _lifts), min_size=1, max_size=16)
+
+
+class _ScanningBans(StoredReading):
+    """The same reading, but looking through every ban instead of the index."""
+
+    ban_rows_against = Reading.ban_rows_against
+
+
+@settings(max_examples=80, deadline=None)
+@given(history=_ban_histories, probes=st.lists(days, min_size=2, max_size=2))
+def test_the_ban_index_finds_what_a_scan_of_every_ban_finds(history: list[Event], probes: list[date]) -> None:
+    with Ledger.open() as ledger:
+        for event in history:
+            try:
+                ledger.append(event)
+            except InvalidEvent:  # a ban id used twice, a lift before the ban: refused, as it should be
+                pass
+        store = ledger._store
+        for known in {len(ledger), max(1, len(ledger) // 2)}:
+            for day in probes:
+                period = Period(day, day + timedelta(days=40))
+                for party in [*PARTIES, "Nobody"]:
+                    fast = _bans(StoredReading(store, known), period, party, None, None)
+                    scan = _bans(_ScanningBans(store, known), period, party, None, None)
                     assert fast == scan

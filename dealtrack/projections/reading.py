@@ -24,7 +24,16 @@ from .history import KNOWN, OVERLAPS, Fact, live_at, valid_order
 from .keyed import KeyedView
 from .ownership import relevant_renames, title_parties
 from .reader import LogReader
-from .rights import BANS, LICENCES, SECURITY_INTERESTS, latest_bans, licence_from_row, licence_rows_on, security_from_row
+from .rights import (
+    BANS,
+    LICENCES,
+    SECURITY_INTERESTS,
+    ban_rows_against,
+    latest_bans,
+    licence_from_row,
+    licence_rows_on,
+    security_from_row,
+)
 from .title import Doubt, Holding, TitleAnomaly, fold_title
 
 __all__ = ["RefoldedReading", "Reading", "StoredReading", "TitleFold", "registry_day"]
@@ -102,6 +111,13 @@ class Reading:
 
     def bans_during(self, start: date, stop: date) -> list[tuple[int, Ban]]:
         return latest_bans(self.ban_rows(start, stop))
+
+    def ban_rows_against(self, names: Iterable[str], start: date, stop: date) -> list[tuple[Any, ...]]:
+        """``bans`` rows in force in ``[start, stop)`` that may be against ``names`` (a superset; by ban and start)."""
+        return self.ban_rows(start, stop)
+
+    def bans_against(self, names: Iterable[str], start: date, stop: date) -> list[tuple[int, Ban]]:
+        return latest_bans(self.ban_rows_against(names, start, stop))
 
     def security_interests_on(self, patent: str, start: date, stop: date) -> list[tuple[int, Encumbrance]]:
         return [(row[5], security_from_row(row)) for row in self.security_rows(patent, start, stop)]
@@ -181,6 +197,10 @@ class StoredReading(Reading):
             f"SELECT DISTINCT owner FROM ownership WHERE patent = :patent AND {KNOWN}", {"patent": patent, "known": self.known})]
         licensors = self.log.rename_groups().linked(owners)
         return licence_rows_on(self.store.conn, patent, licensors, start, stop, self.known)
+
+    def ban_rows_against(self, names: Iterable[str], start: date, stop: date) -> list[tuple[Any, ...]]:
+        # bans against any name linked by renames to one of ``names``: the index finds them
+        return ban_rows_against(self.store.conn, self.log.rename_groups().linked(names), start, stop, self.known)
 
     def renames(self) -> list[Fact]:
         # the same list for every question on this basis until the log grows: read it once

@@ -121,6 +121,12 @@ def _ban_keys(event: Event) -> Iterator[str]:
         yield event.ban_id
 
 
+def _ban_terms(event: Event) -> Iterator[str]:
+    """The parties a ban is against, as recorded."""
+    if isinstance(event, BanImposed):
+        yield from event.against
+
+
 def fold_ban(ban_id: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
     """One row per stretch of time in which a ban stood unchanged."""
     imposed = sorted((fact for fact in live if isinstance(fact[1], BanImposed)), key=valid_order)
@@ -170,7 +176,7 @@ def fold_ban(ban_id: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
 
 BANS = KeyedView(
     name="bans",
-    version=1,
+    version=2,  # 2: bans_terms, the parties each ban is against
     table="bans",
     columns={
         "ban_id": str,
@@ -190,6 +196,7 @@ BANS = KeyedView(
     types=("BanImposed", "BanModified", "BanLifted"),
     keys=_ban_keys,
     fold=fold_ban,
+    terms=_ban_terms,
 )
 
 
@@ -350,10 +357,23 @@ def licence_rows_on(
     marks = ", ".join(f":n{i}" for i in range(len(names))) or "NULL"
     params = {**_window(start, stop, known), "patent": patent, **{f"n{i}": name for i, name in enumerate(names)}}
     cursor = conn.execute(
-        f"SELECT {_columns(LICENCES)} FROM licences WHERE licence_id IN "
+        f"SELECT {_columns(LICENCES)}, rowid AS r FROM licences WHERE licence_id IN "
         f"(SELECT key FROM licences_terms WHERE term = :patent) AND {OVERLAPS} AND {KNOWN} "
-        f"UNION ALL SELECT {_columns(LICENCES)} FROM licences WHERE patents IS NULL AND licensor IN ({marks}) "
-        f"AND {OVERLAPS} AND {KNOWN} ORDER BY valid_from, licence_id",
+        f"UNION ALL SELECT {_columns(LICENCES)}, rowid AS r FROM licences WHERE patents IS NULL "
+        f"AND licensor IN ({marks}) AND {OVERLAPS} AND {KNOWN} ORDER BY valid_from, licence_id, r",
+        params,
+    )
+    return [tuple(row[:-1]) for row in cursor]
+
+
+def ban_rows_against(conn: sqlite3.Connection, parties: Iterable[str], start: date, stop: date, known: int) -> list[tuple[Any, ...]]:
+    """``bans`` rows in force in ``[start, stop)`` of the bans against any of ``parties``, by ban and start."""
+    names = sorted(set(parties))
+    marks = ", ".join(f":n{i}" for i in range(len(names))) or "NULL"
+    params = {**_window(start, stop, known), **{f"n{i}": name for i, name in enumerate(names)}}
+    cursor = conn.execute(
+        f"SELECT {_columns(BANS)} FROM bans WHERE ban_id IN (SELECT key FROM bans_terms WHERE term IN ({marks})) "
+        f"AND {OVERLAPS} AND {KNOWN} ORDER BY ban_id, valid_from",
         params,
     )
     return [tuple(row) for row in cursor]
