@@ -19,17 +19,28 @@ from .synth import Item, Retract
 
 __all__ = ["eventsourcing_rates"]
 
+_FACT: list[type] = []
+
+
+def _fact_class() -> type:
+    """One aggregate class per process (the library registers each class under its topic once)."""
+    if not _FACT:
+        from eventsourcing.domain import Aggregate, event
+
+        class Fact(Aggregate):  # one recorded fact per aggregate
+            @event("Recorded")
+            def __init__(self, data: dict[str, Any]) -> None:
+                self.data = data
+
+        _FACT.append(Fact)
+    return _FACT[0]
+
 
 def eventsourcing_rates(items: Sequence[Item], path: Path, batch: int = 1_000) -> tuple[list[float], list[float]]:
     """Events per second saving (per batch) and reading back (per page of 1,000), through eventsourcing on SQLite."""
     from eventsourcing.application import Application
-    from eventsourcing.domain import Aggregate, event
 
-    class Fact(Aggregate):  # one recorded fact per aggregate
-        @event("Recorded")
-        def __init__(self, data: dict[str, Any]) -> None:
-            self.data = data
-
+    Fact = _fact_class()
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     app = Application(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)})

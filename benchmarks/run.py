@@ -156,6 +156,7 @@ def main(argv: list[str] | None = None) -> None:
     rows: list[dict[str, Any]] = []
     for label in labels:
         rows += run_scale(label, parse_scale(label), args, args.workdir)
+        (args.out / "partial.json").write_text(json.dumps(rows, indent=2))  # a later scale may take hours
     rows += growth(rows, labels)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     meta = {
