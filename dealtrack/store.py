@@ -92,6 +92,7 @@ def new_event_id(moment: datetime) -> str:
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
+_CACHE_KIB = 64 * 1024
 _BUSY_TIMEOUT = 5.0  # seconds SQLite itself waits for another writer's lock
 _LOCK_ATTEMPTS = 8  # then back off and retry this many times in all
 
@@ -130,6 +131,9 @@ class Store:
             conn = sqlite3.connect(os.fspath(path), isolation_level=None, timeout=_BUSY_TIMEOUT)
             conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={synchronous.upper()}")
+        # A 64 MB page cache (SQLite's default is 2 MB): an append or a rebuild touches index pages all over
+        # the views, and with a small cache they are written out and read back within one transaction.
+        conn.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
         store = cls(conn)
         store._ensure_schema()
         return store

@@ -115,7 +115,7 @@ class OwnershipProjection:
     """Chain of title for every patent, plus undisclosed holdings and title anomalies."""
 
     name = "ownership"
-    version = 3  # 2: anomalies name the other events involved (``related``); 3: covering as-of index
+    version = 4  # 2: anomalies name the other events involved (``related``); 3: covering as-of index; 4: commit points
 
     def create(self, store: Store) -> None:
         for table, (columns, pk) in _TABLES.items():
@@ -154,9 +154,9 @@ class OwnershipProjection:
             blocks.update(
                 r[0] for r in conn.execute(f"SELECT DISTINCT deal_position FROM undisclosed_holdings WHERE owner IN ({marks})", [*names])
             )
-        after = batch[0][0] - 1
-        self._refresh_patents(log, sorted(patents), after)
-        self._refresh_blocks(log, sorted(blocks), after)
+        after, end = batch[0][0] - 1, batch[-1][0]
+        self._refresh_patents(log, sorted(patents), after, lambda _: end)
+        self._refresh_blocks(log, sorted(blocks), after, lambda _: end)
 
     def rebuild(self, log: LogReader) -> None:
         """Recompute the view from the log, streaming: memory stays bounded by one patent's history."""
@@ -176,6 +176,7 @@ class OwnershipProjection:
         _index(conn, _title_facts(pending), pending)
         retracted = log.retracted()
         groups = log.rename_groups()
+        commit = log.commit()
         writer = _Writer(conn)
         cursor = conn.execute(
             "SELECT f.patent, e.position, e.type, e.payload, e.schema_version "
@@ -184,17 +185,17 @@ class OwnershipProjection:
         for patent, rows in itertools.groupby(cursor, key=lambda row: row[0]):
             facts = [(position, codec.decode_stored(type_name, payload, version)) for _, position, type_name, payload, version in rows]
             facts += groups.renames_of(_names_in(facts))
-            _, new = advance(facts, retracted, _title_fold(patent), {}, 0)
+            _, new = advance(facts, retracted, _title_fold(patent), {}, 0, commit)
             writer.add(new)
         for position in blocks:
             (deal,) = log.facts([position])
-            _, new = advance(_block_facts(deal, groups), retracted, _block_fold(deal), {}, 0)
+            _, new = advance(_block_facts(deal, groups), retracted, _block_fold(deal), {}, 0, commit)
             writer.add(new)
         writer.flush()
 
     # --- keys touched by an append ----------------------------------------------------
 
-    def _refresh_patents(self, log: LogReader, patents: list[str], after: int) -> None:
+    def _refresh_patents(self, log: LogReader, patents: list[str], after: int, commit: Callable[[int], int]) -> None:
         """Carry each patent's rows forward over the positions after ``after``, a few SQL statements for all."""
         if not patents:
             return
@@ -224,10 +225,10 @@ class OwnershipProjection:
         retracted = log.retracted_among({pos for facts in per_patent.values() for pos, _ in facts})
         writer = _Writer(conn)
         for patent, facts in per_patent.items():
-            writer.close(*advance(facts, retracted, _title_fold(patent), believed[patent], after))
+            writer.close(*advance(facts, retracted, _title_fold(patent), believed[patent], after, commit))
         writer.flush()
 
-    def _refresh_blocks(self, log: LogReader, blocks: list[int], after: int) -> None:
+    def _refresh_blocks(self, log: LogReader, blocks: list[int], after: int, commit: Callable[[int], int]) -> None:
         """Undisclosed patents of a deal follow its assignees through renames and mergers."""
         if not blocks:
             return
@@ -245,7 +246,7 @@ class OwnershipProjection:
         retracted = log.retracted_among({pos for deal in deals for pos, _ in _block_facts(deal, groups)})
         writer = _Writer(conn)
         for deal in deals:
-            writer.close(*advance(_block_facts(deal, groups), retracted, _block_fold(deal), believed[deal[0]], after))
+            writer.close(*advance(_block_facts(deal, groups), retracted, _block_fold(deal), believed[deal[0]], after, commit))
         writer.flush()
 
 
