@@ -8,6 +8,7 @@ next to its baseline in the same run, and writes ``results/latest.json`` and
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import platform
 import shutil
@@ -32,23 +33,27 @@ PEER_CAP = 200_000  # the eventsourcing peer runs on at most this many events (i
 
 def run_scale(label: str, n: int, args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
     started = time.perf_counter()
-    print(f"[{label}] generating {n:,} records", flush=True)
-    items = list(generate(n + args.singles, seed=args.seed))
-    main, tail = items[:n], items[n:]
+    print(f"[{label}] generating and appending {n:,} records (batched)", flush=True)
+    stream = generate(n + args.singles, seed=args.seed)  # streamed: a 10M ledger never sits in memory
+    sampler = suite.Sampler(keep=0 if args.skip_peer else min(n, PEER_CAP))
     ledger_path, raw_path = workdir / f"ledger-{label}.db", workdir / f"raw-{label}.db"
-    print(f"[{label}] batched append", flush=True)
-    rows, ledger, raw, append_rates = suite.build(label, main, ledger_path, raw_path)
+    rows, ledger, raw, append_rates = suite.build(
+        label, itertools.islice(stream, n), ledger_path, raw_path, sampler=sampler, total=n
+    )
     print(f"[{label}] single appends", flush=True)
+    tail = list(stream)
+    for item in tail:
+        sampler.note(item)
     rows += suite.single_appends(label, ledger, raw, tail, offset=n)
     print(f"[{label}] questions", flush=True)
-    rows += suite.questions(label, ledger, raw, items, count=args.questions)
+    rows += suite.questions(label, ledger, raw, sampler, count=args.questions)
     print(f"[{label}] read back", flush=True)
     read_rows, read_rates = suite.read_back(label, ledger, raw)
     rows += read_rows
     ledger.close()
     raw.close()
     if not args.skip_peer:
-        peer_items = main[:PEER_CAP]
+        peer_items = sampler.first
         print(f"[{label}] eventsourcing peer on {len(peer_items):,} events", flush=True)
         saves, reads = eventsourcing_rates(peer_items, workdir / f"eventsourcing-{label}.db")
         note = None if len(peer_items) == n else f"the peer ran on the first {len(peer_items):,} events"

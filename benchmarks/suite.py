@@ -14,7 +14,7 @@ import random
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from .measure import Timer, latencies, result
 from .synth import Item, Retract
 
 __all__ = [
+    "Sampler",
     "build",
     "child_runs",
     "questions",
@@ -90,35 +91,100 @@ def _copy_rows(raw: sqlite3.Connection, table: str, rows: list[tuple[Any, ...]])
     raw.execute("COMMIT")
 
 
+class Sampler:
+    """What the questions are asked about, gathered while the ledger streams past (bounded memory).
+
+    Reservoir samples of the registered patents, the licences listing patents
+    and the bans, the original owners, and the first ``keep`` records (for the
+    eventsourcing peer).
+    """
+
+    def __init__(self, seed: int = 7, size: int = 20_000, keep: int = 0) -> None:
+        self.rng = random.Random(seed)
+        self.size = size
+        self.keep = keep
+        self.first: list[Item] = []
+        self.seen: dict[str, int] = {"patents": 0, "licences": 0, "bans": 0}
+        self.patents: list[str] = []
+        self.licences: list[LicenseGranted] = []
+        self.bans: list[BanImposed] = []
+        self.parties: set[str] = set()
+
+    def _reservoir(self, kind: str, pool: list[Any], value: Any) -> None:
+        self.seen[kind] += 1
+        if len(pool) < self.size:
+            pool.append(value)
+        else:
+            slot = self.rng.randrange(self.seen[kind])
+            if slot < self.size:
+                pool[slot] = value
+
+    def note(self, item: Item) -> None:
+        if len(self.first) < self.keep:
+            self.first.append(item)
+        if isinstance(item, PatentRegistered):
+            self._reservoir("patents", self.patents, item.patent)
+            self.parties.add(item.owner)
+        elif isinstance(item, LicenseGranted) and item.patents:
+            self._reservoir("licences", self.licences, item)
+        elif isinstance(item, BanImposed):
+            self._reservoir("bans", self.bans, item)
+
+
+def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    batch: list[Item] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def build(
-    scale: str, items: Sequence[Item], ledger_path: Path, raw_path: Path, segments: int = 10
+    scale: str,
+    items: Iterable[Item],
+    ledger_path: Path,
+    raw_path: Path,
+    segments: int = 10,
+    sampler: Sampler | None = None,
+    total: int | None = None,
 ) -> tuple[list[dict[str, Any]], Ledger, sqlite3.Connection, list[float]]:
     """Append ``items`` in batches of 1,000 and, batch by batch, insert the same rows raw.
 
-    Throughputs are taken over each tenth of the ledger (min/median/max over the tenths).
+    Throughputs are taken over each tenth of the ledger (min/median/max over the
+    tenths). ``items`` may be a stream (give ``total``); ``sampler`` notes what
+    the questions will ask about as it passes.
     """
+    if total is None:
+        items = list(items)
+        total = len(items)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{ledger_path}{suffix}").unlink(missing_ok=True)
     ledger = Ledger.open(ledger_path)
     raw = raw_database(ledger_path, raw_path)
-    per_segment = max(BATCH, len(items) // segments // BATCH * BATCH)
+    per_segment = max(BATCH, total // segments // BATCH * BATCH)
     ours, indexed, bare = [], [], []
     t_ours, t_indexed, t_bare = Timer(), Timer(), Timer()
     done = 0
-    for start in range(0, len(items), BATCH):
-        batch = _events(ledger, items[start : start + BATCH], 0)
+    for chunk in _batches(items, BATCH):
+        if sampler is not None:
+            for item in chunk:
+                sampler.note(item)
+        batch = _events(ledger, chunk, 0)
         with t_ours:
             ledger.append(*batch)
-        rows = ledger.db.execute("SELECT * FROM events WHERE position > ? ORDER BY position", (start,)).fetchall()
+        rows = ledger.db.execute("SELECT * FROM events WHERE position > ? ORDER BY position", (done,)).fetchall()
         with t_indexed:
             _copy_rows(raw, "events", rows)
         with t_bare:
             _copy_rows(raw, "events_bare", rows)
         done += len(batch)
-        if done % per_segment == 0 or done == len(items):
-            ours.append(done_in(t_ours, per_segment, done, len(items)))
-            indexed.append(done_in(t_indexed, per_segment, done, len(items)))
-            bare.append(done_in(t_bare, per_segment, done, len(items)))
+        if done % per_segment == 0 or done == total:
+            ours.append(done_in(t_ours, per_segment, done, total))
+            indexed.append(done_in(t_indexed, per_segment, done, total))
+            bare.append(done_in(t_bare, per_segment, done, total))
             t_ours, t_indexed, t_bare = Timer(), Timer(), Timer()
     rows_out = [
         result(scale, "batched append, 1,000 per call", "events/s", ours,
@@ -197,13 +263,11 @@ def read_back(scale: str, ledger: Ledger, raw: sqlite3.Connection) -> tuple[list
 # --- questions -----------------------------------------------------------------------------
 
 
-def _samples(items: Sequence[Item], count: int, seed: int) -> dict[str, list[Any]]:
+def _samples(sampler: Sampler, count: int, seed: int) -> dict[str, list[Any]]:
     """Question arguments drawn from the synthetic world: patents, licences and bans that exist."""
     rng = random.Random(seed)
-    patents = [i.patent for i in items if isinstance(i, PatentRegistered)]
-    licences = [i for i in items if isinstance(i, LicenseGranted) and i.patents]
-    bans = [i for i in items if isinstance(i, BanImposed)]
-    parties = sorted({i.owner for i in items if isinstance(i, PatentRegistered)})
+    patents, licences, bans = sampler.patents, sampler.licences, sampler.bans
+    parties = sorted(sampler.parties)
 
     def day() -> date:
         return date(1995, 1, 1) + timedelta(days=rng.randrange(31 * 365))
@@ -264,9 +328,15 @@ _RAW_BANS = ("SELECT ban_id, territory FROM raw_bans WHERE against = ? AND valid
              "AND (valid_to IS NULL OR valid_to > ?)")
 
 
-def questions(scale: str, ledger: Ledger, raw: sqlite3.Connection, items: Sequence[Item], count: int = 1_000) -> list[dict[str, Any]]:
+def questions(scale: str, ledger: Ledger, raw: sqlite3.Connection, items: Sampler | Iterable[Item],
+              count: int = 1_000) -> list[dict[str, Any]]:
     """Median and p99 latency of the questions vs one raw indexed look-up of the same shape."""
     _raw_views(ledger, raw)
+    if not isinstance(items, Sampler):
+        sampler = Sampler()
+        for item in items:
+            sampler.note(item)
+        items = sampler
     samples = _samples(items, count, seed=7)
     owners = samples["owners"]
 
