@@ -64,9 +64,11 @@ class KeyedView:
             self.table, {**self.columns, "known_from": int, "known_to": int}, None,
             [(self.key_column, "known_to"), *self.indexes],
         )
-        store.ensure_view_table(self.facts_table, {"key": str, "position": int}, ("key", "position"), [("position",)])
+        store.ensure_view_table(
+            self.facts_table, {"key": str, "position": int}, ("key", "position"), [("position",)], without_rowid=True
+        )
         if self.terms is not None:
-            store.ensure_view_table(self.terms_table, {"term": str, "key": str}, ("term", "key"))
+            store.ensure_view_table(self.terms_table, {"term": str, "key": str}, ("term", "key"), without_rowid=True)
 
     def apply(self, log: LogReader, batch: Sequence[Fact]) -> None:
         conn = log.store.conn

@@ -115,11 +115,11 @@ class OwnershipProjection:
     """Chain of title for every patent, plus undisclosed holdings and title anomalies."""
 
     name = "ownership"
-    version = 4  # 2: anomalies name the other events involved (``related``); 3: covering as-of index; 4: commit points
+    version = 5  # 2: anomalies name related events; 3: covering as-of index; 4: commit points; 5: WITHOUT ROWID indexes
 
     def create(self, store: Store) -> None:
         for table, (columns, pk) in _TABLES.items():
-            store.ensure_view_table(table, columns, pk, _INDEXES[table])
+            store.ensure_view_table(table, columns, pk, _INDEXES[table], without_rowid=pk is not None)
 
     def apply(self, log: LogReader, batch: Sequence[Fact]) -> None:
         conn = log.store.conn

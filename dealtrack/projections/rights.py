@@ -90,7 +90,7 @@ def fold_licence(licence_id: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]
 
 LICENCES = KeyedView(
     name="licences",
-    version=3,  # 2: licences_terms, the patents each licence lists; 3: rows change at commit points
+    version=4,  # 2: licences_terms, the patents each licence lists; 3: rows change at commit points; 4: WITHOUT ROWID
     table="licences",
     columns={
         "licence_id": str,
@@ -176,7 +176,7 @@ def fold_ban(ban_id: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
 
 BANS = KeyedView(
     name="bans",
-    version=3,  # 2: bans_terms, the parties each ban is against; 3: rows change at commit points
+    version=4,  # 2: bans_terms, the parties each ban is against; 3: rows change at commit points; 4: WITHOUT ROWID
     table="bans",
     columns={
         "ban_id": str,
@@ -225,7 +225,7 @@ def fold_security(patent: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
 
 SECURITY_INTERESTS = KeyedView(
     name="security_interests",
-    version=2,  # 2: rows change at commit points
+    version=3,  # 2: rows change at commit points; 3: WITHOUT ROWID facts
     table="security_interests",
     columns={
         "patent": str,
