@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
 import attrs
 import orjson
 
-from . import codec
-from .answers import Anomaly, Ban, Encumbrance, Licence, Portfolio, Standing, VerifyReport
+from . import codec, tables
+from .answers import (
+    Anomalies,
+    Anomaly,
+    Bans,
+    Encumbrance,
+    Encumbrances,
+    EventLog,
+    Licence,
+    Licences,
+    Portfolio,
+    Standing,
+    VerifyReport,
+)
 from .checks import Checker, stream_of
 from .errors import ConcurrencyError, DealtrackError, InvalidEvent
 from .events import Appended, BanLifted, BanModified, Event, EventRetracted, Recorded, Skipped
@@ -77,6 +89,24 @@ class Ledger:
 
     def __len__(self) -> int:
         return self._store.head()[0]
+
+    def counts(self) -> dict[str, int]:
+        """How many events of each type the log holds (retracted ones included), by type name."""
+        return self._store.type_counts()
+
+    def _summary(self) -> tuple[str, list[dict[str, Any]]]:
+        last = self._store.head()[2]
+        title = f"dealtrack ledger {self.path or ':memory:'}: {len(self)} events"
+        title += f", last recorded {last}" if last else ""
+        return title, [{"event type": name, "events": count} for name, count in self.counts().items()]
+
+    def _repr_html_(self) -> str:
+        title, rows = self._summary()
+        return tables.html_table(rows, ["event type", "events"], title)
+
+    def __str__(self) -> str:
+        title, rows = self._summary()
+        return tables.text_table(rows, ["event type", "events"], title)
 
     @property
     def db(self) -> Any:
@@ -156,8 +186,11 @@ class Ledger:
         deal: str | None = None,
         after: int = 0,
         known_at: datetime | str | None = None,
-    ) -> Iterator[Recorded]:
-        """The log in position order, optionally only some ``types``, one ``deal``, positions ``after`` N."""
+    ) -> EventLog:
+        """The log in position order, optionally only some ``types``, one ``deal``, positions ``after`` N.
+
+        Read lazily; ``.to_rows()`` / ``.to_frame()`` turn it into a table.
+        """
         clauses: list[str] = ["position > ?", "position <= ?"]
         params: list[Any] = [after, self._known(known_at)]
         if types is not None:
@@ -170,8 +203,7 @@ class Ledger:
         if deal is not None:
             clauses.append("deal = ?")
             params.append(deal)
-        for row in self._store.rows(" AND ".join(clauses), params):
-            yield _recorded(row)
+        return EventLog(_recorded(row) for row in self._store.rows(" AND ".join(clauses), params))
 
     def get(self, event_id: str) -> Recorded:
         """The envelope of one event by its id."""
@@ -238,7 +270,7 @@ class Ledger:
         territory: str | None = None,
         product: str | None = None,
         known_at: datetime | str | None = None,
-    ) -> list[Ban]:
+    ) -> Bans:
         """Sales bans in force on ``on``; with ``product=``, a ban exempting that product is left out."""
         period, known = parse_period(on, "on"), self._known(known_at)
         where = None if territory is None else parse_territory(territory)
@@ -258,9 +290,9 @@ class Ledger:
             ):
                 continue
             found.append(attrs.evolve(ban, against=parties))
-        return found
+        return Bans(found)
 
-    def encumbrances(self, patent: str, on: DateLike, known_at: datetime | str | None = None) -> list[Encumbrance]:
+    def encumbrances(self, patent: str, on: DateLike, known_at: datetime | str | None = None) -> Encumbrances:
         """Live security interests on ``patent`` and the licences covering it, on ``on``."""
         period, known = parse_period(on, "on"), self._known(known_at)
         patent_id = normalize_patent(patent)
@@ -270,7 +302,7 @@ class Ledger:
                         reference=licence.licence_id, valid_from=licence.valid_from, valid_to=licence.valid_to)
             for licence in self._licences_covering(patent_id, period, known)
         ]
-        return found
+        return Encumbrances(found)
 
     def standing(
         self,
@@ -295,12 +327,12 @@ class Ledger:
             on=period,
             territory=where,
             portfolio=self.portfolio(name, period, known_at),
-            licences_in=tuple(lic for lic in licences if aliases.canonical(lic.licensee) in names),
-            licences_out=tuple(lic for lic in licences if aliases.canonical(lic.licensor) in names),
+            licences_in=Licences(lic for lic in licences if aliases.canonical(lic.licensee) in names),
+            licences_out=Licences(lic for lic in licences if aliases.canonical(lic.licensor) in names),
             bans=tuple(self.active_bans(against=name, on=period, territory=where, known_at=known_at)),
         )
 
-    def anomalies(self, known_at: datetime | str | None = None) -> list[Anomaly]:
+    def anomalies(self, known_at: datetime | str | None = None) -> Anomalies:
         """Everything odd in the record as known at ``known_at``: title gaps, clashing licences and the like."""
         known = self._known(known_at)
         found = [
@@ -315,8 +347,8 @@ class Ledger:
         ids = dict(self._store.conn.execute(
             f"SELECT position, event_id FROM events WHERE position IN ({', '.join(str(f[2]) for f in found) or 'NULL'})"
         ))
-        return [Anomaly(kind, subject, position, ids[position], message)
-                for kind, subject, position, message in sorted(found, key=lambda f: (f[2], f[1]))]
+        return Anomalies(Anomaly(kind, subject, position, ids[position], message)
+                for kind, subject, position, message in sorted(found, key=lambda f: (f[2], f[1])))
 
     def verify(self) -> VerifyReport:
         """Check the whole log (positions, hash chain, stored columns, views in step); truthy when sound."""
