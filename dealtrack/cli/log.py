@@ -14,6 +14,7 @@ from ..answers import EVENT_COLUMNS
 from ..errors import DealtrackError
 from ..eventfile import read_events
 from ..ledger import Ledger
+from ..projections.views import NOTES, datasette_metadata
 from .app import _Group, command, emit, ledger_at, main, print_table, say
 
 
@@ -172,3 +173,18 @@ def export_jsonl(db: str, as_json: bool, file: str) -> None:
         if not hasattr(ledger, "export_jsonl"):
             raise DealtrackError("export jsonl is not available in this dealtrack (Ledger.export_jsonl is missing)")
         _report(ledger.export_jsonl(file), as_json, f"exported to {file}")
+
+
+@command(main, "metadata")
+@click.option("--title", default=None, help="The title Datasette shows (default: the file's name).")
+def metadata(db: str, as_json: bool, title: str | None) -> None:
+    """Describe the ledger's tables and views; with --json, as a Datasette metadata file.
+
+    dealtrack metadata --db deals.db --json > metadata.json && datasette deals.db -m metadata.json
+    """
+    document = datasette_metadata(Path(db).stem, title)
+    if as_json:
+        emit(document)
+        return
+    notes = [{"name": name, "kind": kind, "description": text} for name, (kind, text, _) in NOTES.items()]
+    print_table(notes, ["name", "kind", "description"], document["title"])
