@@ -5,7 +5,7 @@ views rebuilt from it answer who owned, licensed or was barred from what, on
 any date, as known at any time.
 """
 
-from .answers import Anomaly, Portfolio, Problem, VerifyReport
+from .answers import Anomaly, Basis, Explanation, Portfolio, Problem, Span, TitleChain, VerifyReport
 from .errors import ConcurrencyError, DealtrackError, InvalidEvent, LedgerBusy, LedgerFileError
 from .events import (
     Appended,
@@ -27,7 +27,7 @@ from .events import (
     SecurityInterestReleased,
     Skipped,
 )
-from .ledger import Ledger
+from .ledger import Ledger, LedgerView
 from .values import Money, Period, Source, normalize_patent
 
 __version__ = "0.1.0"
@@ -38,16 +38,19 @@ __all__ = [
     "BanImposed",
     "BanLifted",
     "BanModified",
+    "Basis",
     "ConcurrencyError",
     "CrossLicenseAgreed",
     "DealAnnounced",
     "DealtrackError",
     "Event",
     "EventRetracted",
+    "Explanation",
     "InvalidEvent",
     "LedgerBusy",
     "LedgerFileError",
     "Ledger",
+    "LedgerView",
     "LicenseGranted",
     "LicenseTerminated",
     "Money",
@@ -63,6 +66,8 @@ __all__ = [
     "SecurityInterestReleased",
     "Skipped",
     "Source",
+    "Span",
+    "TitleChain",
     "VerifyReport",
     "normalize_patent",
 ]

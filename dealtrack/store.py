@@ -165,6 +165,23 @@ class Store:
                 self.db.table("events").create_index(["natural_key"])
             self.conn.execute(f"PRAGMA user_version={FORMAT_VERSION}")
 
+    def ensure_view_table(
+        self,
+        name: str,
+        columns: dict[str, type],
+        pk: str | tuple[str, ...] | None = None,
+        indexes: Iterable[Sequence[str]] = (),
+    ) -> None:
+        """Create a view's table, or re-create it empty when its columns changed (views are rebuilt from the log)."""
+        table = self.db.table(name)
+        if table.exists():
+            if list(table.columns_dict) == list(columns):
+                return
+            table.drop()
+        table.create(columns, pk=pk)
+        for index in indexes:
+            table.create_index(list(index))
+
     # --- transactions ---------------------------------------------------------------
 
     @contextmanager
@@ -260,14 +277,14 @@ class Store:
         return int(row[0] or 0)
 
     def natural_keys(self, keys: Iterable[str]) -> dict[str, int]:
-        """The positions of the events carrying any of ``keys`` (the first, if several do)."""
+        """The position of the latest event carrying each of ``keys`` that the log has."""
         wanted = sorted(set(keys))
         found: dict[str, int] = {}
         for chunk_start in range(0, len(wanted), 500):
             chunk = wanted[chunk_start : chunk_start + 500]
             marks = ", ".join("?" for _ in chunk)
             for key, position in self.conn.execute(
-                f"SELECT natural_key, MIN(position) FROM events WHERE natural_key IN ({marks}) GROUP BY natural_key", chunk
+                f"SELECT natural_key, MAX(position) FROM events WHERE natural_key IN ({marks}) GROUP BY natural_key", chunk
             ):
                 found[key] = int(position)
         return found
