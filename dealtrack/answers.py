@@ -366,7 +366,7 @@ class TitleChain:
         """:meth:`to_rows` as a pandas DataFrame (needs the ``pandas`` extra)."""
         return tables.frame(self.to_rows(), ["patent", "owners", "start", "end", "certain", "events"])
 
-    def _table(self) -> tuple[list[dict[str, Any]], list[str], str]:
+    def display(self) -> tuple[list[dict[str, Any]], list[str], str]:
         """Rows for display: events by log position, the basis in the title."""
         rows = [{**span.to_row(), "events": [f"#{r.position}" for r in span.events]} for span in self.spans]
         basis = "".join(f", {name} {value}" for name, value in
@@ -374,10 +374,10 @@ class TitleChain:
         return rows, ["owners", "start", "end", "certain", "events"], f"chain of title of {self.patent}{basis}"
 
     def _repr_html_(self) -> str:
-        return tables.html_table(*self._table())
+        return tables.html_table(*self.display())
 
     def __repr__(self) -> str:
-        return tables.text_table(*self._table())
+        return tables.text_table(*self.display())
 
 
 @attrs.frozen

@@ -164,6 +164,18 @@ class Ledger(Questions):
         """A read-only view pinned to one basis: its answers never change as later events are appended."""
         return LedgerView(self._store, self._basis(known_at, registry_at))
 
+    def plot_timeline(
+        self,
+        patents: str | Sequence[str] | None = None,
+        party: str | None = None,
+        path: str | os.PathLike[str] | None = None,
+        **options: Any,
+    ) -> Any:
+        """Draw ownership spans and licence/ban bands (see :func:`dealtrack.timeline.plot_timeline`)."""
+        from .timeline import plot_timeline  # matplotlib is an optional extra: load it only when asked
+
+        return plot_timeline(self, patents=patents, party=party, path=path, **options)
+
     def verify(self) -> VerifyReport:
         """Check the whole log (positions, hash chain, stored columns, views in step); truthy when sound."""
         return verify_log(self._store)

@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 
 from dealtrack import Ledger, codec
 from dealtrack.cli import main
-from dealtrack.events import BanImposed, BanModified, PatentRegistered
+from dealtrack.events import BanImposed, BanModified, PatentRegistered, PatentsAssigned
 from dealtrack.story import seed_story
 
 BANS = [
@@ -131,6 +131,34 @@ def test_standing(db: str) -> None:
     assert "licences held: 2" in text and "bans against Xiaomi: 1" in text
 
 
+def test_chain(db: str) -> None:
+    answer = as_json("chain", "ep 1 000 001", "--db", db)
+    assert answer["patent"] == "EP1000001"
+    assert [(span["owners"], span["start"], span["end"], span["certain"]) for span in answer["spans"]] == [
+        ("Nokia", "2005-11-09", "2017-07-01", True),
+        ("Nokia and Xiaomi", "2017-07-01", "2017-08-01", False),
+        ("Xiaomi", "2017-08-01", None, True),
+    ]
+    table = run("chain", "EP1000001", "--db", db).output
+    assert "chain of title of EP1000001" in table and "#13" in table
+
+
+def test_registry_time(tmp_path: Path) -> None:
+    db = str(tmp_path / "deals.db")
+    with Ledger.open(db) as ledger:
+        ledger.append(
+            PatentRegistered(patent="US8000001", owner="Microsoft", effective="2009-03-03"),
+            PatentsAssigned(assignor="Microsoft", assignee="Xiaomi", patents=["US8000001"],
+                            effective="2016-06-01", registry_recorded="2016-09-15"),
+        )
+    ask = ("owners", "US8000001", "--on", "2016-07-01", "--db", db)
+    assert as_json(*ask)["owners"] == ["Xiaomi"]
+    assert as_json(*ask, "--registry-at", "2016-08-31")["owners"] == ["Microsoft"]
+    assert as_json(*ask, "--registry-at", "2016-09")["owners"] == ["Xiaomi"]
+    chain = as_json("chain", "US8000001", "--registry-at", "2016-08-31", "--db", db)
+    assert [span["owners"] for span in chain["spans"]] == ["Microsoft"]
+
+
 def test_anomalies(db: str) -> None:
     (gap,) = as_json("anomalies", "--db", db)
     assert gap["kind"] == "chain_gap" and gap["subject"] == "US8000003"
@@ -165,6 +193,8 @@ def test_demo_json(tmp_path: Path) -> None:
         (["owners", "US8000001", "--on", "2016", "--known-at", "yesterday"], "--known-at: "),
         (["standing", "Xiaomi", "--on", "2016", "--territory", "XXX"], "--territory: "),
         (["events", "--type", "Sale"], "not an event type"),
+        (["chain", "hello"], "patent: not a patent id"),
+        (["owners", "US8000001", "--on", "2016", "--registry-at", "soon"], "--registry-at: "),
     ],
 )
 def test_bad_input_is_one_line_and_exit_1(db: str, args: list[str], message: str) -> None:

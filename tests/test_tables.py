@@ -111,3 +111,16 @@ def test_cells_and_text_tables() -> None:
     lines = table.splitlines()
     assert lines[0] == "t" and lines[-1] == "... 5 more rows" and len(lines[3]) < 60
     assert text_table([], ["a"]) == "(none)"
+
+
+def test_title_chain_as_table_html_and_text(story: Ledger) -> None:
+    chain = story.title_chain("EP1000001")
+    frame = chain.to_frame()
+    assert frame["owners"].tolist() == ["Nokia", "Nokia and Xiaomi", "Xiaomi"]
+    assert frame["certain"].tolist() == [True, False, True]
+    text = repr(chain)
+    assert text.splitlines()[0] == "chain of title of EP1000001"
+    assert "Nokia and Xiaomi" in text and "False" in text
+    assert "<table" in chain._repr_html_() and "Nokia and Xiaomi" in chain._repr_html_()
+    pinned = story.title_chain("EP1000001", registry_at="2000-01-01")
+    assert "registry at 2000-01-01" in repr(pinned)

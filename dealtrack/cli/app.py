@@ -17,9 +17,9 @@ from rich.console import Console
 from rich.table import Table
 
 from .. import codec, tables
-from ..errors import DealtrackError, InvalidEvent
+from ..errors import DealtrackError
 from ..ledger import Ledger
-from ..values import Period, parse_date, parse_instant
+from ..values import Period, parse_instant, parse_period
 
 __all__ = ["DEFAULT_DB", "command", "emit", "ledger_at", "main", "print_table"]
 
@@ -143,19 +143,9 @@ def time_axes(function: F) -> F:
     return function
 
 
-def axes(question: Callable[..., Any], known_at: str | None, registry_at: str | None) -> dict[str, Any]:
-    """Keyword arguments for ``question``'s time axes, given only when set on the command line."""
-    found: dict[str, Any] = {}
-    if known_at is not None:
-        found["known_at"] = parse_instant(known_at, "--known-at")
-    if registry_at is not None:
-        if "registry_at" not in _parameters(question):
-            raise InvalidEvent("--registry-at", registry_at, "registry time is not available in this dealtrack yet")
-        found["registry_at"] = parse_date(registry_at, "--registry-at")
-    return found
-
-
-def _parameters(function: Callable[..., Any]) -> set[str]:
-    import inspect
-
-    return set(inspect.signature(function).parameters)
+def axes(known_at: str | None, registry_at: str | None) -> dict[str, Any]:
+    """``known_at`` / ``registry_at`` keyword arguments for a question, parsed so errors name the option."""
+    return {
+        "known_at": None if known_at is None else parse_instant(known_at, "--known-at"),
+        "registry_at": None if registry_at is None else parse_period(registry_at, "--registry-at"),
+    }

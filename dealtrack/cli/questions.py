@@ -8,7 +8,6 @@ import click
 
 from .. import tables
 from ..answers import Standing
-from ..errors import InvalidEvent
 from ..values import normalize_patent, parse_party, parse_period, parse_territory
 from .app import axes, command, emit, ledger_at, main, print_table, time_axes
 
@@ -34,7 +33,7 @@ def owners(db: str, as_json: bool, patent: str, on: str, known_at: str | None, r
     """Who held title to PATENT on a date (ledger.owners_of)."""
     patent_id, period = normalize_patent(patent), parse_period(on, "--on")
     with ledger_at(db) as ledger:
-        found = ledger.owners_of(patent_id, on=period, **axes(ledger.owners_of, known_at, registry_at))
+        found = ledger.owners_of(patent_id, on=period, **axes(known_at, registry_at))
     if as_json:
         emit({"patent": patent_id, "on": period, "owners": found})
     else:
@@ -48,7 +47,7 @@ def owners(db: str, as_json: bool, patent: str, on: str, known_at: str | None, r
 def portfolio(db: str, as_json: bool, party: str, on: str, known_at: str | None, registry_at: str | None) -> None:
     """What PARTY held on a date, listed and undisclosed patents (ledger.portfolio)."""
     with ledger_at(db) as ledger:
-        held = ledger.portfolio(party, on=parse_period(on, "--on"), **axes(ledger.portfolio, known_at, registry_at))
+        held = ledger.portfolio(party, on=parse_period(on, "--on"), **axes(known_at, registry_at))
     if as_json:
         emit({"party": held.party, "on": held.on, "count": len(held), "patents": sorted(held.patents),
               "undisclosed": held.undisclosed})
@@ -68,7 +67,7 @@ def licensees(db: str, as_json: bool, patent: str, on: str, territory: str | Non
     where = None if territory is None else parse_territory(territory, "--territory")
     with ledger_at(db) as ledger:
         found = ledger.licensees_of(patent_id, on=period, territory=where,
-                                    **axes(ledger.licensees_of, known_at, registry_at))
+                                    **axes(known_at, registry_at))
     if as_json:
         emit({"patent": patent_id, "on": period, "territory": where, "licensees": found})
     else:
@@ -91,7 +90,7 @@ def bans(db: str, as_json: bool, against: str | None, on: str, territory: str | 
     where = None if territory is None else parse_territory(territory, "--territory")
     with ledger_at(db) as ledger:
         found = ledger.active_bans(against=who, on=period, territory=where, product=product,
-                                   **axes(ledger.active_bans, known_at, registry_at))
+                                   **axes(known_at, registry_at))
     if as_json:
         emit(found.to_rows())
     else:
@@ -110,16 +109,13 @@ def chain(db: str, as_json: bool, patent: str, known_at: str | None, registry_at
     """PATENT's chain of title: who held it from when to when (ledger.title_chain)."""
     patent_id = normalize_patent(patent)
     with ledger_at(db) as ledger:
-        if not hasattr(ledger, "title_chain"):
-            raise InvalidEvent("chain", patent_id, "title chains are not available in this dealtrack yet")
-        found = ledger.title_chain(patent_id, **axes(ledger.title_chain, known_at, registry_at))
+        found = ledger.title_chain(patent_id, **axes(known_at, registry_at))
         if plot_path is not None:
             ledger.plot_timeline(patents=[patent_id], path=plot_path)
-    rows = found.to_rows()
     if as_json:
-        emit({"patent": patent_id, "spans": rows})
+        emit({"patent": patent_id, "spans": found.to_rows()})
     else:
-        print_table(rows, None, f"Chain of title of {patent_id}")
+        print_table(*found.display())
         if plot_path is not None:
             click.echo(f"timeline written to {plot_path}")
 
@@ -136,7 +132,7 @@ def standing(db: str, as_json: bool, party: str, on: str, territory: str | None,
     where = None if territory is None else parse_territory(territory, "--territory")
     with ledger_at(db) as ledger:
         found: Standing = ledger.standing(party, on=period, territory=where,
-                                          **axes(ledger.standing, known_at, registry_at))
+                                          **axes(known_at, registry_at))
     if as_json:
         held = found.portfolio
         emit({
@@ -156,7 +152,7 @@ def standing(db: str, as_json: bool, party: str, on: str, territory: str | None,
 def anomalies(db: str, as_json: bool, known_at: str | None, registry_at: str | None) -> None:
     """Everything odd in the record: chain-of-title gaps, clashing licences (ledger.anomalies)."""
     with ledger_at(db) as ledger:
-        found = ledger.anomalies(**axes(ledger.anomalies, known_at, registry_at))
+        found = ledger.anomalies(**axes(known_at, registry_at))
     if as_json:
         emit(found.to_rows())
     else:
