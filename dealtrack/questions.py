@@ -78,15 +78,21 @@ class Questions:
         deal: str | None = None,
         after: int = 0,
         known_at: Instant = None,
+        registry_at: Day = None,
     ) -> EventLog:
         """The log in position order, optionally only some ``types``, one ``deal``, positions ``after`` N.
 
+        With ``registry_at``, only events a register showed by then (and retractions).
         Read lazily; ``.to_rows()`` / ``.to_frame()`` turn what is left of it into a table.
         """
         if isinstance(after, bool) or not isinstance(after, int):
             raise InvalidEvent("after", after, "expected a position (a whole number)")
+        basis = self._basis(known_at, registry_at)
         clauses: list[str] = ["position > ?", "position <= ?"]
-        params: list[Any] = [after, self._basis(known_at, None).position]
+        params: list[Any] = [after, basis.position]
+        if basis.registry_at is not None:
+            clauses.append("(effective_start IS NULL OR COALESCE(registry_recorded, effective_start) <= ?)")
+            params.append(basis.registry_at.isoformat())
         if types is not None:
             names = [types] if isinstance(types, str) else list(types)
             for name in names:

@@ -151,7 +151,7 @@ def _patents(ledger: Any, patents: str | Iterable[str] | None, party: str | None
         chosen = sorted(ledger.portfolio(parse_party(party, "party"), on=ALL_TIME, **basis).patents)
     else:
         seen: dict[str, None] = {}
-        for recorded in ledger.events(types=["PatentRegistered", "PatentsAssigned"], known_at=basis["known_at"]):
+        for recorded in ledger.events(types=["PatentRegistered", "PatentsAssigned"], **basis):
             event = recorded.event
             seen.update(dict.fromkeys([event.patent] if hasattr(event, "patent") else event.patents))
         chosen = sorted(seen)
@@ -180,7 +180,7 @@ def _ban_lanes(ledger: Any, patents: Sequence[str], party: str | None, every: bo
     bans = ledger.active_bans(against=party, on=ALL_TIME, **basis)
     wanted = set(patents)
     starts: dict[str, date] = {}
-    for recorded in ledger.events(types="BanImposed", known_at=basis["known_at"]):
+    for recorded in ledger.events(types="BanImposed", **basis):
         event = recorded.event
         assert event.effective is not None
         starts.setdefault(event.ban_id, event.effective.start)

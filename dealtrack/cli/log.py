@@ -15,7 +15,7 @@ from ..errors import DealtrackError
 from ..eventfile import read_events
 from ..ledger import Ledger
 from ..projections.views import NOTES, datasette_metadata
-from .app import _Group, command, emit, ledger_at, main, print_table, say
+from .app import _Group, axes, command, emit, ledger_at, main, print_table, say, time_axes
 
 
 @command(main, "init")
@@ -53,11 +53,12 @@ def append(db: str, as_json: bool, file: str) -> None:
 @click.option("--type", "types", multiple=True, metavar="TYPE", help="Only events of this type (repeatable).")
 @click.option("--deal", default=None, help="Only events of this deal.")
 @click.option("--after", default=0, type=click.IntRange(min=0), help="Only positions after this one.")
-@click.option("--known-at", metavar="TIME", default=None, help="The log as it stood at this moment.")
-def events(db: str, as_json: bool, types: tuple[str, ...], deal: str | None, after: int, known_at: str | None) -> None:
+@time_axes
+def events(db: str, as_json: bool, types: tuple[str, ...], deal: str | None, after: int,
+           known_at: str | None, registry_at: str | None) -> None:
     """List the log in position order (ledger.events)."""
     with ledger_at(db) as ledger:
-        rows = ledger.events(types=list(types) or None, deal=deal, after=after, known_at=known_at).to_rows()
+        rows = ledger.events(types=list(types) or None, deal=deal, after=after, **axes(known_at, registry_at)).to_rows()
     if as_json:
         emit(rows)
     else:

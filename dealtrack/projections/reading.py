@@ -198,11 +198,31 @@ class RefoldedReading(Reading):
         return self._titles[patent]
 
     def owner_rows(self, patent: str, start: date, stop: date) -> list[tuple[str, int]]:
+        if not self._hides_title(patent, stop):
+            return StoredReading(self.store, self.known).owner_rows(patent, start, stop)
         return [
             (h.owner, h.position)
             for h in self.title(patent)[0]
             if _overlaps(h.valid_from.isoformat(), h.valid_to and h.valid_to.isoformat(), start, stop)
         ]
+
+    def _hides_title(self, patent: str, stop: date) -> bool:
+        """Whether the register date hides any fact that could bear on ``patent`` before ``stop``.
+
+        Valid time runs forward, so events taking effect on or after ``stop``
+        cannot change who held the patent before it; when nothing earlier is
+        hidden, the stored view already has the answer.
+        """
+        params = {"patent": patent, "known": self.known, "registry": self.registry.isoformat(), "stop": stop.isoformat()}
+        hidden = "COALESCE(e.registry_recorded, e.effective_start) > :registry AND e.effective_start < :stop"
+        (found,) = self.store.conn.execute(
+            "SELECT EXISTS(SELECT 1 FROM title_facts f JOIN events e ON e.position = f.position "
+            f"WHERE f.patent = :patent AND f.position <= :known AND {hidden}) "
+            "OR EXISTS(SELECT 1 FROM events e WHERE e.type IN ('PartyRenamed', 'PartiesMerged') "
+            f"AND e.position <= :known AND {hidden})",
+            params,
+        ).fetchone()
+        return bool(found)
 
     def holdings(self, names: Sequence[str], start: date, stop: date) -> tuple[list[tuple[str, int]], dict[int, int]]:
         linked = set(names)
