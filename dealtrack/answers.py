@@ -371,7 +371,7 @@ class TitleChain:
         rows = [{**span.to_row(), "events": [f"#{r.position}" for r in span.events]} for span in self.spans]
         basis = "".join(f", {name} {value}" for name, value in
                         (("known at", self.basis.known_at), ("registry at", self.basis.registry_at)) if value)
-        return rows, ["owners", "start", "end", "certain", "events"], f"chain of title of {self.patent}{basis}"
+        return rows, ["owners", "start", "end", "certain", "events"], f"Chain of title of {self.patent}{basis}"
 
     def _repr_html_(self) -> str:
         return tables.html_table(*self.display())

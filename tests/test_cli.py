@@ -140,7 +140,7 @@ def test_chain(db: str) -> None:
         ("Xiaomi", "2017-08-01", None, True),
     ]
     table = run("chain", "EP1000001", "--db", db).output
-    assert "chain of title of EP1000001" in table and "#13" in table
+    assert "Chain of title of EP1000001" in table and "#13" in table
 
 
 def test_registry_time(tmp_path: Path) -> None:

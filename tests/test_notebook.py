@@ -25,6 +25,6 @@ def test_seed_story_notebook_runs(tmp_path: Path) -> None:
     assert not [output for output in outputs if output.output_type == "error"]
     html = [output["data"]["text/html"] for output in outputs if "text/html" in output.get("data", {})]
     assert any("1500 patents (3 listed, 1497 undisclosed)" in page for page in html)
-    assert any("chain of title of EP1000001" in page for page in html)
+    assert any("Chain of title of EP1000001" in page for page in html)
     assert any("licences held: 2" in page for page in html)
     assert any("image/png" in output.get("data", {}) for output in outputs), "the timeline is drawn inline"

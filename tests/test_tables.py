@@ -119,7 +119,7 @@ def test_title_chain_as_table_html_and_text(story: Ledger) -> None:
     assert frame["owners"].tolist() == ["Nokia", "Nokia and Xiaomi", "Xiaomi"]
     assert frame["certain"].tolist() == [True, False, True]
     text = repr(chain)
-    assert text.splitlines()[0] == "chain of title of EP1000001"
+    assert text.splitlines()[0] == "Chain of title of EP1000001"
     assert "Nokia and Xiaomi" in text and "False" in text
     assert "<table" in chain._repr_html_() and "Nokia and Xiaomi" in chain._repr_html_()
     pinned = story.title_chain("EP1000001", registry_at="2000-01-01")
