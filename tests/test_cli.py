@@ -221,3 +221,72 @@ def test_a_file_that_is_not_a_ledger(tmp_path: Path) -> None:
 def test_a_missing_events_file(tmp_path: Path) -> None:
     result = run("append", str(tmp_path / "nope.jsonl"), "--db", str(tmp_path / "d.db"), ok=False)
     assert result.exit_code == 1 and "nope.jsonl" in result.stderr and result.stderr.count("\n") == 1
+
+
+USPTO_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<us-patent-assignments dtd-version="0.8">
+  <patent-assignments>
+    <patent-assignment>
+      <assignment-record>
+        <reel-no>39871</reel-no><frame-no>412</frame-no>
+        <recorded-date><date>20160822</date></recorded-date>
+        <conveyance-text>ASSIGNMENT OF ASSIGNORS INTEREST (SEE DOCUMENT FOR DETAILS).</conveyance-text>
+      </assignment-record>
+      <patent-assignors>
+        <patent-assignor><name>MICROSOFT CORPORATION</name><execution-date><date>20160601</date></execution-date></patent-assignor>
+      </patent-assignors>
+      <patent-assignees>
+        <patent-assignee><name>XIAOMI INC.</name></patent-assignee>
+      </patent-assignees>
+      <patent-properties>
+        <patent-property>
+          <document-id><country>US</country><doc-number>8000001</doc-number><kind>B2</kind><date>20110301</date></document-id>
+        </patent-property>
+      </patent-properties>
+    </patent-assignment>
+  </patent-assignments>
+</us-patent-assignments>
+"""
+
+
+def _importers_here() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("dealtrack.importers") is not None
+
+
+def test_import_uspto(tmp_path: Path) -> None:
+    db, xml = str(tmp_path / "deals.db"), tmp_path / "assignments.xml"
+    xml.write_text(USPTO_XML)
+    if not _importers_here():  # until the importers land, a clear one-line refusal
+        result = run("import", "uspto", str(xml), "--db", db, ok=False)
+        assert result.exit_code == 1 and "import uspto is not available" in result.stderr
+        assert result.stderr.count("\n") == 1
+        return
+    report = as_json("import", "uspto", str(xml), "--db", db)
+    assert report["records"] == 1 and report["appended"] == 1
+    assert as_json("import", "uspto", str(xml), "--db", db)["appended"] == 0  # a re-run adds nothing
+    assert as_json("owners", "US8000001", "--on", "2016-07-01", "--db", db)["owners"] != []
+    assert "1 read" in run("import", "uspto", str(xml), "--db", db).output
+
+
+def test_export_and_import_jsonl_round_trip(db: str, tmp_path: Path) -> None:
+    exported, copy = tmp_path / "log.jsonl", str(tmp_path / "copy.db")
+    if not _importers_here():
+        result = run("export", "jsonl", str(exported), "--db", db, ok=False)
+        assert result.exit_code == 1 and "export jsonl is not available" in result.stderr
+        result = run("import", "jsonl", str(exported), "--db", copy, ok=False)
+        assert result.exit_code == 1 and "import jsonl is not available" in result.stderr
+        return
+    assert as_json("export", "jsonl", str(exported), "--db", db) == {"path": str(exported), "events": 15}
+    assert len(exported.read_text().splitlines()) == 15
+    report = as_json("import", "jsonl", str(exported), "--db", copy)
+    assert report["appended"] == 15
+    ask = ("standing", "Xiaomi", "--on", "2017-12-31")
+    assert as_json(*ask, "--db", copy) == as_json(*ask, "--db", db)
+    assert as_json("verify", "--db", copy)["ok"]
+
+
+def test_import_of_a_missing_file_is_one_line(tmp_path: Path) -> None:
+    result = run("import", "jsonl", str(tmp_path / "nope.jsonl"), "--db", str(tmp_path / "d.db"), ok=False)
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1 and "Traceback" not in result.output

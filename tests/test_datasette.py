@@ -46,7 +46,7 @@ def test_views_show_what_holds_today(ledger_file: Path) -> None:
                       "US8000004": "Microsoft", "EP1000001": "Xiaomi"}
     assert [row[0] for row in conn.execute("SELECT ban_id FROM active_bans_today")] == ["standing-ban"]
     assert conn.execute("SELECT COUNT(*) FROM ban_history WHERE ban_id = 'delhi-1'").fetchone() == (1,)
-    assert conn.execute("SELECT kind, patent FROM title_anomalies").fetchall() == [("chain_gap", "US8000003")]
+    assert conn.execute("SELECT kind, subject FROM current_anomalies").fetchall() == [("chain_gap", "US8000003")]
     described = {row[0] for row in conn.execute("SELECT name FROM dealtrack_tables")}
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
     assert tables <= described | {"sqlite_stat1"}, "every table and view is described"

@@ -118,24 +118,15 @@ def _library(module: str, name: str, what: str) -> Callable[..., Any]:
     return found  # type: ignore[no-any-return]
 
 
-def _report(result: Any, as_json: bool, what: str) -> None:
-    """Print what an importer returned: its rows, its attrs fields, or a count."""
-    if hasattr(result, "to_rows"):
-        data: Any = result.to_rows()
-    elif attrs.has(type(result)):
-        data = attrs.asdict(result, recurse=False)
-    elif isinstance(result, list):
-        data = {"appended": len(result), "skipped": len(getattr(result, "skipped", ()))}
-    else:
-        data = result
+def _report(report: Any, as_json: bool) -> None:
+    """Print an importer's report: its summary line and the records it left out or read specially."""
     if as_json:
-        emit(data)
-    elif isinstance(data, dict):
-        print_table([{"": key, what: value} for key, value in data.items()], ["", what])
-    elif isinstance(data, list):
-        print_table(data, None, what)
-    else:
-        say(f"{what}: {data}")
+        emit(report)
+        return
+    say(str(report))
+    problems = getattr(report, "problems", ())
+    if problems:
+        print_table([attrs.asdict(problem) for problem in problems], None, f"{len(problems)} problems")
 
 
 @main.group("import", cls=_Group)
@@ -149,7 +140,7 @@ def import_uspto(db: str, as_json: bool, file: str) -> None:
     """Import USPTO patent assignment XML from FILE."""
     importer = _library("dealtrack.importers.uspto", "import_assignments", "import uspto")
     with ledger_at(db, create=True) as ledger:
-        _report(importer(ledger, file), as_json, f"imported {file}")
+        _report(importer(ledger, file), as_json)
 
 
 @command(import_group, "jsonl")
@@ -158,7 +149,7 @@ def import_jsonl(db: str, as_json: bool, file: str) -> None:
     """Import a JSON Lines log written by `dealtrack export jsonl`."""
     importer = _library("dealtrack.importers.jsonl", "import_jsonl", "import jsonl")
     with ledger_at(db, create=True) as ledger:
-        _report(importer(ledger, file), as_json, f"imported {file}")
+        _report(importer(ledger, file), as_json)
 
 
 @main.group("export", cls=_Group)
@@ -173,7 +164,11 @@ def export_jsonl(db: str, as_json: bool, file: str) -> None:
     with ledger_at(db) as ledger:
         if not hasattr(ledger, "export_jsonl"):
             raise DealtrackError("export jsonl is not available in this dealtrack (Ledger.export_jsonl is missing)")
-        _report(ledger.export_jsonl(file), as_json, f"exported to {file}")
+        count = ledger.export_jsonl(file)
+    if as_json:
+        emit({"path": file, "events": count})
+    else:
+        say(f"exported {count} events to {file}")
 
 
 @command(main, "metadata")

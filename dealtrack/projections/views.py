@@ -50,8 +50,8 @@ VIEWS: dict[str, str] = {
         SELECT ban_id, against, territory, authority, patents, exempt_products, conditions, valid_from, valid_to,
                position
         FROM bans WHERE known_to IS NULL ORDER BY ban_id, valid_from""",
-    "title_anomalies": """
-        SELECT a.kind, a.subject AS patent, a.message, a.position, e.event_id
+    "current_anomalies": """
+        SELECT a.kind, a.subject, a.message, a.position, e.event_id, a.view AS found_by
         FROM anomalies a JOIN events e ON e.position = a.position
         WHERE a.known_to IS NULL ORDER BY a.position, a.subject""",
     "event_log": """
@@ -91,6 +91,8 @@ NOTES: dict[str, tuple[str, str, dict[str, str]]] = {
         "products": "JSON list; NULL = every product",
     }),
     "security_interests": ("table", "Security interests on patents: who holds one over whose title, and when.", {}),
+    "patent_numbers": ("table", "Links between a US application and the patent it issued as: views keep a "
+                       "linked property under its grant number.", {}),
     "title_facts": ("table", "Index: which events bear on which patent's title.", {}),
     "title_parties": ("table", "Index: which parties those events name.", {}),
     "licences_facts": ("table", "Index: which events bear on which licence.", {}),
@@ -106,7 +108,8 @@ NOTES: dict[str, tuple[str, str, dict[str, str]]] = {
     "active_licences_today": ("view", "Licences in force today, as currently known.", {}),
     "active_bans_today": ("view", "Sales bans in force today, as currently known.", {}),
     "ban_history": ("view", "Every ban's stretches over time, as currently known.", {}),
-    "title_anomalies": ("view", "Chain-of-title anomalies as currently known.", {}),
+    "current_anomalies": ("view", "Anomalies kept in the file (chains of title, register records), as currently "
+                          "known; ledger.anomalies() adds those about licences and bans.", {}),
     "event_log": ("view", "The log with readable columns and, for retracted events, the retracting position.", {}),
 }
 
