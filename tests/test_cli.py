@@ -290,3 +290,11 @@ def test_export_and_import_jsonl_round_trip(db: str, tmp_path: Path) -> None:
 def test_import_of_a_missing_file_is_one_line(tmp_path: Path) -> None:
     result = run("import", "jsonl", str(tmp_path / "nope.jsonl"), "--db", str(tmp_path / "d.db"), ok=False)
     assert result.exit_code == 1 and result.stderr.count("\n") == 1 and "Traceback" not in result.output
+
+
+def test_append_reads_stdin(tmp_path: Path) -> None:
+    db = str(tmp_path / "deals.db")
+    lines = "\n".join(json.dumps(codec.to_dict(event)) for event in seed_story()[:2])
+    result = CliRunner().invoke(main, ["append", "-", "--db", db, "--json"], input=lines)
+    assert result.exit_code == 0, result.output
+    assert [row["type"] for row in json.loads(result.stdout)["appended"]] == ["PatentRegistered"] * 2
