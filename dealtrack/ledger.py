@@ -72,7 +72,7 @@ class Ledger(Questions):
 
     def _summary(self) -> tuple[list[dict[str, Any]], list[str], str]:
         last = self._store.head()[2]
-        title = f"dealtrack ledger {self.path or ':memory:'}: {len(self)} events"
+        title = f"dealtrack ledger {self.path or '(in memory)'}: {len(self)} events"
         title += f", last recorded {last}" if last else ""
         return [{"event type": name, "events": n} for name, n in self.counts().items()], ["event type", "events"], title
 

@@ -99,7 +99,7 @@ def test_text_views_read_well_in_a_repl(story: Ledger) -> None:
     text = repr(story.standing("Xiaomi", on="2015-01-01", territory="IN"))
     assert text.splitlines()[0].startswith("Xiaomi on 2015-01-01 in IN: holds 0 patents")
     assert "delhi-1" in text and "Delhi High Court" in text
-    assert str(story).splitlines()[0].startswith("dealtrack ledger :memory:: 15 events")
+    assert str(story).splitlines()[0].startswith("dealtrack ledger (in memory): 15 events")
     assert "chain_gap" in str(story.anomalies())
     assert repr(story.anomalies()).startswith("[Anomaly(")
 
