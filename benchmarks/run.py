@@ -48,7 +48,7 @@ def run_scale(label: str, n: int, args: argparse.Namespace, workdir: Path) -> li
     print(f"[{label}] questions", flush=True)
     rows += suite.questions(label, ledger, raw, sampler, count=args.questions)
     print(f"[{label}] read back", flush=True)
-    read_rows, read_rates = suite.read_back(label, ledger, raw)
+    read_rows, read_rates = suite.read_back(label, ledger, raw, repeats=3 if n <= 100_000 else 1)
     rows += read_rows
     ledger.close()
     raw.close()

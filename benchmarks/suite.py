@@ -243,11 +243,11 @@ def _child(mode: str, path: Path) -> dict[str, Any]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def read_back(scale: str, ledger: Ledger, raw: sqlite3.Connection) -> tuple[list[dict[str, Any]], list[float]]:
-    """Read every event back as :class:`Recorded` vs the raw read-and-decode, three times each."""
+def read_back(scale: str, ledger: Ledger, raw: sqlite3.Connection, repeats: int = 3) -> tuple[list[dict[str, Any]], list[float]]:
+    """Read every event back as :class:`Recorded` vs the raw read-and-decode, ``repeats`` times each."""
     ours, theirs = [], []
     count = len(ledger)
-    for _ in range(3):
+    for _ in range(repeats):
         with Timer() as timer:
             for _recorded in ledger.events():
                 pass

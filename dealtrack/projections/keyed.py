@@ -50,10 +50,9 @@ class KeyedView:
 
     def _index_terms(self, conn: Any, batch: Iterable[Fact]) -> None:
         if self.terms is not None:
-            conn.executemany(
-                f"INSERT OR IGNORE INTO {self.terms_table} (term, key) VALUES (?, ?)",
-                [(term, key) for _, event in batch for key in self.keys(event) for term in self.terms(event)],
-            )
+            pairs = [(term, key) for _, event in batch for key in self.keys(event) for term in self.terms(event)]
+            if pairs:
+                conn.executemany(f"INSERT OR IGNORE INTO {self.terms_table} (term, key) VALUES (?, ?)", pairs)
 
     @property
     def key_column(self) -> str:
@@ -73,8 +72,9 @@ class KeyedView:
     def apply(self, log: LogReader, batch: Sequence[Fact]) -> None:
         conn = log.store.conn
         pairs = [(key, position) for position, event in batch for key in self.keys(event)]
-        conn.executemany(f"INSERT OR IGNORE INTO {self.facts_table} (key, position) VALUES (?, ?)", pairs)
-        self._index_terms(conn, batch)
+        if pairs:  # most appends touch no licence or ban: then there is nothing to write
+            conn.executemany(f"INSERT OR IGNORE INTO {self.facts_table} (key, position) VALUES (?, ?)", pairs)
+            self._index_terms(conn, batch)
         touched = {key for key, _ in pairs}
         targets = list(log.targets(batch).values())
         if targets:
@@ -167,5 +167,7 @@ class KeyedView:
             ended, new = advance(facts, retracted, self._fold_of(key), believed[key], after, commit)
             closed.extend((until, rowid) for rowid, until in ended)
             rows.extend((*row, since, until) for row, since, until in new)
-        conn.executemany(f"UPDATE {self.table} SET known_to = ? WHERE rowid = ?", closed)
-        conn.executemany(self._insert, rows)
+        if closed:
+            conn.executemany(f"UPDATE {self.table} SET known_to = ? WHERE rowid = ?", closed)
+        if rows:
+            conn.executemany(self._insert, rows)

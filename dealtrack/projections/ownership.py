@@ -346,6 +346,8 @@ def _chunks(values: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
 
 def _index(conn: sqlite3.Connection, facts: list[tuple[str, int]], batch: Sequence[Fact]) -> None:
     """Note which events bear on which patents, and which parties they name."""
+    if not facts:
+        return
     conn.executemany("INSERT OR IGNORE INTO title_facts (patent, position) VALUES (?, ?)", facts)
     events = dict(batch)
     conn.executemany(

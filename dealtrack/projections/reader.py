@@ -121,19 +121,21 @@ class LogReader:
         return commit_points(sorted(ends))
 
     def renames(self) -> list[Fact]:
-        """Every rename and merger in the log, in position order (decoded once per connection)."""
+        """Every rename and merger in the log, in position order (found and decoded once per connection)."""
         if self._renames is None:
-            memo = self.store.memo.setdefault("renames", {})
+            memo = self.store.memo
+            known: list[Fact] = memo.setdefault("renames", [])
             marks = ", ".join("?" for _ in _RENAME_TYPES)
-            positions = [row[0] for row in self.store.conn.execute(
-                f"SELECT position FROM events WHERE type IN ({marks}) ORDER BY position", _RENAME_TYPES)]
-            for position in positions:
-                if position not in memo and position in self._events:
-                    memo[position] = self._events[position]
-            missing = [pos for pos in positions if pos not in memo]
-            for position, type_name, payload, version in self.store.payloads_at(missing):
-                memo[position] = codec.decode_stored(type_name, payload, version)
-            self._renames = [(pos, memo[pos]) for pos in positions]
+            # the log only grows: look only past the last position already searched
+            searched = memo.get("renames_searched", 0)
+            head = self.store.head()[0]
+            if head > searched:
+                positions = [row[0] for row in self.store.conn.execute(
+                    f"SELECT position FROM events WHERE type IN ({marks}) AND position > ? ORDER BY position",
+                    [*_RENAME_TYPES, searched])]
+                known.extend(self.facts(positions))
+                memo["renames_searched"] = head
+            self._renames = list(known)
         return self._renames
 
     def rename_groups(self) -> RenameGroups:
