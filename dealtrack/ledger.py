@@ -12,11 +12,11 @@ import attrs
 import orjson
 
 from . import codec
-from .answers import Anomaly, Ban, Encumbrance, Licence, Portfolio, Standing, VerifyReport
+from .answers import Anchor, Anomaly, Ban, Encumbrance, Licence, Portfolio, Standing, VerifyReport
 from .checks import Checker, stream_of
-from .errors import ConcurrencyError, DealtrackError, InvalidEvent
-from .events import Appended, BanLifted, BanModified, Event, EventRetracted, Recorded, Skipped
-from .integrity import verify_log
+from .errors import ConcurrencyError, InvalidEvent, LedgerFileError
+from .events import EVENT_TYPES, Appended, BanLifted, BanModified, Event, EventRetracted, Recorded, Skipped
+from .integrity import head_anchor, verify_log
 from .projections import ownership, rights
 from .projections.history import KNOWN, Fact, live_at, valid_order
 from .projections.reader import LogReader
@@ -55,11 +55,14 @@ class Ledger:
         the last commits but never corrupts the file. Pass ``"FULL"`` to make
         every append durable before it returns, at some cost in speed.
         """
+        store = None
         try:
             store = Store.open(path, synchronous=synchronous)
+            catch_up(store)
         except sqlite3.Error as exc:
-            raise DealtrackError(f"cannot open {path}: {exc}") from None
-        catch_up(store)
+            if store is not None:
+                store.close()
+            raise LedgerFileError(f"cannot open {path}: {exc}") from None
         return cls(store, None if path is None else os.fspath(path))
 
     def close(self) -> None:
@@ -101,7 +104,7 @@ class Ledger:
         nothing unless the log still ends there.
         """
         for event in events:
-            if not isinstance(event, Event):
+            if not isinstance(event, Event) or EVENT_TYPES.get(type(event).__name__) is not type(event):
                 raise InvalidEvent("events", event, "expected dealtrack events, e.g. PatentsAssigned(...)")
         if expected_position is not None and (
             isinstance(expected_position, bool) or not isinstance(expected_position, int) or expected_position < 0
@@ -158,12 +161,18 @@ class Ledger:
         known_at: datetime | str | None = None,
     ) -> Iterator[Recorded]:
         """The log in position order, optionally only some ``types``, one ``deal``, positions ``after`` N."""
+        if isinstance(after, bool) or not isinstance(after, int):
+            raise InvalidEvent("after", after, "expected a position (a whole number)")
+        if deal is not None and not isinstance(deal, str):
+            raise InvalidEvent("deal", deal, "expected a deal id (a string)")
         clauses: list[str] = ["position > ?", "position <= ?"]
         params: list[Any] = [after, self._known(known_at)]
         if types is not None:
+            if not isinstance(types, (str, list, tuple, set, frozenset)):
+                raise InvalidEvent("types", types, "expected an event type name or a list of them")
             names = [types] if isinstance(types, str) else list(types)
             for name in names:
-                if name not in codec.SCHEMA_VERSIONS:
+                if not isinstance(name, str) or name not in codec.SCHEMA_VERSIONS:
                     raise InvalidEvent("types", name, f"not an event type; known: {', '.join(codec.SCHEMA_VERSIONS)}")
             clauses.append(f"type IN ({', '.join('?' for _ in names)})")
             params.extend(names)
@@ -175,7 +184,7 @@ class Ledger:
 
     def get(self, event_id: str) -> Recorded:
         """The envelope of one event by its id."""
-        position = self._store.position_of(event_id)
+        position = self._store.position_of(event_id) if isinstance(event_id, str) else None
         if position is None:
             raise InvalidEvent("event_id", event_id, "no event with this id is recorded")
         return _recorded(self._store.rows_at([position])[0])
@@ -318,9 +327,16 @@ class Ledger:
         return [Anomaly(kind, subject, position, ids[position], message)
                 for kind, subject, position, message in sorted(found, key=lambda f: (f[2], f[1]))]
 
-    def verify(self) -> VerifyReport:
-        """Check the whole log (positions, hash chain, stored columns, views in step); truthy when sound."""
-        return verify_log(self._store)
+    def verify(self, anchor: Anchor | str | None = None) -> VerifyReport:
+        """Check the whole log (positions, hash chain, stored columns, views in step); truthy when sound.
+
+        With ``anchor`` (an earlier :meth:`head`), also prove the log still extends it.
+        """
+        return verify_log(self._store, anchor)
+
+    def head(self) -> Anchor:
+        """The log's last position and hash: keep it elsewhere, and ``verify(anchor=...)`` proves nothing before it changed."""
+        return head_anchor(self._store)
 
     # --- helpers ----------------------------------------------------------------------------
 

@@ -56,4 +56,4 @@ def test_a_cut_tail_is_caught(story_file: Path) -> None:
     with Ledger.open(story_file) as ledger:
         report = ledger.verify()
     assert not report
-    assert "head_mismatch" in {p.kind for p in report.problems}
+    assert ("cut_tail", 11) in {(p.kind, p.position) for p in report.problems}
