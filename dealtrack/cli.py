@@ -29,14 +29,28 @@ def demo(path: str) -> None:
 
 
 @main.command()
-@click.option("--db", "path", default="dealtrack.db", show_default=True, help="Ledger file to check.")
-def verify(path: str) -> None:
+@click.option("--db", "path", default="dealtrack.db", show_default=True, help="Ledger file to check.",
+              type=click.Path(exists=True, dir_okay=False))
+@click.option("--anchor", default=None, help="A 'position:hash' printed by `dealtrack head` earlier: prove the log extends it.")
+def verify(path: str, anchor: str | None) -> None:
     """Check the log's integrity; exit 1 when something is wrong."""
     try:
         with Ledger.open(path) as ledger:
-            report = ledger.verify()
+            report = ledger.verify(anchor=anchor)
     except DealtrackError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(str(report))
     if not report:
         raise SystemExit(1)
+
+
+@main.command()
+@click.option("--db", "path", default="dealtrack.db", show_default=True, help="Ledger file to read.",
+              type=click.Path(exists=True, dir_okay=False))
+def head(path: str) -> None:
+    """Print the log's anchor ('position:hash'); keep it elsewhere and pass it to `verify --anchor` later."""
+    try:
+        with Ledger.open(path) as ledger:
+            click.echo(str(ledger.head()))
+    except DealtrackError as exc:
+        raise click.ClickException(str(exc)) from None

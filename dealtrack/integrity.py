@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+import attrs
+
 from . import codec
 from .answers import Anchor, Problem, VerifyReport
 from .checks import stream_of
@@ -41,6 +43,20 @@ def verify_log(store: Store, anchor: Anchor | str | None = None) -> VerifyReport
         raise LedgerFileError(f"the ledger file cannot be read to the end: {exc}") from None
 
 
+#: At one position, what the log's shape says comes before what a row's content says.
+_KIND_ORDER = [
+    "missing_rows", "inserted_row", "hash_mismatch", "cut_tail", "anchor_mismatch", "head_mismatch",
+    "time_went_back", "unreadable_event", "column_mismatch", "retraction_mismatch", "view_behind",
+]
+
+
+def _hash_of(row: EventRow, previous: str) -> str | None:
+    try:
+        return row.chained_hash(previous)
+    except TypeError:  # a column holding something no append writes (a blob, a huge number)
+        return None
+
+
 class _Walk:
     """One pass over the log, collecting problems."""
 
@@ -63,17 +79,21 @@ class _Walk:
         retractions: list[tuple[int, Any]] = []
         if anchor is not None and anchor.position == 0 and anchor.hash != GENESIS_HASH:
             self.report(0, "anchor_mismatch", "the anchor's hash is not the hash of an empty log")
+        broken: tuple[EventRow, str] | None = None  # a row whose hash did not chain, and the hash before it
         for row in store.rows():
             checked += 1
-            if row.position != expected:
+            gap = row.position != expected
+            if gap:
                 if row.position > expected:
                     self.report(expected, "missing_rows", f"positions {expected}..{row.position - 1} are missing")
                 else:
                     self.report(row.position, "inserted_row", f"position {row.position} is before the log's start (1)")
             expected = row.position + 1
-            if self._hash_of(row, previous_hash) != row.hash:
-                self.report(row.position, "hash_mismatch",
-                            "the row's hash does not follow from its content and the row before: it was edited")
+            if broken is not None:
+                self._explain(*broken, row)
+                broken = None
+            if not gap and _hash_of(row, previous_hash) != row.hash:  # after a gap the hash before is unknown
+                broken = (row, previous_hash)
             previous_hash = row.hash
             if row.position in (head_position, getattr(anchor, "position", None)):
                 hashes_at[row.position] = row.hash
@@ -84,20 +104,37 @@ class _Walk:
             event = self._event(row)
             if isinstance(event, EventRetracted):
                 retractions.append((row.position, event.target))
+        if broken is not None:
+            self._explain(*broken, None)
         last = expected - 1
         self._check_head(last, head_position, head_hash, hashes_at)
         if anchor is not None:
             self._check_anchor(anchor, last, hashes_at)
         self._check_retractions(retractions)
         self._check_views(head_position)
-        problems = tuple(sorted(self.problems, key=lambda problem: problem.position))
+        problems = tuple(sorted(self.problems, key=lambda p: (p.position, _KIND_ORDER.index(p.kind))))
         return VerifyReport(events_checked=checked, problems=problems)
 
-    def _hash_of(self, row: EventRow, previous: str) -> str | None:
-        try:
-            return row.chained_hash(previous)
-        except TypeError:  # a column holding something no append writes (a blob, a huge number)
-            return None
+    def _explain(self, row: EventRow, before: str, following: EventRow | None) -> None:
+        """Say what happened at a row whose hash does not chain, using the row after it.
+
+        If the next row chains from the hash *before* this one once moved back a
+        place, this row was slipped in; if it chains from this row moved on a
+        place, a row was taken out and the rest renumbered; otherwise this row
+        was edited.
+        """
+        position = row.position
+        if following is not None and following.position == position + 1:
+            if _hash_of(attrs.evolve(following, position=position), before) == following.hash:
+                self.report(position, "inserted_row",
+                            f"a row was inserted at position {position} and the rows after it renumbered")
+                return
+            if _hash_of(attrs.evolve(following, position=position + 2), row.hash) == following.hash:
+                self.report(position, "missing_rows",
+                            f"a row was removed at position {position} and the rows after it renumbered down")
+                return
+        self.report(position, "hash_mismatch",
+                    "the row's content does not match its hash: it was edited after it was written")
 
     def _event(self, row: EventRow) -> Any:
         """The row's event, checking its indexed columns against the payload (None when unreadable)."""
