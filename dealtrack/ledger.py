@@ -14,7 +14,7 @@ import orjson
 from . import codec
 from .answers import Anchor, Anomaly, Ban, Encumbrance, Licence, Portfolio, Standing, VerifyReport
 from .checks import Checker, stream_of
-from .errors import ConcurrencyError, InvalidEvent, LedgerFileError
+from .errors import ConcurrencyError, InvalidEvent, LedgerBusy, LedgerFileError
 from .events import EVENT_TYPES, Appended, BanLifted, BanModified, Event, EventRetracted, Recorded, Skipped
 from .integrity import head_anchor, verify_log
 from .projections import ownership, rights
@@ -22,7 +22,7 @@ from .projections.history import KNOWN, Fact, live_at, valid_order
 from .projections.reader import LogReader
 from .projections.runner import apply_all, catch_up, rebuild_all
 from .projections.title import Aliases, renamed_names
-from .store import EventRow, Store, chain_hash, format_instant, new_event_id, parse_instant_column
+from .store import EventRow, Store, chain_hash, format_instant, is_lock_error, new_event_id, parse_instant_column
 from .values import (
     ONE_DAY,
     DateLike,
@@ -62,6 +62,8 @@ class Ledger:
         except sqlite3.Error as exc:
             if store is not None:
                 store.close()
+            if is_lock_error(exc):
+                raise LedgerBusy(f"{path} is locked by another program ({exc}); try again when it lets go") from None
             raise LedgerFileError(f"cannot open {path}: {exc}") from None
         return cls(store, None if path is None else os.fspath(path))
 

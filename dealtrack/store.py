@@ -195,7 +195,7 @@ class Store:
                 self.conn.execute("BEGIN IMMEDIATE")
                 break
             except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
+                if not is_lock_error(exc):
                     raise
                 self.retries += 1
                 if attempt == _LOCK_ATTEMPTS - 1:
@@ -312,6 +312,11 @@ class Store:
         return list(self.rows(f"stream = ? AND type IN ({marks})", [stream, *types]))
 
 
+def is_lock_error(exc: sqlite3.Error) -> bool:
+    """True when SQLite gave up waiting for another connection's lock (SQLITE_BUSY / SQLITE_LOCKED)."""
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
+
+
 _LEDGER_TABLES = ("events", "retractions", "ledger_head", "projection_checkpoints")
 
 
@@ -341,6 +346,8 @@ def _refuse_foreign_file(path: Path) -> None:
         finally:
             probe.close()
     except sqlite3.DatabaseError as exc:
+        if is_lock_error(exc):
+            raise LedgerBusy(f"{path} is locked by another program ({exc}); try again when it lets go") from None
         raise LedgerFileError(f"{path} cannot be read as a SQLite database: {exc}") from None
     if application_id != APPLICATION_ID:
         if application_id != 0 or tables:
