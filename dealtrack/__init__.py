@@ -5,7 +5,7 @@ views rebuilt from it answer who owned, licensed or was barred from what, on
 any date, as known at any time.
 """
 
-from .answers import Anchor, Anomaly, Portfolio, Problem, VerifyReport
+from .answers import Anchor, Anomaly, Basis, Explanation, Portfolio, Problem, Span, TitleChain, VerifyReport
 from .errors import ConcurrencyError, DealtrackError, InvalidEvent, LedgerBusy, LedgerFileError
 from .events import (
     Appended,
@@ -27,7 +27,7 @@ from .events import (
     SecurityInterestReleased,
     Skipped,
 )
-from .ledger import Ledger
+from .ledger import Ledger, LedgerView
 from .values import Money, Period, Source, normalize_patent
 
 __version__ = "0.1.0"
@@ -39,16 +39,19 @@ __all__ = [
     "BanImposed",
     "BanLifted",
     "BanModified",
+    "Basis",
     "ConcurrencyError",
     "CrossLicenseAgreed",
     "DealAnnounced",
     "DealtrackError",
     "Event",
     "EventRetracted",
+    "Explanation",
     "InvalidEvent",
     "LedgerBusy",
     "LedgerFileError",
     "Ledger",
+    "LedgerView",
     "LicenseGranted",
     "LicenseTerminated",
     "Money",
@@ -64,6 +67,8 @@ __all__ = [
     "SecurityInterestReleased",
     "Skipped",
     "Source",
+    "Span",
+    "TitleChain",
     "VerifyReport",
     "normalize_patent",
 ]
