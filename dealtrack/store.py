@@ -179,8 +179,8 @@ class Store:
                 return
             if version < 2:
                 self.conn.execute("ALTER TABLE events ADD COLUMN natural_key TEXT")
-                self.db.table("events").create_index(["natural_key"])
-                self.db.table("events").create_index(["type"])
+                self.db.table("events").create_index(["natural_key"], if_not_exists=True)
+                self.db.table("events").create_index(["type"], if_not_exists=True)
             self.conn.execute(f"PRAGMA user_version={FORMAT_VERSION}")
 
     def ensure_view_table(
