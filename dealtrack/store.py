@@ -359,7 +359,10 @@ def _refuse_foreign_file(path: Path) -> None:
         raise LedgerFileError(f"{path} is not a SQLite database, so not a dealtrack ledger")
     _refuse_cut_file(path, header)
     try:
-        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        # With no -wal file nobody is writing to it: read it as immutable, so that reading a
+        # WAL-mode file leaves no -wal/-shm files behind. Otherwise read it the usual way.
+        quiet = "&immutable=1" if not path.with_name(path.name + "-wal").exists() else ""
+        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{quiet}", uri=True)
         try:
             application_id = probe.execute("PRAGMA application_id").fetchone()[0]
             version = probe.execute("PRAGMA user_version").fetchone()[0]
@@ -390,8 +393,10 @@ def _refuse_cut_file(path: Path, header: bytes) -> None:
         raise LedgerFileError(f"{path} is cut short: not even a whole SQLite header ({len(header)} bytes)")
     page_size = int.from_bytes(header[16:18], "big")
     page_size = 65536 if page_size == 1 else page_size
+    if page_size < 512 or page_size & (page_size - 1):
+        raise LedgerFileError(f"{path} is damaged or not a SQLite database: its header names a page size of {page_size}")
     size = path.stat().st_size
-    if page_size < 512 or size % page_size:
+    if size % page_size:
         raise LedgerFileError(f"{path} is cut short or damaged: {size} bytes is not a whole number of {page_size}-byte pages")
     pages = int.from_bytes(header[28:32], "big")
     header_is_current = header[92:96] == header[24:28]  # SQLite's own rule for trusting the page count
