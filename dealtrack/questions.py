@@ -221,7 +221,7 @@ class Questions:
 
     def explain(self, question: str, /, *args: Any, **kwargs: Any) -> Explanation:
         """Ask ``question`` (e.g. ``"owners_of"``) with its usual arguments; return the answer and the events behind it."""
-        explainer = _EXPLAINERS.get(question)
+        explainer = _EXPLAINERS.get(question) if isinstance(question, str) else None
         if explainer is None:
             raise InvalidEvent("question", question, f"can explain: {', '.join(sorted(_EXPLAINERS))}")
         method = getattr(self, question)

@@ -362,7 +362,7 @@ def _refuse_foreign_file(path: Path) -> None:
         # With no -wal file nobody is writing to it: read it as immutable, so that reading a
         # WAL-mode file leaves no -wal/-shm files behind. Otherwise read it the usual way.
         quiet = "&immutable=1" if not path.with_name(path.name + "-wal").exists() else ""
-        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{quiet}", uri=True)
+        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{quiet}", uri=True, timeout=_BUSY_TIMEOUT)
         try:
             application_id = probe.execute("PRAGMA application_id").fetchone()[0]
             version = probe.execute("PRAGMA user_version").fetchone()[0]
