@@ -6,7 +6,7 @@ any date, as known at any time.
 """
 
 from .answers import Anomaly, Portfolio, Problem, VerifyReport
-from .errors import ConcurrencyError, DealtrackError, InvalidEvent, LedgerBusy, LedgerFileError
+from .errors import ConcurrencyError, DealtrackError, ImportFailed, InvalidEvent, LedgerBusy, LedgerFileError
 from .events import (
     Appended,
     BanImposed,
@@ -20,9 +20,11 @@ from .events import (
     LicenseTerminated,
     PartiesMerged,
     PartyRenamed,
+    PatentNumbersLinked,
     PatentRegistered,
     PatentsAssigned,
     Recorded,
+    RegisterRecord,
     SecurityInterestGranted,
     SecurityInterestReleased,
     Skipped,
@@ -44,6 +46,7 @@ __all__ = [
     "DealtrackError",
     "Event",
     "EventRetracted",
+    "ImportFailed",
     "InvalidEvent",
     "LedgerBusy",
     "LedgerFileError",
@@ -53,12 +56,14 @@ __all__ = [
     "Money",
     "PartiesMerged",
     "PartyRenamed",
+    "PatentNumbersLinked",
     "PatentRegistered",
     "PatentsAssigned",
     "Period",
     "Portfolio",
     "Problem",
     "Recorded",
+    "RegisterRecord",
     "SecurityInterestGranted",
     "SecurityInterestReleased",
     "Skipped",

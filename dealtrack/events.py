@@ -41,9 +41,11 @@ __all__ = [
     "LicenseTerminated",
     "PartiesMerged",
     "PartyRenamed",
+    "PatentNumbersLinked",
     "PatentRegistered",
     "PatentsAssigned",
     "Recorded",
+    "RegisterRecord",
     "SecurityInterestGranted",
     "SecurityInterestReleased",
     "Skipped",
@@ -384,6 +386,40 @@ class DealAnnounced(Event):
 
 
 @event
+class PatentNumbersLinked(Event):
+    """The US application ``application`` issued as the patent ``grant``: both numbers name one property.
+
+    Questions asked by either number answer for the same property. ``effective``
+    (optional) is the grant date.
+    """
+
+    needs_effective: ClassVar[bool] = False
+
+    application: str = attribute(normalize_patent)
+    grant: str = attribute(normalize_patent)
+
+    def check(self) -> None:
+        if not self.application.startswith("USAPP"):
+            self._fail("application", "expected a US application number, e.g. 'USAPP14696669'")
+        if not self.grant.startswith("US") or self.grant.startswith("USAPP"):
+            self._fail("grant", "expected a US patent number, e.g. 'US9219817'")
+
+
+@event
+class RegisterRecord(Event):
+    """A register record dealtrack does not read as a change of rights: kept, it changes no answer.
+
+    ``conveyance`` is the register's own words; :meth:`Ledger.anomalies` lists
+    each such record as ``"unclassified"`` so that someone can look at it.
+    """
+
+    conveyance: str = attribute(_text)
+    assignor: tuple[str, ...] = attribute(_many(parse_party, allow_empty=True), default=())
+    assignee: tuple[str, ...] = attribute(_many(parse_party, allow_empty=True), default=())
+    patents: tuple[str, ...] = attribute(_patents, default=())
+
+
+@event
 class EventRetracted(Event):
     """The event ``target`` (an event_id) should never have been believed."""
 
@@ -410,6 +446,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         SecurityInterestReleased,
         DealAnnounced,
         EventRetracted,
+        PatentNumbersLinked,
+        RegisterRecord,
     )
 }
 

@@ -17,7 +17,7 @@ from .checks import Checker, stream_of
 from .errors import ConcurrencyError, DealtrackError, InvalidEvent
 from .events import Appended, BanLifted, BanModified, Event, EventRetracted, Recorded, Skipped
 from .integrity import verify_log
-from .projections import ownership, rights
+from .projections import numbers, ownership, rights
 from .projections.history import KNOWN, Fact, live_at, valid_order
 from .projections.reader import LogReader
 from .projections.runner import apply_all, catch_up, rebuild_all
@@ -186,7 +186,7 @@ class Ledger:
         """Who held title to ``patent`` on ``on`` (a period: anyone who held it at some moment in it)."""
         period = parse_period(on, "on")
         known = self._known(known_at)
-        return ownership.owners(self._store.conn, normalize_patent(patent), period.start, period.stop, known)
+        return ownership.owners(self._store.conn, self._patent_id(patent), period.start, period.stop, known)
 
     def portfolio(self, party: str, on: DateLike, known_at: datetime | str | None = None) -> Portfolio:
         """What ``party`` held on ``on``: listed patents plus undisclosed ones counted from deals."""
@@ -206,7 +206,7 @@ class Ledger:
     ) -> frozenset[str]:
         """Who held a live licence covering ``patent`` on ``on`` (in ``territory``, if given)."""
         period, known = parse_period(on, "on"), self._known(known_at)
-        patent_id = normalize_patent(patent)
+        patent_id = self._patent_id(patent)
         where = None if territory is None else parse_territory(territory)
         aliases = self._aliases_at(period.end, known)
         return frozenset(
@@ -263,7 +263,7 @@ class Ledger:
     def encumbrances(self, patent: str, on: DateLike, known_at: datetime | str | None = None) -> list[Encumbrance]:
         """Live security interests on ``patent`` and the licences covering it, on ``on``."""
         period, known = parse_period(on, "on"), self._known(known_at)
-        patent_id = normalize_patent(patent)
+        patent_id = self._patent_id(patent)
         found = rights.security_interests_on(self._store.conn, patent_id, period.start, period.stop, known)
         found += [
             Encumbrance("licence", patent_id, holder=licence.licensee, grantor=licence.licensor,
@@ -324,6 +324,10 @@ class Ledger:
 
     # --- helpers ----------------------------------------------------------------------------
 
+    def _patent_id(self, patent: str) -> str:
+        """The id the views keep ``patent`` under: any spelling, and an application's grant number once linked."""
+        return numbers.property_of(self._store.conn, normalize_patent(patent))
+
     def _known(self, known_at: datetime | str | None) -> int:
         """The last position believed at ``known_at`` (everything when None)."""
         if known_at is None:
@@ -352,9 +356,10 @@ class Ledger:
         """Licences live in ``period`` that cover ``patent``: listed, or in the licensor's portfolio then."""
         covering = []
         renames = self._renames(known)
+        names = set(numbers.numbers_of(self._store.conn, patent))  # a licence may list any number of the property
         for licence in rights.licences_during(self._store.conn, period.start, period.stop, known):
             if licence.patents is not None:
-                if patent in licence.patents:
+                if not names.isdisjoint(licence.patents):
                     covering.append(licence)
                 continue
             start = licence.valid_from

@@ -23,10 +23,11 @@ from datetime import date
 from ..events import Event, EventRetracted, PatentRegistered, PatentsAssigned
 from ..store import Store
 from .history import KNOWN, OVERLAPS, Fact, believed_rows, iso
+from .numbers import linked_numbers, numbers_of
 from .reader import LogReader
 from .title import Holding, TitleAnomaly, fold_title, renamed_names
 
-__all__ = ["OwnershipProjection", "holdings", "owners"]
+__all__ = ["OwnershipProjection", "create_anomalies_table", "holdings", "owners"]
 
 _TABLES: dict[str, tuple[dict[str, type], tuple[str, ...] | None]] = {
     "title_facts": ({"patent": str, "position": int}, ("patent", "position")),
@@ -77,6 +78,19 @@ _INDEXES = {
 }
 
 
+def create_anomalies_table(store: Store) -> None:
+    """The ``anomalies`` table several views write to (each under its own ``view`` name)."""
+    _create(store, "anomalies")
+
+
+def _create(store: Store, table: str) -> None:
+    if not store.db.table(table).exists():
+        columns, pk = _TABLES[table]
+        store.db.table(table).create(columns, pk=pk)
+        for index in _INDEXES[table]:
+            store.db.table(table).create_index(index)
+
+
 def _parties(event: Event) -> set[str]:
     if isinstance(event, PatentRegistered):
         return {event.owner}
@@ -108,11 +122,8 @@ class OwnershipProjection:
     version = 1
 
     def create(self, store: Store) -> None:
-        for table, (columns, pk) in _TABLES.items():
-            if not store.db.table(table).exists():
-                store.db.table(table).create(columns, pk=pk)
-                for index in _INDEXES[table]:
-                    store.db.table(table).create_index(index)
+        for table in _TABLES:
+            _create(store, table)
 
     def apply(self, log: LogReader, batch: Sequence[Fact]) -> None:
         conn = log.store.conn
@@ -129,6 +140,7 @@ class OwnershipProjection:
                 patents.update(row[0] for row in conn.execute("SELECT patent FROM title_facts WHERE position = ?", (target,)))
                 (_, event) = log.facts([target])[0]
                 position = target
+            patents.update(linked_numbers(event))  # a link joins two numbers' chains (a retracted one parts them)
             if isinstance(event, PatentsAssigned) and event.undisclosed_count:
                 blocks.add(position)
             pair = renamed_names(event)
@@ -149,8 +161,7 @@ class OwnershipProjection:
             blocks.update(
                 r[0] for r in conn.execute(f"SELECT DISTINCT deal_position FROM undisclosed_holdings WHERE owner IN ({marks})", [*names])
             )
-        for patent in sorted(patents):
-            self._refresh_patent(log, patent)
+        self._refresh_patents(log, patents)
         for block in sorted(blocks):
             self._refresh_block(log, block)
 
@@ -163,17 +174,30 @@ class OwnershipProjection:
         title_events = log.facts(positions)
         facts = _title_facts(title_events)
         _index(conn, facts, title_events)
-        for patent in sorted({patent for patent, _ in facts}):
-            self._refresh_patent(log, patent)
+        self._refresh_patents(log, {patent for patent, _ in facts})
         for position, event in log.facts(positions):
             if isinstance(event, PatentsAssigned) and event.undisclosed_count:
                 self._refresh_block(log, position)
 
     # --- one key at a time ------------------------------------------------------------
 
-    def _refresh_patent(self, log: LogReader, patent: str) -> None:
+    def _refresh_patents(self, log: LogReader, patents: Iterable[str]) -> None:
+        """Refresh each property once, however many of its numbers were touched."""
+        done: set[str] = set()
+        for patent in sorted(patents):
+            if patent not in done:
+                done.update(self._refresh_patent(log, patent))
+
+    def _refresh_patent(self, log: LogReader, number: str) -> list[str]:
+        """Re-fold the chain of title of the property ``number`` names, from the facts of all its numbers.
+
+        The rows are kept under the property id (see :mod:`.numbers`); returns the numbers refreshed.
+        """
         conn = log.store.conn
-        positions = [r[0] for r in conn.execute("SELECT position FROM title_facts WHERE patent = ?", (patent,))]
+        numbers = numbers_of(conn, number)
+        patent = numbers[0]
+        marks = ", ".join("?" for _ in numbers)
+        positions = [r[0] for r in conn.execute(f"SELECT position FROM title_facts WHERE patent IN ({marks})", numbers)]
         facts = log.facts(positions)
         names = set().union(*(_parties(event) for _, event in facts))
         facts += relevant_renames(log.renames(), names)
@@ -183,8 +207,8 @@ class OwnershipProjection:
             return [*holdings, *anomalies]
 
         rows = believed_rows(facts, log.retracted(), fold)
-        conn.execute("DELETE FROM ownership WHERE patent = ?", (patent,))
-        conn.execute("DELETE FROM anomalies WHERE view = 'title' AND subject = ?", (patent,))
+        conn.execute(f"DELETE FROM ownership WHERE patent IN ({marks})", numbers)
+        conn.execute(f"DELETE FROM anomalies WHERE view = 'title' AND subject IN ({marks})", numbers)
         conn.executemany(
             "INSERT INTO ownership (patent, owner, valid_from, valid_to, position, known_from, known_to) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -203,6 +227,7 @@ class OwnershipProjection:
                 if isinstance(row, TitleAnomaly)
             ],
         )
+        return numbers
 
     def _refresh_block(self, log: LogReader, position: int) -> None:
         """Undisclosed patents of one deal follow its assignees through renames and mergers."""

@@ -29,6 +29,7 @@ from ..events import (
 )
 from .history import KNOWN, OVERLAPS, Fact, iso, valid_order
 from .keyed import KeyedView
+from .numbers import numbers_of
 
 __all__ = ["BANS", "LICENCES", "SECURITY_INTERESTS", "as_list"]
 
@@ -298,11 +299,13 @@ def bans_during(conn: sqlite3.Connection, start: date, stop: date, known: int) -
 
 
 def security_interests_on(conn: sqlite3.Connection, patent: str, start: date, stop: date, known: int) -> list[Encumbrance]:
-    """Security interests on ``patent`` live at some moment of ``[start, stop)``."""
+    """Security interests on ``patent`` (recorded under any of its numbers) live at some moment of ``[start, stop)``."""
+    names = numbers_of(conn, patent)
+    marks = ", ".join(f":n{i}" for i in range(len(names)))
     cursor = conn.execute(
-        "SELECT debtor, secured_party, valid_from, valid_to FROM security_interests "
-        f"WHERE patent = :patent AND {OVERLAPS} AND {KNOWN} ORDER BY valid_from",
-        {**_window(start, stop, known), "patent": patent},
+        "SELECT DISTINCT debtor, secured_party, valid_from, valid_to FROM security_interests "
+        f"WHERE patent IN ({marks}) AND {OVERLAPS} AND {KNOWN} ORDER BY valid_from, debtor, secured_party",
+        {**_window(start, stop, known), **{f"n{i}": name for i, name in enumerate(names)}},
     )
     return [
         Encumbrance("security_interest", patent, holder=row[1], grantor=row[0], reference=None,

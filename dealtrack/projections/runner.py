@@ -11,13 +11,23 @@ from collections.abc import Sequence
 
 from ..store import Store
 from .history import Fact
+from .numbers import NumbersProjection
 from .ownership import OwnershipProjection
 from .reader import LogReader, Projection
+from .register import RegisterProjection
 from .rights import BANS, LICENCES, SECURITY_INTERESTS
 
 __all__ = ["PROJECTIONS", "apply_all", "catch_up", "rebuild_all"]
 
-PROJECTIONS: list[Projection] = [OwnershipProjection(), LICENCES, BANS, SECURITY_INTERESTS]
+# patent_numbers comes first: the views keyed by patent read it to group a property's numbers.
+PROJECTIONS: list[Projection] = [
+    NumbersProjection(),
+    OwnershipProjection(),
+    RegisterProjection(),
+    LICENCES,
+    BANS,
+    SECURITY_INTERESTS,
+]
 
 
 def _set_checkpoint(store: Store, projection: Projection, position: int) -> None:

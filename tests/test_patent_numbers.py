@@ -1,0 +1,109 @@
+"""An application and the patent it issued as are one property: a question by either number answers for it."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import view_rows
+from dealtrack import InvalidEvent, Ledger
+from dealtrack.events import (
+    LicenseGranted,
+    PatentNumbersLinked,
+    PatentsAssigned,
+    RegisterRecord,
+    SecurityInterestGranted,
+    SecurityInterestReleased,
+)
+
+APP, GRANT = "USAPP14678893", "US9219817"
+LINK = PatentNumbersLinked(application="US 14/678,893", grant="US 9,219,817 B2", effective="2015-12-22")
+
+
+def assigned(assignor: str, assignee: str, patent: str, day: str) -> PatentsAssigned:
+    return PatentsAssigned(assignor=assignor, assignee=assignee, patents=[patent], effective=day)
+
+
+def test_a_link_normalises_both_numbers_and_refuses_them_swapped() -> None:
+    assert (LINK.application, LINK.grant) == (APP, GRANT)
+    with pytest.raises(InvalidEvent) as caught:
+        PatentNumbersLinked(application=GRANT, grant=APP)
+    assert caught.value.field == "PatentNumbersLinked.application"
+    with pytest.raises(InvalidEvent) as caught:
+        PatentNumbersLinked(application=APP, grant="EP1234567")
+    assert caught.value.field == "PatentNumbersLinked.grant"
+
+
+def test_either_number_answers_for_the_property(ledger: Ledger) -> None:
+    ledger.append(LINK, assigned("Inventor", "SoundBite", GRANT, "2006-03-30"))
+    for number in (APP, GRANT, "US 14/678,893", "US 9,219,817 B2"):
+        assert ledger.owners_of(number, on="2016-01-01") == {"SoundBite"}
+    assert list(ledger.portfolio("SoundBite", on="2016-01-01")) == [GRANT]
+
+
+def test_a_chain_begun_under_the_application_continues_under_the_grant(ledger: Ledger) -> None:
+    """Filed and assigned while pending; sold after grant: one chain, no gap, whichever link arrives when."""
+    ledger.append(assigned("Inventor", "SoundBite", APP, "2006-03-30"))
+    assert ledger.owners_of(APP, on="2016-01-01") == {"SoundBite"}
+    assert ledger.owners_of(GRANT, on="2016-01-01") == frozenset()  # not yet known to be the same property
+    ledger.append(assigned("SoundBite", "Genesys", GRANT, "2016-02-01"))
+    ledger.append(LINK)
+    for number in (APP, GRANT):
+        assert ledger.owners_of(number, on="2016-01-01") == {"SoundBite"}
+        assert ledger.owners_of(number, on="2016-03-01") == {"Genesys"}
+    assert [a.kind for a in ledger.anomalies()] == []
+    assert list(ledger.portfolio("Genesys", on="2016-03-01")) == [GRANT]
+    assert list(ledger.portfolio("SoundBite", on="2016-01-01")) == [GRANT]
+
+
+def test_retracting_the_link_parts_the_chains_again(ledger: Ledger) -> None:
+    ledger.append(assigned("Inventor", "SoundBite", APP, "2006-03-30"), assigned("SoundBite", "Genesys", GRANT, "2016-02-01"))
+    (link,) = ledger.append(LINK)
+    ledger.retract(link.event_id, "wrong grant")
+    assert ledger.owners_of(APP, on="2016-03-01") == {"SoundBite"}
+    assert ledger.owners_of(GRANT, on="2016-03-01") == {"Genesys"}
+
+
+def test_rights_recorded_under_either_number_apply_to_the_property(ledger: Ledger) -> None:
+    ledger.append(
+        LINK,
+        assigned("Inventor", "SoundBite", GRANT, "2006-03-30"),
+        SecurityInterestGranted(debtor="SoundBite", secured_party="Bank", patents=[APP], effective="2010-01-01"),
+        LicenseGranted(licence_id="L1", licensor="SoundBite", licensee="Acme", patents=[APP], effective="2011-01-01"),
+    )
+    assert ledger.licensees_of(GRANT, on="2012-01-01") == {"Acme"}
+    assert ledger.is_licensed("Acme", GRANT, on="2012-01-01", territory="US")
+    assert [(e.kind, e.patent, e.holder) for e in ledger.encumbrances(GRANT, on="2012-01-01")] == [
+        ("security_interest", GRANT, "Bank"),
+        ("licence", GRANT, "Acme"),
+    ]
+    # a release naming both numbers closes the interest recorded under the application
+    ledger.append(SecurityInterestReleased(debtor="SoundBite", secured_party="Bank", patents=[GRANT, APP], effective="2013-01-01"))
+    assert [e.kind for e in ledger.encumbrances(APP, on="2014-01-01")] == ["licence"]
+
+
+def test_views_rebuilt_with_links_equal_the_kept_ones(ledger: Ledger) -> None:
+    ledger.append(assigned("Inventor", "SoundBite", APP, "2006-03-30"))
+    ledger.append(assigned("SoundBite", "Genesys", GRANT, "2016-02-01"), LINK)
+    kept = view_rows(ledger)
+    ledger.rebuild()
+    assert view_rows(ledger) == kept
+    assert ledger.verify()
+
+
+def test_an_unclassified_register_record_changes_nothing_and_is_listed(ledger: Ledger) -> None:
+    ledger.append(assigned("Inventor", "SoundBite", GRANT, "2006-03-30"))
+    (record,) = ledger.append(
+        RegisterRecord(conveyance="OPTION AGREEMENT (SEE DOCUMENT FOR DETAILS).", assignor="SoundBite",
+                       assignee="Genesys", patents=[GRANT], effective="2015-06-01", registry_ref="037388/0092")
+    )
+    assert ledger.owners_of(GRANT, on="2016-01-01") == {"SoundBite"}
+    [anomaly] = ledger.anomalies()
+    assert (anomaly.kind, anomaly.subject, anomaly.event_id) == ("unclassified", "037388/0092", record.event_id)
+    assert "OPTION AGREEMENT" in anomaly.message
+    retraction = ledger.retract(record.event_id, "read by hand: an option, nothing passed")
+    assert ledger.anomalies() == []
+    assert [a.kind for a in ledger.anomalies(known_at=record.recorded_at)] == ["unclassified"]
+    assert retraction.recorded_at > record.recorded_at
+    kept = view_rows(ledger)
+    ledger.rebuild()
+    assert view_rows(ledger) == kept
