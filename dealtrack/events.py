@@ -236,6 +236,9 @@ class PatentsAssigned(Event):
 
     ``disclosed_count`` is how many patents the deal said it moved when the
     list is partial or secret; the unlisted rest still count in portfolios.
+    ``by_inventors``: the assignors are the inventors, a patent's original
+    owners, each conveying their own share (typically to their employer): the
+    assignees join whoever holds it already, and it is never a chain-of-title gap.
     """
 
     assignor: tuple[str, ...] = attribute(_parties)
@@ -243,6 +246,7 @@ class PatentsAssigned(Event):
     patents: tuple[str, ...] = attribute(_patents, default=())
     disclosed_count: int | None = attribute(_optional(_count), default=None)
     consideration: Money | None = attribute(_optional(_money), default=None)
+    by_inventors: bool = attribute(_flag, default=False)
 
     def check(self) -> None:
         if self.disclosed_count is not None and self.disclosed_count < len(self.patents):

@@ -272,6 +272,19 @@ class Store:
                 found[key] = int(position)
         return found
 
+    def existing_event_ids(self, event_ids: Iterable[str]) -> dict[str, int]:
+        """The positions of those of ``event_ids`` the log already holds."""
+        wanted = sorted(set(event_ids))
+        found: dict[str, int] = {}
+        for chunk_start in range(0, len(wanted), 500):
+            chunk = wanted[chunk_start : chunk_start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            for event_id, position in self.conn.execute(
+                f"SELECT event_id, position FROM events WHERE event_id IN ({marks})", chunk
+            ):
+                found[event_id] = int(position)
+        return found
+
     def retracted_by(self, target: int) -> int | None:
         row = self.conn.execute("SELECT position FROM retractions WHERE target = ?", (target,)).fetchone()
         return None if row is None else int(row[0])

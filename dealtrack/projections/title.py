@@ -137,6 +137,8 @@ def _transition(
         if not holders:  # first seen in this assignment: nothing to contradict
             return assignees
         missing = assignors - holders
+        if event.by_inventors:  # the inventors' own shares: they held them from the start
+            return (holders - assignors) | assignees
         if missing:
             anomalies.append(
                 TitleAnomaly(
