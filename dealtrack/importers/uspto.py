@@ -72,17 +72,18 @@ def read_records(path: str | os.PathLike[str], *, progress: bool | None = None) 
             if not members:
                 raise ImportFailed(name, None, "the zip file holds no .xml file")
             for member in members:
-                label = f"{Path(name).name}:{member.filename}"
                 with archive.open(member) as raw:
-                    yield from _stream(raw, label, member.file_size, show)
+                    yield from _stream(raw, f"{name}:{member.filename}", member.file_size, show)
         return
     with open(name, "rb") as raw:
-        yield from _stream(raw, Path(name).name, os.path.getsize(name), show)
+        yield from _stream(raw, name, os.path.getsize(name), show)
 
 
 def _stream(raw: IO[bytes], label: str, size: int, show: bool) -> Iterator[AssignmentRecord | Unreadable]:
+    """Parse one XML stream; ``label`` (the path, and the member of a zip) names it in errors."""
     with ExitStack() as stack:
-        bar = stack.enter_context(progress_bar(show, total=size, desc=label, unit="B", unit_scale=True, unit_divisor=1024))
+        bar = stack.enter_context(progress_bar(show, total=size, desc=Path(label).name, unit="B", unit_scale=True,
+                                               unit_divisor=1024))
         source: IO[bytes] = raw
         if show:
             source = _Counting(raw, bar)  # type: ignore[assignment]
