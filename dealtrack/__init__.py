@@ -5,7 +5,7 @@ views rebuilt from it answer who owned, licensed or was barred from what, on
 any date, as known at any time.
 """
 
-from .answers import Anomaly, Portfolio, Problem, VerifyReport
+from .answers import Anomaly, Basis, Explanation, Portfolio, Problem, Span, TitleChain, VerifyReport
 from .errors import ConcurrencyError, DealtrackError, ImportFailed, InvalidEvent, LedgerBusy, LedgerFileError
 from .events import (
     Appended,
@@ -29,7 +29,7 @@ from .events import (
     SecurityInterestReleased,
     Skipped,
 )
-from .ledger import Ledger
+from .ledger import Ledger, LedgerView
 from .values import Money, Period, Source, normalize_patent
 
 __version__ = "0.1.0"
@@ -40,17 +40,20 @@ __all__ = [
     "BanImposed",
     "BanLifted",
     "BanModified",
+    "Basis",
     "ConcurrencyError",
     "CrossLicenseAgreed",
     "DealAnnounced",
     "DealtrackError",
     "Event",
     "EventRetracted",
+    "Explanation",
     "ImportFailed",
     "InvalidEvent",
     "LedgerBusy",
     "LedgerFileError",
     "Ledger",
+    "LedgerView",
     "LicenseGranted",
     "LicenseTerminated",
     "Money",
@@ -68,6 +71,8 @@ __all__ = [
     "SecurityInterestReleased",
     "Skipped",
     "Source",
+    "Span",
+    "TitleChain",
     "VerifyReport",
     "normalize_patent",
 ]

@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import attrs
 
+from .events import Recorded
 from .values import Period
 
-__all__ = ["Anomaly", "Ban", "Encumbrance", "Licence", "Portfolio", "Problem", "Standing", "VerifyReport"]
+__all__ = [
+    "Anomaly",
+    "Ban",
+    "Basis",
+    "Encumbrance",
+    "Explanation",
+    "Licence",
+    "Portfolio",
+    "Problem",
+    "Span",
+    "Standing",
+    "TitleChain",
+    "VerifyReport",
+]
 
 
 @attrs.frozen
@@ -51,6 +65,7 @@ class Anomaly:
     position: int
     event_id: str
     message: str
+    related: tuple[str, ...] = ()  # the ids of the other events involved (e.g. a conflicting report)
 
     def to_row(self) -> dict[str, Any]:
         return attrs.asdict(self)
@@ -167,3 +182,84 @@ class Standing:
         rows += [{"section": "licence_out", **licence.to_row()} for licence in self.licences_out]
         rows += [{"section": "ban", **ban.to_row()} for ban in self.bans]
         return rows
+
+
+@attrs.frozen
+class Basis:
+    """What an answer counts: the log up to ``position`` (as it stood at ``known_at``) and, with
+    ``registry_at``, only what a public register had recorded by that day."""
+
+    position: int
+    known_at: datetime | None = None
+    registry_at: date | None = None
+
+
+@attrs.frozen
+class Span:
+    """One stretch of a chain of title: ``owners`` held it from ``start`` until ``end``.
+
+    ``end`` is the day the next holding began (exclusive; None = still held).
+    ``certain`` is False where an imprecise date or conflicting reports leave
+    the holders open; ``events`` are the events behind the span.
+    """
+
+    owners: frozenset[str]
+    start: date
+    end: date | None
+    certain: bool
+    events: tuple[Recorded, ...]
+
+    @property
+    def sources(self) -> tuple[Any, ...]:
+        """Every source cited by the events behind the span, once each."""
+        return tuple(dict.fromkeys(source for recorded in self.events for source in recorded.event.sources))
+
+    def to_row(self) -> dict[str, Any]:
+        return {
+            "owners": " and ".join(sorted(self.owners)),
+            "start": self.start,
+            "end": self.end,
+            "certain": self.certain,
+            "events": [recorded.event_id for recorded in self.events],
+        }
+
+
+@attrs.frozen
+class TitleChain:
+    """A patent's holdings in order, on one basis; iterate it for its :class:`Span` s."""
+
+    patent: str
+    basis: Basis
+    spans: tuple[Span, ...]
+
+    def __iter__(self) -> Iterator[Span]:
+        return iter(self.spans)
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    def __getitem__(self, index: int) -> Span:
+        return self.spans[index]
+
+    def to_rows(self) -> list[dict[str, Any]]:
+        return [{"patent": self.patent, **span.to_row()} for span in self.spans]
+
+
+@attrs.frozen
+class Explanation:
+    """An answer and the events that produced it, in log order."""
+
+    question: str
+    answer: Any
+    events: tuple[Recorded, ...]
+
+    @property
+    def sources(self) -> tuple[Any, ...]:
+        return tuple(dict.fromkeys(source for recorded in self.events for source in recorded.event.sources))
+
+    def to_rows(self) -> list[dict[str, Any]]:
+        return [
+            {"position": r.position, "event_id": r.event_id, "type": r.event.type,
+             "effective": None if r.event.effective is None else str(r.event.effective)}
+            for r in self.events
+        ]

@@ -52,6 +52,14 @@ def report(ledger: Ledger) -> list[str]:
         f"Who owned US8000004 on 2016-07-01, as we believed before the correction?  "
         f"{_names(ledger.owners_of('US8000004', on='2016-07-01', known_at=before_correction))}",
         f"... and after it?                                 {_names(ledger.owners_of('US8000004', on='2016-07-01'))}",
+        f"Who held US8000001 on 2016-07-01 as the US register showed it on 2016-08-01?  "
+        f"{_names(ledger.owners_of('US8000001', on='2016-07-01', registry_at='2016-08-01'))}",
+        "Chain of title of EP1000001:",
+        *(
+            f"  {span.start} .. {span.end or 'now'}: {_names(span.owners)}"
+            + ("" if span.certain else "  (uncertain: the transfer is dated only to the month)")
+            for span in ledger.title_chain("EP1000001")
+        ),
         "Chain-of-title anomalies:",
         *(f"  - {anomaly.message}" for anomaly in ledger.anomalies()),
         f"Log check: {ledger.verify()}",

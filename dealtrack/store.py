@@ -30,7 +30,7 @@ from .errors import LedgerBusy, LedgerFileError
 __all__ = ["EventRow", "Store"]
 
 APPLICATION_ID = 0x44544C47  # "DTLG": marks the file as a dealtrack ledger
-FORMAT_VERSION = 2  # PRAGMA user_version: the layout of the dealtrack tables (1: no natural_key column)
+FORMAT_VERSION = 2  # PRAGMA user_version: the layout of the dealtrack tables (1: no natural_key column, no type index)
 GENESIS_HASH = "0" * 64
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f+00:00"
@@ -148,6 +148,7 @@ class Store:
             self.db.table("events").create_index(["stream"])
             self.db.table("events").create_index(["deal"])
             self.db.table("events").create_index(["natural_key"])
+            self.db.table("events").create_index(["type"])
             self.db.table("retractions").create({"target": int, "position": int}, pk="target", not_null=["position"])
             self.db.table("ledger_head").create({"id": int, "position": int, "hash": str, "recorded_at": str}, pk="id")
             self.db.table("ledger_head").insert({"id": 1, "position": 0, "hash": GENESIS_HASH, "recorded_at": None})
@@ -162,8 +163,26 @@ class Store:
         with self.transaction():
             if version < 2:
                 self.conn.execute("ALTER TABLE events ADD COLUMN natural_key TEXT")
-                self.db.table("events").create_index(["natural_key"])
+                self.db.table("events").create_index(["natural_key"], if_not_exists=True)
+                self.db.table("events").create_index(["type"], if_not_exists=True)
             self.conn.execute(f"PRAGMA user_version={FORMAT_VERSION}")
+
+    def ensure_view_table(
+        self,
+        name: str,
+        columns: dict[str, type],
+        pk: str | tuple[str, ...] | None = None,
+        indexes: Iterable[Sequence[str]] = (),
+    ) -> None:
+        """Create a view's table, or re-create it empty when its columns changed (views are rebuilt from the log)."""
+        table = self.db.table(name)
+        if table.exists():
+            if list(table.columns_dict) == list(columns):
+                return
+            table.drop()
+        table.create(columns, pk=pk)
+        for index in indexes:
+            table.create_index(list(index))
 
     # --- transactions ---------------------------------------------------------------
 
@@ -254,20 +273,22 @@ class Store:
 
     def position_at(self, moment: datetime) -> int:
         """The last position recorded at or before ``moment`` (0 when none was)."""
+        # recorded_at never decreases along the log, so the last index entry at or before it is the answer.
         row = self.conn.execute(
-            "SELECT MAX(position) FROM events WHERE recorded_at <= ?", (format_instant(moment),)
+            "SELECT position FROM events WHERE recorded_at <= ? ORDER BY recorded_at DESC, position DESC LIMIT 1",
+            (format_instant(moment),),
         ).fetchone()
-        return int(row[0] or 0)
+        return 0 if row is None else int(row[0])
 
     def natural_keys(self, keys: Iterable[str]) -> dict[str, int]:
-        """The positions of the events carrying any of ``keys`` (the first, if several do)."""
+        """The position of the latest event carrying each of ``keys`` that the log has."""
         wanted = sorted(set(keys))
         found: dict[str, int] = {}
         for chunk_start in range(0, len(wanted), 500):
             chunk = wanted[chunk_start : chunk_start + 500]
             marks = ", ".join("?" for _ in chunk)
             for key, position in self.conn.execute(
-                f"SELECT natural_key, MIN(position) FROM events WHERE natural_key IN ({marks}) GROUP BY natural_key", chunk
+                f"SELECT natural_key, MAX(position) FROM events WHERE natural_key IN ({marks}) GROUP BY natural_key", chunk
             ):
                 found[key] = int(position)
         return found

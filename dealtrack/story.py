@@ -86,7 +86,10 @@ def seed_story() -> list[Event]:
             effective="2016-06-01",
             deal="msft-xiaomi-2016",
             sources=[MSFT_PRESS_RELEASE],
-            note="financial terms were not disclosed",
+            note="financial terms were not disclosed; the register dates are illustrative",
+            # The US register recorded the conveyance some weeks after it took effect.
+            registry_recorded="2016-08-22",
+            registry_ref="039588/0001",
         ),
         CrossLicenseAgreed(
             licence_id="msft-xiaomi-xl",

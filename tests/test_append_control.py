@@ -100,6 +100,7 @@ def test_a_format_1_file_without_the_key_column_is_upgraded_and_keeps_its_chain(
         ledger.append(registered("US1"), sale("US1", None))
     raw = sqlite3.connect(ledger_path)
     raw.execute("DROP INDEX idx_events_natural_key")
+    raw.execute("DROP INDEX idx_events_type")
     raw.execute("ALTER TABLE events DROP COLUMN natural_key")
     raw.execute("PRAGMA user_version=1")
     raw.commit()

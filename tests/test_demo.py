@@ -25,6 +25,8 @@ def test_demo_builds_the_story_and_answers(tmp_path: Path) -> None:
     assert any("1500 patents (3 listed, 1497 undisclosed)" in line for line in lines)
     assert any("US8000003 assigned by Microsoft" in line for line in lines)
     assert any("before the correction" in line and line.endswith("Xiaomi") for line in lines)
+    assert any("as the US register showed it on 2016-08-01" in line and line.endswith("Microsoft") for line in lines)
+    assert "  2017-07-01 .. 2017-08-01: Nokia, Xiaomi  (uncertain: the transfer is dated only to the month)" in lines
     assert lines[-1].startswith("Log check: ok")
     with Ledger.open(db) as ledger:
         assert ledger.owners_of("US8000001", on="2016-07-01") == {"Xiaomi"}

@@ -36,9 +36,14 @@ histories = st.lists(events, min_size=1, max_size=14)
 
 
 def oracle_owners(history: list[tuple[int, Event]], patent: str, day: date) -> set[str]:
-    """Replay the events in effect by ``day``, sorted by (effective, position)."""
+    """Replay the events in effect by ``day``, sorted by (effective, position).
+
+    Two reports of the same assignors giving the patent to different assignees
+    in overlapping periods conflict: both assignees are kept as possible owners.
+    """
     holders: set[str] = set()
     successor: dict[str, str] = {}
+    transfers: list[tuple[set[str], set[str], Event]] = []
 
     def canonical(name: str) -> str:
         seen = {name}
@@ -64,8 +69,17 @@ def oracle_owners(history: list[tuple[int, Event]], patent: str, day: date) -> s
         elif isinstance(event, PatentsAssigned) and patent in event.patents:
             assignors = {canonical(n) for n in event.assignor}
             assignees = {canonical(n) for n in event.assignee}
+            conflicting = any(
+                before == assignors and after != assignees
+                and other.effective.start <= event.effective.end and event.effective.start <= other.effective.end
+                for before, after, other in transfers
+            )
+            transfers.append((assignors, assignees, event))
             held = assignors & holders
-            holders = (holders - held) | assignees if held else assignees
+            if holders and conflicting:
+                holders = holders | assignees
+            else:
+                holders = (holders - held) | assignees if held else assignees
     return holders
 
 

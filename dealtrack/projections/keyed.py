@@ -43,15 +43,11 @@ class KeyedView:
         return next(iter(self.columns))
 
     def create(self, store: Store) -> None:
-        if not store.db.table(self.table).exists():
-            table = store.db.table(self.table)
-            table.create({**self.columns, "known_from": int, "known_to": int})
-            table.create_index([self.key_column, "known_to"])
-            for index in self.indexes:
-                table.create_index(list(index))
-        if not store.db.table(self.facts_table).exists():
-            store.db.table(self.facts_table).create({"key": str, "position": int}, pk=("key", "position"))
-            store.db.table(self.facts_table).create_index(["position"])
+        store.ensure_view_table(
+            self.table, {**self.columns, "known_from": int, "known_to": int}, None,
+            [(self.key_column, "known_to"), *self.indexes],
+        )
+        store.ensure_view_table(self.facts_table, {"key": str, "position": int}, ("key", "position"), [("position",)])
 
     def apply(self, log: LogReader, batch: Sequence[Fact]) -> None:
         conn = log.store.conn
@@ -76,6 +72,22 @@ class KeyedView:
         conn.executemany(f"INSERT OR IGNORE INTO {self.facts_table} (key, position) VALUES (?, ?)", pairs)
         for key in sorted({key for key, _ in pairs}):
             self._refresh(log, key)
+
+    def refold(
+        self, log: LogReader, visible: Callable[[list[Fact]], list[Fact]], keys: Iterable[str] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """The rows of ``keys`` (every key when None) folded afresh from the facts ``visible`` keeps."""
+        conn = log.store.conn
+        if keys is None:
+            cursor = conn.execute(f"SELECT key, position FROM {self.facts_table}")
+        else:
+            wanted = sorted(set(keys))
+            marks = ", ".join("?" for _ in wanted)
+            cursor = conn.execute(f"SELECT key, position FROM {self.facts_table} WHERE key IN ({marks})", wanted)
+        positions: dict[str, list[int]] = {}
+        for key, position in cursor:
+            positions.setdefault(key, []).append(position)
+        return [row for key, found in sorted(positions.items()) for row in self.fold(key, visible(log.facts(found)))]
 
     def _refresh(self, log: LogReader, key: str) -> None:
         conn = log.store.conn

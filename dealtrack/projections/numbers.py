@@ -70,11 +70,8 @@ class NumbersProjection:
     version = 1
 
     def create(self, store: Store) -> None:
-        table = store.db.table("patent_numbers")
-        if not table.exists():
-            table.create({"application": str, "grant": str, "position": int}, pk="position")
-            table.create_index(["application"])
-            table.create_index(["grant"])
+        store.ensure_view_table("patent_numbers", {"application": str, "grant": str, "position": int}, "position",
+                                [("application",), ("grant",)])
 
     def apply(self, log: LogReader, batch: Sequence[Fact]) -> None:
         conn = log.store.conn

@@ -20,6 +20,8 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import date
 
+import orjson
+
 from ..events import Event, EventRetracted, PatentRegistered, PatentsAssigned
 from ..store import Store
 from .history import KNOWN, OVERLAPS, Fact, believed_rows, iso
@@ -27,7 +29,7 @@ from .numbers import linked_numbers, numbers_of
 from .reader import LogReader
 from .title import Holding, TitleAnomaly, fold_title, renamed_names
 
-__all__ = ["OwnershipProjection", "create_anomalies_table", "holdings", "owners"]
+__all__ = ["OwnershipProjection", "holdings", "owners", "relevant_renames", "title_parties"]
 
 _TABLES: dict[str, tuple[dict[str, type], tuple[str, ...] | None]] = {
     "title_facts": ({"patent": str, "position": int}, ("patent", "position")),
@@ -63,6 +65,7 @@ _TABLES: dict[str, tuple[dict[str, type], tuple[str, ...] | None]] = {
             "kind": str,
             "position": int,
             "message": str,
+            "related": str,  # JSON list of the other positions involved, or NULL
             "known_from": int,
             "known_to": int,
         },
@@ -78,25 +81,13 @@ _INDEXES = {
 }
 
 
-def create_anomalies_table(store: Store) -> None:
-    """The ``anomalies`` table several views write to (each under its own ``view`` name)."""
-    _create(store, "anomalies")
-
-
-def _create(store: Store, table: str) -> None:
-    if not store.db.table(table).exists():
-        columns, pk = _TABLES[table]
-        store.db.table(table).create(columns, pk=pk)
-        for index in _INDEXES[table]:
-            store.db.table(table).create_index(index)
-
-
-def _parties(event: Event) -> set[str]:
+def title_parties(event: Event) -> set[str]:
+    """The parties an event bearing on title names (a rename or merger: both names)."""
     if isinstance(event, PatentRegistered):
         return {event.owner}
     if isinstance(event, PatentsAssigned):
         return set(event.assignor) | set(event.assignee)
-    return set()
+    return set(renamed_names(event) or ())
 
 
 def relevant_renames(renames: Sequence[Fact], names: Iterable[str]) -> list[Fact]:
@@ -119,11 +110,11 @@ class OwnershipProjection:
     """Chain of title for every patent, plus undisclosed holdings and title anomalies."""
 
     name = "ownership"
-    version = 1
+    version = 2  # 2: anomalies name the other events involved (``related``)
 
     def create(self, store: Store) -> None:
-        for table in _TABLES:
-            _create(store, table)
+        for table, (columns, pk) in _TABLES.items():
+            store.ensure_view_table(table, columns, pk, _INDEXES[table])
 
     def apply(self, log: LogReader, batch: Sequence[Fact]) -> None:
         conn = log.store.conn
@@ -199,7 +190,7 @@ class OwnershipProjection:
         marks = ", ".join("?" for _ in numbers)
         positions = [r[0] for r in conn.execute(f"SELECT position FROM title_facts WHERE patent IN ({marks})", numbers)]
         facts = log.facts(positions)
-        names = set().union(*(_parties(event) for _, event in facts))
+        names = set().union(*(title_parties(event) for _, event in facts))
         facts += relevant_renames(log.renames(), names)
 
         def fold(live: list[Fact]) -> list[Holding | TitleAnomaly]:
@@ -219,10 +210,11 @@ class OwnershipProjection:
             ],
         )
         conn.executemany(
-            "INSERT INTO anomalies (view, subject, kind, position, message, known_from, known_to) "
-            "VALUES ('title', ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO anomalies (view, subject, kind, position, message, related, known_from, known_to) "
+            "VALUES ('title', ?, ?, ?, ?, ?, ?, ?)",
             [
-                (patent, row.kind, row.position, row.message, since, until)
+                (patent, row.kind, row.position, row.message,
+                 orjson.dumps(row.related).decode() if row.related else None, since, until)
                 for row, since, until in rows
                 if isinstance(row, TitleAnomaly)
             ],
@@ -255,7 +247,7 @@ def _index(conn: sqlite3.Connection, facts: list[tuple[str, int]], batch: Sequen
     events = dict(batch)
     conn.executemany(
         "INSERT OR IGNORE INTO title_parties (party, patent) VALUES (?, ?)",
-        [(party, patent) for patent, position in facts for party in _parties(events[position])],
+        [(party, patent) for patent, position in facts for party in title_parties(events[position])],
     )
 
 

@@ -1,9 +1,10 @@
-"""Register records dealtrack does not read as a change of rights, listed as anomalies.
+"""Register records dealtrack does not read as a change of rights, kept so that someone looks at them.
 
-Each live :class:`~dealtrack.events.RegisterRecord` is one row of the
-``anomalies`` table (``view = 'register'``, kind ``"unclassified"``), believed
-from its own position until a retraction of it, so that
-:meth:`Ledger.anomalies` shows it, with ``known_at`` like every other anomaly.
+Table ``register_records(subject, position, message, known_from, known_to)``:
+one row per :class:`~dealtrack.events.RegisterRecord`, believed from its own
+position until a retraction of it. :meth:`Ledger.anomalies` lists each as
+kind ``"unclassified"``, with ``known_at`` (and ``registry_at``) like every
+other anomaly.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from collections.abc import Sequence
 from ..events import EventRetracted, RegisterRecord
 from ..store import Store
 from .history import Fact
-from .ownership import create_anomalies_table
 from .reader import LogReader
 
 __all__ = ["RegisterProjection"]
+
+_COLUMNS = {"subject": str, "position": int, "message": str, "known_from": int, "known_to": int}
 
 
 def _row(position: int, record: RegisterRecord, known_to: int | None) -> tuple[object, ...]:
@@ -27,26 +29,24 @@ def _row(position: int, record: RegisterRecord, known_to: int | None) -> tuple[o
 
 
 class RegisterProjection:
-    """Unclassified register records, as anomalies."""
+    """Unclassified register records, listed as anomalies."""
 
     name = "register_records"
     version = 1
 
     def create(self, store: Store) -> None:
-        create_anomalies_table(store)
+        store.ensure_view_table("register_records", _COLUMNS, "position", [("known_from",)])
 
     def apply(self, log: LogReader, batch: Sequence[Fact]) -> None:
         conn = log.store.conn
         self._insert(log, [(p, e, None) for p, e in batch if isinstance(e, RegisterRecord)])
         for position, event in batch:
             if isinstance(event, EventRetracted):
-                conn.execute(
-                    "UPDATE anomalies SET known_to = ? WHERE view = 'register' AND position = ?",
-                    (position, log.store.position_of(event.target)),
-                )
+                conn.execute("UPDATE register_records SET known_to = ? WHERE position = ?",
+                             (position, log.store.position_of(event.target)))
 
     def rebuild(self, log: LogReader) -> None:
-        log.store.conn.execute("DELETE FROM anomalies WHERE view = 'register'")
+        log.store.conn.execute("DELETE FROM register_records")
         positions = [row.position for row in log.store.rows("type = 'RegisterRecord'")]
         retracted = log.retracted()
         self._insert(log, [(p, e, retracted.get(p)) for p, e in log.facts(positions)])
@@ -55,7 +55,5 @@ class RegisterProjection:
     def _insert(log: LogReader, found: Sequence[tuple[int, object, int | None]]) -> None:
         rows = [_row(position, record, until) for position, record, until in found if isinstance(record, RegisterRecord)]
         log.store.conn.executemany(
-            "INSERT INTO anomalies (view, subject, kind, position, message, known_from, known_to) "
-            "VALUES ('register', ?, 'unclassified', ?, ?, ?, ?)",
-            rows,
+            "INSERT INTO register_records (subject, position, message, known_from, known_to) VALUES (?, ?, ?, ?, ?)", rows
         )

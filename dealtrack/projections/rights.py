@@ -9,7 +9,7 @@ and mergers are applied when a question is asked.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -29,7 +29,6 @@ from ..events import (
 )
 from .history import KNOWN, OVERLAPS, Fact, iso, valid_order
 from .keyed import KeyedView
-from .numbers import numbers_of
 
 __all__ = ["BANS", "LICENCES", "SECURITY_INTERESTS", "as_list"]
 
@@ -238,28 +237,66 @@ def _window(start: date, stop: date, known: int) -> dict[str, Any]:
     return {"start": start.isoformat(), "stop": stop.isoformat(), "known": known}
 
 
+def licence_from_row(row: Sequence[Any]) -> Licence:
+    """A :class:`Licence` from a ``licences`` row (its columns in view order)."""
+    return Licence(
+        licence_id=row[0],
+        licensor=row[1],
+        licensee=row[2],
+        patents=None if row[3] is None else tuple(as_list(row[3]) or ()),
+        territory=tuple(as_list(row[4]) or ()),
+        field=row[5],
+        exclusive=bool(row[6]),
+        sublicensable=bool(row[7]),
+        valid_from=date.fromisoformat(row[8]),
+        valid_to=_day(row[9]),
+    )
+
+
+def ban_from_row(row: Sequence[Any]) -> Ban:
+    """A :class:`Ban` from a ``bans`` row (its columns in view order)."""
+    products = as_list(row[6])
+    return Ban(
+        ban_id=row[0],
+        against=tuple(as_list(row[1]) or ()),
+        territory=tuple(as_list(row[2]) or ()),
+        authority=row[3],
+        requested_by=row[4],
+        case=row[5],
+        products=None if products is None else tuple(products),
+        patents=tuple(as_list(row[7]) or ()),
+        exempt_products=tuple(as_list(row[8]) or ()),
+        conditions=row[9],
+        valid_from=date.fromisoformat(row[10]),
+        valid_to=_day(row[11]),
+    )
+
+
+def security_from_row(row: Sequence[Any]) -> Encumbrance:
+    """An :class:`Encumbrance` from a ``security_interests`` row (its columns in view order)."""
+    return Encumbrance("security_interest", row[0], holder=row[2], grantor=row[1], reference=None,
+                       valid_from=date.fromisoformat(row[3]), valid_to=_day(row[4]))
+
+
+def latest_bans(rows: Iterable[Sequence[Any]]) -> list[tuple[int, Ban]]:
+    """``(imposing position, ban)`` for each ban among ``rows`` (sorted by ban and start): its latest state."""
+    latest: dict[str, tuple[int, Ban]] = {}
+    for row in rows:
+        latest[row[0]] = (row[12], ban_from_row(row))
+    return list(latest.values())
+
+
+def _columns(view: KeyedView) -> str:
+    return ", ".join(view.columns)
+
+
 def licences_during(conn: sqlite3.Connection, start: date, stop: date, known: int) -> list[Licence]:
     """Every licence direction live at some moment of ``[start, stop)``, as believed at ``known``."""
     cursor = conn.execute(
-        "SELECT licence_id, licensor, licensee, patents, territory, field, exclusive, sublicensable, "
-        f"valid_from, valid_to FROM licences WHERE {OVERLAPS} AND {KNOWN} ORDER BY valid_from, licence_id",
+        f"SELECT {_columns(LICENCES)} FROM licences WHERE {OVERLAPS} AND {KNOWN} ORDER BY valid_from, licence_id",
         _window(start, stop, known),
     )
-    return [
-        Licence(
-            licence_id=row[0],
-            licensor=row[1],
-            licensee=row[2],
-            patents=None if row[3] is None else tuple(as_list(row[3]) or ()),
-            territory=tuple(as_list(row[4]) or ()),
-            field=row[5],
-            exclusive=bool(row[6]),
-            sublicensable=bool(row[7]),
-            valid_from=date.fromisoformat(row[8]),
-            valid_to=_day(row[9]),
-        )
-        for row in cursor
-    ]
+    return [licence_from_row(row) for row in cursor]
 
 
 def licence_positions(conn: sqlite3.Connection, known: int) -> dict[str, int]:
@@ -270,48 +307,20 @@ def licence_positions(conn: sqlite3.Connection, known: int) -> dict[str, int]:
 def bans_during(conn: sqlite3.Connection, start: date, stop: date, known: int) -> list[tuple[int, Ban]]:
     """``(imposing position, ban)`` for each ban in force at some moment of ``[start, stop)``: its latest state there."""
     cursor = conn.execute(
-        "SELECT ban_id, against, territory, authority, requested_by, court_case, products, patents, "
-        f"exempt_products, conditions, valid_from, valid_to, position FROM bans WHERE {OVERLAPS} AND {KNOWN} "
-        "ORDER BY ban_id, valid_from",
+        f"SELECT {_columns(BANS)} FROM bans WHERE {OVERLAPS} AND {KNOWN} ORDER BY ban_id, valid_from",
         _window(start, stop, known),
     )
-    latest: dict[str, tuple[int, Ban]] = {}
-    for row in cursor:
-        products = as_list(row[6])
-        latest[row[0]] = (
-            row[12],
-            Ban(
-                ban_id=row[0],
-                against=tuple(as_list(row[1]) or ()),
-                territory=tuple(as_list(row[2]) or ()),
-                authority=row[3],
-                requested_by=row[4],
-                case=row[5],
-                products=None if products is None else tuple(products),
-                patents=tuple(as_list(row[7]) or ()),
-                exempt_products=tuple(as_list(row[8]) or ()),
-                conditions=row[9],
-                valid_from=date.fromisoformat(row[10]),
-                valid_to=_day(row[11]),
-            ),
-        )
-    return list(latest.values())
+    return latest_bans(cursor)
 
 
 def security_interests_on(conn: sqlite3.Connection, patent: str, start: date, stop: date, known: int) -> list[Encumbrance]:
-    """Security interests on ``patent`` (recorded under any of its numbers) live at some moment of ``[start, stop)``."""
-    names = numbers_of(conn, patent)
-    marks = ", ".join(f":n{i}" for i in range(len(names)))
+    """Security interests on ``patent`` live at some moment of ``[start, stop)``."""
     cursor = conn.execute(
-        "SELECT DISTINCT debtor, secured_party, valid_from, valid_to FROM security_interests "
-        f"WHERE patent IN ({marks}) AND {OVERLAPS} AND {KNOWN} ORDER BY valid_from, debtor, secured_party",
-        {**_window(start, stop, known), **{f"n{i}": name for i, name in enumerate(names)}},
+        f"SELECT {_columns(SECURITY_INTERESTS)} FROM security_interests "
+        f"WHERE patent = :patent AND {OVERLAPS} AND {KNOWN} ORDER BY valid_from",
+        {**_window(start, stop, known), "patent": patent},
     )
-    return [
-        Encumbrance("security_interest", patent, holder=row[1], grantor=row[0], reference=None,
-                    valid_from=date.fromisoformat(row[2]), valid_to=_day(row[3]))
-        for row in cursor
-    ]
+    return [security_from_row(row) for row in cursor]
 
 
 def ban_starts(conn: sqlite3.Connection, known: int) -> dict[str, date]:

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Any
 
 import attrs
 
 from ..events import Event, PartiesMerged, PartyRenamed, PatentRegistered, PatentsAssigned
 from .history import Fact, valid_order
 
-__all__ = ["Holding", "TitleAnomaly", "Aliases", "fold_title", "renamed_names"]
+__all__ = ["Aliases", "Doubt", "Holding", "TitleAnomaly", "TitleSpan", "fold_title", "renamed_names", "title_spans"]
 
 
 @attrs.frozen
@@ -36,11 +37,26 @@ class Holding:
 
 @attrs.frozen
 class TitleAnomaly:
-    """Something odd in a chain of title, kept rather than rejected."""
+    """Something odd in a chain of title, kept rather than rejected; ``related`` are the other events involved."""
 
     kind: str
     position: int
     message: str
+    related: tuple[int, ...] = ()
+
+
+@attrs.frozen
+class Doubt:
+    """From ``valid_from`` until ``valid_to`` (exclusive; None = still) the holders are not certain.
+
+    An imprecisely dated transfer leaves its whole period in doubt; two
+    conflicting reports leave everything after them in doubt until the
+    holders no longer include both sides.
+    """
+
+    valid_from: date
+    valid_to: date | None
+    positions: tuple[int, ...]
 
 
 class Aliases:
@@ -78,18 +94,23 @@ def renamed_names(event: Event) -> tuple[str, str] | None:
     return None
 
 
-def fold_title(subject: str, facts: Iterable[Fact]) -> tuple[list[Holding], list[TitleAnomaly]]:
-    """Replay ``facts`` about one patent in valid-time order; return its holdings and anomalies."""
-    aliases = Aliases()
+def fold_title(
+    subject: str, facts: Iterable[Fact], doubts: list[Doubt] | None = None
+) -> tuple[list[Holding], list[TitleAnomaly]]:
+    """Replay ``facts`` about one patent in valid-time order; return its holdings and anomalies.
+
+    Pass a list as ``doubts`` to collect the spans whose holders are uncertain.
+    """
+    state = _TitleState(subject)
     holders: dict[str, tuple[date, int]] = {}  # owner -> (since, starting position)
     done: list[Holding] = []
     fading: list[list] = []  # [owner, since, until, position]: holdings that may have ended already
-    anomalies: list[TitleAnomaly] = []
+    found_doubts: list[Doubt] = []
     for position, event in sorted(facts, key=valid_order):
         assert event.effective is not None
         start = event.effective.start
         settled = start if event.effective.is_exact else event.effective.stop
-        new = _transition(subject, position, event, set(holders), aliases, anomalies)
+        new = state.transition(position, event, set(holders))
         if new == set(holders):
             continue
         for tail in fading:  # the state is certain again once this event has settled
@@ -102,56 +123,143 @@ def fold_title(subject: str, facts: Iterable[Fact]) -> tuple[list[Holding], list
                 fading.append([owner, since, settled, started])
         for owner in sorted(new - holders.keys()):
             holders[owner] = (start, position)
+        if settled != start:
+            found_doubts.append(Doubt(start, settled, (position,)))
+        found_doubts.extend(state.settle_conflicts(new, start))
     done.extend(Holding(owner, since, until, started) for owner, since, until, started in fading)
     done.extend(Holding(owner, since, None, started) for owner, (since, started) in holders.items())
-    return [h for h in done if h.valid_to is None or h.valid_to > h.valid_from], anomalies
+    found_doubts.extend(Doubt(since, None, positions) for since, _, positions in state.conflicts)
+    if doubts is not None:
+        doubts.extend(found_doubts)
+    return [h for h in done if h.valid_to is None or h.valid_to > h.valid_from], state.anomalies
 
 
-def _transition(
-    subject: str,
-    position: int,
-    event: Event,
-    holders: set[str],
-    aliases: Aliases,
-    anomalies: list[TitleAnomaly],
-) -> set[str]:
-    """The holders after ``event``, noting any anomaly it shows."""
-    names = renamed_names(event)
-    if names is not None:
-        old = aliases.move(*names)
-        return (holders - {old}) | {names[1]} if old in holders else holders
-    if isinstance(event, PatentRegistered):
-        owner = aliases.canonical(event.owner)
-        if holders and owner not in holders:
-            anomalies.append(
-                TitleAnomaly(
-                    "registration_conflict",
-                    position,
-                    f"{subject} registered to {owner} on {event.effective} while held by {_names(holders)}",
-                )
-            )
-        return {owner}
-    if isinstance(event, PatentsAssigned):
-        assignors = {aliases.canonical(name) for name in event.assignor}
-        assignees = {aliases.canonical(name) for name in event.assignee}
+class _TitleState:
+    """What the fold remembers between events: names, the transfers so far, open conflicts."""
+
+    def __init__(self, subject: str) -> None:
+        self.subject = subject
+        self.aliases = Aliases()
+        self.anomalies: list[TitleAnomaly] = []
+        self.transfers: list[tuple[int, PatentsAssigned, frozenset[str], frozenset[str]]] = []
+        self.conflicts: list[tuple[date, list[frozenset[str]], tuple[int, ...]]] = []  # (since, sides, positions)
+
+    def transition(self, position: int, event: Event, holders: set[str]) -> set[str]:
+        """The holders after ``event``, noting any anomaly it shows."""
+        names = renamed_names(event)
+        if names is not None:
+            old = self.aliases.move(*names)
+            return (holders - {old}) | {names[1]} if old in holders else holders
+        if isinstance(event, PatentRegistered):
+            owner = self.aliases.canonical(event.owner)
+            if holders and owner not in holders:
+                self._note("registration_conflict", position,
+                           f"{self.subject} registered to {owner} on {event.effective} while held by {_names(holders)}")
+            return {owner}
+        if isinstance(event, PatentsAssigned):
+            return self._assignment(position, event, holders)
+        return holders
+
+    def _assignment(self, position: int, event: PatentsAssigned, holders: set[str]) -> set[str]:
+        assignors = frozenset(self.aliases.canonical(name) for name in event.assignor)
+        assignees = frozenset(self.aliases.canonical(name) for name in event.assignee)
+        rival = self._rival(event, assignors, assignees)
+        self.transfers.append((position, event, assignors, assignees))
         if not holders:  # first seen in this assignment: nothing to contradict
-            return assignees
+            return set(assignees)
+        if rival is not None:
+            rival_position, rival_event, _, rival_assignees = rival
+            self._note("conflicting_reports", position,
+                       f"{self.subject}: {_names(assignors)} assigned it to {_names(rival_assignees)} "
+                       f"({rival_event.effective}, {_cite(rival_event)}) and to {_names(assignees)} "
+                       f"({event.effective}, {_cite(event)}); both are kept as possible owners",
+                       related=(rival_position,))
+            self.conflicts.append((event.effective.start if event.effective else date.min,
+                                   [rival_assignees, assignees], (rival_position, position)))
+            return holders | assignees
         missing = assignors - holders
         if event.by_inventors:  # the inventors' own shares: they held them from the start
             return (holders - assignors) | assignees
         if missing:
-            anomalies.append(
-                TitleAnomaly(
-                    "chain_gap",
-                    position,
-                    f"{subject} assigned by {_names(missing)} on {event.effective}, "
-                    f"but the known holder then was {_names(holders)}",
-                )
-            )
+            self._note("chain_gap", position,
+                       f"{self.subject} assigned by {_names(missing)} on {event.effective}, "
+                       f"but the known holder then was {_names(holders)}")
         held = assignors & holders
-        return (holders - held) | assignees if held else assignees
-    return holders
+        return (holders - held) | assignees if held else set(assignees)
+
+    def _rival(self, event: PatentsAssigned, assignors: frozenset[str], assignees: frozenset[str]) -> Any:
+        """An earlier transfer by the same assignors, dated in an overlapping period, to someone else."""
+        assert event.effective is not None
+        for transfer in reversed(self.transfers):
+            _, other, other_assignors, other_assignees = transfer
+            assert other.effective is not None
+            if (
+                other_assignors == assignors
+                and other_assignees != assignees
+                and other.effective.start <= event.effective.end
+                and event.effective.start <= other.effective.end
+            ):
+                return transfer
+        return None
+
+    def settle_conflicts(self, holders: set[str], day: date) -> list[Doubt]:
+        """Close the conflicts whose sides no longer both hold; return their spans of doubt."""
+        closed, still = [], []
+        for conflict in self.conflicts:
+            since, sides, positions = conflict
+            if sum(1 for side in sides if side & holders) > 1:
+                still.append(conflict)
+            elif day > since:
+                closed.append(Doubt(since, day, positions))
+        self.conflicts = still
+        return closed
+
+    def _note(self, kind: str, position: int, message: str, related: tuple[int, ...] = ()) -> None:
+        self.anomalies.append(TitleAnomaly(kind, position, message, related))
+
+
+def _cite(event: Event) -> str:
+    """A short reference to where an event came from."""
+    for source in event.sources:
+        return source.publisher or source.title or source.url or "a source"
+    return event.registry_ref or "no source given"
 
 
 def _names(names: Sequence[str] | set[str]) -> str:
     return " and ".join(sorted(names))
+
+
+@attrs.frozen
+class TitleSpan:
+    """A stretch of time in which the same ``owners`` held the title (``end`` exclusive; None = still)."""
+
+    owners: frozenset[str]
+    start: date
+    end: date | None
+    certain: bool
+    positions: tuple[int, ...]  # the events behind it: those that started its holdings, and any doubt's
+
+
+def title_spans(holdings: Sequence[Holding], doubts: Sequence[Doubt]) -> list[TitleSpan]:
+    """Cut a fold's holdings into spans of constant owners and certainty, in valid-time order."""
+    bounds = sorted(
+        {h.valid_from for h in holdings}
+        | {h.valid_to for h in holdings if h.valid_to is not None}
+        | {d.valid_from for d in doubts}
+        | {d.valid_to for d in doubts if d.valid_to is not None}
+    )
+    spans: list[TitleSpan] = []
+    for index, start in enumerate(bounds):
+        end = bounds[index + 1] if index + 1 < len(bounds) else None
+        active = [h for h in holdings if h.valid_from <= start and (h.valid_to is None or h.valid_to > start)]
+        if not active:
+            continue
+        doubted = [d for d in doubts if d.valid_from <= start and (d.valid_to is None or d.valid_to > start)]
+        owners = frozenset(h.owner for h in active)
+        positions = {h.position for h in active} | {p for d in doubted for p in d.positions}
+        last = spans[-1] if spans else None
+        if last is not None and last.end == start and last.owners == owners and last.certain == (not doubted):
+            spans[-1] = attrs.evolve(last, end=end, positions=tuple(sorted(set(last.positions) | positions)))
+        else:
+            spans.append(TitleSpan(owners, start, end, not doubted, tuple(sorted(positions))))
+    return spans

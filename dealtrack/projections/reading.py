@@ -1,0 +1,313 @@
+"""Reading the views on one basis: a log position (known time) and, optionally, a registry date.
+
+At current knowledge or any ``known_at``, the stored views answer with an
+indexed look-up, because their rows carry the log positions between which
+they were believed (:class:`StoredReading`). A ``registry_at`` basis leaves
+out the events a public register had not recorded by then, which stored rows
+cannot tell apart; :class:`RefoldedReading` re-runs the same pure folds over
+just the keys a question needs (one patent for ``owners_of``), so it never
+replays the whole log for a question about one patent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from typing import Any
+
+import attrs
+import orjson
+
+from ..answers import Ban, Encumbrance, Licence
+from ..events import Event, PatentsAssigned
+from ..store import Store
+from ..values import normalize_patent
+from .history import KNOWN, OVERLAPS, Fact, live_at, valid_order
+from .keyed import KeyedView
+from .numbers import numbers_of, property_of
+from .ownership import relevant_renames, title_parties
+from .reader import LogReader
+from .rights import BANS, LICENCES, SECURITY_INTERESTS, latest_bans, licence_from_row, security_from_row
+from .title import Doubt, Holding, TitleAnomaly, fold_title
+
+__all__ = ["RefoldedReading", "Reading", "StoredReading", "TitleFold", "registry_day"]
+
+#: ``(kind, subject, position, message, related positions)``
+AnomalyRow = tuple[str, str, int, str, tuple[int, ...]]
+#: One patent's chain of title on a basis: holdings, anomalies, spans of doubt.
+TitleFold = tuple[list[Holding], list[TitleAnomaly], list[Doubt]]
+
+
+def registry_day(event: Event) -> date:
+    """When a register shows ``event``: its ``registry_recorded`` day, else its effective date."""
+    if event.registry_recorded is not None:
+        return event.registry_recorded
+    assert event.effective is not None
+    return event.effective.start
+
+
+def _overlaps(valid_from: str, valid_to: str | None, start: date, stop: date) -> bool:
+    return valid_from < stop.isoformat() and (valid_to is None or valid_to > start.isoformat())
+
+
+class Reading:
+    """What every question needs from the views, on one basis (``known``: the last position counted)."""
+
+    def __init__(self, store: Store, known: int) -> None:
+        self.store = store
+        self.known = known
+        self.log = LogReader(store)
+
+    def patent_id(self, patent: str) -> str:
+        """The id the views keep ``patent`` under: any spelling, and an application's grant number once linked."""
+        return property_of(self.store.conn, normalize_patent(patent))
+
+    def numbers(self, patent: str) -> list[str]:
+        """Every number of the property ``patent`` names (an application and its grant), the property id first."""
+        return numbers_of(self.store.conn, patent)
+
+    # Each method below is answered by both readings.
+
+    def owner_rows(self, patent: str, start: date, stop: date) -> list[tuple[str, int]]:
+        """``(owner, starting position)`` of each holding of ``patent`` that meets ``[start, stop)``."""
+        raise NotImplementedError
+
+    def holdings(self, names: Sequence[str], start: date, stop: date) -> tuple[list[tuple[str, int]], dict[int, int]]:
+        """``([(patent, position)], {deal position: undisclosed count})`` held by any of ``names``."""
+        raise NotImplementedError
+
+    def licence_rows(self, start: date, stop: date) -> list[tuple[Any, ...]]:
+        """``licences`` rows live at some moment of ``[start, stop)``, by start and id."""
+        raise NotImplementedError
+
+    def ban_rows(self, start: date, stop: date) -> list[tuple[Any, ...]]:
+        """``bans`` rows in force at some moment of ``[start, stop)``, by ban and start."""
+        raise NotImplementedError
+
+    def security_rows(self, patent: str, start: date, stop: date) -> list[tuple[Any, ...]]:
+        """``security_interests`` rows on ``patent`` live at some moment of ``[start, stop)``."""
+        raise NotImplementedError
+
+    def title_anomalies(self) -> list[AnomalyRow]:
+        """Every chain-of-title anomaly on this basis."""
+        raise NotImplementedError
+
+    def register_anomalies(self) -> list[AnomalyRow]:
+        """Register records counted on this basis that dealtrack could not read as a change of rights."""
+        return [("unclassified", subject, position, message, ()) for subject, position, message in self._register_rows("")]
+
+    def _register_rows(self, where: str, **params: Any) -> list[tuple[str, int, str]]:
+        cursor = self.store.conn.execute(
+            "SELECT r.subject, r.position, r.message FROM register_records r JOIN events e ON e.position = r.position "
+            f"WHERE r.known_from <= :known AND (r.known_to IS NULL OR r.known_to > :known){where}",
+            {"known": self.known, **params},
+        )
+        return [(row[0], row[1], row[2]) for row in cursor]
+
+    def visible(self, facts: Iterable[Fact]) -> list[Fact]:
+        """The facts counted on this basis."""
+        return live_at(facts, self.log.retracted(), self.known)
+
+    # Shared on top of those.
+
+    def owners(self, patent: str, start: date, stop: date) -> frozenset[str]:
+        return frozenset(owner for owner, _ in self.owner_rows(patent, start, stop))
+
+    def licences_during(self, start: date, stop: date) -> list[Licence]:
+        return [licence_from_row(row) for row in self.licence_rows(start, stop)]
+
+    def bans_during(self, start: date, stop: date) -> list[tuple[int, Ban]]:
+        return latest_bans(self.ban_rows(start, stop))
+
+    def security_interests_on(self, patent: str, start: date, stop: date) -> list[tuple[int, Encumbrance]]:
+        """Security interests recorded under any number of the property, each once, as on ``patent``."""
+        found: dict[tuple[Any, ...], tuple[int, Encumbrance]] = {}
+        for number in self.numbers(patent):
+            for row in self.security_rows(number, start, stop):
+                interest = attrs.evolve(security_from_row(row), patent=patent)
+                found.setdefault((interest.grantor, interest.holder, interest.valid_from, interest.valid_to), (row[5], interest))
+        return sorted(found.values(), key=lambda item: (item[1].valid_from, item[0]))
+
+    def licence_positions(self) -> dict[str, int]:
+        """The log position that granted each licence on this basis."""
+        return {row[0]: row[10] for row in self.licence_rows(date.min, date.max)}
+
+    def ban_starts(self) -> dict[str, date]:
+        starts: dict[str, date] = {}
+        for row in self.ban_rows(date.min, date.max):
+            day = date.fromisoformat(row[10])
+            starts[row[0]] = min(day, starts.get(row[0], day))
+        return starts
+
+    def renames(self) -> list[Fact]:
+        """The renames and mergers counted on this basis, in valid-time order."""
+        return sorted(self.visible(self.log.renames()), key=valid_order)
+
+    def key_facts(self, view: KeyedView, key: str) -> list[Fact]:
+        """The facts counted on this basis for one key of a keyed view (a licence, a ban)."""
+        positions = [r[0] for r in self.store.conn.execute(f"SELECT position FROM {view.facts_table} WHERE key = ?", (key,))]
+        return self.visible(self.log.facts(positions))
+
+    def title(self, patent: str) -> TitleFold:
+        """``patent``'s chain of title folded from the facts counted on this basis (under any of its numbers)."""
+        conn = self.store.conn
+        numbers = self.numbers(patent)
+        marks = ", ".join("?" for _ in numbers)
+        positions = [r[0] for r in conn.execute(f"SELECT position FROM title_facts WHERE patent IN ({marks})", numbers)]
+        facts = self.log.facts(positions)
+        names = set().union(*(title_parties(event) for _, event in facts))
+        facts += relevant_renames(self.log.renames(), names)
+        doubts: list[Doubt] = []
+        holdings, anomalies = fold_title(patent, self.visible(facts), doubts)
+        return holdings, anomalies, doubts
+
+
+class StoredReading(Reading):
+    """The stored views, read at log position ``known``: indexed look-ups."""
+
+    def _params(self, start: date, stop: date) -> dict[str, Any]:
+        return {"start": start.isoformat(), "stop": stop.isoformat(), "known": self.known}
+
+    def owner_rows(self, patent: str, start: date, stop: date) -> list[tuple[str, int]]:
+        cursor = self.store.conn.execute(
+            f"SELECT owner, position FROM ownership WHERE patent = :patent AND {OVERLAPS} AND {KNOWN}",
+            {**self._params(start, stop), "patent": patent},
+        )
+        return [(row[0], row[1]) for row in cursor]
+
+    def holdings(self, names: Sequence[str], start: date, stop: date) -> tuple[list[tuple[str, int]], dict[int, int]]:
+        marks = ", ".join(f":n{i}" for i in range(len(names)))
+        params = {**self._params(start, stop), **{f"n{i}": name for i, name in enumerate(names)}}
+        conn = self.store.conn
+        patents = conn.execute(
+            f"SELECT patent, position FROM ownership WHERE owner IN ({marks}) AND {OVERLAPS} AND {KNOWN}", params
+        ).fetchall()
+        blocks = conn.execute(
+            "SELECT deal_position, MAX(patents_count) FROM undisclosed_holdings "
+            f"WHERE owner IN ({marks}) AND {OVERLAPS} AND {KNOWN} GROUP BY deal_position",
+            params,
+        ).fetchall()
+        return [(row[0], row[1]) for row in patents], dict(blocks)
+
+    def _view_rows(self, view: KeyedView, start: date, stop: date, where: str, order: str, **params: Any) -> list[tuple[Any, ...]]:
+        cursor = self.store.conn.execute(
+            f"SELECT {', '.join(view.columns)} FROM {view.table} WHERE {where}{OVERLAPS} AND {KNOWN} ORDER BY {order}",
+            {**self._params(start, stop), **params},
+        )
+        return [tuple(row) for row in cursor]
+
+    def licence_rows(self, start: date, stop: date) -> list[tuple[Any, ...]]:
+        return self._view_rows(LICENCES, start, stop, "", "valid_from, licence_id")
+
+    def ban_rows(self, start: date, stop: date) -> list[tuple[Any, ...]]:
+        return self._view_rows(BANS, start, stop, "", "ban_id, valid_from")
+
+    def security_rows(self, patent: str, start: date, stop: date) -> list[tuple[Any, ...]]:
+        return self._view_rows(SECURITY_INTERESTS, start, stop, "patent = :patent AND ", "valid_from", patent=patent)
+
+    def title_anomalies(self) -> list[AnomalyRow]:
+        cursor = self.store.conn.execute(
+            f"SELECT kind, subject, position, message, related FROM anomalies WHERE {KNOWN}", {"known": self.known}
+        )
+        return [(row[0], row[1], row[2], row[3], tuple(orjson.loads(row[4])) if row[4] else ()) for row in cursor]
+
+
+class RefoldedReading(Reading):
+    """The folds re-run over the facts known at ``known`` that a register showed by ``registry``."""
+
+    def __init__(self, store: Store, known: int, registry: date) -> None:
+        super().__init__(store, known)
+        self.registry = registry
+        self._titles: dict[str, TitleFold] = {}
+
+    def visible(self, facts: Iterable[Fact]) -> list[Fact]:
+        return [fact for fact in super().visible(facts) if registry_day(fact[1]) <= self.registry]
+
+    def title(self, patent: str) -> TitleFold:
+        if patent not in self._titles:
+            self._titles[patent] = super().title(patent)
+        return self._titles[patent]
+
+    def owner_rows(self, patent: str, start: date, stop: date) -> list[tuple[str, int]]:
+        if not self._hides_title(patent, stop):
+            return StoredReading(self.store, self.known).owner_rows(patent, start, stop)
+        return [
+            (h.owner, h.position)
+            for h in self.title(patent)[0]
+            if _overlaps(h.valid_from.isoformat(), h.valid_to and h.valid_to.isoformat(), start, stop)
+        ]
+
+    def _hides_title(self, patent: str, stop: date) -> bool:
+        """Whether the register date hides any fact that could bear on ``patent`` before ``stop``.
+
+        Valid time runs forward, so events taking effect on or after ``stop``
+        cannot change who held the patent before it; when nothing earlier is
+        hidden, the stored view already has the answer.
+        """
+        numbers = self.numbers(patent)
+        params: dict[str, Any] = {"known": self.known, "registry": self.registry.isoformat(), "stop": stop.isoformat()}
+        params.update({f"n{i}": number for i, number in enumerate(numbers)})
+        marks = ", ".join(f":n{i}" for i in range(len(numbers)))
+        hidden = "COALESCE(e.registry_recorded, e.effective_start) > :registry AND e.effective_start < :stop"
+        (found,) = self.store.conn.execute(
+            "SELECT EXISTS(SELECT 1 FROM title_facts f JOIN events e ON e.position = f.position "
+            f"WHERE f.patent IN ({marks}) AND f.position <= :known AND {hidden}) "
+            "OR EXISTS(SELECT 1 FROM events e WHERE e.type IN ('PartyRenamed', 'PartiesMerged') "
+            f"AND e.position <= :known AND {hidden})",
+            params,
+        ).fetchone()
+        return bool(found)
+
+    def holdings(self, names: Sequence[str], start: date, stop: date) -> tuple[list[tuple[str, int]], dict[int, int]]:
+        linked = set(names)
+        for _, rename in relevant_renames(self.log.renames(), names):
+            linked.update(title_parties(rename))
+        marks = ", ".join("?" for _ in linked)
+        conn = self.store.conn
+        candidates = [r[0] for r in conn.execute(f"SELECT DISTINCT patent FROM title_parties WHERE party IN ({marks})", [*linked])]
+        wanted = set(names)
+        patents = [
+            (patent, position)
+            for patent in sorted(candidates)
+            for owner, position in self.owner_rows(patent, start, stop)
+            if owner in wanted
+        ]
+        blocks: dict[int, int] = {}
+        deals = [r[0] for r in conn.execute(f"SELECT DISTINCT deal_position FROM undisclosed_holdings WHERE owner IN ({marks})", [*linked])]
+        for position, deal in self.visible(self.log.facts(deals)):
+            assert isinstance(deal, PatentsAssigned)
+            facts = self.visible([(position, deal), *relevant_renames(self.log.renames(), deal.assignee)])
+            held, _ = fold_title(f"deal at {position}", facts)
+            if any(h.owner in wanted and _overlaps(h.valid_from.isoformat(), h.valid_to and h.valid_to.isoformat(), start, stop)
+                   for h in held):
+                blocks[position] = deal.undisclosed_count
+        return patents, blocks
+
+    def _view_rows(self, view: KeyedView, start: date, stop: date, keys: Iterable[str] | None,
+                   order: Callable[[tuple[Any, ...]], Any]) -> list[tuple[Any, ...]]:
+        rows = view.refold(self.log, self.visible, keys)
+        first, last = list(view.columns).index("valid_from"), list(view.columns).index("valid_to")
+        return sorted((row for row in rows if _overlaps(row[first], row[last], start, stop)), key=order)
+
+    def licence_rows(self, start: date, stop: date) -> list[tuple[Any, ...]]:
+        return self._view_rows(LICENCES, start, stop, None, lambda row: (row[8], row[0]))
+
+    def ban_rows(self, start: date, stop: date) -> list[tuple[Any, ...]]:
+        return self._view_rows(BANS, start, stop, None, lambda row: (row[0], row[10]))
+
+    def security_rows(self, patent: str, start: date, stop: date) -> list[tuple[Any, ...]]:
+        return self._view_rows(SECURITY_INTERESTS, start, stop, [patent], lambda row: row[3])
+
+    def register_anomalies(self) -> list[AnomalyRow]:
+        shown = " AND COALESCE(e.registry_recorded, e.effective_start) <= :registry"
+        rows = self._register_rows(shown, registry=self.registry.isoformat())
+        return [("unclassified", subject, position, message, ()) for subject, position, message in rows]
+
+    def title_anomalies(self) -> list[AnomalyRow]:
+        numbers = [r[0] for r in self.store.conn.execute("SELECT DISTINCT patent FROM title_facts")]
+        patents = sorted({property_of(self.store.conn, number) for number in numbers})  # each property once
+        return [
+            (a.kind, patent, a.position, a.message, a.related)
+            for patent in patents
+            for a in self.title(patent)[1]
+        ]
