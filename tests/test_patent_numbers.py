@@ -107,3 +107,28 @@ def test_an_unclassified_register_record_changes_nothing_and_is_listed(ledger: L
     kept = view_rows(ledger)
     ledger.rebuild()
     assert view_rows(ledger) == kept
+
+
+def test_registry_time_and_title_chains_follow_both_numbers(ledger: Ledger) -> None:
+    ledger.append(
+        PatentsAssigned(assignor="Inventor", assignee="SoundBite", patents=[APP], effective="2006-03-30",
+                        registry_recorded="2006-04-10"),
+        PatentsAssigned(assignor="SoundBite", assignee="Genesys", patents=[GRANT], effective="2016-02-01",
+                        registry_recorded="2016-03-01"),
+        LINK,
+    )
+    for number in (APP, GRANT):
+        assert ledger.owners_of(number, on="2016-02-15", registry_at="2016-02-20") == {"SoundBite"}
+        assert ledger.owners_of(number, on="2016-02-15", registry_at="2016-03-01") == {"Genesys"}
+        chain = ledger.title_chain(number)
+        assert chain.patent == GRANT
+        assert [span.owners for span in chain.spans] == [frozenset({"SoundBite"}), frozenset({"Genesys"})]
+        assert [span.owners for span in ledger.title_chain(number, registry_at="2016-02-20").spans] == [
+            frozenset({"SoundBite"})]
+
+
+def test_unclassified_records_show_on_the_register_only_once_recorded(ledger: Ledger) -> None:
+    ledger.append(RegisterRecord(conveyance="OPTION AGREEMENT", assignor="SoundBite", assignee="Genesys",
+                                 patents=[GRANT], effective="2015-06-01", registry_recorded="2015-07-01"))
+    assert ledger.anomalies(registry_at="2015-06-30") == []
+    assert [a.kind for a in ledger.anomalies(registry_at="2015-07-01")] == ["unclassified"]
