@@ -14,8 +14,6 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-import attrs
-
 from ..errors import ImportFailed, InvalidEvent
 from ..events import (
     Event,
@@ -87,31 +85,32 @@ def events_for(record: AssignmentRecord, kind: str | None = None, note: str | No
         "sources": (_source(record),),
         "note": note or record.conveyance,
     }
-    events: list[Event]
+    specs: list[tuple[type[Event], dict[str, Any]]]
     if kind in OWNERSHIP_KINDS or kind == "corrective":
-        events = [PatentsAssigned(assignor=assignors, assignee=assignees, patents=patents,
-                                  by_inventors=record.inventors and kind in OWNERSHIP_KINDS, **common)]
+        specs = [(PatentsAssigned, {"assignor": assignors, "assignee": assignees, "patents": patents,
+                                    "by_inventors": record.inventors and kind in OWNERSHIP_KINDS})]
     elif kind == "security_interest":
-        events = [SecurityInterestGranted(debtor=debtor, secured_party=secured, patents=patents, **common)
-                  for debtor in assignors for secured in assignees if debtor != secured]
+        specs = [(SecurityInterestGranted, {"debtor": debtor, "secured_party": secured, "patents": patents})
+                 for debtor in assignors for secured in assignees if debtor != secured]
     elif kind == "release":
         every_number = tuple(dict.fromkeys(n for p in record.properties for n in p.numbers))
-        events = [SecurityInterestReleased(debtor=debtor, secured_party=secured, patents=every_number, **common)
-                  for secured in assignors for debtor in assignees if debtor != secured]
+        specs = [(SecurityInterestReleased, {"debtor": debtor, "secured_party": secured, "patents": every_number})
+                 for secured in assignors for debtor in assignees if debtor != secured]
     elif kind == "licence":
         text = record.conveyance.upper()
         exclusive = "EXCLUSIVE" in text and "NON-EXCLUSIVE" not in text and "NONEXCLUSIVE" not in text
         pairs = [(lr, le) for lr in assignors for le in assignees if lr != le]
-        events = [LicenseGranted(licence_id=f"USPTO {record.ref}" + (f"#{n}" if n > 1 else ""), licensor=licensor,
-                                 licensee=licensee, patents=patents, territory=("US",), exclusive=exclusive, **common)
-                  for n, (licensor, licensee) in enumerate(pairs, start=1)]
+        specs = [(LicenseGranted, {"licence_id": f"USPTO {record.ref}" + (f"#{n}" if n > 1 else ""),
+                                   "licensor": licensor, "licensee": licensee, "patents": patents,
+                                   "territory": ("US",), "exclusive": exclusive})
+                 for n, (licensor, licensee) in enumerate(pairs, start=1)]
     else:
-        events = [RegisterRecord(conveyance=record.conveyance, assignor=assignors, assignee=assignees,
-                                 patents=patents, **common)]
-    if not events:
+        specs = [(RegisterRecord, {"conveyance": record.conveyance, "assignor": assignors, "assignee": assignees,
+                                   "patents": patents})]
+    if not specs:
         raise InvalidEvent("record", record.ref, "names the same party on both sides; nothing to record")
-    keys = record_keys(record, len(events))
-    return [attrs.evolve(event, natural_key=key) for event, key in zip(events, keys)]
+    keys = record_keys(record, len(specs))
+    return [cls(**fields, **common, natural_key=key) for (cls, fields), key in zip(specs, keys)]
 
 
 class Loader:
