@@ -338,3 +338,23 @@ def test_the_report_is_a_frozen_value(imported) -> None:
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         report.appended = 0  # type: ignore[misc]
     assert "199 read, 199 appended" in str(report)
+
+
+def test_a_record_the_ledger_refuses_is_reported_and_the_rest_of_its_batch_kept(tmp_path: Path, ledger: Ledger) -> None:
+    from dealtrack.events import LicenseGranted
+
+    ledger.append(LicenseGranted(licence_id="USPTO 040000/0002", licensor="ACME CORP", licensee="BIG CO",
+                                 effective="2015-01-01"))  # the id the importer would give the licence record
+    records = [
+        made_up("40000", "1", ASSIGN, "DOE, JANE", "ACME CORP", "14000001"),
+        made_up("40000", "2", "LICENSE (SEE DOCUMENT FOR DETAILS).", "ACME CORP", "SMALL CO", "14000001"),
+        made_up("40000", "3", ASSIGN, "ROE, RICHARD", "ACME CORP", "14000002"),
+    ]
+    path = tmp_path / "ad20160102.xml"
+    path.write_text(assignment_xml(records))
+    report = import_assignments(ledger, path)
+    assert (report.records, report.appended) == (3, 2)
+    [problem] = report.problems
+    assert problem.record == "record 2 (reel/frame 040000/0002)"
+    assert "refused by the ledger" in problem.reason and "licence_id" in problem.reason
+    assert ledger.owners_of("USAPP14000002", on="2016-01-01") == {"ACME CORP"}
