@@ -34,9 +34,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: use this checkout's dealtrack
     sys.path.insert(0, str(ROOT))
 
-from dealtrack import Ledger  # noqa: E402
-from dealtrack.importers import import_assignments  # noqa: E402
-from dealtrack.importers.uspto import read_records  # noqa: E402
+from dealtrack import Ledger
+from dealtrack.importers import import_assignments
+from dealtrack.importers.uspto import read_records
 
 REAL_FILE = ROOT.parent / "shared" / "data" / "uspto" / "ad20160101.xml"
 
@@ -121,10 +121,10 @@ def write_file(out: TextIO, records: int, seed: int) -> int:
             "        <purge-indicator>N</purge-indicator>\n",
             "        <recorded-date>\n          <date>20151230</date>\n        </recorded-date>\n",
             f"        <page-count>{rng.randint(1, 40)}</page-count>\n",
-            f"        <correspondent>\n          <name>{escape(company(rng))}</name>\n"
-            f"          <address-1>{rng.randint(1, 9999)} MAIN STREET</address-1>\n"
-            "          <address-2>SUITE 100</address-2>\n          <address-3>SPRINGFIELD, IL 62701</address-3>\n"
-            "        </correspondent>\n",
+            (f"        <correspondent>\n          <name>{escape(company(rng))}</name>\n"
+             f"          <address-1>{rng.randint(1, 9999)} MAIN STREET</address-1>\n"
+             "          <address-2>SUITE 100</address-2>\n          <address-3>SPRINGFIELD, IL 62701</address-3>\n"
+             "        </correspondent>\n"),
             f"        <conveyance-text>{conveyance}</conveyance-text>\n      </assignment-record>\n",
             "      <patent-assignors>\n",
         ]

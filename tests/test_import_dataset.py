@@ -7,10 +7,17 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from register_files import (
+    REAL_FILE,
+    Record,
+    made_up,
+    needs_real_file,
+    read_records,
+    write_dataset,
+)
 
 from dealtrack import ImportFailed, Ledger, codec
 from dealtrack.importers import import_assignments, import_dataset
-from register_files import REAL_FILE, Record, made_up, needs_real_file, read_records, write_dataset
 
 pytestmark = needs_real_file
 

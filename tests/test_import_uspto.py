@@ -11,14 +11,21 @@ from pathlib import Path
 
 import attrs
 import pytest
-
 from conftest import view_rows
+from register_files import (
+    REAL_FILE,
+    Record,
+    assignment_xml,
+    kind_of,
+    made_up,
+    needs_real_file,
+)
+from register_files import read_records as read_independently
+
 from dealtrack import ImportFailed, Ledger, codec
 from dealtrack.events import SecurityInterestGranted, SecurityInterestReleased
 from dealtrack.importers import ImportReport, import_assignments
 from dealtrack.importers.uspto import read_records
-from register_files import REAL_FILE, Record, assignment_xml, kind_of, made_up, needs_real_file
-from register_files import read_records as read_independently
 
 pytestmark = needs_real_file
 OWNERSHIP = {"assignment", "nunc_pro_tunc", "merger", "change_of_name"}
@@ -104,7 +111,7 @@ def test_a_security_interest_never_changes_owners(imported, real_records: list[R
         for patent in record.property_ids():
             for on in (record.executed_day - timedelta(days=1), record.executed_day, record.recorded_day + timedelta(days=1)):
                 assert ledger.owners_of(patent, on=on) == without.owners_of(patent, on=on)
-    granted = [r for r in secured if kind_of(r) == "security_interest"][0]
+    granted = next(r for r in secured if kind_of(r) == "security_interest")
     patent = granted.property_ids()[0]
     [interest] = [e for e in ledger.encumbrances(patent, on=granted.recorded_day) if e.kind == "security_interest"]
     assert (interest.grantor, interest.holder) == (granted.assignors[0][0], granted.assignees[0])

@@ -6,16 +6,16 @@ from pathlib import Path
 
 import orjson
 import pytest
+from conftest import view_rows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import view_rows
-from dealtrack import ImportFailed, Ledger, codec
-from dealtrack.events import Event, PatentRegistered, PatentsAssigned
-from dealtrack.importers import export_jsonl, import_assignments, import_jsonl
 from register_files import REAL_FILE, needs_real_file
 from test_codec import any_event
 from test_licence_properties import histories as licence_histories
+
+from dealtrack import ImportFailed, Ledger, codec
+from dealtrack.events import Event, PatentRegistered, PatentsAssigned
+from dealtrack.importers import export_jsonl, import_assignments, import_jsonl
 
 metadata = st.none() | st.fixed_dictionaries({"by": st.sampled_from(["analyst", "import"]), "n": st.integers(0, 9)})
 steps = st.lists(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import view_rows
+
 from dealtrack import InvalidEvent, Ledger
 from dealtrack.events import (
     LicenseGranted,

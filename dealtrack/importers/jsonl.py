@@ -99,7 +99,7 @@ class _Tally:
                     raise ImportFailed(name, f"line {number}", f"refused by the ledger: {error}") from None
 
     def _restore(self, batch: list[tuple[int, codec.Envelope]]) -> None:
-        result = self.ledger._restore([envelope for _, envelope in batch])  # noqa: SLF001 - the restore path is ours
+        result = self.ledger._restore([envelope for _, envelope in batch])
         self.read += len(batch)
         self.appended += len(result)
         self.skipped += len(result.skipped)

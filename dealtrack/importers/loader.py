@@ -11,7 +11,7 @@ the record it names and records itself in its place, in one append.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..errors import ImportFailed, InvalidEvent
@@ -27,7 +27,13 @@ from ..events import (
 )
 from ..ledger import Ledger
 from ..values import Source
-from .records import OWNERSHIP_KINDS, AssignmentRecord, Unreadable, corrected_kind, corrected_ref
+from .records import (
+    OWNERSHIP_KINDS,
+    AssignmentRecord,
+    Unreadable,
+    corrected_kind,
+    corrected_ref,
+)
 from .report import ImportProblem, ImportReport
 
 __all__ = ["DEFAULT_BATCH", "Loader", "events_for", "record_keys"]
@@ -293,14 +299,3 @@ class Loader:
         if result:
             self._retracted += 1
 
-
-def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    """Lists of up to ``size`` items."""
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

@@ -181,7 +181,7 @@ class Property:
     title: str | None = None
 
     @property
-    def id(self) -> str:  # noqa: A003 - the property id
+    def id(self) -> str:
         """Its grant number when it has one, else its application number."""
         number = self.grant or self.application
         assert number is not None, "readers only keep properties with a number"

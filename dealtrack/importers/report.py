@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
-from tqdm import tqdm
+from tqdm import tqdm  # type: ignore[import-untyped]
 
 __all__ = ["ImportProblem", "ImportReport", "progress_bar", "wants_progress"]
 
@@ -19,6 +19,14 @@ class ImportProblem:
 
     record: str
     reason: str
+
+
+def _counts(kinds: Mapping[str, int]) -> dict[str, int]:
+    return dict(sorted(Counter(kinds).items()))
+
+
+def _problems(problems: Iterable[ImportProblem]) -> tuple[ImportProblem, ...]:
+    return tuple(problems)
 
 
 @attrs.frozen
@@ -39,8 +47,8 @@ class ImportReport:
     skipped: int = 0
     events: int = 0
     retracted: int = 0
-    by_kind: Mapping[str, int] = attrs.field(factory=dict, converter=lambda kinds: dict(sorted(Counter(kinds).items())))
-    problems: tuple[ImportProblem, ...] = attrs.field(default=(), converter=tuple)
+    by_kind: Mapping[str, int] = attrs.field(factory=dict, converter=_counts)
+    problems: tuple[ImportProblem, ...] = attrs.field(default=(), converter=_problems)
 
     def __str__(self) -> str:
         kinds = ", ".join(f"{kind} {count}" for kind, count in self.by_kind.items())
