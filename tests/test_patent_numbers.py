@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
+import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from conftest import view_rows
+from test_ownership_properties import oracle_owners
 
 from dealtrack import InvalidEvent, Ledger
 from dealtrack.events import (
@@ -132,3 +138,65 @@ def test_unclassified_records_show_on_the_register_only_once_recorded(ledger: Le
                                  patents=[GRANT], effective="2015-06-01", registry_recorded="2015-07-01"))
     assert ledger.anomalies(registry_at="2015-06-30") == []
     assert [a.kind for a in ledger.anomalies(registry_at="2015-07-01")] == ["unclassified"]
+
+
+# --- hypothesis: linking and unlinking numbers at any point gives what a replay under today's links gives ---
+
+NUMBERS = [APP, GRANT, "USAPP14000002", "US8000001"]
+PEOPLE = ["Inventor", "SoundBite", "Genesys", "Bank"]
+days = st.integers(0, 40).map(lambda n: date(2006, 1, 1) + timedelta(days=90 * n))
+sales = st.builds(
+    lambda a, b, ps, d: PatentsAssigned(assignor=a, assignee=b, patents=ps, effective=d),
+    st.sampled_from(PEOPLE), st.sampled_from(PEOPLE), st.lists(st.sampled_from(NUMBERS), min_size=1, max_size=3), days,
+)
+links = st.sampled_from([LINK, PatentNumbersLinked(application="USAPP14000002", grant=GRANT),
+                         PatentNumbersLinked(application="USAPP14000002", grant="US8000001")])
+steps = st.lists(st.one_of(sales, links, st.just("retract a link")), min_size=1, max_size=12)
+
+
+def replay_owners(live: list[tuple[int, object]], patent: str, day: date) -> set[str]:
+    """The naive answer: map every number to its property under the live links, then replay."""
+    grants: dict[str, list[str]] = {}
+    for _, event in live:
+        if isinstance(event, PatentNumbersLinked):
+            grants.setdefault(event.application, []).append(event.grant)
+    property_id = {number: min(grants[number]) if number in grants else number for number in NUMBERS}
+    mapped = [(position, attrs.evolve(event, patents=[property_id[p] for p in event.patents]))
+              for position, event in live if isinstance(event, PatentsAssigned)]
+    return oracle_owners(mapped, property_id[patent], day)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=steps, probe=days)
+def test_links_and_retractions_match_a_replay_under_todays_links(history: list, probe: date) -> None:
+    with Ledger.open() as ledger:
+        live: dict[str, tuple[int, object]] = {}
+        for step in history:
+            if step == "retract a link":
+                linked = [event_id for event_id, (_, e) in live.items() if isinstance(e, PatentNumbersLinked)]
+                if not linked:
+                    continue
+                ledger.retract(linked[0], "test")
+                del live[linked[0]]
+            else:
+                (recorded,) = ledger.append(step)
+                live[recorded.event_id] = (recorded.position, recorded.event)
+        facts = sorted(live.values(), key=lambda fact: fact[0])
+        for number in NUMBERS:
+            assert ledger.owners_of(number, on=probe) == replay_owners(facts, number, probe)
+        kept = view_rows(ledger)
+        ledger.rebuild()
+        assert view_rows(ledger) == kept
+
+
+def test_an_application_linked_to_a_second_grant_moves_its_chain(ledger: Ledger) -> None:
+    """A register error links one application to two grants: it goes by the smaller, wherever its facts were."""
+    ledger.append(assigned("Inventor", "SoundBite", "USAPP14000002", "2006-03-30"))
+    ledger.append(PatentNumbersLinked(application="USAPP14000002", grant=GRANT))
+    assert ledger.owners_of(GRANT, on="2010-01-01") == {"SoundBite"}
+    ledger.append(PatentNumbersLinked(application="USAPP14000002", grant="US8000001"))
+    assert ledger.owners_of("US8000001", on="2010-01-01") == {"SoundBite"}
+    assert ledger.owners_of(GRANT, on="2010-01-01") == frozenset()
+    kept = view_rows(ledger)
+    ledger.rebuild()
+    assert view_rows(ledger) == kept

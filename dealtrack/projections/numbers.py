@@ -2,9 +2,11 @@
 
 Table ``patent_numbers(application, grant, position)`` holds every live
 :class:`~dealtrack.events.PatentNumbersLinked` (a retracted link is removed).
-The numbers linked to each other form a group; the group's *property id* is
-its grant number (the smallest, should a register ever link an application to
-two grants), and every view keyed by patent keeps its rows under that id.
+A property's id is its grant number; an application linked to a grant goes by
+that grant (the smallest, should a register ever link it to two). The
+ownership view indexes its facts under property ids, so a chain of title
+gathers the events recorded under either number, and questions resolve the
+number they are asked about first (:func:`property_of`).
 
 A link is an identity, not a belief about who held what: once recorded it
 applies to every question, whatever its ``known_at``.
@@ -20,17 +22,7 @@ from ..store import Store
 from .history import Fact
 from .reader import LogReader
 
-__all__ = ["NumbersProjection", "linked_numbers", "numbers_of", "property_of"]
-
-_GROUP = """
-WITH RECURSIVE grp(number) AS (
-    VALUES (:number)
-    UNION
-    SELECT CASE WHEN link.application = grp.number THEN link.grant ELSE link.application END
-    FROM patent_numbers AS link JOIN grp ON link.application = grp.number OR link.grant = grp.number
-)
-SELECT number FROM grp
-"""
+__all__ = ["NumbersProjection", "linked_grants", "linked_numbers", "numbers_of", "properties_of", "property_of"]
 
 
 def linked_numbers(event: Event) -> tuple[str, ...]:
@@ -40,27 +32,38 @@ def linked_numbers(event: Event) -> tuple[str, ...]:
     return ()
 
 
-def numbers_of(conn: sqlite3.Connection, number: str) -> list[str]:
-    """Every number of the property ``number`` names, the property id first."""
-    group = sorted(row[0] for row in conn.execute(_GROUP, {"number": number}))
-    if len(group) == 1:
-        return group
-    first = _canonical(group)
-    return [first, *(n for n in group if n != first)]
+def properties_of(conn: sqlite3.Connection, numbers: Iterable[str]) -> dict[str, str]:
+    """``number -> property id`` for each of ``numbers``: a linked application's grant, else the number itself."""
+    found = {number: number for number in numbers}
+    applications = sorted(n for n in found if n.startswith("USAPP"))
+    for start in range(0, len(applications), 500):
+        chunk = applications[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        for application, grant in conn.execute(
+            f"SELECT application, MIN(grant) FROM patent_numbers WHERE application IN ({marks}) GROUP BY application", chunk
+        ):
+            found[application] = grant
+    return found
+
+
+def linked_grants(conn: sqlite3.Connection, numbers: Iterable[str]) -> set[str]:
+    """The grants any of ``numbers`` (applications) are linked to now."""
+    applications = sorted({n for n in numbers if n.startswith("USAPP")})
+    marks = ", ".join("?" for _ in applications)
+    return {row[0] for row in conn.execute(f"SELECT grant FROM patent_numbers WHERE application IN ({marks})", applications)}
 
 
 def property_of(conn: sqlite3.Connection, number: str) -> str:
-    """The id under which views keep the property ``number`` names (its grant number, if linked)."""
-    if not conn.execute(
-        "SELECT 1 FROM patent_numbers WHERE application = ? OR grant = ? LIMIT 1", (number, number)
-    ).fetchone():
-        return number
-    return numbers_of(conn, number)[0]
+    """The id under which the views keep the property ``number`` names."""
+    return properties_of(conn, [number])[number]
 
 
-def _canonical(group: Sequence[str]) -> str:
-    grants = [n for n in group if not n.startswith("USAPP")]
-    return min(grants) if grants else min(group)
+def numbers_of(conn: sqlite3.Connection, patent: str) -> list[str]:
+    """Every number of the property ``patent`` names: its id first, then the applications linked to it."""
+    property_id = property_of(conn, patent)
+    applications = [row[0] for row in conn.execute(
+        "SELECT DISTINCT application FROM patent_numbers WHERE grant = ? ORDER BY application", (property_id,))]
+    return [property_id, *(a for a in applications if property_of(conn, a) == property_id)]
 
 
 class NumbersProjection:

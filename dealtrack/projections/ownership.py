@@ -25,7 +25,7 @@ import orjson
 from ..events import Event, EventRetracted, PatentRegistered, PatentsAssigned
 from ..store import Store
 from .history import KNOWN, OVERLAPS, Fact, believed_rows, iso
-from .numbers import linked_numbers, numbers_of
+from .numbers import linked_grants, linked_numbers, properties_of
 from .reader import LogReader
 from .title import Holding, TitleAnomaly, fold_title, renamed_names
 
@@ -121,7 +121,8 @@ class OwnershipProjection:
         patents: set[str] = set()
         blocks: set[int] = set()
         names: set[str] = set()
-        facts = _title_facts(batch)
+        linked: set[str] = set()
+        facts = _by_property(conn, _title_facts(batch))
         _index(conn, facts, batch)
         patents.update(patent for patent, _ in facts)
         for position, event in batch:
@@ -131,12 +132,14 @@ class OwnershipProjection:
                 patents.update(row[0] for row in conn.execute("SELECT patent FROM title_facts WHERE position = ?", (target,)))
                 (_, event) = log.facts([target])[0]
                 position = target
-            patents.update(linked_numbers(event))  # a link joins two numbers' chains (a retracted one parts them)
+            linked.update(linked_numbers(event))
             if isinstance(event, PatentsAssigned) and event.undisclosed_count:
                 blocks.add(position)
             pair = renamed_names(event)
             if pair is not None:
                 names.update(pair)
+        if linked:  # a link joins two numbers' chains of title (a retracted one parts them)
+            patents.update(_relink(conn, log, linked))
         if names:  # a rename touches every holding under any name linked to it by renames
             for _, rename in relevant_renames(log.renames(), names):
                 names.update(renamed_names(rename) or ())
@@ -152,7 +155,8 @@ class OwnershipProjection:
             blocks.update(
                 r[0] for r in conn.execute(f"SELECT DISTINCT deal_position FROM undisclosed_holdings WHERE owner IN ({marks})", [*names])
             )
-        self._refresh_patents(log, patents)
+        for patent in sorted(patents):
+            self._refresh_patent(log, patent)
         for block in sorted(blocks):
             self._refresh_block(log, block)
 
@@ -163,32 +167,19 @@ class OwnershipProjection:
         title_types = ("PatentRegistered", "PatentsAssigned")
         positions = [row.position for row in log.store.rows(f"type IN {title_types!r}")]
         title_events = log.facts(positions)
-        facts = _title_facts(title_events)
+        facts = _by_property(conn, _title_facts(title_events))
         _index(conn, facts, title_events)
-        self._refresh_patents(log, {patent for patent, _ in facts})
+        for patent in sorted({patent for patent, _ in facts}):
+            self._refresh_patent(log, patent)
         for position, event in log.facts(positions):
             if isinstance(event, PatentsAssigned) and event.undisclosed_count:
                 self._refresh_block(log, position)
 
     # --- one key at a time ------------------------------------------------------------
 
-    def _refresh_patents(self, log: LogReader, patents: Iterable[str]) -> None:
-        """Refresh each property once, however many of its numbers were touched."""
-        done: set[str] = set()
-        for patent in sorted(patents):
-            if patent not in done:
-                done.update(self._refresh_patent(log, patent))
-
-    def _refresh_patent(self, log: LogReader, number: str) -> list[str]:
-        """Re-fold the chain of title of the property ``number`` names, from the facts of all its numbers.
-
-        The rows are kept under the property id (see :mod:`.numbers`); returns the numbers refreshed.
-        """
+    def _refresh_patent(self, log: LogReader, patent: str) -> None:
         conn = log.store.conn
-        numbers = numbers_of(conn, number)
-        patent = numbers[0]
-        marks = ", ".join("?" for _ in numbers)
-        positions = [r[0] for r in conn.execute(f"SELECT position FROM title_facts WHERE patent IN ({marks})", numbers)]
+        positions = [r[0] for r in conn.execute("SELECT position FROM title_facts WHERE patent = ?", (patent,))]
         facts = log.facts(positions)
         names = set().union(*(title_parties(event) for _, event in facts))
         facts += relevant_renames(log.renames(), names)
@@ -198,8 +189,8 @@ class OwnershipProjection:
             return [*holdings, *anomalies]
 
         rows = believed_rows(facts, log.retracted(), fold)
-        conn.execute(f"DELETE FROM ownership WHERE patent IN ({marks})", numbers)
-        conn.execute(f"DELETE FROM anomalies WHERE view = 'title' AND subject IN ({marks})", numbers)
+        conn.execute("DELETE FROM ownership WHERE patent = ?", (patent,))
+        conn.execute("DELETE FROM anomalies WHERE view = 'title' AND subject = ?", (patent,))
         conn.executemany(
             "INSERT INTO ownership (patent, owner, valid_from, valid_to, position, known_from, known_to) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -219,7 +210,6 @@ class OwnershipProjection:
                 if isinstance(row, TitleAnomaly)
             ],
         )
-        return numbers
 
     def _refresh_block(self, log: LogReader, position: int) -> None:
         """Undisclosed patents of one deal follow its assignees through renames and mergers."""
@@ -249,6 +239,31 @@ def _index(conn: sqlite3.Connection, facts: list[tuple[str, int]], batch: Sequen
         "INSERT OR IGNORE INTO title_parties (party, patent) VALUES (?, ?)",
         [(party, patent) for patent, position in facts for party in title_parties(events[position])],
     )
+
+
+def _by_property(conn: sqlite3.Connection, facts: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """``facts`` keyed by property id: an application linked to its grant goes by the grant (see :mod:`.numbers`)."""
+    ids = properties_of(conn, {patent for patent, _ in facts})
+    return list(dict.fromkeys((ids[patent], position) for patent, position in facts))
+
+
+def _relink(conn: sqlite3.Connection, log: LogReader, numbers: set[str]) -> set[str]:
+    """Index again, under today's property ids, the facts of ``numbers`` and of the properties they name.
+
+    Called when a link joins an application to its grant or a retraction parts
+    them; returns the property ids whose chains of title must be folded again.
+    An application's facts may sit under any grant it is linked to, so those are included.
+    """
+    ids = set(numbers) | linked_grants(conn, numbers) | set(properties_of(conn, numbers).values())
+    marks = ", ".join("?" for _ in ids)
+    positions = [r[0] for r in conn.execute(f"SELECT DISTINCT position FROM title_facts WHERE patent IN ({marks})", [*ids])]
+    for table in ("title_facts", "title_parties", "ownership"):
+        conn.execute(f"DELETE FROM {table} WHERE patent IN ({marks})", [*ids])
+    conn.execute(f"DELETE FROM anomalies WHERE view = 'title' AND subject IN ({marks})", [*ids])
+    events = log.facts(positions)
+    facts = [(patent, position) for patent, position in _by_property(conn, _title_facts(events)) if patent in ids]
+    _index(conn, facts, events)
+    return ids
 
 
 def _title_facts(batch: Iterable[Fact]) -> list[tuple[str, int]]:

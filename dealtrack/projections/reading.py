@@ -149,11 +149,9 @@ class Reading:
         return self.visible(self.log.facts(positions))
 
     def title(self, patent: str) -> TitleFold:
-        """``patent``'s chain of title folded from the facts counted on this basis (under any of its numbers)."""
+        """``patent``'s chain of title folded from the facts counted on this basis."""
         conn = self.store.conn
-        numbers = self.numbers(patent)
-        marks = ", ".join("?" for _ in numbers)
-        positions = [r[0] for r in conn.execute(f"SELECT position FROM title_facts WHERE patent IN ({marks})", numbers)]
+        positions = [r[0] for r in conn.execute("SELECT position FROM title_facts WHERE patent = ?", (patent,))]
         facts = self.log.facts(positions)
         names = set().union(*(title_parties(event) for _, event in facts))
         facts += relevant_renames(self.log.renames(), names)
@@ -244,14 +242,11 @@ class RefoldedReading(Reading):
         cannot change who held the patent before it; when nothing earlier is
         hidden, the stored view already has the answer.
         """
-        numbers = self.numbers(patent)
-        params: dict[str, Any] = {"known": self.known, "registry": self.registry.isoformat(), "stop": stop.isoformat()}
-        params.update({f"n{i}": number for i, number in enumerate(numbers)})
-        marks = ", ".join(f":n{i}" for i in range(len(numbers)))
+        params = {"patent": patent, "known": self.known, "registry": self.registry.isoformat(), "stop": stop.isoformat()}
         hidden = "COALESCE(e.registry_recorded, e.effective_start) > :registry AND e.effective_start < :stop"
         (found,) = self.store.conn.execute(
             "SELECT EXISTS(SELECT 1 FROM title_facts f JOIN events e ON e.position = f.position "
-            f"WHERE f.patent IN ({marks}) AND f.position <= :known AND {hidden}) "
+            f"WHERE f.patent = :patent AND f.position <= :known AND {hidden}) "
             "OR EXISTS(SELECT 1 FROM events e WHERE e.type IN ('PartyRenamed', 'PartiesMerged') "
             f"AND e.position <= :known AND {hidden})",
             params,
@@ -304,8 +299,7 @@ class RefoldedReading(Reading):
         return [("unclassified", subject, position, message, ()) for subject, position, message in rows]
 
     def title_anomalies(self) -> list[AnomalyRow]:
-        numbers = [r[0] for r in self.store.conn.execute("SELECT DISTINCT patent FROM title_facts")]
-        patents = sorted({property_of(self.store.conn, number) for number in numbers})  # each property once
+        patents = [r[0] for r in self.store.conn.execute("SELECT DISTINCT patent FROM title_facts")]
         return [
             (a.kind, patent, a.position, a.message, a.related)
             for patent in patents
