@@ -121,7 +121,7 @@ class OwnershipProjection:
         patents: set[str] = set()
         blocks: set[int] = set()
         names: set[str] = set()
-        linked: set[str] = set()
+        linked: set[str] = set()  # numbers whose facts may sit under another id now
         facts = _by_property(conn, _title_facts(batch))
         _index(conn, facts, batch)
         patents.update(patent for patent, _ in facts)
@@ -132,12 +132,13 @@ class OwnershipProjection:
                 patents.update(row[0] for row in conn.execute("SELECT patent FROM title_facts WHERE position = ?", (target,)))
                 (_, event) = log.facts([target])[0]
                 position = target
-            linked.update(linked_numbers(event))
+                linked.update(linked_numbers(event))
             if isinstance(event, PatentsAssigned) and event.undisclosed_count:
                 blocks.add(position)
             pair = renamed_names(event)
             if pair is not None:
                 names.update(pair)
+        linked.update(_moved(conn, [linked_numbers(event) for _, event in batch if linked_numbers(event)]))
         if linked:  # a link joins two numbers' chains of title (a retracted one parts them)
             patents.update(_relink(conn, log, linked))
         if names:  # a rename touches every holding under any name linked to it by renames
@@ -245,6 +246,24 @@ def _by_property(conn: sqlite3.Connection, facts: list[tuple[str, int]]) -> list
     """``facts`` keyed by property id: an application linked to its grant goes by the grant (see :mod:`.numbers`)."""
     ids = properties_of(conn, {patent for patent, _ in facts})
     return list(dict.fromkeys((ids[patent], position) for patent, position in facts))
+
+
+def _moved(conn: sqlite3.Connection, links: list[tuple[str, ...]]) -> set[str]:
+    """The numbers of new links whose facts were indexed under another id before (most were not).
+
+    The links of an append are in place before its facts are indexed, so only
+    an application with facts under its own number, or linked to another grant
+    too, has facts to move.
+    """
+    applications = sorted({application for application, _ in links})
+    if not applications:
+        return set()
+    marks = ", ".join("?" for _ in applications)
+    moved = {row[0] for row in conn.execute(f"SELECT DISTINCT patent FROM title_facts WHERE patent IN ({marks})", applications)}
+    moved |= {row[0] for row in conn.execute(
+        f"SELECT application FROM patent_numbers WHERE application IN ({marks}) GROUP BY application "
+        "HAVING COUNT(DISTINCT grant) > 1", applications)}
+    return {number for application, grant in links if application in moved for number in (application, grant)}
 
 
 def _relink(conn: sqlite3.Connection, log: LogReader, numbers: set[str]) -> set[str]:

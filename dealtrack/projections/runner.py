@@ -40,7 +40,7 @@ def _set_checkpoint(store: Store, projection: Projection, position: int) -> None
 
 def apply_all(store: Store, batch: Sequence[Fact]) -> None:
     """Bring every view up to date with ``batch`` (call inside the append's transaction)."""
-    log = LogReader(store)
+    log = LogReader(store, batch)
     for projection in PROJECTIONS:
         projection.apply(log, batch)
         _set_checkpoint(store, projection, batch[-1][0])
