@@ -56,3 +56,13 @@ class ImportFailed(DealtrackError):
         self.reason = reason
         place = path if where is None else f"{path}, {where}"
         super().__init__(f"{place}: {reason}")
+
+
+class MissingExtra(DealtrackError, ImportError):
+    """A feature needs an optional extra that is not installed; the message says how to install it."""
+
+    def __init__(self, feature: str, package: str, extra: str) -> None:
+        self.feature = feature
+        self.package = package
+        self.extra = extra
+        super().__init__(f'{feature} needs {package}, an optional extra: pip install "dealtrack[{extra}]"')

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from register_files import (
     REAL_FILE,
     Record,
@@ -17,6 +19,7 @@ from register_files import (
 )
 
 from dealtrack import ImportFailed, Ledger, codec
+from dealtrack.cli import main
 from dealtrack.importers import import_assignments, import_dataset
 
 pytestmark = needs_real_file
@@ -129,3 +132,11 @@ def test_employer_assign_marks_inventor_assignments(tmp_path: Path, ledger: Ledg
         import_dataset(fresh, folder)
         [flagged] = fresh.events(types="PatentsAssigned")
         assert flagged.event.by_inventors
+
+
+def test_the_command_line_imports_the_tables(both) -> None:
+    _, _, _, _, folder = both
+    db = str(folder.parent / "cli.db")
+    result = CliRunner().invoke(main, ["import", "dataset", str(folder), "--db", db, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["appended"] == 199

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 
 import attrs
 import pytest
+from conftest import view_rows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from conftest import view_rows
 from test_ownership_properties import oracle_owners
 
 from dealtrack import InvalidEvent, Ledger
@@ -200,3 +200,10 @@ def test_an_application_linked_to_a_second_grant_moves_its_chain(ledger: Ledger)
     kept = view_rows(ledger)
     ledger.rebuild()
     assert view_rows(ledger) == kept
+
+
+def test_the_browsing_view_lists_unclassified_records(ledger: Ledger) -> None:
+    (record,) = ledger.append(RegisterRecord(conveyance="OPTION AGREEMENT", assignor="SoundBite", assignee="Genesys",
+                                             patents=[GRANT], effective="2015-06-01", registry_ref="037388/0092"))
+    rows = ledger.db.execute("SELECT kind, subject, event_id, found_by FROM current_anomalies").fetchall()
+    assert rows == [("unclassified", "037388/0092", record.event_id, "register")]

@@ -122,7 +122,7 @@ def _stage(staging: sqlite3.Connection, path: Path, table: str, show: bool) -> N
             raise ImportFailed(str(path), "line 1 (the header)", f"missing columns: {', '.join(missing)}")
         where = [header.index(column) if column in header else None for column in wanted]
         insert = f"INSERT INTO {table} VALUES ({', '.join('?' for _ in range(len(wanted) + 1))})"
-        with progress_bar(show, desc=path.name, unit=" rows") as bar:
+        with progress_bar(show, path.name) as bar:
             batch: list[tuple[Any, ...]] = []
             for line, row in enumerate(reader, start=2):
                 if not row:
@@ -173,7 +173,7 @@ def _records(staging: sqlite3.Connection, show: bool) -> Iterator[AssignmentReco
         "SELECT CAST(rf_id AS INTEGER), line, reel_no, frame_no, record_dt, convey_text, purge_indic "
         "FROM assignment ORDER BY CAST(rf_id AS INTEGER), line"
     )
-    with progress_bar(show, total=total, desc="assignments", unit=" records") as bar:
+    with progress_bar(show, "records", total) as bar:
         for rf_id, line, reel, frame, recorded, text, purged in cursor:
             bar.update(1)
             yield _record(

@@ -50,8 +50,8 @@ def import_jsonl(
         raise InvalidEvent("batch_size", batch_size, "expected a whole number of events, 1 or more")
     tally = _Tally(ledger, Path(name).name)
     batch: list[tuple[int, codec.Envelope]] = []
-    with open(name, "rb") as raw, progress_bar(wants_progress(progress), total=os.path.getsize(name), desc=Path(name).name,
-                                               unit="B", unit_scale=True, unit_divisor=1024) as bar:
+    show = wants_progress(progress)
+    with open(name, "rb") as raw, progress_bar(show, Path(name).name, os.path.getsize(name), in_bytes=True) as bar:
         try:
             for number, line in enumerate(raw, start=1):
                 bar.update(len(line))

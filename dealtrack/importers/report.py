@@ -5,12 +5,20 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 import attrs
-from tqdm import tqdm  # type: ignore[import-untyped]
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 
-__all__ = ["ImportProblem", "ImportReport", "progress_bar", "wants_progress"]
+__all__ = ["ImportProblem", "ImportReport", "ProgressBar", "progress_bar", "wants_progress"]
 
 
 @attrs.frozen
@@ -65,6 +73,28 @@ def wants_progress(progress: bool | None) -> bool:
     return bool(progress)
 
 
-def progress_bar(enabled: bool, **options: Any) -> tqdm:  # type: ignore[type-arg]
-    """A tqdm bar on stderr (a silent one when not ``enabled``)."""
-    return tqdm(disable=not enabled, file=sys.stderr, dynamic_ncols=True, leave=False, **options)
+class ProgressBar:
+    """A rich progress bar on stderr for one file (silent when not ``enabled``); ``update(n)`` moves it."""
+
+    def __init__(self, enabled: bool, description: str, total: int | None = None, *, in_bytes: bool = False) -> None:
+        amount = (DownloadColumn(binary_units=True), TransferSpeedColumn()) if in_bytes else (MofNCompleteColumn(),)
+        self._progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), *amount, TimeRemainingColumn(),
+            console=Console(file=sys.stderr, force_terminal=enabled or None), disable=not enabled, transient=True,
+        )
+        self._task = self._progress.add_task(description, total=total)
+
+    def update(self, advance: int) -> None:
+        self._progress.update(self._task, advance=advance)
+
+    def __enter__(self) -> ProgressBar:  # noqa: PYI034 - Self needs Python 3.11
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._progress.stop()
+
+
+def progress_bar(enabled: bool, description: str, total: int | None = None, *, in_bytes: bool = False) -> ProgressBar:
+    """A progress bar on stderr (a silent one when not ``enabled``); use it as a context manager."""
+    return ProgressBar(enabled, description, total, in_bytes=in_bytes)

@@ -12,7 +12,6 @@ import os
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 from typing import IO
 
@@ -31,7 +30,7 @@ from .records import (
     parse_day,
     reel_frame,
 )
-from .report import ImportReport, progress_bar, wants_progress
+from .report import ImportReport, ProgressBar, progress_bar, wants_progress
 
 __all__ = ["import_assignments", "read_records"]
 
@@ -81,29 +80,24 @@ def read_records(path: str | os.PathLike[str], *, progress: bool | None = None) 
 
 def _stream(raw: IO[bytes], label: str, size: int, show: bool) -> Iterator[AssignmentRecord | Unreadable]:
     """Parse one XML stream; ``label`` (the path, and the member of a zip) names it in errors."""
-    with ExitStack() as stack:
-        bar = stack.enter_context(progress_bar(show, total=size, desc=Path(label).name, unit="B", unit_scale=True,
-                                               unit_divisor=1024))
-        source: IO[bytes] = raw
-        if show:
-            source = _Counting(raw, bar)  # type: ignore[assignment]
-        yield from _parse(source, label)
+    with progress_bar(show, Path(label).name, size, in_bytes=True) as bar:
+        yield from _parse(_Counting(raw, bar) if show else raw, label)
 
 
 class _Counting:
     """A binary file that moves a progress bar as it is read."""
 
-    def __init__(self, raw: IO[bytes], bar: object) -> None:
+    def __init__(self, raw: IO[bytes], bar: ProgressBar) -> None:
         self._raw = raw
         self._bar = bar
 
     def read(self, size: int = -1) -> bytes:
         data = self._raw.read(size)
-        self._bar.update(len(data))  # type: ignore[attr-defined]
+        self._bar.update(len(data))
         return data
 
 
-def _parse(source: IO[bytes], label: str) -> Iterator[AssignmentRecord | Unreadable]:
+def _parse(source: IO[bytes] | _Counting, label: str) -> Iterator[AssignmentRecord | Unreadable]:
     index = 0
     last = "the start of the file"
     root: ET.Element | None = None

@@ -16,10 +16,12 @@ from .ownership import OwnershipProjection
 from .reader import LogReader, Projection
 from .register import RegisterProjection
 from .rights import BANS, LICENCES, SECURITY_INTERESTS
+from .views import BrowsingViews
 
 __all__ = ["PROJECTIONS", "apply_all", "catch_up", "rebuild_all"]
 
-# patent_numbers comes first: the views keyed by patent read it to group a property's numbers.
+# patent_numbers comes first: the ownership view keys facts by the property ids it gives.
+# The browsing views read the other views' tables, so they come last.
 PROJECTIONS: list[Projection] = [
     NumbersProjection(),
     OwnershipProjection(),
@@ -27,6 +29,7 @@ PROJECTIONS: list[Projection] = [
     LICENCES,
     BANS,
     SECURITY_INTERESTS,
+    BrowsingViews(),
 ]
 
 
