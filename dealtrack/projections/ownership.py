@@ -25,6 +25,7 @@ import orjson
 from ..events import Event, EventRetracted, PatentRegistered, PatentsAssigned
 from ..store import Store
 from .history import KNOWN, OVERLAPS, Fact, believed_rows, iso
+from .numbers import linked_grants, linked_numbers, properties_of
 from .reader import LogReader
 from .title import Holding, TitleAnomaly, fold_title, renamed_names
 
@@ -120,7 +121,8 @@ class OwnershipProjection:
         patents: set[str] = set()
         blocks: set[int] = set()
         names: set[str] = set()
-        facts = _title_facts(batch)
+        linked: set[str] = set()  # numbers whose facts may sit under another id now
+        facts = _by_property(conn, _title_facts(batch))
         _index(conn, facts, batch)
         patents.update(patent for patent, _ in facts)
         for position, event in batch:
@@ -130,11 +132,15 @@ class OwnershipProjection:
                 patents.update(row[0] for row in conn.execute("SELECT patent FROM title_facts WHERE position = ?", (target,)))
                 (_, event) = log.facts([target])[0]
                 position = target
+                linked.update(linked_numbers(event))
             if isinstance(event, PatentsAssigned) and event.undisclosed_count:
                 blocks.add(position)
             pair = renamed_names(event)
             if pair is not None:
                 names.update(pair)
+        linked.update(_moved(conn, [linked_numbers(event) for _, event in batch if linked_numbers(event)]))
+        if linked:  # a link joins two numbers' chains of title (a retracted one parts them)
+            patents.update(_relink(conn, log, linked))
         if names:  # a rename touches every holding under any name linked to it by renames
             for _, rename in relevant_renames(log.renames(), names):
                 names.update(renamed_names(rename) or ())
@@ -162,7 +168,7 @@ class OwnershipProjection:
         title_types = ("PatentRegistered", "PatentsAssigned")
         positions = [row.position for row in log.store.rows(f"type IN {title_types!r}")]
         title_events = log.facts(positions)
-        facts = _title_facts(title_events)
+        facts = _by_property(conn, _title_facts(title_events))
         _index(conn, facts, title_events)
         for patent in sorted({patent for patent, _ in facts}):
             self._refresh_patent(log, patent)
@@ -234,6 +240,49 @@ def _index(conn: sqlite3.Connection, facts: list[tuple[str, int]], batch: Sequen
         "INSERT OR IGNORE INTO title_parties (party, patent) VALUES (?, ?)",
         [(party, patent) for patent, position in facts for party in title_parties(events[position])],
     )
+
+
+def _by_property(conn: sqlite3.Connection, facts: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """``facts`` keyed by property id: an application linked to its grant goes by the grant (see :mod:`.numbers`)."""
+    ids = properties_of(conn, {patent for patent, _ in facts})
+    return list(dict.fromkeys((ids[patent], position) for patent, position in facts))
+
+
+def _moved(conn: sqlite3.Connection, links: list[tuple[str, ...]]) -> set[str]:
+    """The numbers of new links whose facts were indexed under another id before (most were not).
+
+    The links of an append are in place before its facts are indexed, so only
+    an application with facts under its own number, or linked to another grant
+    too, has facts to move.
+    """
+    applications = sorted({application for application, _ in links})
+    if not applications:
+        return set()
+    marks = ", ".join("?" for _ in applications)
+    moved = {row[0] for row in conn.execute(f"SELECT DISTINCT patent FROM title_facts WHERE patent IN ({marks})", applications)}
+    moved |= {row[0] for row in conn.execute(
+        f"SELECT application FROM patent_numbers WHERE application IN ({marks}) GROUP BY application "
+        "HAVING COUNT(DISTINCT grant) > 1", applications)}
+    return {number for application, grant in links if application in moved for number in (application, grant)}
+
+
+def _relink(conn: sqlite3.Connection, log: LogReader, numbers: set[str]) -> set[str]:
+    """Index again, under today's property ids, the facts of ``numbers`` and of the properties they name.
+
+    Called when a link joins an application to its grant or a retraction parts
+    them; returns the property ids whose chains of title must be folded again.
+    An application's facts may sit under any grant it is linked to, so those are included.
+    """
+    ids = set(numbers) | linked_grants(conn, numbers) | set(properties_of(conn, numbers).values())
+    marks = ", ".join("?" for _ in ids)
+    positions = [r[0] for r in conn.execute(f"SELECT DISTINCT position FROM title_facts WHERE patent IN ({marks})", [*ids])]
+    for table in ("title_facts", "title_parties", "ownership"):
+        conn.execute(f"DELETE FROM {table} WHERE patent IN ({marks})", [*ids])
+    conn.execute(f"DELETE FROM anomalies WHERE view = 'title' AND subject IN ({marks})", [*ids])
+    events = log.facts(positions)
+    facts = [(patent, position) for patent, position in _by_property(conn, _title_facts(events)) if patent in ids]
+    _index(conn, facts, events)
+    return ids
 
 
 def _title_facts(batch: Iterable[Fact]) -> list[tuple[str, int]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from .. import codec
@@ -16,11 +16,15 @@ _RENAME_TYPES = ("PartyRenamed", "PartiesMerged")
 
 
 class LogReader:
-    """Read access to the log for projections, decoding each event at most once per use."""
+    """Read access to the log for projections, decoding each event at most once per use.
 
-    def __init__(self, store: Store) -> None:
+    ``batch`` seeds it with the events of the append being applied, so they
+    are never read back from the table they were just written to.
+    """
+
+    def __init__(self, store: Store, batch: Iterable[Fact] = ()) -> None:
         self.store = store
-        self._events: dict[int, Event] = {}
+        self._events: dict[int, Event] = dict(batch)
         self._retracted: dict[int, int] | None = None
         self._renames: list[Fact] | None = None
 
