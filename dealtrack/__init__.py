@@ -6,7 +6,7 @@ any date, as known at any time.
 """
 
 from .answers import Anchor, Anomaly, Basis, Explanation, Portfolio, Problem, Span, TitleChain, VerifyReport
-from .errors import ConcurrencyError, DealtrackError, InvalidEvent, LedgerBusy, LedgerFileError
+from .errors import ConcurrencyError, DealtrackError, ImportFailed, InvalidEvent, LedgerBusy, LedgerFileError
 from .events import (
     Appended,
     BanImposed,
@@ -20,9 +20,11 @@ from .events import (
     LicenseTerminated,
     PartiesMerged,
     PartyRenamed,
+    PatentNumbersLinked,
     PatentRegistered,
     PatentsAssigned,
     Recorded,
+    RegisterRecord,
     SecurityInterestGranted,
     SecurityInterestReleased,
     Skipped,
@@ -47,6 +49,7 @@ __all__ = [
     "Event",
     "EventRetracted",
     "Explanation",
+    "ImportFailed",
     "InvalidEvent",
     "LedgerBusy",
     "LedgerFileError",
@@ -57,12 +60,14 @@ __all__ = [
     "Money",
     "PartiesMerged",
     "PartyRenamed",
+    "PatentNumbersLinked",
     "PatentRegistered",
     "PatentsAssigned",
     "Period",
     "Portfolio",
     "Problem",
     "Recorded",
+    "RegisterRecord",
     "SecurityInterestGranted",
     "SecurityInterestReleased",
     "Skipped",

@@ -9,12 +9,11 @@ then read as current classes.
 from __future__ import annotations
 
 import typing
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Callable
 
 import attrs
-
 import cattrs
 import orjson
 from cattrs.preconf.orjson import make_converter
@@ -26,11 +25,14 @@ from .values import Money, Period, Source, parse_period
 __all__ = [
     "SCHEMA_VERSIONS",
     "UPCASTERS",
+    "Envelope",
     "converter",
     "decode_stored",
     "dumps",
+    "envelope_line",
     "from_dict",
     "loads",
+    "read_envelope",
     "to_dict",
 ]
 
@@ -62,9 +64,12 @@ for _kind in (str, int, bool):
 
 #: The current schema version of each event type.
 SCHEMA_VERSIONS: dict[str, int] = {name: 1 for name in EVENT_TYPES}
+SCHEMA_VERSIONS["PatentsAssigned"] = 2  # 2: by_inventors
 
 #: ``(type, version) -> function`` turning a payload of that version into the next one.
-UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {}
+UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
+    ("PatentsAssigned", 1): lambda data: {**data, "by_inventors": False},
+}
 
 
 def _upcast(type_name: str, version: int, data: dict[str, Any]) -> dict[str, Any]:
@@ -169,6 +174,86 @@ def from_dict(data: Any) -> Event:
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
         raise InvalidEvent("schema_version", version, "expected a whole number")
     return structure(type_name, fields, version)
+
+
+# --- envelopes: an event with its place in a log, for JSON Lines interchange -----------------------
+
+_ENVELOPE_KEYS = ("position", "event_id", "recorded_at", "type", "schema_version", "payload", "metadata")
+
+
+@attrs.frozen
+class Envelope:
+    """One logged event as exchanged: envelope fields, the stored payload text, and the event read from it."""
+
+    position: int
+    event_id: str
+    recorded_at: datetime
+    type: str  # noqa: A003 - the event type, as in the log
+    schema_version: int
+    payload: str
+    metadata: str | None
+    event: Event
+
+
+def envelope_line(
+    position: int, event_id: str, recorded_at: str, type_name: str, schema_version: int, payload: str, metadata: str | None
+) -> bytes:
+    """One JSON Lines line (with its newline) for a stored row; payload and metadata go out as stored."""
+    fields = {
+        "position": position,
+        "event_id": event_id,
+        "recorded_at": recorded_at,
+        "type": type_name,
+        "schema_version": schema_version,
+        "payload": orjson.Fragment(payload),
+        "metadata": None if metadata is None else orjson.Fragment(metadata),
+    }
+    return orjson.dumps(fields, option=orjson.OPT_APPEND_NEWLINE)
+
+
+def read_envelope(data: Any) -> Envelope:
+    """Check one parsed line written by :func:`envelope_line` and read its event (upcasting an old version)."""
+    if not isinstance(data, dict):
+        raise InvalidEvent("line", data, "expected a JSON object with an event and its envelope")
+    unknown = sorted(set(data) - set(_ENVELOPE_KEYS))
+    missing = [key for key in _ENVELOPE_KEYS if key not in data and key != "metadata"]
+    if unknown or missing:
+        raise InvalidEvent("line", sorted(data), f"missing {missing} / unknown {unknown} keys; expected {list(_ENVELOPE_KEYS)}")
+    position, event_id, version = data["position"], data["event_id"], data["schema_version"]
+    if isinstance(position, bool) or not isinstance(position, int) or position < 1:
+        raise InvalidEvent("position", position, "expected a position (a whole number >= 1)")
+    if not isinstance(event_id, str) or not event_id.strip():
+        raise InvalidEvent("event_id", event_id, "expected a non-empty string")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise InvalidEvent("schema_version", version, "expected a whole number")
+    recorded_at = _instant(data["recorded_at"])
+    payload, metadata = data["payload"], data.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise InvalidEvent("metadata", metadata, "expected a JSON object or null")
+    event = structure(data["type"], payload, version)
+    # a current-version payload is stored in its canonical form; an older one exactly as it was written
+    text = dumps(event) if version == SCHEMA_VERSIONS[event.type] else orjson.dumps(payload).decode()
+    return Envelope(
+        position=position,
+        event_id=event_id,
+        recorded_at=recorded_at,
+        type=event.type,
+        schema_version=version,
+        payload=text,
+        metadata=None if metadata is None else orjson.dumps(metadata, option=orjson.OPT_SORT_KEYS).decode(),
+        event=event,
+    )
+
+
+def _instant(value: Any) -> datetime:
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is not None:
+            return moment.astimezone(timezone.utc)
+    raise InvalidEvent("recorded_at", value, "expected an ISO datetime with its UTC offset")
 
 
 # --- the lean path: the log's own payloads, written by this dealtrack ------------------------

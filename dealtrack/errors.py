@@ -52,6 +52,21 @@ class LedgerBusy(DealtrackError):
     """Another process held the ledger's write lock for too long; nothing was written."""
 
 
+class ImportFailed(DealtrackError):
+    """A file an importer cannot read: ``path`` names it and ``where`` the record or line.
+
+    What was committed before the failure stays; running the import again
+    skips it and appends the rest.
+    """
+
+    def __init__(self, path: str, where: str | None, reason: str) -> None:
+        self.path = path
+        self.where = where
+        self.reason = reason
+        place = path if where is None else f"{path}, {where}"
+        super().__init__(f"{place}: {reason}")
+
+
 class MissingExtra(DealtrackError, ImportError):
     """A feature needs an optional extra that is not installed; the message says how to install it."""
 

@@ -42,9 +42,11 @@ __all__ = [
     "LicenseTerminated",
     "PartiesMerged",
     "PartyRenamed",
+    "PatentNumbersLinked",
     "PatentRegistered",
     "PatentsAssigned",
     "Recorded",
+    "RegisterRecord",
     "SecurityInterestGranted",
     "SecurityInterestReleased",
     "Skipped",
@@ -235,6 +237,9 @@ class PatentsAssigned(Event):
 
     ``disclosed_count`` is how many patents the deal said it moved when the
     list is partial or secret; the unlisted rest still count in portfolios.
+    ``by_inventors``: the assignors are the inventors, a patent's original
+    owners, each conveying their own share (typically to their employer): the
+    assignees join whoever holds it already, and it is never a chain-of-title gap.
     """
 
     assignor: tuple[str, ...] = attribute(_parties)
@@ -242,6 +247,7 @@ class PatentsAssigned(Event):
     patents: tuple[str, ...] = attribute(_patents, default=())
     disclosed_count: int | None = attribute(_optional(_count), default=None)
     consideration: Money | None = attribute(_optional(_money), default=None)
+    by_inventors: bool = attribute(_flag, default=False)
 
     def check(self) -> None:
         if self.disclosed_count is not None and self.disclosed_count < len(self.patents):
@@ -385,6 +391,40 @@ class DealAnnounced(Event):
 
 
 @event
+class PatentNumbersLinked(Event):
+    """The US application ``application`` issued as the patent ``grant``: both numbers name one property.
+
+    Questions asked by either number answer for the same property. ``effective``
+    (optional) is the grant date.
+    """
+
+    needs_effective: ClassVar[bool] = False
+
+    application: str = attribute(normalize_patent)
+    grant: str = attribute(normalize_patent)
+
+    def check(self) -> None:
+        if not self.application.startswith("USAPP"):
+            self._fail("application", "expected a US application number, e.g. 'USAPP14696669'")
+        if not self.grant.startswith("US") or self.grant.startswith("USAPP"):
+            self._fail("grant", "expected a US patent number, e.g. 'US9219817'")
+
+
+@event
+class RegisterRecord(Event):
+    """A register record dealtrack does not read as a change of rights: kept, it changes no answer.
+
+    ``conveyance`` is the register's own words; :meth:`Ledger.anomalies` lists
+    each such record as ``"unclassified"`` so that someone can look at it.
+    """
+
+    conveyance: str = attribute(_text)
+    assignor: tuple[str, ...] = attribute(_many(parse_party, allow_empty=True), default=())
+    assignee: tuple[str, ...] = attribute(_many(parse_party, allow_empty=True), default=())
+    patents: tuple[str, ...] = attribute(_patents, default=())
+
+
+@event
 class EventRetracted(Event):
     """The event ``target`` (an event_id) should never have been believed."""
 
@@ -411,6 +451,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         SecurityInterestReleased,
         DealAnnounced,
         EventRetracted,
+        PatentNumbersLinked,
+        RegisterRecord,
     )
 }
 

@@ -19,7 +19,7 @@ from .events import EVENT_TYPES, Appended, Event, EventRetracted, Recorded, Skip
 from .integrity import head_anchor, verify_log
 from .projections.runner import apply_all, catch_up, rebuild_all
 from .questions import Questions
-from .store import EventRow, Store, chain_hash, format_instant, is_lock_error, new_event_id
+from .store import EventRow, Store, chain_hash, format_instant, is_lock_error, new_event_id, parse_instant_column
 from .values import DateLike
 
 __all__ = ["Ledger", "LedgerView"]
@@ -148,6 +148,47 @@ class Ledger(Questions):
                 apply_all(store, [(r.position, r.event) for r in recorded])
         return Appended(recorded, skipped)
 
+    def _restore(self, envelopes: Sequence[codec.Envelope]) -> Appended:
+        """Append logged events keeping their event ids, recorded times, payloads and metadata (all or none).
+
+        Checked like any append and hash-chained onto this log; an event id
+        already in the log is skipped (``Skipped.natural_key`` is then the id).
+        Recorded times must not go back before the log's last one.
+        Used by :func:`dealtrack.importers.import_jsonl`.
+        """
+        store = self._store
+        with store.transaction():
+            position, previous_hash, last = store.head()
+            present = store.existing_event_ids(e.event_id for e in envelopes)
+            checker = Checker(store)
+            rows: list[EventRow] = []
+            recorded: list[Recorded] = []
+            retractions: list[tuple[int, int]] = []
+            skipped: list[Skipped] = []
+            for envelope in envelopes:
+                if envelope.event_id in present:
+                    skipped.append(Skipped(envelope.event, envelope.event_id, present[envelope.event_id]))
+                    continue
+                stamp = format_instant(envelope.recorded_at)
+                if last is not None and stamp < last:
+                    raise InvalidEvent("recorded_at", stamp, f"is before the log's last recorded time ({last})")
+                position += 1
+                target = checker.check(position, envelope.event_id, envelope.event)
+                if target is not None:
+                    retractions.append((target, position))
+                row = attrs.evolve(_row(position, envelope.event_id, stamp, envelope.event, envelope.metadata),
+                                   payload=envelope.payload, schema_version=envelope.schema_version)
+                row = attrs.evolve(row, hash=chain_hash(previous_hash, row))
+                previous_hash, last = row.hash, stamp
+                present[envelope.event_id] = position
+                rows.append(row)
+                recorded.append(Recorded(position, envelope.event_id, parse_instant_column(stamp), envelope.event))
+            if rows:
+                store.insert_events(rows)
+                store.insert_retractions(retractions)
+                apply_all(store, [(r.position, r.event) for r in recorded])
+        return Appended(recorded, skipped)
+
     def retract(self, event_id: str, reason: str) -> Recorded:
         """Append an :class:`EventRetracted` for ``event_id``; answers known after it ignore the event."""
         return self.append(EventRetracted(target=event_id, reason=reason))[0]
@@ -191,6 +232,23 @@ class Ledger(Questions):
     def head(self) -> Anchor:
         """The log's last position and hash: keep it elsewhere; ``verify(anchor=...)`` proves nothing before it changed."""
         return head_anchor(self._store)
+
+    def export_jsonl(self, path: str | os.PathLike[str]) -> int:
+        """Write the whole log to ``path`` as JSON Lines (one event and its envelope a line); return the count.
+
+        ``dealtrack.importers.import_jsonl`` reads it back into another ledger
+        with the same event ids and recorded times. The file appears whole or not at all.
+        """
+        target = os.fspath(path)
+        partial = f"{target}.partial"
+        count = 0
+        with open(partial, "wb") as out:
+            for row in self._store.rows():
+                out.write(codec.envelope_line(row.position, row.event_id, row.recorded_at, row.type,
+                                              row.schema_version, row.payload, row.metadata))
+                count += 1
+        os.replace(partial, target)
+        return count
 
 
 class LedgerView(Questions):

@@ -40,7 +40,7 @@ from .projections.reading import Reading, RefoldedReading, StoredReading
 from .projections.rights import BANS, LICENCES
 from .projections.title import Aliases, renamed_names, title_spans
 from .store import Store, parse_instant_column
-from .values import ONE_DAY, DateLike, Period, normalize_patent, parse_instant, parse_party, parse_period, parse_territory
+from .values import ONE_DAY, DateLike, Period, parse_instant, parse_party, parse_period, parse_territory
 
 __all__ = ["Questions"]
 
@@ -120,8 +120,8 @@ class Questions:
 
     def owners_of(self, patent: str, on: DateLike, known_at: Instant = None, registry_at: Day = None) -> frozenset[str]:
         """Who held title to ``patent`` on ``on`` (a period: anyone who held it at some moment in it)."""
-        period = parse_period(on, "on")
-        return self._reading(known_at, registry_at).owners(normalize_patent(patent), period.start, period.stop)
+        period, reading = parse_period(on, "on"), self._reading(known_at, registry_at)
+        return reading.owners(reading.patent_id(patent), period.start, period.stop)
 
     def portfolio(self, party: str, on: DateLike, known_at: Instant = None, registry_at: Day = None) -> Portfolio:
         """What ``party`` held on ``on``: listed patents plus undisclosed ones counted from deals."""
@@ -132,9 +132,9 @@ class Questions:
 
     def title_chain(self, patent: str, known_at: Instant = None, registry_at: Day = None) -> TitleChain:
         """``patent``'s holdings in valid-time order, each with its owners, dates, certainty and events."""
-        patent_id = normalize_patent(patent)
         basis = self._basis(known_at, registry_at)
         reading = self._reading(known_at, registry_at)
+        patent_id = reading.patent_id(patent)
         holdings, _, doubts = reading.title(patent_id)
         spans = title_spans(holdings, doubts)
         envelopes = self._envelopes({p for span in spans for p in span.positions})
@@ -158,7 +158,7 @@ class Questions:
         aliases = _aliases_at(reading, period.end)
         return frozenset(
             aliases.canonical(licence.licensee)
-            for licence in _licences_covering(reading, normalize_patent(patent), period)
+            for licence in _licences_covering(reading, reading.patent_id(patent), period)
             if licence.covers(where)
         )
 
@@ -167,7 +167,7 @@ class Questions:
     ) -> bool:
         """True when ``party`` owns ``patent`` or holds a live licence covering it in ``territory``."""
         period, reading = parse_period(on, "on"), self._reading(known_at, registry_at)
-        patent_id, where = normalize_patent(patent), parse_territory(territory)
+        patent_id, where = reading.patent_id(patent), parse_territory(territory)
         names = set(_names_of(reading, parse_party(party, "party"), period))
         if reading.owners(patent_id, period.start, period.stop) & names:
             return True
@@ -183,7 +183,7 @@ class Questions:
     ) -> Encumbrances:
         """Live security interests on ``patent`` and the licences covering it, on ``on``."""
         period, reading = parse_period(on, "on"), self._reading(known_at, registry_at)
-        patent_id = normalize_patent(patent)
+        patent_id = reading.patent_id(patent)
         found = [e for _, e in reading.security_interests_on(patent_id, period.start, period.stop)]
         found += [
             Encumbrance("licence", patent_id, holder=licence.licensee, grantor=licence.licensor,
@@ -235,7 +235,7 @@ class Questions:
     def anomalies(self, known_at: Instant = None, registry_at: Day = None) -> Anomalies:
         """Everything odd in the record on this basis: title gaps, conflicting reports, clashing licences."""
         reading = self._reading(known_at, registry_at)
-        found = reading.title_anomalies() + _rights_anomalies(reading)
+        found = reading.title_anomalies() + reading.register_anomalies() + _rights_anomalies(reading)
         envelopes = self._envelopes({f[2] for f in found} | {p for f in found for p in f[4]})
         return Anomalies(
             Anomaly(kind, subject, position, envelopes[position].event_id, message,
@@ -315,9 +315,10 @@ def _licences_covering(reading: Reading, patent: str, period: Period) -> list[Li
     """Licences live in ``period`` that cover ``patent``: listed, or in the licensor's portfolio then."""
     covering = []
     renames = reading.renames()
+    numbers = set(reading.numbers(patent))  # a licence may list any number of the property
     for licence in reading.licences_on(patent, period.start, period.stop):
         if licence.patents is not None:
-            if patent in licence.patents:
+            if not numbers.isdisjoint(licence.patents):
                 covering.append(licence)
             continue
         start = licence.valid_from
@@ -412,7 +413,7 @@ def _licences_clash(first: Licence, second: Licence) -> bool:
 def _explain_owners(q: Questions, answer: frozenset[str], patent: str, on: DateLike, known_at: Instant = None, registry_at: Day = None, **_: Any) -> set[int]:
     period = parse_period(on, "on")
     reading = q._reading(known_at, registry_at)
-    return {position for _, position in reading.owner_rows(normalize_patent(patent), period.start, period.stop)}
+    return {position for _, position in reading.owner_rows(reading.patent_id(patent), period.start, period.stop)}
 
 
 def _explain_portfolio(q: Questions, answer: Portfolio, party: str, on: DateLike, known_at: Instant = None, registry_at: Day = None, **_: Any) -> set[int]:
@@ -431,7 +432,7 @@ def _explain_licensees(q: Questions, answer: frozenset[str], patent: str, on: Da
     period = parse_period(on, "on")
     reading = q._reading(known_at, registry_at)
     where = None if territory is None else parse_territory(territory)
-    covering = {lic.licence_id for lic in _licences_covering(reading, normalize_patent(patent), period) if lic.covers(where)}
+    covering = {lic.licence_id for lic in _licences_covering(reading, reading.patent_id(patent), period) if lic.covers(where)}
     return _licence_facts(reading, covering)
 
 
@@ -439,7 +440,7 @@ def _explain_is_licensed(q: Questions, answer: bool, party: str, patent: str, on
                          known_at: Instant = None, registry_at: Day = None, **_: Any) -> set[int]:
     period = parse_period(on, "on")
     reading = q._reading(known_at, registry_at)
-    patent_id, where = normalize_patent(patent), parse_territory(territory)
+    patent_id, where = reading.patent_id(patent), parse_territory(territory)
     names = set(_names_of(reading, parse_party(party, "party"), period))
     owned = {pos for owner, pos in reading.owner_rows(patent_id, period.start, period.stop) if owner in names}
     aliases = _aliases_at(reading, period.end)
@@ -458,7 +459,7 @@ def _explain_bans(q: Questions, answer: list[Ban], known_at: Instant = None, reg
 def _explain_encumbrances(q: Questions, answer: list[Encumbrance], patent: str, on: DateLike, known_at: Instant = None, registry_at: Day = None, **_: Any) -> set[int]:
     period = parse_period(on, "on")
     reading = q._reading(known_at, registry_at)
-    patent_id = normalize_patent(patent)
+    patent_id = reading.patent_id(patent)
     secured = {position for position, _ in reading.security_interests_on(patent_id, period.start, period.stop)}
     return secured | _licence_facts(reading, {e.reference for e in answer if e.reference is not None})
 

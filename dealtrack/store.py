@@ -374,7 +374,11 @@ class Store:
         return found
 
     def position_of(self, event_id: str) -> int | None:
-        row = self.conn.execute("SELECT position FROM events WHERE event_id = ?", (event_id,)).fetchone()
+        """The position of the event with ``event_id`` (None when there is none, or the id cannot be one)."""
+        try:
+            row = self.conn.execute("SELECT position FROM events WHERE event_id = ?", (event_id,)).fetchone()
+        except UnicodeEncodeError:  # e.g. a lone surrogate: no stored id can equal it
+            return None
         return None if row is None else int(row[0])
 
     def position_at(self, moment: datetime) -> int:
@@ -397,6 +401,19 @@ class Store:
                 f"SELECT natural_key, MAX(position) FROM events WHERE natural_key IN ({marks}) GROUP BY natural_key", chunk
             ):
                 found[key] = int(position)
+        return found
+
+    def existing_event_ids(self, event_ids: Iterable[str]) -> dict[str, int]:
+        """The positions of those of ``event_ids`` the log already holds."""
+        wanted = sorted(set(event_ids))
+        found: dict[str, int] = {}
+        for chunk_start in range(0, len(wanted), 500):
+            chunk = wanted[chunk_start : chunk_start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            for event_id, position in self.conn.execute(
+                f"SELECT event_id, position FROM events WHERE event_id IN ({marks})", chunk
+            ):
+                found[event_id] = int(position)
         return found
 
     def type_counts(self) -> dict[str, int]:

@@ -24,8 +24,10 @@ from dealtrack.events import (
     LicenseTerminated,
     PartiesMerged,
     PartyRenamed,
+    PatentNumbersLinked,
     PatentRegistered,
     PatentsAssigned,
+    RegisterRecord,
     SecurityInterestGranted,
     SecurityInterestReleased,
 )
@@ -184,6 +186,20 @@ STRATEGIES: dict[str, st.SearchStrategy[Event]] = {
         common(effective=st.none() | periods()),
         target=ids,
         reason=non_blank,
+    ),
+    "PatentNumbersLinked": st.builds(
+        lambda kw, **own: PatentNumbersLinked(**own, **kw),
+        common(effective=st.none() | periods()),
+        application=st.from_regex(r"USAPP[0-9]{8}", fullmatch=True),
+        grant=patents,
+    ),
+    "RegisterRecord": st.builds(
+        lambda kw, **own: RegisterRecord(**own, **kw),
+        common(),
+        conveyance=non_blank,
+        assignor=st.lists(party, max_size=2),
+        assignee=st.lists(party, max_size=2),
+        patents=patent_lists,
     ),
 }
 

@@ -24,8 +24,10 @@ from dealtrack.events import (
     LicenseTerminated,
     PartiesMerged,
     PartyRenamed,
+    PatentNumbersLinked,
     PatentRegistered,
     PatentsAssigned,
+    RegisterRecord,
     SecurityInterestGranted,
     SecurityInterestReleased,
 )
@@ -46,6 +48,8 @@ MINIMAL: dict[type[Event], dict[str, Any]] = {
     SecurityInterestReleased: {"debtor": "Xiaomi", "secured_party": "Bank", "patents": ["US8000001"]},
     DealAnnounced: {"deal": "msft-xiaomi-2016", "title": "Microsoft and Xiaomi", "parties": ["Microsoft", "Xiaomi"]},
     EventRetracted: {"target": "ev-1", "reason": "misreported"},
+    PatentNumbersLinked: {"application": "USAPP14678893", "grant": "US9219817"},
+    RegisterRecord: {"conveyance": "OPTION AGREEMENT"},
 }
 
 #: The fields SPEC §2 gives no default.
@@ -64,6 +68,8 @@ REQUIRED_FIELDS: dict[type[Event], tuple[str, ...]] = {
     SecurityInterestReleased: ("debtor", "secured_party", "patents"),
     DealAnnounced: ("deal", "title", "parties"),
     EventRetracted: ("target", "reason"),
+    PatentNumbersLinked: ("application", "grant"),
+    RegisterRecord: ("conveyance",),
 }
 
 ALL_TYPES = list(EVENT_TYPES.values())
@@ -82,7 +88,7 @@ def refusal(cls: type[Event], **overrides: Any) -> InvalidEvent:
 
 def test_the_fixtures_cover_every_event_type() -> None:
     assert set(MINIMAL) == set(REQUIRED_FIELDS) == set(ALL_TYPES)
-    assert len(ALL_TYPES) == 14
+    assert len(ALL_TYPES) == 16
 
 
 # --- construction and immutability -------------------------------------------------------------
@@ -100,6 +106,10 @@ def test_every_event_type_builds_with_minimal_fields(cls: type[Event]) -> None:
 
 def test_event_retracted_needs_no_effective_date() -> None:
     assert EventRetracted(target="ev-1", reason="misreported").effective is None
+
+
+def test_only_retractions_and_number_links_need_no_effective_date() -> None:
+    assert {c for c in ALL_TYPES if not c.needs_effective} == {EventRetracted, PatentNumbersLinked}
 
 
 @pytest.mark.parametrize("cls", ALL_TYPES, ids=lambda c: c.__name__)
@@ -200,7 +210,7 @@ def test_a_missing_required_field_is_named(cls: type[Event], field: str) -> None
     assert caught.value.field == f"{cls.__name__}.{field}"
 
 
-@pytest.mark.parametrize("cls", [c for c in ALL_TYPES if c is not EventRetracted], ids=lambda c: c.__name__)
+@pytest.mark.parametrize("cls", [c for c in ALL_TYPES if c.needs_effective], ids=lambda c: c.__name__)
 def test_a_missing_effective_date_is_named(cls: type[Event]) -> None:
     with pytest.raises(InvalidEvent) as caught:
         cls(**MINIMAL[cls])

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from dealtrack import InvalidEvent, codec
 from dealtrack.events import Event, PartiesMerged, PartyRenamed
-from dealtrack.projections.history import advance, believed_rows, commit_points
+from dealtrack.projections.history import advance, believed_rows
 from dealtrack.projections.ownership import relevant_renames
 from dealtrack.projections.reader import RenameGroups
 from dealtrack.projections.title import fold_title
@@ -72,52 +72,31 @@ def test_rename_groups_find_the_renames_relevant_renames_grows(history: list[Eve
 def test_advance_append_by_append_ends_where_believed_rows_does(
     history: list[Event], cuts: list[int], retract: list[int]
 ) -> None:
-    """Appends end at ``cuts``; folding each append once at its end gives the rows a rebuild computes at once."""
+    """Appends end at ``cuts``; carrying the stored rows append by append gives the rows a rebuild computes at once."""
     facts = list(enumerate(history, 1))
     end = len(facts) + len(retract)
     retracted: dict[int, int] = {}
     for offset, target in enumerate(retract, 1):  # retractions come after the facts, one position each
         if target <= len(facts) and target not in retracted:
             retracted[target] = len(facts) + offset
-    ends = sorted({c for c in cuts if c < end} | {end})
 
     def fold(live: list[tuple[int, Event]]) -> list[tuple[str, str, object, object, int]]:
         return [("US1", h.owner, h.valid_from, h.valid_to, h.position) for h in fold_title("US1", live)[0]]
 
-    whole = believed_rows(facts, retracted, fold, commit_points(ends))
+    whole = believed_rows(facts, retracted, fold)
     stored: dict[int, list] = {}  # handle -> [row, known_from, known_to]
     after = 0
-    for cut in ends:
+    for cut in sorted({c for c in cuts if c < end} | {end}):
         seen = [fact for fact in facts if fact[0] <= cut]
         known = {target: by for target, by in retracted.items() if by <= cut}
         believed = {row: (since, handle) for handle, (row, since, until) in stored.items() if until is None}
-        closed, new = advance(seen, known, fold, believed, after, lambda _, cut=cut: cut)
+        closed, new = advance(seen, known, fold, believed, after)
         for handle, until in closed:
             stored[handle][2] = until
         for row, since, until in new:
             stored[len(stored)] = [row, since, until]
         after = cut
     assert sorted(map(tuple, stored.values()), key=repr) == sorted(whole, key=repr)
-    assert all(since in ends and (until is None or until in ends) for _, since, until in whole)
-
-
-@given(history=histories, retract=st.lists(st.integers(1, 14), max_size=3))
-def test_folding_at_commit_points_answers_as_folding_at_every_position(history: list[Event], retract: list[int]) -> None:
-    """Rows kept per append answer every append-end position as rows kept per event do."""
-    facts = list(enumerate(history, 1))
-    retracted = {t: len(facts) + i for i, t in enumerate(dict.fromkeys(r for r in retract if r <= len(facts)), 1)}
-    ends = sorted({len(facts) // 2 or 1, len(facts) + len(retracted)})
-
-    def fold(live: list[tuple[int, Event]]) -> list[tuple[str, str, object, object, int]]:
-        return [("US1", h.owner, h.valid_from, h.valid_to, h.position) for h in fold_title("US1", live)[0]]
-
-    def believed_at(rows: list, known: int) -> set:
-        return {row for row, since, until in rows if since <= known and (until is None or until > known)}
-
-    per_event = believed_rows(facts, retracted, fold)
-    per_append = believed_rows(facts, retracted, fold, commit_points(ends))
-    for known in ends:
-        assert believed_at(per_append, known) == believed_at(per_event, known)
 
 
 # --- the licence index: listed patents by term, portfolio licences by linked licensor -------------------

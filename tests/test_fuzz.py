@@ -29,7 +29,9 @@ from dealtrack.events import (
     LicenseTerminated,
     PartiesMerged,
     PartyRenamed,
+    PatentNumbersLinked,
     PatentRegistered,
+    RegisterRecord,
     SecurityInterestGranted,
     SecurityInterestReleased,
 )
@@ -154,6 +156,9 @@ BASES: dict[str, Event] = {
         BanLifted(ban_id="ericsson-v-xiaomi-in", effective="2016-04"),
         PartiesMerged(absorbed="Nokia", into="Microsoft", effective="2019"),
         SecurityInterestReleased(debtor="Xiaomi", secured_party="Bank", patents=["US8000001"], effective="2018-06"),
+        PatentNumbersLinked(application="USAPP14696669", grant="US8000004", effective="2012-01-10"),
+        RegisterRecord(conveyance="OPTION AGREEMENT", assignor="Microsoft", assignee="Xiaomi",
+                       patents=["US8000002"], effective="2016-05-20", registry_ref="039000/0001"),
     ]
 }
 

@@ -156,6 +156,15 @@ def import_uspto(db: str, as_json: bool, file: str) -> None:
         _report(importer(ledger, file), as_json)
 
 
+@command(import_group, "dataset")
+@click.argument("folder", metavar="FOLDER")
+def import_dataset(db: str, as_json: bool, folder: str) -> None:
+    """Import the USPTO Patent Assignment Dataset's CSV tables from FOLDER."""
+    importer = _library("dealtrack.importers.dataset", "import_dataset", "import dataset")
+    with ledger_at(db, create=True) as ledger:
+        _report(importer(ledger, folder), as_json)
+
+
 @command(import_group, "jsonl")
 @click.argument("file", metavar="FILE")
 def import_jsonl(db: str, as_json: bool, file: str) -> None:

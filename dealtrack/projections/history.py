@@ -2,18 +2,14 @@
 
 A view row carries ``known_from`` and ``known_to`` positions: the span of the
 log in which it was believed. :func:`believed_rows` gets them by re-running a
-pure fold wherever the key's facts changed (an event arrived or was
-retracted), so a ``known_at`` question is an indexed look-up, not a replay.
-
-Belief changes when an append commits: every event of one append shares its
-``recorded_at``, so no ``known_at`` can see the log stand between two of them.
-A key touched several times by one append is therefore folded once, at the
-append's last position (its *commit point*).
+pure fold at each position where the key's facts changed (an event arrived or
+was retracted), so a ``known_at`` question is an indexed look-up, not a replay.
+:func:`advance` does the same from where a key's stored rows stand, so an
+append folds only its own positions.
 """
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
@@ -23,7 +19,7 @@ from ..events import Event
 Row = TypeVar("Row", bound=Hashable)
 Fact = tuple[int, Event]  # (position, event)
 
-__all__ = ["KNOWN", "OVERLAPS", "Fact", "advance", "believed_rows", "commit_points", "iso", "live_at", "valid_order"]
+__all__ = ["KNOWN", "OVERLAPS", "Fact", "advance", "believed_rows", "iso", "live_at", "valid_order"]
 
 #: SQL: the view row was believed when the log stood at position ``:known``.
 KNOWN = "known_from <= :known AND (known_to IS NULL OR known_to > :known)"
@@ -52,28 +48,17 @@ def live_at(facts: Iterable[Fact], retracted: Mapping[int, int], position: int) 
     ]
 
 
-def commit_points(ends: Sequence[int]) -> Callable[[int], int]:
-    """Map a position to its append's last position, given every append's last position in order."""
-
-    def commit(position: int) -> int:
-        return ends[bisect.bisect_left(ends, position)]
-
-    return commit
-
-
 def believed_rows(
     facts: Sequence[Fact],
     retracted: Mapping[int, int],
     fold: Callable[[list[Fact]], Iterable[Row]],
-    commit: Callable[[int], int] | None = None,
 ) -> list[tuple[Row, int, int | None]]:
-    """``(row, known_from, known_to)`` for every row ``fold`` produced at some commit point.
+    """``(row, known_from, known_to)`` for every row ``fold`` produced at some position.
 
     ``known_to`` is the position at which the row stopped being believed, or
-    ``None`` while it still is. ``commit`` maps a position to its append's
-    last position (see :func:`commit_points`; None: each event its own append).
+    ``None`` while it still is.
     """
-    return advance(facts, retracted, fold, {}, 0, commit)[1]
+    return advance(facts, retracted, fold, {}, 0)[1]
 
 
 def advance(
@@ -82,22 +67,19 @@ def advance(
     fold: Callable[[list[Fact]], Iterable[Row]],
     believed: dict[Row, tuple[int, Any]],
     after: int,
-    commit: Callable[[int], int] | None = None,
 ) -> tuple[list[tuple[Any, int]], list[tuple[Row, int, int | None]]]:
     """Carry a key's believed rows from position ``after`` to the end of ``facts``.
 
     ``believed`` holds the rows open at ``after`` (row -> (known_from, handle),
-    the handle naming the stored row). Only the commit points past ``after``
-    where the key's facts changed are folded, so an append costs its new facts,
-    once per key, not the key's history. Returns ``(closed, new)``: the handles
+    the handle naming the stored row). Only the positions past ``after`` where
+    the key's facts changed are folded, so an append costs its new facts, not
+    the key's history. Returns ``(closed, new)``: the handles
     of stored rows that stopped being believed, with the position at which they
     did, and the new ``(row, known_from, known_to)`` rows. From ``believed={}``
     and ``after=0`` this is the whole history (:func:`believed_rows`).
     """
     changes = {pos for pos, _ in facts if pos > after}
     changes.update(retracted[pos] for pos, _ in facts if retracted.get(pos, 0) > after)
-    if commit is not None:
-        changes = {commit(pos) for pos in changes}
     believed = dict(believed)
     closed: list[tuple[Any, int]] = []
     new: list[tuple[Row, int, int | None]] = []

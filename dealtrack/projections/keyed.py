@@ -82,8 +82,7 @@ class KeyedView:
             cursor = conn.execute(f"SELECT key FROM {self.facts_table} WHERE position IN ({marks})", targets)
             touched.update(row[0] for row in cursor)
         if touched:
-            end = batch[-1][0]
-            self._refresh(log, sorted(touched), batch[0][0] - 1, lambda _: end)
+            self._refresh(log, sorted(touched), batch[0][0] - 1)
 
     def rebuild(self, log: LogReader) -> None:
         """Recompute the view from the log, streaming one key at a time."""
@@ -103,7 +102,6 @@ class KeyedView:
                 pairs = []
         conn.executemany(f"INSERT OR IGNORE INTO {self.facts_table} (key, position) VALUES (?, ?)", pairs)
         retracted = log.retracted()
-        commit = log.commit()
         cursor = conn.execute(
             f"SELECT f.key, e.position, e.type, e.payload, e.schema_version FROM {self.facts_table} f "
             "JOIN events e ON e.position = f.position ORDER BY f.key, f.position"
@@ -111,7 +109,7 @@ class KeyedView:
         rows: list[tuple[Any, ...]] = []
         for key, group in itertools.groupby(cursor, key=lambda row: row[0]):
             facts = [(position, codec.decode_stored(t, payload, v)) for _, position, t, payload, v in group]
-            _, new = advance(facts, retracted, self._fold_of(key), {}, 0, commit)
+            _, new = advance(facts, retracted, self._fold_of(key), {}, 0)
             rows.extend((*row, since, until) for row, since, until in new)
             if len(rows) >= 10_000:
                 conn.executemany(self._insert, rows)
@@ -142,7 +140,7 @@ class KeyedView:
             positions.setdefault(key, []).append(position)
         return [row for key, found in sorted(positions.items()) for row in self.fold(key, visible(log.facts(found)))]
 
-    def _refresh(self, log: LogReader, keys: Sequence[str], after: int, commit: Callable[[int], int]) -> None:
+    def _refresh(self, log: LogReader, keys: Sequence[str], after: int) -> None:
         """Carry each key's rows forward over the positions after ``after``."""
         conn = log.store.conn
         positions: dict[str, list[int]] = {key: [] for key in keys}
@@ -164,7 +162,7 @@ class KeyedView:
         rows: list[tuple[Any, ...]] = []
         for key in keys:
             facts = [(pos, decoded[pos]) for pos in positions[key]]
-            ended, new = advance(facts, retracted, self._fold_of(key), believed[key], after, commit)
+            ended, new = advance(facts, retracted, self._fold_of(key), believed[key], after)
             closed.extend((until, rowid) for rowid, until in ended)
             rows.extend((*row, since, until) for row, since, until in new)
         if closed:

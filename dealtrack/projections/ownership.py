@@ -30,6 +30,7 @@ from .. import codec
 from ..events import Event, PatentRegistered, PatentsAssigned
 from ..store import Store
 from .history import KNOWN, OVERLAPS, Fact, advance, iso
+from .numbers import linked_grants, linked_numbers, properties_of
 from .reader import LogReader, RenameGroups
 from .title import Holding, TitleAnomaly, fold_title, renamed_names
 
@@ -115,7 +116,7 @@ class OwnershipProjection:
     """Chain of title for every patent, plus undisclosed holdings and title anomalies."""
 
     name = "ownership"
-    version = 5  # 2: anomalies name related events; 3: covering as-of index; 4: commit points; 5: WITHOUT ROWID indexes
+    version = 6  # 2: anomalies name related events; 3: covering index; 5: WITHOUT ROWID keys; 6: per-position rows
 
     def create(self, store: Store) -> None:
         for table, (columns, pk) in _TABLES.items():
@@ -123,7 +124,8 @@ class OwnershipProjection:
 
     def apply(self, log: LogReader, batch: Sequence[Fact]) -> None:
         conn = log.store.conn
-        facts = _title_facts(batch)
+        linked: set[str] = set()  # numbers whose facts may sit under another id now
+        facts = _by_property(conn, _title_facts(batch))
         _index(conn, facts, batch)
         patents = {patent for patent, _ in facts}
         blocks = {position for position, event in batch if _is_block(event)}
@@ -136,8 +138,14 @@ class OwnershipProjection:
                 if _is_block(event):
                     blocks.add(position)
                 names.update(renamed_names(event) or ())
+                linked.update(linked_numbers(event))
         for _, event in batch:
             names.update(renamed_names(event) or ())
+        linked.update(_moved(conn, [linked_numbers(event) for _, event in batch if linked_numbers(event)]))
+        relinked: set[str] = set()
+        if linked:  # a link joins two numbers' chains of title (a retracted one parts them): fold those afresh
+            relinked = _relink(conn, log, linked)
+            patents.update(relinked)
         if names:  # a rename touches every holding under any name linked to it by renames
             groups = log.rename_groups()
             for group in groups.groups_of(names):
@@ -154,9 +162,9 @@ class OwnershipProjection:
             blocks.update(
                 r[0] for r in conn.execute(f"SELECT DISTINCT deal_position FROM undisclosed_holdings WHERE owner IN ({marks})", [*names])
             )
-        after, end = batch[0][0] - 1, batch[-1][0]
-        self._refresh_patents(log, sorted(patents), after, lambda _: end)
-        self._refresh_blocks(log, sorted(blocks), after, lambda _: end)
+        after = batch[0][0] - 1
+        self._refresh_patents(log, sorted(patents), after, afresh=relinked)
+        self._refresh_blocks(log, sorted(blocks), after)
 
     def rebuild(self, log: LogReader) -> None:
         """Recompute the view from the log, streaming: memory stays bounded by one patent's history."""
@@ -171,12 +179,11 @@ class OwnershipProjection:
             if _is_block(event):
                 blocks.append(position)
             if len(pending) >= 5_000:
-                _index(conn, _title_facts(pending), pending)
+                _index(conn, _by_property(conn, _title_facts(pending)), pending)
                 pending = []
-        _index(conn, _title_facts(pending), pending)
+        _index(conn, _by_property(conn, _title_facts(pending)), pending)
         retracted = log.retracted()
         groups = log.rename_groups()
-        commit = log.commit()
         writer = _Writer(conn)
         cursor = conn.execute(
             "SELECT f.patent, e.position, e.type, e.payload, e.schema_version "
@@ -185,18 +192,22 @@ class OwnershipProjection:
         for patent, rows in itertools.groupby(cursor, key=lambda row: row[0]):
             facts = [(position, codec.decode_stored(type_name, payload, version)) for _, position, type_name, payload, version in rows]
             facts += groups.renames_of(_names_in(facts))
-            _, new = advance(facts, retracted, _title_fold(patent), {}, 0, commit)
+            _, new = advance(facts, retracted, _title_fold(patent), {}, 0)
             writer.add(new)
         for position in blocks:
             (deal,) = log.facts([position])
-            _, new = advance(_block_facts(deal, groups), retracted, _block_fold(deal), {}, 0, commit)
+            _, new = advance(_block_facts(deal, groups), retracted, _block_fold(deal), {}, 0)
             writer.add(new)
         writer.flush()
 
     # --- keys touched by an append ----------------------------------------------------
 
-    def _refresh_patents(self, log: LogReader, patents: list[str], after: int, commit: Callable[[int], int]) -> None:
-        """Carry each patent's rows forward over the positions after ``after``, a few SQL statements for all."""
+    def _refresh_patents(self, log: LogReader, patents: list[str], after: int, afresh: set[str] = frozenset()) -> None:
+        """Carry each patent's rows forward over the positions after ``after``, a few SQL statements for all.
+
+        Patents in ``afresh`` (their rows were cleared: a number link joined or parted their chains) are
+        folded over their whole history instead.
+        """
         if not patents:
             return
         conn = log.store.conn
@@ -225,10 +236,13 @@ class OwnershipProjection:
         retracted = log.retracted_among({pos for facts in per_patent.values() for pos, _ in facts})
         writer = _Writer(conn)
         for patent, facts in per_patent.items():
-            writer.close(*advance(facts, retracted, _title_fold(patent), believed[patent], after, commit))
+            if patent in afresh:
+                writer.close(*advance(facts, retracted, _title_fold(patent), {}, 0))
+            else:
+                writer.close(*advance(facts, retracted, _title_fold(patent), believed[patent], after))
         writer.flush()
 
-    def _refresh_blocks(self, log: LogReader, blocks: list[int], after: int, commit: Callable[[int], int]) -> None:
+    def _refresh_blocks(self, log: LogReader, blocks: list[int], after: int) -> None:
         """Undisclosed patents of a deal follow its assignees through renames and mergers."""
         if not blocks:
             return
@@ -246,7 +260,7 @@ class OwnershipProjection:
         retracted = log.retracted_among({pos for deal in deals for pos, _ in _block_facts(deal, groups)})
         writer = _Writer(conn)
         for deal in deals:
-            writer.close(*advance(_block_facts(deal, groups), retracted, _block_fold(deal), believed[deal[0]], after, commit))
+            writer.close(*advance(_block_facts(deal, groups), retracted, _block_fold(deal), believed[deal[0]], after))
         writer.flush()
 
 
@@ -354,6 +368,49 @@ def _index(conn: sqlite3.Connection, facts: list[tuple[str, int]], batch: Sequen
         "INSERT OR IGNORE INTO title_parties (party, patent) VALUES (?, ?)",
         [(party, patent) for patent, position in facts for party in title_parties(events[position])],
     )
+
+
+def _by_property(conn: sqlite3.Connection, facts: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """``facts`` keyed by property id: an application linked to its grant goes by the grant (see :mod:`.numbers`)."""
+    ids = properties_of(conn, {patent for patent, _ in facts})
+    return list(dict.fromkeys((ids[patent], position) for patent, position in facts))
+
+
+def _moved(conn: sqlite3.Connection, links: list[tuple[str, ...]]) -> set[str]:
+    """The numbers of new links whose facts were indexed under another id before (most were not).
+
+    The links of an append are in place before its facts are indexed, so only
+    an application with facts under its own number, or linked to another grant
+    too, has facts to move.
+    """
+    applications = sorted({application for application, _ in links})
+    if not applications:
+        return set()
+    marks = ", ".join("?" for _ in applications)
+    moved = {row[0] for row in conn.execute(f"SELECT DISTINCT patent FROM title_facts WHERE patent IN ({marks})", applications)}
+    moved |= {row[0] for row in conn.execute(
+        f"SELECT application FROM patent_numbers WHERE application IN ({marks}) GROUP BY application "
+        "HAVING COUNT(DISTINCT grant) > 1", applications)}
+    return {number for application, grant in links if application in moved for number in (application, grant)}
+
+
+def _relink(conn: sqlite3.Connection, log: LogReader, numbers: set[str]) -> set[str]:
+    """Index again, under today's property ids, the facts of ``numbers`` and of the properties they name.
+
+    Called when a link joins an application to its grant or a retraction parts
+    them; returns the property ids whose chains of title must be folded again.
+    An application's facts may sit under any grant it is linked to, so those are included.
+    """
+    ids = set(numbers) | linked_grants(conn, numbers) | set(properties_of(conn, numbers).values())
+    marks = ", ".join("?" for _ in ids)
+    positions = [r[0] for r in conn.execute(f"SELECT DISTINCT position FROM title_facts WHERE patent IN ({marks})", [*ids])]
+    for table in ("title_facts", "title_parties", "ownership"):
+        conn.execute(f"DELETE FROM {table} WHERE patent IN ({marks})", [*ids])
+    conn.execute(f"DELETE FROM anomalies WHERE view = 'title' AND subject IN ({marks})", [*ids])
+    events = log.facts(positions)
+    facts = [(patent, position) for patent, position in _by_property(conn, _title_facts(events)) if patent in ids]
+    _index(conn, facts, events)
+    return ids
 
 
 def _title_facts(batch: Iterable[Fact]) -> list[tuple[str, int]]:

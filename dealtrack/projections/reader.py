@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from .. import codec
 from ..events import Event, EventRetracted
 from ..store import Store
-from .history import Fact, commit_points
+from .history import Fact
 from .title import renamed_names
 
 __all__ = ["LogReader", "Projection", "RenameGroups"]
@@ -114,11 +114,6 @@ class LogReader:
             return {}
         found = self.store.positions_of(event.target for _, event in retractions)
         return {position: found[event.target] for position, event in retractions}
-
-    def commit(self) -> Callable[[int], int]:
-        """Map a position to the last position of the append that wrote it (see :mod:`.history`)."""
-        ends = [row[0] for row in self.store.conn.execute("SELECT MAX(position) FROM events GROUP BY recorded_at")]
-        return commit_points(sorted(ends))
 
     def renames(self) -> list[Fact]:
         """Every rename and merger in the log, in position order (found and decoded once per connection)."""

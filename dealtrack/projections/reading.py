@@ -15,13 +15,16 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any
 
+import attrs
 import orjson
 
 from ..answers import Ban, Encumbrance, Licence
 from ..events import Event, PatentsAssigned
 from ..store import Store
+from ..values import normalize_patent
 from .history import KNOWN, OVERLAPS, Fact, live_at, valid_order
 from .keyed import KeyedView
+from .numbers import numbers_of, property_of
 from .ownership import relevant_renames, title_parties
 from .reader import LogReader
 from .rights import (
@@ -64,6 +67,14 @@ class Reading:
         self.known = known
         self.log = LogReader(store)
 
+    def patent_id(self, patent: str) -> str:
+        """The id the views keep ``patent`` under: any spelling, and an application's grant number once linked."""
+        return property_of(self.store.conn, normalize_patent(patent))
+
+    def numbers(self, patent: str) -> list[str]:
+        """Every number of the property ``patent`` names (an application and its grant), the property id first."""
+        return numbers_of(self.store.conn, patent)
+
     # Each method below is answered by both readings.
 
     def owner_rows(self, patent: str, start: date, stop: date) -> list[tuple[str, int]]:
@@ -89,6 +100,18 @@ class Reading:
     def title_anomalies(self) -> list[AnomalyRow]:
         """Every chain-of-title anomaly on this basis."""
         raise NotImplementedError
+
+    def register_anomalies(self) -> list[AnomalyRow]:
+        """Register records counted on this basis that dealtrack could not read as a change of rights."""
+        return [("unclassified", subject, position, message, ()) for subject, position, message in self._register_rows("")]
+
+    def _register_rows(self, where: str, **params: Any) -> list[tuple[str, int, str]]:
+        cursor = self.store.conn.execute(
+            "SELECT r.subject, r.position, r.message FROM register_records r JOIN events e ON e.position = r.position "
+            f"WHERE r.known_from <= :known AND (r.known_to IS NULL OR r.known_to > :known){where}",
+            {"known": self.known, **params},
+        )
+        return [(row[0], row[1], row[2]) for row in cursor]
 
     def visible(self, facts: Iterable[Fact]) -> list[Fact]:
         """The facts counted on this basis."""
@@ -120,7 +143,13 @@ class Reading:
         return latest_bans(self.ban_rows_against(names, start, stop))
 
     def security_interests_on(self, patent: str, start: date, stop: date) -> list[tuple[int, Encumbrance]]:
-        return [(row[5], security_from_row(row)) for row in self.security_rows(patent, start, stop)]
+        """Security interests recorded under any number of the property, each once, as on ``patent``."""
+        found: dict[tuple[Any, ...], tuple[int, Encumbrance]] = {}
+        for number in self.numbers(patent):
+            for row in self.security_rows(number, start, stop):
+                interest = attrs.evolve(security_from_row(row), patent=patent)
+                found.setdefault((interest.grantor, interest.holder, interest.valid_from, interest.valid_to), (row[5], interest))
+        return sorted(found.values(), key=lambda item: (item[1].valid_from, item[0]))
 
     def licence_positions(self) -> dict[str, int]:
         """The log position that granted each licence on this basis."""
@@ -196,7 +225,7 @@ class StoredReading(Reading):
         owners = [r[0] for r in self.store.conn.execute(
             f"SELECT DISTINCT owner FROM ownership WHERE patent = :patent AND {KNOWN}", {"patent": patent, "known": self.known})]
         licensors = self.log.rename_groups().linked(owners)
-        return licence_rows_on(self.store.conn, patent, licensors, start, stop, self.known)
+        return licence_rows_on(self.store.conn, self.numbers(patent), licensors, start, stop, self.known)
 
     def ban_rows_against(self, names: Iterable[str], start: date, stop: date) -> list[tuple[Any, ...]]:
         # bans against any name linked by renames to one of ``names``: the index finds them
@@ -305,6 +334,11 @@ class RefoldedReading(Reading):
 
     def security_rows(self, patent: str, start: date, stop: date) -> list[tuple[Any, ...]]:
         return self._view_rows(SECURITY_INTERESTS, start, stop, [patent], lambda row: row[3])
+
+    def register_anomalies(self) -> list[AnomalyRow]:
+        shown = " AND COALESCE(e.registry_recorded, e.effective_start) <= :registry"
+        rows = self._register_rows(shown, registry=self.registry.isoformat())
+        return [("unclassified", subject, position, message, ()) for subject, position, message in rows]
 
     def title_anomalies(self) -> list[AnomalyRow]:
         patents = [r[0] for r in self.store.conn.execute("SELECT DISTINCT patent FROM title_facts")]

@@ -90,7 +90,7 @@ def fold_licence(licence_id: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]
 
 LICENCES = KeyedView(
     name="licences",
-    version=4,  # 2: licences_terms, the patents each licence lists; 3: rows change at commit points; 4: WITHOUT ROWID
+    version=5,  # 2: licences_terms, the patents each licence lists; 4: WITHOUT ROWID keys; 5: per-position rows
     table="licences",
     columns={
         "licence_id": str,
@@ -176,7 +176,7 @@ def fold_ban(ban_id: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
 
 BANS = KeyedView(
     name="bans",
-    version=4,  # 2: bans_terms, the parties each ban is against; 3: rows change at commit points; 4: WITHOUT ROWID
+    version=5,  # 2: bans_terms, the parties each ban is against; 4: WITHOUT ROWID keys; 5: per-position rows
     table="bans",
     columns={
         "ban_id": str,
@@ -225,7 +225,7 @@ def fold_security(patent: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
 
 SECURITY_INTERESTS = KeyedView(
     name="security_interests",
-    version=3,  # 2: rows change at commit points; 3: WITHOUT ROWID facts
+    version=4,  # 3: WITHOUT ROWID facts; 4: per-position rows
     table="security_interests",
     columns={
         "patent": str,
@@ -344,21 +344,23 @@ def ban_starts(conn: sqlite3.Connection, known: int) -> dict[str, date]:
 
 
 def licence_rows_on(
-    conn: sqlite3.Connection, patent: str, licensors: Iterable[str], start: date, stop: date, known: int
+    conn: sqlite3.Connection, numbers: Iterable[str], licensors: Iterable[str], start: date, stop: date, known: int
 ) -> list[tuple[Any, ...]]:
-    """``licences`` rows live in ``[start, stop)`` that may cover ``patent``, by start and id.
+    """``licences`` rows live in ``[start, stop)`` that may cover the patent ``numbers`` name, by start and id.
 
-    Those listing it (through ``licences_terms``) and the portfolio licences
+    Those listing any of its numbers (through ``licences_terms``) and the portfolio licences
     granted by any of ``licensors``: two indexed look-ups instead of a scan of
     every licence. The caller still checks a portfolio licence's licensor held
     the patent on its date.
     """
-    names = sorted(set(licensors))
+    names, terms = sorted(set(licensors)), sorted(set(numbers))
     marks = ", ".join(f":n{i}" for i in range(len(names))) or "NULL"
-    params = {**_window(start, stop, known), "patent": patent, **{f"n{i}": name for i, name in enumerate(names)}}
+    listed = ", ".join(f":t{i}" for i in range(len(terms))) or "NULL"
+    params = {**_window(start, stop, known), **{f"n{i}": name for i, name in enumerate(names)},
+              **{f"t{i}": term for i, term in enumerate(terms)}}
     cursor = conn.execute(
         f"SELECT {_columns(LICENCES)}, rowid AS r FROM licences WHERE licence_id IN "
-        f"(SELECT key FROM licences_terms WHERE term = :patent) AND {OVERLAPS} AND {KNOWN} "
+        f"(SELECT DISTINCT key FROM licences_terms WHERE term IN ({listed})) AND {OVERLAPS} AND {KNOWN} "
         f"UNION ALL SELECT {_columns(LICENCES)}, rowid AS r FROM licences WHERE patents IS NULL "
         f"AND licensor IN ({marks}) AND {OVERLAPS} AND {KNOWN} ORDER BY valid_from, licence_id, r",
         params,

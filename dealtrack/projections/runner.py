@@ -12,15 +12,26 @@ from collections.abc import Sequence
 
 from ..store import Store
 from .history import Fact
+from .numbers import NumbersProjection
 from .ownership import OwnershipProjection
 from .reader import LogReader, Projection
+from .register import RegisterProjection
 from .rights import BANS, LICENCES, SECURITY_INTERESTS
 from .views import BrowsingViews
 
 __all__ = ["PROJECTIONS", "apply_all", "catch_up", "rebuild_all"]
 
+# patent_numbers comes first: the ownership view keys facts by the property ids it gives.
 # The browsing views read the other views' tables, so they come last.
-PROJECTIONS: list[Projection] = [OwnershipProjection(), LICENCES, BANS, SECURITY_INTERESTS, BrowsingViews()]
+PROJECTIONS: list[Projection] = [
+    NumbersProjection(),
+    OwnershipProjection(),
+    RegisterProjection(),
+    LICENCES,
+    BANS,
+    SECURITY_INTERESTS,
+    BrowsingViews(),
+]
 
 
 def _set_checkpoint(store: Store, projection: Projection, position: int) -> None:

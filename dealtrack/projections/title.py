@@ -178,6 +178,8 @@ class _TitleState:
                                    [rival_assignees, assignees], (rival_position, position)))
             return holders | assignees
         missing = assignors - holders
+        if event.by_inventors:  # the inventors' own shares: they held them from the start
+            return (holders - assignors) | assignees
         if missing:
             self._note("chain_gap", position,
                        f"{self.subject} assigned by {_names(missing)} on {event.effective}, "

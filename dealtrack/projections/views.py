@@ -53,7 +53,12 @@ VIEWS: dict[str, str] = {
     "current_anomalies": """
         SELECT a.kind, a.subject, a.message, a.position, e.event_id, a.view AS found_by
         FROM anomalies a JOIN events e ON e.position = a.position
-        WHERE a.known_to IS NULL ORDER BY a.position, a.subject""",
+        WHERE a.known_to IS NULL
+        UNION ALL
+        SELECT 'unclassified', r.subject, r.message, r.position, e.event_id, 'register'
+        FROM register_records r JOIN events e ON e.position = r.position
+        WHERE r.known_to IS NULL
+        ORDER BY 4, 2""",
     "event_log": """
         SELECT e.position, e.event_id, e.type, e.effective_start, e.effective_end, e.deal,
                json_extract(e.payload, '$.registry_ref') AS registry_ref, e.registry_recorded, e.recorded_at,
@@ -93,7 +98,9 @@ NOTES: dict[str, tuple[str, str, dict[str, str]]] = {
     "security_interests": ("table", "Security interests on patents: who holds one over whose title, and when.", {}),
     "patent_numbers": ("table", "Links between a US application and the patent it issued as: views keep a "
                        "linked property under its grant number.", {}),
-    "title_facts": ("table", "Index: which events bear on which patent's title.", {}),
+    "register_records": ("table", "Register records dealtrack does not read as a change of rights (kind "
+                         "'unclassified' in anomalies), believed between known_from and known_to.", {}),
+    "title_facts": ("table", "Index: which events bear on which patent's title (by property id).", {}),
     "title_parties": ("table", "Index: which parties those events name.", {}),
     "licences_facts": ("table", "Index: which events bear on which licence.", {}),
     "bans_facts": ("table", "Index: which events bear on which ban.", {}),
@@ -120,7 +127,7 @@ class BrowsingViews:
     """The SQL views and the ``dealtrack_tables`` notes, recreated on rebuild; nothing to do per append."""
 
     name = "browsing_views"
-    version = 1
+    version = 2  # 2: current_anomalies lists unclassified register records
 
     def create(self, store: Store) -> None:
         conn = store.conn

@@ -1,0 +1,246 @@
+"""The USPTO Patent Assignment Dataset: the register as CSV tables joined by ``rf_id``.
+
+Tables read (``<name>.csv`` in one folder; columns as the USPTO documents them):
+
+- ``assignment``: ``rf_id, reel_no, frame_no, record_dt, convey_text`` (and ``purge_indic``);
+- ``assignor``: ``rf_id, or_name, exec_dt``;
+- ``assignee``: ``rf_id, ee_name``;
+- ``documentid``: ``rf_id, appno_doc_num, grant_doc_num`` (and ``grant_date``, ``title``);
+- ``assignment_conveyance``: ``rf_id, convey_ty`` (and ``employer_assign``).
+
+The tables are streamed into a temporary SQLite file and read back joined, in
+``rf_id`` order, so memory stays flat for the full dataset. Records are mapped
+to events exactly as the XML importer maps them.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterator, Sequence
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+from ..errors import ImportFailed
+from ..ledger import Ledger
+from .loader import DEFAULT_BATCH, Loader
+from .records import (
+    OWNERSHIP_KINDS,
+    AssignmentRecord,
+    Assignor,
+    Property,
+    Unreadable,
+    application_number,
+    by_inventors,
+    classify,
+    grant_number,
+    parse_day,
+    reel_frame,
+)
+from .report import ImportReport, progress_bar, wants_progress
+
+__all__ = ["COLUMNS", "import_dataset", "read_dataset"]
+
+#: The columns each table must have; ``OPTIONAL`` ones are read when present.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "assignment": ("rf_id", "reel_no", "frame_no", "record_dt", "convey_text"),
+    "assignor": ("rf_id", "or_name", "exec_dt"),
+    "assignee": ("rf_id", "ee_name"),
+    "documentid": ("rf_id", "appno_doc_num", "grant_doc_num"),
+    "assignment_conveyance": ("rf_id", "convey_ty"),
+}
+OPTIONAL: dict[str, tuple[str, ...]] = {
+    "assignment": ("purge_indic",),
+    "assignor": (),
+    "assignee": (),
+    "documentid": ("grant_date", "title"),
+    "assignment_conveyance": ("employer_assign",),
+}
+#: The dataset's conveyance types (``convey_ty``) and the kinds they mean; others are read from the text.
+CONVEYANCE_TYPES = {
+    "assignment": "assignment",
+    "employee": "assignment",
+    "merger": "merger",
+    "namechg": "change_of_name",
+    "security": "security_interest",
+    "release": "release",
+    "license": "licence",
+    "correct": "corrective",
+    "govern": "unclassified",
+    "option": "unclassified",
+}
+
+
+def import_dataset(
+    ledger: Ledger,
+    folder: str | os.PathLike[str],
+    *,
+    batch_size: int = DEFAULT_BATCH,
+    progress: bool | None = None,
+) -> ImportReport:
+    """Import the Patent Assignment Dataset tables in ``folder`` into ``ledger``; see the module for the tables.
+
+    Same mapping, keys and report as :func:`~.uspto.import_assignments`.
+    """
+    name = os.fspath(folder)
+    loader = Loader(ledger, Path(name).name or name, importer="uspto-dataset", batch_size=batch_size)
+    return loader.load(read_dataset(name, progress=progress))
+
+
+def read_dataset(folder: str | os.PathLike[str], *, progress: bool | None = None) -> Iterator[AssignmentRecord | Unreadable]:
+    """Stream the dataset's records, joined by ``rf_id``, without importing them."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise ImportFailed(str(root), None, "no such folder")
+    show = wants_progress(progress)
+    with tempfile.TemporaryDirectory(prefix="dealtrack-dataset-") as scratch:
+        staging = sqlite3.connect(Path(scratch) / "staging.db", isolation_level=None)
+        try:
+            staging.execute("PRAGMA journal_mode=OFF")
+            staging.execute("PRAGMA synchronous=OFF")
+            for table in COLUMNS:
+                _stage(staging, root / f"{table}.csv", table, show)
+            yield from _records(staging, show)
+        finally:
+            staging.close()
+
+
+def _stage(staging: sqlite3.Connection, path: Path, table: str, show: bool) -> None:
+    """Copy one CSV table into the staging database, keeping each row's line number."""
+    if not path.is_file():
+        raise ImportFailed(str(path), None, f"the {table} table is missing (expected {path.name})")
+    wanted = COLUMNS[table] + OPTIONAL[table]
+    staging.execute(f"CREATE TABLE {table} (line INTEGER, {', '.join(f'{c} TEXT' for c in wanted)})")
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        header = [column.strip().lower() for column in next(reader, [])]
+        missing = [column for column in COLUMNS[table] if column not in header]
+        if missing:
+            raise ImportFailed(str(path), "line 1 (the header)", f"missing columns: {', '.join(missing)}")
+        where = [header.index(column) if column in header else None for column in wanted]
+        insert = f"INSERT INTO {table} VALUES ({', '.join('?' for _ in range(len(wanted) + 1))})"
+        with progress_bar(show, path.name) as bar:
+            batch: list[tuple[Any, ...]] = []
+            for line, row in enumerate(reader, start=2):
+                if not row:
+                    continue
+                batch.append((line, *(row[i].strip() if i is not None and i < len(row) else None for i in where)))
+                if len(batch) >= 10_000:
+                    staging.executemany(insert, batch)
+                    bar.update(len(batch))
+                    batch = []
+            staging.executemany(insert, batch)
+            bar.update(len(batch))
+    staging.execute(f"CREATE INDEX {table}_rf_id ON {table} (CAST(rf_id AS INTEGER), line)")
+
+
+def _by_record(staging: sqlite3.Connection, table: str, columns: Sequence[str]) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
+    """``(rf_id, rows)`` of one table, in rf_id order (rows in file order)."""
+    cursor = staging.execute(
+        f"SELECT CAST(rf_id AS INTEGER), {', '.join(columns)} FROM {table} ORDER BY CAST(rf_id AS INTEGER), line"
+    )
+    for rf_id, rows in groupby(cursor, key=lambda row: row[0]):
+        yield rf_id, [row[1:] for row in rows]
+
+
+class _Merged:
+    """Walks a child table in step with the assignments, both in rf_id order."""
+
+    def __init__(self, rows: Iterator[tuple[int, list[tuple[Any, ...]]]]) -> None:
+        self._rows = rows
+        self._next = next(rows, None)
+
+    def take(self, rf_id: int) -> list[tuple[Any, ...]]:
+        while self._next is not None and self._next[0] < rf_id:
+            self._next = next(self._rows, None)
+        if self._next is not None and self._next[0] == rf_id:
+            found = self._next[1]
+            self._next = next(self._rows, None)
+            return found
+        return []
+
+
+def _records(staging: sqlite3.Connection, show: bool) -> Iterator[AssignmentRecord | Unreadable]:
+    assignors = _Merged(_by_record(staging, "assignor", ("or_name", "exec_dt")))
+    assignees = _Merged(_by_record(staging, "assignee", ("ee_name",)))
+    documents = _Merged(_by_record(staging, "documentid", ("appno_doc_num", "grant_doc_num", "grant_date", "title")))
+    conveyances = _Merged(_by_record(staging, "assignment_conveyance", ("convey_ty", "employer_assign")))
+    (total,) = staging.execute("SELECT COUNT(*) FROM assignment").fetchone()
+    cursor = staging.execute(
+        "SELECT CAST(rf_id AS INTEGER), line, reel_no, frame_no, record_dt, convey_text, purge_indic "
+        "FROM assignment ORDER BY CAST(rf_id AS INTEGER), line"
+    )
+    with progress_bar(show, "records", total) as bar:
+        for rf_id, line, reel, frame, recorded, text, purged in cursor:
+            bar.update(1)
+            yield _record(
+                rf_id, f"assignment.csv line {line}", reel, frame, recorded, text or "", purged,
+                assignors.take(rf_id), assignees.take(rf_id), documents.take(rf_id), conveyances.take(rf_id),
+            )
+
+
+def _record(
+    rf_id: int,
+    where: str,
+    reel: str | None,
+    frame: str | None,
+    recorded_text: str | None,
+    conveyance: str,
+    purged: str | None,
+    assignor_rows: list[tuple[Any, ...]],
+    assignee_rows: list[tuple[Any, ...]],
+    document_rows: list[tuple[Any, ...]],
+    conveyance_rows: list[tuple[Any, ...]],
+) -> AssignmentRecord | Unreadable:
+    if not (reel or "").isdigit() or not (frame or "").isdigit():
+        return Unreadable(f"{where} (rf_id {rf_id})", f"has no reel/frame number (reel {reel!r}, frame {frame!r}); skipped")
+    assert reel is not None and frame is not None
+    where = f"{where} (reel/frame {reel_frame(int(reel), int(frame))})"
+    try:
+        recorded = parse_day(recorded_text)
+        if recorded is None:
+            return Unreadable(where, "has no recorded date; skipped")
+        assignors = tuple(Assignor(name, parse_day(day)) for name, day in assignor_rows if name)
+        properties = []
+        for application, grant, granted, title in document_rows:
+            found = Property(grant=grant_number(grant), application=application_number(application),
+                             granted=parse_day(granted), title=title or None)
+            if found.grant is None and found.application is None:
+                return Unreadable(where, "a property has neither an application nor a patent number; skipped")
+            properties.append(found)
+    except ValueError as error:
+        return Unreadable(where, f"{error}; skipped")
+    assignees = tuple(name for (name,) in assignee_rows if name)
+    if not assignors or not assignees:
+        return Unreadable(where, f"names no {'assignor' if not assignors else 'assignee'}; skipped")
+    conveyance = " ".join(conveyance.split())
+    convey_ty, employer_assign = conveyance_rows[0] if conveyance_rows else (None, None)
+    kind = _kind(convey_ty, conveyance)
+    return AssignmentRecord(
+        reel=int(reel),
+        frame=int(frame),
+        recorded=recorded,
+        conveyance=conveyance,
+        kind=kind,
+        assignors=assignors,
+        assignees=assignees,
+        properties=tuple(properties),
+        purged=(purged or "N").strip().upper() == "Y",
+        inventors=(kind in OWNERSHIP_KINDS and (employer_assign or "").strip() == "1")
+        or by_inventors(kind, assignors, assignees),
+        where=where,
+    )
+
+
+def _kind(convey_ty: str | None, text: str) -> str:
+    """The dataset's own type, refined by the text within the same family (an assignment may be nunc pro tunc)."""
+    from_text = classify(text)
+    typed = CONVEYANCE_TYPES.get((convey_ty or "").strip().lower())
+    if typed is None:
+        return from_text
+    if typed in OWNERSHIP_KINDS and from_text in OWNERSHIP_KINDS:
+        return from_text
+    return typed

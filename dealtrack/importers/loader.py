@@ -1,0 +1,301 @@
+"""Register records -> events -> the ledger, in batches, with a report.
+
+Each record becomes the events its conveyance means (see :func:`events_for`),
+keyed by its reel/frame so that a re-run skips what is already there. Records
+are committed a batch at a time (one ``append`` each, never splitting a
+record), so an interrupted import leaves whole records and can be run again.
+Purged records are appended and then retracted; a corrective record retracts
+the record it names and records itself in its place, in one append.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ..errors import ImportFailed, InvalidEvent
+from ..events import (
+    Event,
+    EventRetracted,
+    LicenseGranted,
+    PatentNumbersLinked,
+    PatentsAssigned,
+    RegisterRecord,
+    SecurityInterestGranted,
+    SecurityInterestReleased,
+)
+from ..ledger import Ledger
+from ..values import Source
+from .records import (
+    OWNERSHIP_KINDS,
+    AssignmentRecord,
+    Unreadable,
+    corrected_kind,
+    corrected_ref,
+)
+from .report import ImportProblem, ImportReport
+
+__all__ = ["DEFAULT_BATCH", "Loader", "events_for", "record_keys"]
+
+#: Events per append: large enough to amortise a transaction, small enough to lose little if interrupted.
+DEFAULT_BATCH = 2000
+
+_KIND_OF_TYPE = {
+    "PatentsAssigned": "assignment",
+    "SecurityInterestGranted": "security_interest",
+    "SecurityInterestReleased": "release",
+    "LicenseGranted": "licence",
+    "RegisterRecord": "unclassified",
+}
+
+
+def record_keys(record: AssignmentRecord, count: int) -> list[str]:
+    """Natural keys of a record's events: its reel/frame, then ``"#2"``, ``"#3"``... for more than one."""
+    return [record.ref] + [f"{record.ref}#{n}" for n in range(2, count + 1)]
+
+
+def _source(record: AssignmentRecord) -> Source:
+    return Source(title=f"USPTO assignment {record.ref}: {record.conveyance}", publisher="USPTO",
+                  published=record.recorded)
+
+
+def links_for(record: AssignmentRecord) -> list[PatentNumbersLinked]:
+    """One link per listed property that has both an application and a grant number."""
+    return [
+        PatentNumbersLinked(application=p.application, grant=p.grant, effective=p.granted,
+                            natural_key=f"{p.application}={p.grant}", registry_ref=record.ref,
+                            sources=(_source(record),))
+        for p in record.properties
+        if p.application is not None and p.grant is not None
+    ]
+
+
+def events_for(record: AssignmentRecord, kind: str | None = None, note: str | None = None) -> list[Event]:
+    """The events a record means, read as ``kind`` (default: its own), without number links.
+
+    Title passes (assignment, nunc pro tunc, merger, change of name) for the
+    listed properties; a security interest runs from each assignor (debtor) to
+    each assignee; a release names every number of each property, so it closes
+    an interest recorded under either; a licence runs from each assignor to
+    each assignee, in the US; anything else is kept as a :class:`RegisterRecord`.
+    """
+    kind = kind or record.kind
+    assignors = tuple(dict.fromkeys(a.name for a in record.assignors))
+    assignees = tuple(dict.fromkeys(record.assignees))
+    patents = tuple(dict.fromkeys(p.id for p in record.properties))
+    common: dict[str, Any] = {
+        "effective": record.executed or record.recorded,
+        "registry_recorded": record.recorded,
+        "registry_ref": record.ref,
+        "sources": (_source(record),),
+        "note": note or record.conveyance,
+    }
+    specs: list[tuple[type[Event], dict[str, Any]]]
+    if kind in OWNERSHIP_KINDS or kind == "corrective":
+        specs = [(PatentsAssigned, {"assignor": assignors, "assignee": assignees, "patents": patents,
+                                    "by_inventors": record.inventors and kind in OWNERSHIP_KINDS})]
+    elif kind == "security_interest":
+        specs = [(SecurityInterestGranted, {"debtor": debtor, "secured_party": secured, "patents": patents})
+                 for debtor in assignors for secured in assignees if debtor != secured]
+    elif kind == "release":
+        every_number = tuple(dict.fromkeys(n for p in record.properties for n in p.numbers))
+        specs = [(SecurityInterestReleased, {"debtor": debtor, "secured_party": secured, "patents": every_number})
+                 for secured in assignors for debtor in assignees if debtor != secured]
+    elif kind == "licence":
+        text = record.conveyance.upper()
+        exclusive = "EXCLUSIVE" in text and "NON-EXCLUSIVE" not in text and "NONEXCLUSIVE" not in text
+        pairs = [(lr, le) for lr in assignors for le in assignees if lr != le]
+        specs = [(LicenseGranted, {"licence_id": f"USPTO {record.ref}" + (f"#{n}" if n > 1 else ""),
+                                   "licensor": licensor, "licensee": licensee, "patents": patents,
+                                   "territory": ("US",), "exclusive": exclusive})
+                 for n, (licensor, licensee) in enumerate(pairs, start=1)]
+    else:
+        specs = [(RegisterRecord, {"conveyance": record.conveyance, "assignor": assignors, "assignee": assignees,
+                                   "patents": patents})]
+    if not specs:
+        raise InvalidEvent("record", record.ref, "names the same party on both sides; nothing to record")
+    keys = record_keys(record, len(specs))
+    return [cls(**fields, **common, natural_key=key) for (cls, fields), key in zip(specs, keys)]
+
+
+class Loader:
+    """Feeds records to a ledger in batches and keeps the tally for the report."""
+
+    def __init__(self, ledger: Ledger, source: str, *, importer: str, batch_size: int = DEFAULT_BATCH) -> None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise InvalidEvent("batch_size", batch_size, "expected a whole number of events, 1 or more")
+        self.ledger = ledger
+        self.source = source
+        self.metadata = {"importer": importer, "file": source}
+        self.batch_size = batch_size
+        self._pending: list[tuple[AssignmentRecord, list[Event]]] = []
+        self._pending_events = 0
+        self._links_seen: set[str] = set()
+        self._kinds: Counter[str] = Counter()
+        self._problems: list[ImportProblem] = []
+        self._records = self._appended = self._skipped = self._events = self._retracted = 0
+
+    # --- feeding -----------------------------------------------------------------------
+
+    def load(self, items: Iterable[AssignmentRecord | Unreadable]) -> ImportReport:
+        """Import every item and return the report; on :class:`ImportFailed`, commit what was read first."""
+        try:
+            for item in items:
+                self.add(item)
+        except ImportFailed:
+            self.flush()
+            raise
+        self.flush()
+        return self.report()
+
+    def add(self, item: AssignmentRecord | Unreadable) -> None:
+        self._records += 1
+        if isinstance(item, Unreadable):
+            self._problem(item.where, item.reason)
+            return
+        self._kinds[item.kind] += 1
+        if not item.properties:
+            self._problem(item.where, "lists no properties; skipped")
+            return
+        if item.executed is None:
+            self._problem(item.where, f"gives no execution date; taken to take effect when recorded ({item.recorded})")
+        if item.purged or item.kind == "corrective":
+            self.flush()  # these look up earlier records, which must be in the ledger first
+            (self._purge if item.purged else self._correct)(item)
+            return
+        try:
+            events = self._links(item) + events_for(item)
+        except InvalidEvent as error:
+            self._problem(item.where, f"skipped: {error}")
+            return
+        self._pending.append((item, events))
+        self._pending_events += len(events)
+        if self._pending_events >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Append the pending records in one transaction (record by record if one of them is refused)."""
+        pending, self._pending, self._pending_events = self._pending, [], 0
+        if not pending:
+            return
+        try:
+            self._append(pending)
+        except InvalidEvent:
+            for one in pending:
+                try:
+                    self._append([one])
+                except InvalidEvent as error:
+                    self._problem(one[0].where, f"refused by the ledger, skipped: {error}")
+                    self._links_seen.difference_update(  # a later record of the same property brings them again
+                        e.natural_key for e in one[1] if isinstance(e, PatentNumbersLinked) and e.natural_key
+                    )
+
+    def report(self) -> ImportReport:
+        return ImportReport(
+            source=self.source,
+            records=self._records,
+            appended=self._appended,
+            skipped=self._skipped,
+            events=self._events,
+            retracted=self._retracted,
+            by_kind=self._kinds,
+            problems=self._problems,
+        )
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _append(self, pending: Sequence[tuple[AssignmentRecord, list[Event]]], *extra: Event) -> None:
+        result = self.ledger.append(*(e for _, events in pending for e in events), *extra, metadata=self.metadata)
+        skipped = {s.natural_key for s in result.skipped}
+        for record, _ in pending:
+            if record.ref in skipped:
+                self._skipped += 1
+            else:
+                self._appended += 1
+        self._events += len(result)
+
+    def _links(self, record: AssignmentRecord) -> list[Event]:
+        fresh: list[Event] = []
+        for link in links_for(record):
+            assert link.natural_key is not None
+            if link.natural_key not in self._links_seen:
+                self._links_seen.add(link.natural_key)
+                fresh.append(link)
+        return fresh
+
+    def _problem(self, where: str, reason: str) -> None:
+        self._problems.append(ImportProblem(where, reason))
+
+    def _recorded(self, ref: str) -> list[tuple[str, str, str]]:
+        """``(natural key, event_id, type)`` of the events a record's reel/frame put in the ledger."""
+        rows = self.ledger.db.execute(
+            "SELECT natural_key, event_id, type FROM events WHERE (natural_key = ? OR natural_key GLOB ?) "
+            "AND type NOT IN ('EventRetracted', 'PatentNumbersLinked') ORDER BY position",
+            (ref, f"{ref}#[0-9]*"),
+        ).fetchall()
+        return [(str(key), str(event_id), str(kind)) for key, event_id, kind in rows]
+
+    def _purge(self, record: AssignmentRecord) -> None:
+        """A record the register purged: recorded (if new) and retracted, so that it counts nowhere."""
+        try:
+            self._append([(record, self._links(record) + events_for(record))])
+        except InvalidEvent as error:
+            self._problem(record.where, f"purged record refused by the ledger, skipped: {error}")
+            return
+        retractions = [
+            EventRetracted(target=event_id, reason=f"purged from the USPTO register (record {record.ref})",
+                           registry_ref=record.ref, natural_key=f"{key} purged")
+            for key, event_id, _ in self._recorded(record.ref)
+        ]
+        self._retract(record, retractions)
+
+    def _correct(self, record: AssignmentRecord) -> None:
+        """A corrective record: retract what it corrects and record it in its place, in one append."""
+        if self._recorded(record.ref):
+            self._skipped += 1
+            return
+        target = corrected_ref(record.conveyance)
+        found = [] if target is None else self._recorded(target)
+        if not found:
+            kind = corrected_kind(record.conveyance)
+            why = "names no reel/frame it corrects" if target is None else f"corrects {target}, which is not in the ledger"
+            self._problem(record.where, f"{why}; imported as an ordinary {kind.replace('_', ' ')}")
+            self._add_as(record, kind, note=record.conveyance)
+            return
+        kind = _KIND_OF_TYPE.get(found[0][2], "assignment")
+        note = f"corrects {target}: {record.conveyance}"
+        try:
+            replacement = self._links(record) + events_for(record, kind, note=note)
+        except InvalidEvent as error:
+            self._problem(record.where, f"skipped: {error}")
+            return
+        retractions = [
+            EventRetracted(target=event_id, reason=f"corrected by USPTO record {record.ref}", registry_ref=record.ref,
+                           natural_key=f"{key} corrected by {record.ref}")
+            for key, event_id, _ in found
+        ]
+        try:
+            self._append([(record, replacement)], *retractions)
+        except InvalidEvent as error:  # e.g. what it corrects was retracted already
+            self._problem(record.where, f"could not retract {target} ({error}); recorded without retracting it")
+            self._add_as(record, kind, note=note)
+            return
+        self._retracted += 1
+
+    def _add_as(self, record: AssignmentRecord, kind: str, note: str) -> None:
+        try:
+            self._append([(record, self._links(record) + events_for(record, kind, note=note))])
+        except InvalidEvent as error:
+            self._problem(record.where, f"refused by the ledger, skipped: {error}")
+
+    def _retract(self, record: AssignmentRecord, retractions: list[EventRetracted]) -> None:
+        try:
+            result = self.ledger.append(*retractions, metadata=self.metadata)
+        except InvalidEvent as error:
+            self._problem(record.where, f"purged, but could not be retracted: {error}")
+            return
+        self._events += len(result)
+        if result:
+            self._retracted += 1
+

@@ -1,0 +1,209 @@
+"""USPTO patent assignment XML (the daily ``adYYYYMMDD.xml`` and annual files, plain or zipped).
+
+The file is streamed with ``iterparse`` and each ``<patent-assignment>`` is
+cleared once read, so memory stays flat however large the file. Each record
+becomes an :class:`~.records.AssignmentRecord`; :mod:`.loader` turns those
+into events.
+"""
+
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ET
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from ..errors import ImportFailed
+from ..ledger import Ledger
+from .loader import DEFAULT_BATCH, Loader
+from .records import (
+    AssignmentRecord,
+    Assignor,
+    Property,
+    Unreadable,
+    application_number,
+    by_inventors,
+    classify,
+    grant_number,
+    parse_day,
+    reel_frame,
+)
+from .report import ImportReport, ProgressBar, progress_bar, wants_progress
+
+__all__ = ["import_assignments", "read_records"]
+
+ROOT = "us-patent-assignments"
+#: Kind codes of granted documents: B1/B2 (utility, since 2001), A (utility, before 2001), E (reissue),
+#: S (design), P2/P3 (plant), H (statutory invention registration).
+_GRANT_KINDS = frozenset({"A", "B1", "B2", "B3", "E", "E1", "S", "S1", "P2", "P3", "H", "H1"})
+
+
+def import_assignments(
+    ledger: Ledger,
+    path: str | os.PathLike[str],
+    *,
+    batch_size: int = DEFAULT_BATCH,
+    progress: bool | None = None,
+) -> ImportReport:
+    """Import a USPTO patent assignment XML file (``.xml``, or a ``.zip`` of them) into ``ledger``.
+
+    Returns an :class:`~.report.ImportReport`. Running it again appends
+    nothing: each record is keyed by its reel/frame. ``progress`` shows a bar
+    on stderr (default: only when stderr is a terminal). Raises
+    :class:`~dealtrack.ImportFailed` for a file that is not such a file.
+    """
+    name = os.fspath(path)
+    loader = Loader(ledger, Path(name).name, importer="uspto-xml", batch_size=batch_size)
+    return loader.load(read_records(name, progress=progress))
+
+
+def read_records(path: str | os.PathLike[str], *, progress: bool | None = None) -> Iterator[AssignmentRecord | Unreadable]:
+    """Stream the records of an assignment XML file (or of each XML file in a zip), without importing them."""
+    name = os.fspath(path)
+    if not os.path.isfile(name):
+        raise ImportFailed(name, None, "no such file")
+    show = wants_progress(progress)
+    if zipfile.is_zipfile(name):
+        with zipfile.ZipFile(name) as archive:
+            members = [m for m in archive.infolist() if m.filename.lower().endswith(".xml") and not m.is_dir()]
+            if not members:
+                raise ImportFailed(name, None, "the zip file holds no .xml file")
+            for member in members:
+                with archive.open(member) as raw:
+                    yield from _stream(raw, f"{name}:{member.filename}", member.file_size, show)
+        return
+    with open(name, "rb") as raw:
+        yield from _stream(raw, name, os.path.getsize(name), show)
+
+
+def _stream(raw: IO[bytes], label: str, size: int, show: bool) -> Iterator[AssignmentRecord | Unreadable]:
+    """Parse one XML stream; ``label`` (the path, and the member of a zip) names it in errors."""
+    with progress_bar(show, Path(label).name, size, in_bytes=True) as bar:
+        yield from _parse(_Counting(raw, bar) if show else raw, label)
+
+
+class _Counting:
+    """A binary file that moves a progress bar as it is read."""
+
+    def __init__(self, raw: IO[bytes], bar: ProgressBar) -> None:
+        self._raw = raw
+        self._bar = bar
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        self._bar.update(len(data))
+        return data
+
+
+def _parse(source: IO[bytes] | _Counting, label: str) -> Iterator[AssignmentRecord | Unreadable]:
+    index = 0
+    last = "the start of the file"
+    root: ET.Element | None = None
+    container: ET.Element | None = None
+    try:
+        for event, element in ET.iterparse(source, events=("start", "end")):
+            if event == "start":
+                if root is None:
+                    root = element
+                    if element.tag != ROOT:
+                        raise ImportFailed(label, "root element",
+                                           f"<{element.tag}> is not <{ROOT}>: not a USPTO patent assignment file")
+                elif element.tag == "patent-assignments":
+                    container = element
+                continue
+            if element.tag == "patent-assignment":
+                index += 1
+                record = _record(element, index)
+                last = record.where
+                yield record
+                (container if container is not None else root).clear()  # type: ignore[union-attr]
+    except ET.ParseError as error:
+        line, column = error.position
+        raise ImportFailed(label, f"line {line}, column {column}, after {last}",
+                           f"not well-formed XML (cut short or damaged?): {error}") from None
+    if root is None:
+        raise ImportFailed(label, None, "the file is empty")
+
+
+def _text(element: ET.Element | None, path: str) -> str | None:
+    if element is None:
+        return None
+    found = element.find(path)
+    if found is None:
+        return None
+    text = "".join(found.itertext()).strip()
+    return " ".join(text.split()) or None
+
+
+def _record(element: ET.Element, index: int) -> AssignmentRecord | Unreadable:
+    head = element.find("assignment-record")
+    reel, frame = _text(head, "reel-no"), _text(head, "frame-no")
+    if reel is None or frame is None or not reel.isdigit() or not frame.isdigit():
+        return Unreadable(f"record {index}", f"has no reel/frame number (reel {reel!r}, frame {frame!r}); skipped")
+    where = f"record {index} (reel/frame {reel_frame(int(reel), int(frame))})"
+    try:
+        recorded = parse_day(_text(head, "recorded-date/date"))
+        if recorded is None:
+            return Unreadable(where, "has no recorded date; skipped")
+        assignors = tuple(
+            Assignor(name, parse_day(_text(party, "execution-date/date")))
+            for party in element.iterfind("patent-assignors/patent-assignor")
+            if (name := _text(party, "name")) is not None
+        )
+        natural = [party.get("name-type") for party in element.iterfind("patent-assignors/patent-assignor/name")]
+    except ValueError as error:
+        return Unreadable(where, f"{error}; skipped")
+    assignees = tuple(
+        name for party in element.iterfind("patent-assignees/patent-assignee") if (name := _text(party, "name"))
+    )
+    if not assignors or not assignees:
+        return Unreadable(where, f"names no {'assignor' if not assignors else 'assignee'}; skipped")
+    properties = []
+    for number, item in enumerate(element.iterfind("patent-properties/patent-property"), start=1):
+        found = _property(item)
+        if found is None:
+            return Unreadable(where, f"property {number} has neither an application nor a patent number; skipped")
+        properties.append(found)
+    conveyance = _text(head, "conveyance-text") or ""
+    kind = classify(conveyance)
+    if all(natural):  # the register said which names are natural persons
+        inventors = kind in ("assignment", "nunc_pro_tunc") and all(t == "natural" for t in natural) and any(
+            p.get("name-type") == "legal" for p in element.iterfind("patent-assignees/patent-assignee/name"))
+    else:
+        inventors = by_inventors(kind, assignors, assignees)
+    return AssignmentRecord(
+        reel=int(reel),
+        frame=int(frame),
+        recorded=recorded,
+        conveyance=conveyance,
+        kind=kind,
+        assignors=assignors,
+        assignees=assignees,
+        properties=tuple(properties),
+        purged=(_text(head, "purge-indicator") or "N").upper() == "Y",
+        inventors=inventors,
+        where=where,
+    )
+
+
+def _property(item: ET.Element) -> Property | None:
+    grant = application = None
+    granted = None
+    for document in item.iterfind("document-id"):
+        kind = (_text(document, "kind") or "").upper()
+        number = _text(document, "doc-number")
+        if (_text(document, "country") or "US").upper() != "US" or number is None:
+            continue
+        if grant is None and kind in _GRANT_KINDS:
+            grant = grant_number(number)
+            try:
+                granted = parse_day(_text(document, "date"))
+            except ValueError:
+                granted = None
+        elif application is None and (kind == "X0" or (not kind and len(number) == 8)):
+            application = application_number(number)
+    if grant is None and application is None:
+        return None
+    return Property(grant=grant, application=application, granted=granted, title=_text(item, "invention-title"))
