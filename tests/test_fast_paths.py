@@ -106,7 +106,7 @@ from datetime import date, timedelta  # noqa: E402
 from dealtrack import Ledger  # noqa: E402
 from dealtrack.events import LicenseGranted, CrossLicenseAgreed  # noqa: E402
 from dealtrack.projections.reading import Reading, StoredReading  # noqa: E402
-from dealtrack.questions import _licences_covering  # noqa: E402
+from dealtrack.questions import _canonical, _licences_covering, _names_of  # noqa: E402
 from dealtrack.values import Period  # noqa: E402
 from test_ownership_properties import PARTIES, PATENTS, assignments, days, parties, registrations, renames  # noqa: E402
 
@@ -145,6 +145,13 @@ def test_the_licence_index_finds_what_a_scan_of_every_licence_finds(history: lis
                     fast = _licences_covering(StoredReading(store, known), patent, period)
                     scan = _licences_covering(_Scanning(store, known), patent, period)
                     assert sorted(fast, key=repr) == sorted(scan, key=repr)  # the two directions of a cross-licence tie
+                    for party in PARTIES:  # is_licensed asks only about licences to one party's names
+                        reading = StoredReading(store, known)
+                        names = set(_names_of(reading, party, period))
+                        to_party = [lic for lic in _licences_covering(reading, patent, period, licensees=names)
+                                    if _canonical(reading, lic.licensee, period.end) in names]
+                        expected = [lic for lic in scan if _canonical(reading, lic.licensee, period.end) in names]
+                        assert sorted(to_party, key=repr) == sorted(expected, key=repr)
 
 
 # --- the ban index: bans by the parties they are against ---------------------------------------------
@@ -183,3 +190,44 @@ def test_the_ban_index_finds_what_a_scan_of_every_ban_finds(history: list[Event]
                     fast = _bans(StoredReading(store, known), period, party, None, None)
                     scan = _bans(_ScanningBans(store, known), period, party, None, None)
                     assert fast == scan
+
+
+# --- names through renames: only the renames linked to a name can change it ------------------------
+
+from dealtrack.projections.title import Aliases  # noqa: E402
+from dealtrack.projections.title import renamed_names as _pair  # noqa: E402
+from dealtrack.questions import _aliases_at  # noqa: E402
+
+_name_histories = st.lists(st.one_of(renames, renames, registrations), min_size=1, max_size=14)
+
+
+def _names_through_every_rename(reading: Reading, party: str, period: Period) -> list[str]:
+    """The original ``_names_of``: walk every rename in the ledger."""
+    aliases, names = Aliases(), []
+    for _, event in reading.renames():
+        if event.effective.start > period.start and aliases.canonical(party) not in names:
+            names.append(aliases.canonical(party))
+        if event.effective.start >= period.stop:
+            break
+        aliases.move(*_pair(event))
+    if aliases.canonical(party) not in names:
+        names.append(aliases.canonical(party))
+    return names
+
+
+@settings(max_examples=120, deadline=None)
+@given(history=_name_histories, probes=st.lists(days, min_size=2, max_size=2), span=st.integers(0, 400))
+def test_names_through_linked_renames_equal_names_through_every_rename(
+    history: list[Event], probes: list[date], span: int
+) -> None:
+    with Ledger.open() as ledger:
+        for event in history:
+            ledger.append(event)
+        for known in {len(ledger), max(1, len(ledger) // 2)}:
+            reading = StoredReading(ledger._store, known)
+            for day in probes:
+                period = Period(day, day + timedelta(days=span))
+                for party in [*PARTIES, "Nobody"]:
+                    assert _names_of(reading, party, period) == _names_through_every_rename(reading, party, period)
+                    every = _aliases_at(reading, day).canonical(party)
+                    assert _aliases_at(reading, day, reading.renames_of([party])).canonical(party) == every

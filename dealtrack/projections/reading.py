@@ -125,12 +125,17 @@ class Reading:
     def licences_during(self, start: date, stop: date) -> list[Licence]:
         return [licence_from_row(row) for row in self.licence_rows(start, stop)]
 
-    def licence_rows_on(self, patent: str, start: date, stop: date) -> list[tuple[Any, ...]]:
-        """``licences`` rows live in ``[start, stop)`` that may cover ``patent`` (a superset; by start and id)."""
+    def licence_rows_on(
+        self, patent: str, start: date, stop: date, licensees: Iterable[str] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """``licences`` rows live in ``[start, stop)`` that may cover ``patent`` (a superset; by start and id).
+
+        With ``licensees``, only licences to one of them (or a name renames link to them) need be included.
+        """
         return self.licence_rows(start, stop)
 
-    def licences_on(self, patent: str, start: date, stop: date) -> list[Licence]:
-        return [licence_from_row(row) for row in self.licence_rows_on(patent, start, stop)]
+    def licences_on(self, patent: str, start: date, stop: date, licensees: Iterable[str] | None = None) -> list[Licence]:
+        return [licence_from_row(row) for row in self.licence_rows_on(patent, start, stop, licensees)]
 
     def bans_during(self, start: date, stop: date) -> list[tuple[int, Ban]]:
         return latest_bans(self.ban_rows(start, stop))
@@ -165,6 +170,22 @@ class Reading:
     def renames(self) -> list[Fact]:
         """The renames and mergers counted on this basis, in valid-time order."""
         return sorted(self.visible(self.log.renames()), key=valid_order)
+
+    def renames_of(self, names: Iterable[str]) -> list[Fact]:
+        """The part of :meth:`renames` that can bear on ``names``: the renames linked to them, same order.
+
+        Renames in other groups never touch these names' aliases, so folding
+        only these gives the same canonical names, at a cost that does not grow
+        with every rename in the ledger.
+        """
+        groups = self.log.rename_groups()
+        key = frozenset(groups.groups_of(names))
+        if not key:
+            return []
+        cache = self.__dict__.setdefault("_renames_of", {})
+        if key not in cache:
+            cache[key] = sorted(self.visible(groups.renames_of(names)), key=valid_order)
+        return cache[key]
 
     def key_facts(self, view: KeyedView, key: str) -> list[Fact]:
         """The facts counted on this basis for one key of a keyed view (a licence, a ban)."""
@@ -220,12 +241,15 @@ class StoredReading(Reading):
     def licence_rows(self, start: date, stop: date) -> list[tuple[Any, ...]]:
         return self._view_rows(LICENCES, start, stop, "", "valid_from, licence_id")
 
-    def licence_rows_on(self, patent: str, start: date, stop: date) -> list[tuple[Any, ...]]:
+    def licence_rows_on(
+        self, patent: str, start: date, stop: date, licensees: Iterable[str] | None = None
+    ) -> list[tuple[Any, ...]]:
         # those listing the patent, and portfolio licences of anyone linked by renames to one of its holders
         owners = [r[0] for r in self.store.conn.execute(
             f"SELECT DISTINCT owner FROM ownership WHERE patent = :patent AND {KNOWN}", {"patent": patent, "known": self.known})]
-        licensors = self.log.rename_groups().linked(owners)
-        return licence_rows_on(self.store.conn, self.numbers(patent), licensors, start, stop, self.known)
+        groups = self.log.rename_groups()
+        to = None if licensees is None else groups.linked(licensees)
+        return licence_rows_on(self.store.conn, self.numbers(patent), groups.linked(owners), start, stop, self.known, to)
 
     def ban_rows_against(self, names: Iterable[str], start: date, stop: date) -> list[tuple[Any, ...]]:
         # bans against any name linked by renames to one of ``names``: the index finds them

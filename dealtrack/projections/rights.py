@@ -344,25 +344,36 @@ def ban_starts(conn: sqlite3.Connection, known: int) -> dict[str, date]:
 
 
 def licence_rows_on(
-    conn: sqlite3.Connection, numbers: Iterable[str], licensors: Iterable[str], start: date, stop: date, known: int
+    conn: sqlite3.Connection,
+    numbers: Iterable[str],
+    licensors: Iterable[str],
+    start: date,
+    stop: date,
+    known: int,
+    licensees: Iterable[str] | None = None,
 ) -> list[tuple[Any, ...]]:
     """``licences`` rows live in ``[start, stop)`` that may cover the patent ``numbers`` name, by start and id.
 
     Those listing any of its numbers (through ``licences_terms``) and the portfolio licences
     granted by any of ``licensors``: two indexed look-ups instead of a scan of
-    every licence. The caller still checks a portfolio licence's licensor held
-    the patent on its date.
+    every licence; with ``licensees``, only licences to one of them. The caller
+    still checks a portfolio licence's licensor held the patent on its date.
     """
     names, terms = sorted(set(licensors)), sorted(set(numbers))
     marks = ", ".join(f":n{i}" for i in range(len(names))) or "NULL"
     listed = ", ".join(f":t{i}" for i in range(len(terms))) or "NULL"
     params = {**_window(start, stop, known), **{f"n{i}": name for i, name in enumerate(names)},
               **{f"t{i}": term for i, term in enumerate(terms)}}
+    to = ""
+    if licensees is not None:
+        wanted = sorted(set(licensees))
+        params.update({f"l{i}": name for i, name in enumerate(wanted)})
+        to = f"AND licensee IN ({', '.join(f':l{i}' for i in range(len(wanted))) or 'NULL'}) "
     cursor = conn.execute(
         f"SELECT {_columns(LICENCES)}, rowid AS r FROM licences WHERE licence_id IN "
-        f"(SELECT DISTINCT key FROM licences_terms WHERE term IN ({listed})) AND {OVERLAPS} AND {KNOWN} "
+        f"(SELECT DISTINCT key FROM licences_terms WHERE term IN ({listed})) {to}AND {OVERLAPS} AND {KNOWN} "
         f"UNION ALL SELECT {_columns(LICENCES)}, rowid AS r FROM licences WHERE patents IS NULL "
-        f"AND licensor IN ({marks}) AND {OVERLAPS} AND {KNOWN} ORDER BY valid_from, licence_id, r",
+        f"AND licensor IN ({marks}) {to}AND {OVERLAPS} AND {KNOWN} ORDER BY valid_from, licence_id, r",
         params,
     )
     return [tuple(row[:-1]) for row in cursor]
