@@ -76,11 +76,16 @@ def chain_hash(previous: str, row: Any) -> str:
 
 
 def format_instant(moment: datetime) -> str:
-    """Transaction times are stored as fixed-width UTC ISO text, so they sort as text."""
-    return moment.astimezone(timezone.utc).strftime(_TIME_FORMAT)
+    """Transaction times are stored as fixed-width UTC ISO text, so they sort as text.
+
+    The same text as ``strftime(_TIME_FORMAT)`` (years always four digits), several times faster.
+    """
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
 def parse_instant_column(text: str) -> datetime:
+    if len(text) == 32 and text.endswith("+00:00"):  # as format_instant writes it: the fast path
+        return datetime.fromisoformat(text)
     return datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=timezone.utc)
 
 

@@ -231,3 +231,17 @@ def test_names_through_linked_renames_equal_names_through_every_rename(
                     assert _names_of(reading, party, period) == _names_through_every_rename(reading, party, period)
                     every = _aliases_at(reading, day).canonical(party)
                     assert _aliases_at(reading, day, reading.renames_of([party])).canonical(party) == every
+
+
+# --- transaction times: isoformat writes what strftime wrote, and reads back -------------------------
+
+from datetime import datetime, timezone  # noqa: E402
+
+from dealtrack.store import _TIME_FORMAT, format_instant, parse_instant_column  # noqa: E402
+
+
+@given(st.datetimes(min_value=datetime(1000, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(timezone.utc)))
+def test_format_instant_writes_the_stored_text_and_reads_back(moment: datetime) -> None:
+    text = format_instant(moment)
+    assert text == moment.strftime(_TIME_FORMAT)
+    assert parse_instant_column(text) == moment
