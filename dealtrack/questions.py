@@ -24,7 +24,17 @@ from .projections.reading import Reading, RefoldedReading, StoredReading
 from .projections.rights import BANS, LICENCES
 from .projections.title import Aliases, renamed_names, title_spans
 from .store import Store, parse_instant_column
-from .values import ONE_DAY, DateLike, Period, normalize_patent, parse_instant, parse_party, parse_period, parse_territory
+from .values import (
+    ONE_DAY,
+    DateLike,
+    Period,
+    normalize_patent,
+    parse_instant,
+    parse_party,
+    parse_period,
+    parse_territory,
+    storable,
+)
 
 __all__ = ["Questions"]
 
@@ -66,8 +76,10 @@ class Questions:
         """The log in position order, optionally only some ``types``, one ``deal``, positions ``after`` N."""
         if isinstance(after, bool) or not isinstance(after, int):
             raise InvalidEvent("after", after, "expected a position (a whole number)")
-        if deal is not None and not isinstance(deal, str):
-            raise InvalidEvent("deal", deal, "expected a deal id (a string)")
+        if deal is not None:
+            if not isinstance(deal, str):
+                raise InvalidEvent("deal", deal, "expected a deal id (a string)")
+            storable(deal, "deal")
         clauses: list[str] = ["position > ?", "position <= ?"]
         params: list[Any] = [after, self._basis(known_at, None).position]
         if types is not None:

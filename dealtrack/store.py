@@ -298,7 +298,10 @@ class Store:
         return found
 
     def position_of(self, event_id: str) -> int | None:
-        row = self.conn.execute("SELECT position FROM events WHERE event_id = ?", (event_id,)).fetchone()
+        try:
+            row = self.conn.execute("SELECT position FROM events WHERE event_id = ?", (event_id,)).fetchone()
+        except UnicodeEncodeError:  # text SQLite cannot hold cannot be an id it holds
+            return None
         return None if row is None else int(row[0])
 
     def position_at(self, moment: datetime) -> int:

@@ -276,6 +276,8 @@ def test_values_that_used_to_escape_as_other_errors() -> None:
             lambda: list(ledger.events(types=[["x"]])),  # type: ignore[list-item]
             lambda: list(ledger.events(deal={})),  # type: ignore[arg-type]
             lambda: ledger.get({}),  # type: ignore[arg-type]
+            lambda: ledger.get("\ud800"),
+            lambda: list(ledger.events(deal="\ud800")),
             lambda: Money(10**5000, "USD"),
             lambda: Money(Decimal("NaN"), "USD"),
             lambda: ledger.verify(anchor=1),  # type: ignore[arg-type]
