@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
 import attrs
 
+from . import tables
+from .codec import unstructure
 from .errors import InvalidEvent
 from .events import Recorded
 from .values import Period
 
 __all__ = [
     "Anchor",
+    "Anomalies",
     "Anomaly",
     "Ban",
+    "Bans",
     "Basis",
     "Encumbrance",
+    "Encumbrances",
+    "EventLog",
     "Explanation",
     "Licence",
+    "Licences",
     "Portfolio",
     "Problem",
     "Span",
@@ -57,6 +64,21 @@ class Portfolio:
         if self.undisclosed:
             rows.append({"party": self.party, "patent": None, "count": self.undisclosed})
         return rows
+
+    def to_frame(self) -> Any:
+        """:meth:`to_rows` as a pandas DataFrame (needs the ``pandas`` extra)."""
+        return tables.frame(self.to_rows(), ["party", "patent", "count"])
+
+    def summary(self) -> str:
+        """One line: the party, the period and the count, listed and undisclosed."""
+        return (f"{self.party} on {self.on}: {len(self)} patents "
+                f"({len(self.patents)} listed, {self.undisclosed} undisclosed)")
+
+    def _repr_html_(self) -> str:
+        return tables.html_table(self.to_rows(), ["party", "patent", "count"], self.summary())
+
+    def __str__(self) -> str:
+        return tables.text_table(self.to_rows(), ["party", "patent", "count"], self.summary())
 
 
 @attrs.frozen
@@ -231,6 +253,102 @@ class Standing:
         rows += [{"section": "ban", **ban.to_row()} for ban in self.bans]
         return rows
 
+    def to_frame(self) -> Any:
+        """:meth:`to_rows` as a pandas DataFrame (needs the ``pandas`` extra)."""
+        return tables.frame(self.to_rows())
+
+    def sections(self) -> list[tuple[str, list[dict[str, Any]], list[str]]]:
+        """``(title, rows, columns)`` for each part of the report, as the HTML and text views show it."""
+        where, held = f" in {self.territory}" if self.territory else "", self.portfolio
+        licence = ["licence_id", "licensor", "licensee", "patents", "territory", "exclusive", "valid_from", "valid_to"]
+        ban = ["ban_id", "territory", "authority", "patents", "exempt_products", "conditions", "valid_from", "valid_to"]
+        return [
+            (f"{self.party} on {self.on}{where}: holds {len(held)} patents "
+             f"({len(held.patents)} listed, {held.undisclosed} undisclosed)", held.to_rows(), ["patent", "count"]),
+            (f"licences held: {len(self.licences_in)}", tables.record_rows(self.licences_in), licence),
+            (f"licences granted: {len(self.licences_out)}", tables.record_rows(self.licences_out), licence),
+            (f"bans against {self.party}{where}: {len(self.bans)}", tables.record_rows(self.bans), ban),
+        ]
+
+    def _repr_html_(self) -> str:
+        return "".join(tables.html_table(rows, columns, title) for title, rows, columns in self.sections())
+
+    def __repr__(self) -> str:
+        return "\n\n".join(tables.text_table(rows, columns, title) for title, rows, columns in self.sections())
+
+
+class Anomalies(tables.RecordList):
+    """The anomalies :meth:`Ledger.anomalies` found: a list that is also a table."""
+
+    item = Anomaly
+    caption = "anomalies"
+
+
+class Bans(tables.RecordList):
+    """The bans :meth:`Ledger.active_bans` found: a list that is also a table."""
+
+    item = Ban
+    caption = "bans"
+
+
+class Encumbrances(tables.RecordList):
+    """What :meth:`Ledger.encumbrances` found: a list that is also a table."""
+
+    item = Encumbrance
+    caption = "encumbrances"
+
+
+class Licences(tables.RecordTuple):
+    """Licences (as in :attr:`Standing.licences_in`): a tuple that is also a table."""
+
+    item = Licence
+    caption = "licences"
+
+
+EVENT_COLUMNS = ["position", "event_id", "recorded_at", "type", "effective", "deal", "registry_recorded", "details"]
+
+
+def event_row(recorded: Recorded) -> dict[str, Any]:
+    """One log entry as a row: its envelope, common fields, and its own fields under ``details``."""
+    event = recorded.event
+    fields = unstructure(event)
+    common = ("effective", "deal", "registry_recorded")
+    details = {key: value for key, value in fields.items() if key not in common and value not in (None, [], ())}
+    return {
+        "position": recorded.position,
+        "event_id": recorded.event_id,
+        "recorded_at": recorded.recorded_at,
+        "type": event.type,
+        "effective": None if event.effective is None else str(event.effective),
+        "deal": event.deal,
+        "registry_recorded": event.registry_recorded,
+        "details": details,
+    }
+
+
+class EventLog(Iterator[Recorded]):
+    """What :meth:`Ledger.events` returns: an iterator of :class:`Recorded`, read lazily.
+
+    ``to_rows()`` / ``to_frame()`` read what is left of it into a table.
+    """
+
+    def __init__(self, records: Iterable[Recorded]) -> None:
+        self._records = iter(records)
+
+    def __next__(self) -> Recorded:
+        return next(self._records)
+
+    def __iter__(self) -> EventLog:
+        return self
+
+    def to_rows(self) -> list[dict[str, Any]]:
+        """One row per remaining event (see :func:`event_row`)."""
+        return [event_row(recorded) for recorded in self]
+
+    def to_frame(self) -> Any:
+        """The remaining events as a pandas DataFrame (needs the ``pandas`` extra)."""
+        return tables.frame(self.to_rows(), EVENT_COLUMNS)
+
 
 @attrs.frozen
 class Basis:
@@ -291,6 +409,23 @@ class TitleChain:
 
     def to_rows(self) -> list[dict[str, Any]]:
         return [{"patent": self.patent, **span.to_row()} for span in self.spans]
+
+    def to_frame(self) -> Any:
+        """:meth:`to_rows` as a pandas DataFrame (needs the ``pandas`` extra)."""
+        return tables.frame(self.to_rows(), ["patent", "owners", "start", "end", "certain", "events"])
+
+    def display(self) -> tuple[list[dict[str, Any]], list[str], str]:
+        """Rows for display: events by log position, the basis in the title."""
+        rows = [{**span.to_row(), "events": [f"#{r.position}" for r in span.events]} for span in self.spans]
+        basis = "".join(f", {name} {value}" for name, value in
+                        (("known at", self.basis.known_at), ("registry at", self.basis.registry_at)) if value)
+        return rows, ["owners", "start", "end", "certain", "events"], f"Chain of title of {self.patent}{basis}"
+
+    def _repr_html_(self) -> str:
+        return tables.html_table(*self.display())
+
+    def __repr__(self) -> str:
+        return tables.text_table(*self.display())
 
 
 @attrs.frozen

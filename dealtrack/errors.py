@@ -50,3 +50,13 @@ class ConcurrencyError(DealtrackError):
 
 class LedgerBusy(DealtrackError):
     """Another process held the ledger's write lock for too long; nothing was written."""
+
+
+class MissingExtra(DealtrackError, ImportError):
+    """A feature needs an optional extra that is not installed; the message says how to install it."""
+
+    def __init__(self, feature: str, package: str, extra: str) -> None:
+        self.feature = feature
+        self.package = package
+        self.extra = extra
+        super().__init__(f'{feature} needs {package}, an optional extra: pip install "dealtrack[{extra}]"')

@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 import orjson
 
-from . import codec
+from . import codec, tables
 from .answers import Anchor, Basis, VerifyReport
 from .checks import Checker, stream_of
 from .errors import ConcurrencyError, InvalidEvent, LedgerBusy, LedgerFileError
@@ -70,6 +70,22 @@ class Ledger(Questions):
 
     def __len__(self) -> int:
         return self._store.head()[0]
+
+    def counts(self) -> dict[str, int]:
+        """How many events of each type the log holds (retracted ones included), by type name."""
+        return self._store.type_counts()
+
+    def _summary(self) -> tuple[list[dict[str, Any]], list[str], str]:
+        last = self._store.head()[2]
+        title = f"dealtrack ledger {self.path or '(in memory)'}: {len(self)} events"
+        title += f", last recorded {last}" if last else ""
+        return [{"event type": name, "events": n} for name, n in self.counts().items()], ["event type", "events"], title
+
+    def _repr_html_(self) -> str:
+        return tables.html_table(*self._summary())
+
+    def __str__(self) -> str:
+        return tables.text_table(*self._summary())
 
     @property
     def db(self) -> Any:
@@ -152,6 +168,18 @@ class Ledger(Questions):
     def view(self, known_at: datetime | str | None = None, registry_at: DateLike | None = None) -> LedgerView:
         """A read-only view pinned to one basis: its answers never change as later events are appended."""
         return LedgerView(self._store, self._basis(known_at, registry_at))
+
+    def plot_timeline(
+        self,
+        patents: str | Sequence[str] | None = None,
+        party: str | None = None,
+        path: str | os.PathLike[str] | None = None,
+        **options: Any,
+    ) -> Any:
+        """Draw ownership spans and licence/ban bands (see :func:`dealtrack.timeline.plot_timeline`)."""
+        from .timeline import plot_timeline  # matplotlib is an optional extra: load it only when asked
+
+        return plot_timeline(self, patents=patents, party=party, path=path, **options)
 
     def verify(self, anchor: Anchor | str | None = None) -> VerifyReport:
         """Check the whole log (positions, hash chain, stored columns, views in step); truthy when sound.

@@ -9,14 +9,30 @@ answers on the basis each call asks for) and :class:`~dealtrack.ledger.LedgerVie
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
 import attrs
 
 from . import codec
-from .answers import Anomaly, Ban, Basis, Encumbrance, Explanation, Licence, Portfolio, Span, Standing, TitleChain
+from .answers import (
+    Anomalies,
+    Anomaly,
+    Ban,
+    Bans,
+    Basis,
+    Encumbrance,
+    Encumbrances,
+    EventLog,
+    Explanation,
+    Licence,
+    Licences,
+    Portfolio,
+    Span,
+    Standing,
+    TitleChain,
+)
 from .errors import InvalidEvent
 from .events import BanLifted, BanModified, Recorded
 from .projections.history import Fact
@@ -72,16 +88,25 @@ class Questions:
         deal: str | None = None,
         after: int = 0,
         known_at: Instant = None,
-    ) -> Iterator[Recorded]:
-        """The log in position order, optionally only some ``types``, one ``deal``, positions ``after`` N."""
+        registry_at: Day = None,
+    ) -> EventLog:
+        """The log in position order, optionally only some ``types``, one ``deal``, positions ``after`` N.
+
+        With ``registry_at``, only events a register showed by then (and retractions).
+        Read lazily; ``.to_rows()`` / ``.to_frame()`` turn what is left of it into a table.
+        """
         if isinstance(after, bool) or not isinstance(after, int):
             raise InvalidEvent("after", after, "expected a position (a whole number)")
         if deal is not None:
             if not isinstance(deal, str):
                 raise InvalidEvent("deal", deal, "expected a deal id (a string)")
             storable(deal, "deal")
+        basis = self._basis(known_at, registry_at)
         clauses: list[str] = ["position > ?", "position <= ?"]
-        params: list[Any] = [after, self._basis(known_at, None).position]
+        params: list[Any] = [after, basis.position]
+        if basis.registry_at is not None:
+            clauses.append("(effective_start IS NULL OR COALESCE(registry_recorded, effective_start) <= ?)")
+            params.append(basis.registry_at.isoformat())
         if types is not None:
             if not isinstance(types, (str, list, tuple, set, frozenset)):
                 raise InvalidEvent("types", types, "expected an event type name or a list of them")
@@ -94,8 +119,7 @@ class Questions:
         if deal is not None:
             clauses.append("deal = ?")
             params.append(deal)
-        for row in self._store.rows(" AND ".join(clauses), params):
-            yield recorded_from_row(row)
+        return EventLog(recorded_from_row(row) for row in self._store.rows(" AND ".join(clauses), params))
 
     def get(self, event_id: str) -> Recorded:
         """The envelope of one event by its id."""
@@ -168,7 +192,7 @@ class Questions:
 
     def encumbrances(
         self, patent: str, on: DateLike, known_at: Instant = None, registry_at: Day = None
-    ) -> list[Encumbrance]:
+    ) -> Encumbrances:
         """Live security interests on ``patent`` and the licences covering it, on ``on``."""
         period, reading = parse_period(on, "on"), self._reading(known_at, registry_at)
         patent_id = normalize_patent(patent)
@@ -178,7 +202,7 @@ class Questions:
                         reference=licence.licence_id, valid_from=licence.valid_from, valid_to=licence.valid_to)
             for licence in _licences_covering(reading, patent_id, period)
         ]
-        return found
+        return Encumbrances(found)
 
     # --- bans -------------------------------------------------------------------------------------
 
@@ -191,10 +215,10 @@ class Questions:
         product: str | None = None,
         known_at: Instant = None,
         registry_at: Day = None,
-    ) -> list[Ban]:
+    ) -> Bans:
         """Sales bans in force on ``on``; with ``product=``, a ban exempting that product is left out."""
         period, reading = parse_period(on, "on"), self._reading(known_at, registry_at)
-        return [ban for _, ban in _bans(reading, period, against, territory, product)]
+        return Bans(ban for _, ban in _bans(reading, period, against, territory, product))
 
     # --- a party's whole position -----------------------------------------------------------------
 
@@ -213,23 +237,23 @@ class Questions:
             on=period,
             territory=where,
             portfolio=self.portfolio(name, period, known_at, registry_at),
-            licences_in=tuple(lic for lic in licences if aliases.canonical(lic.licensee) in names),
-            licences_out=tuple(lic for lic in licences if aliases.canonical(lic.licensor) in names),
+            licences_in=Licences(lic for lic in licences if aliases.canonical(lic.licensee) in names),
+            licences_out=Licences(lic for lic in licences if aliases.canonical(lic.licensor) in names),
             bans=tuple(ban for _, ban in _bans(reading, period, name, where, None)),
         )
 
     # --- what does not add up, and why an answer is what it is ----------------------------------------
 
-    def anomalies(self, known_at: Instant = None, registry_at: Day = None) -> list[Anomaly]:
+    def anomalies(self, known_at: Instant = None, registry_at: Day = None) -> Anomalies:
         """Everything odd in the record on this basis: title gaps, conflicting reports, clashing licences."""
         reading = self._reading(known_at, registry_at)
         found = reading.title_anomalies() + _rights_anomalies(reading)
         envelopes = self._envelopes({f[2] for f in found} | {p for f in found for p in f[4]})
-        return [
+        return Anomalies(
             Anomaly(kind, subject, position, envelopes[position].event_id, message,
                     tuple(envelopes[p].event_id for p in related))
             for kind, subject, position, message, related in sorted(found, key=lambda f: (f[2], f[1]))
-        ]
+        )
 
     def explain(self, question: str, /, *args: Any, **kwargs: Any) -> Explanation:
         """Ask ``question`` (e.g. ``"owners_of"``) with its usual arguments; return the answer and the events behind it."""

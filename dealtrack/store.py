@@ -326,6 +326,11 @@ class Store:
                 found[key] = int(position)
         return found
 
+    def type_counts(self) -> dict[str, int]:
+        """``type -> number of events`` in the log, most frequent first."""
+        cursor = self.conn.execute("SELECT type, COUNT(*) AS n FROM events GROUP BY type ORDER BY n DESC, type")
+        return {name: int(count) for name, count in cursor}
+
     def retracted_by(self, target: int) -> int | None:
         row = self.conn.execute("SELECT position FROM retractions WHERE target = ?", (target,)).fetchone()
         return None if row is None else int(row[0])

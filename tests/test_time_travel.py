@@ -49,6 +49,41 @@ def test_known_at_applies_a_retraction_only_from_when_it_was_recorded(ledger: Le
     assert ledger.owners_of("US1", on="2016-07-01", known_at=retraction.recorded_at) == {"Microsoft"}
 
 
+def test_every_question_answers_as_known_at(ledger: Ledger) -> None:
+    """Rule 6 on each question: a retracted fact shows before its retraction and not after."""
+    (first,) = ledger.append(registered())
+    facts = ledger.append(
+        sale("Xiaomi", "2016-06-01"),
+        LicenseGranted(licence_id="L1", licensor="Xiaomi", licensee="Nokia", patents=["US1"], effective="2016-07-01"),
+        SecurityInterestGranted(debtor="Xiaomi", secured_party="Bank", patents=["US1"], effective="2016-07-01"),
+        BanImposed(ban_id="B1", against="Nokia", territory=["IN"], authority="Delhi High Court", effective="2016-07-01"),
+        sale("Huawei", "2016-06-01", by="Nokia"),  # a chain gap
+    )
+    retractions = [ledger.retract(fact.event_id, "wrong") for fact in reversed(facts)]
+    then, now = facts[-1].recorded_at, None
+    day = "2016-08-01"
+
+    def answers(known: object) -> tuple:
+        return (
+            ledger.owners_of("US1", on=day, known_at=known),
+            len(ledger.portfolio("Huawei", on=day, known_at=known)),
+            ledger.licensees_of("US1", on=day, known_at=known),
+            ledger.is_licensed("Nokia", "US1", on=day, territory="IN", known_at=known),
+            len(ledger.active_bans(on=day, known_at=known)),
+            len(ledger.encumbrances("US1", on=day, known_at=known)),
+            len(ledger.standing("Nokia", on=day, known_at=known).bans),
+            len(ledger.anomalies(known_at=known)),
+            len(ledger.title_chain("US1", known_at=known)),
+            len(list(ledger.events(known_at=known))),
+        )
+
+    assert answers(then) == ({"Huawei"}, 1, {"Nokia"}, True, 1, 2, 1, 2, 2, 6)
+    assert answers(now) == ({"Microsoft"}, 0, frozenset(), False, 0, 0, 0, 0, 1, 11)
+    assert answers(first.recorded_at) == ({"Microsoft"}, 0, frozenset(), False, 0, 0, 0, 0, 1, 1)
+    midway = answers(retractions[0].recorded_at)  # only the chain-gap sale retracted so far
+    assert midway[0] == {"Xiaomi"} and midway[7] == 0
+
+
 # --- 2. registry_at ---------------------------------------------------------------------------
 
 
@@ -83,6 +118,13 @@ def test_registry_at_reaches_licences_bans_and_security_interests(ledger: Ledger
         assert bool(ledger.active_bans(on="2016-07-01", registry_at=registry)) is seen
         assert len(ledger.encumbrances("US1", on="2016-07-01", registry_at=registry)) == (2 if seen else 0)
         assert bool(ledger.standing("Xiaomi", on="2016-07-01", registry_at=registry).licences_in) is seen
+
+
+def test_events_as_the_register_showed_them(ledger: Ledger) -> None:
+    ledger.append(registered(), sale("Xiaomi", "2016-06-01", registry_recorded="2016-09-15"))
+    assert [r.event.type for r in ledger.events(registry_at="2016-09-14")] == ["PatentRegistered"]
+    assert len(list(ledger.events(registry_at="2016-09-15"))) == 2
+    assert len(list(ledger.view(registry_at="2016-09-14").events())) == 1
 
 
 def test_registry_at_and_known_at_combine(ledger: Ledger) -> None:

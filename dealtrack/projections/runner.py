@@ -14,10 +14,12 @@ from .history import Fact
 from .ownership import OwnershipProjection
 from .reader import LogReader, Projection
 from .rights import BANS, LICENCES, SECURITY_INTERESTS
+from .views import BrowsingViews
 
 __all__ = ["PROJECTIONS", "apply_all", "catch_up", "rebuild_all"]
 
-PROJECTIONS: list[Projection] = [OwnershipProjection(), LICENCES, BANS, SECURITY_INTERESTS]
+# The browsing views read the other views' tables, so they come last.
+PROJECTIONS: list[Projection] = [OwnershipProjection(), LICENCES, BANS, SECURITY_INTERESTS, BrowsingViews()]
 
 
 def _set_checkpoint(store: Store, projection: Projection, position: int) -> None:

@@ -1,0 +1,199 @@
+"""Commands that make, fill, read and check the log: init, append, events, import, export, verify, head, rebuild, demo."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any, Callable
+
+import attrs
+import click
+
+from .. import demo as demo_module
+from ..answers import EVENT_COLUMNS
+from ..errors import DealtrackError
+from ..eventfile import read_events
+from ..ledger import Ledger
+from ..projections.views import NOTES, datasette_metadata
+from .app import _Group, axes, command, emit, ledger_at, main, print_table, say, time_axes
+
+
+@command(main, "init")
+def init(db: str, as_json: bool) -> None:
+    """Create an empty ledger file (an existing ledger is left as it is)."""
+    created = not Path(db).exists() or Path(db).stat().st_size == 0
+    with ledger_at(db, create=True) as ledger:
+        events = len(ledger)
+    if as_json:
+        emit({"path": db, "created": created, "events": events})
+    else:
+        say(f"created an empty ledger in {db}" if created else f"{db} is already a ledger ({events} events)")
+
+
+@command(main, "append")
+@click.argument("file", metavar="FILE")
+def append(db: str, as_json: bool, file: str) -> None:
+    """Append the events in FILE (JSON or JSON Lines in the codec's format; - reads stdin), all or none."""
+    events = read_events(click.get_text_stream("stdin") if file == "-" else file)
+    with ledger_at(db, create=True) as ledger:
+        appended = ledger.append(*events, metadata={"appended_from": file})
+    written = [{"position": r.position, "event_id": r.event_id, "type": r.event.type, "recorded_at": r.recorded_at}
+               for r in appended]
+    skipped = [{"natural_key": s.natural_key, "position": s.position, "type": s.event.type} for s in appended.skipped]
+    if as_json:
+        emit({"appended": written, "skipped": skipped})
+        return
+    span = f" (positions {written[0]['position']}-{written[-1]['position']})" if written else ""
+    say(f"appended {len(written)} events to {db}{span}")
+    if skipped:
+        print_table(skipped, ["natural_key", "type", "position"], f"skipped {len(skipped)} already in the log")
+
+
+@command(main, "events")
+@click.option("--type", "types", multiple=True, metavar="TYPE", help="Only events of this type (repeatable).")
+@click.option("--deal", default=None, help="Only events of this deal.")
+@click.option("--after", default=0, type=click.IntRange(min=0), help="Only positions after this one.")
+@time_axes
+def events(db: str, as_json: bool, types: tuple[str, ...], deal: str | None, after: int,
+           known_at: str | None, registry_at: str | None) -> None:
+    """List the log in position order (ledger.events)."""
+    with ledger_at(db) as ledger:
+        rows = ledger.events(types=list(types) or None, deal=deal, after=after, **axes(known_at, registry_at)).to_rows()
+    if as_json:
+        emit(rows)
+    else:
+        print_table(rows, EVENT_COLUMNS[:1] + EVENT_COLUMNS[3:], f"{len(rows)} events")
+
+
+@command(main, "verify")
+@click.option("--anchor", default=None, metavar="POSITION:HASH",
+              help="An anchor printed by `dealtrack head` earlier: also prove the log still extends it.")
+def verify(db: str, as_json: bool, anchor: str | None) -> None:
+    """Check the log's integrity and the views; exit 1 when something is wrong (ledger.verify)."""
+    with ledger_at(db) as ledger:
+        report = ledger.verify(anchor=anchor)
+    if as_json:
+        emit({"ok": report.ok, "events_checked": report.events_checked,
+              "problems": [attrs.asdict(problem) for problem in report.problems]})
+    else:
+        say(str(report))
+    if not report:
+        raise SystemExit(1)
+
+
+@command(main, "head")
+def head(db: str, as_json: bool) -> None:
+    """Print the log's anchor, POSITION:HASH (ledger.head); keep it elsewhere, check it with verify --anchor."""
+    with ledger_at(db) as ledger:
+        anchor = ledger.head()
+    if as_json:
+        emit({"position": anchor.position, "hash": anchor.hash, "anchor": str(anchor)})
+    else:
+        say(str(anchor))
+
+
+@command(main, "rebuild")
+def rebuild(db: str, as_json: bool) -> None:
+    """Recompute every view from the log (ledger.rebuild); answers do not change."""
+    with ledger_at(db) as ledger:
+        ledger.rebuild()
+        events = len(ledger)
+    if as_json:
+        emit({"path": db, "events": events, "rebuilt": True})
+    else:
+        say(f"rebuilt the views of {db} from {events} events")
+
+
+@command(main, "demo", db_default=demo_module.DEFAULT_PATH)
+def demo(db: str, as_json: bool) -> None:
+    """Build the Microsoft / Nokia / Xiaomi story and print time-travel answers."""
+    lines = demo_module.run(db)
+    if as_json:
+        with Ledger.open(db) as ledger:
+            emit({"path": db, "events": len(ledger), "report": lines[1:]})
+    else:
+        say("\n".join(lines))
+
+
+# --- importers and exporters -----------------------------------------------------------------
+
+
+def _library(module: str, name: str, what: str) -> Callable[..., Any]:
+    """``module.name``, or a clear error when this dealtrack does not have it yet."""
+    try:
+        found = getattr(importlib.import_module(module), name)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or not module.startswith(exc.name):
+            raise
+        raise DealtrackError(f"{what} is not available in this dealtrack ({module} is missing)") from None
+    except AttributeError:
+        raise DealtrackError(f"{what} is not available in this dealtrack ({module}.{name} is missing)") from None
+    return found  # type: ignore[no-any-return]
+
+
+def _report(report: Any, as_json: bool) -> None:
+    """Print an importer's report: its summary line and the records it left out or read specially."""
+    if as_json:
+        emit(report)
+        return
+    say(str(report))
+    problems = getattr(report, "problems", ())
+    if problems:
+        print_table([attrs.asdict(problem) for problem in problems], None, f"{len(problems)} problems")
+
+
+@main.group("import", cls=_Group)
+def import_group() -> None:
+    """Bring records from other formats into the ledger."""
+
+
+@command(import_group, "uspto")
+@click.argument("file", metavar="FILE")
+def import_uspto(db: str, as_json: bool, file: str) -> None:
+    """Import USPTO patent assignment XML from FILE."""
+    importer = _library("dealtrack.importers.uspto", "import_assignments", "import uspto")
+    with ledger_at(db, create=True) as ledger:
+        _report(importer(ledger, file), as_json)
+
+
+@command(import_group, "jsonl")
+@click.argument("file", metavar="FILE")
+def import_jsonl(db: str, as_json: bool, file: str) -> None:
+    """Import a JSON Lines log written by `dealtrack export jsonl`."""
+    importer = _library("dealtrack.importers.jsonl", "import_jsonl", "import jsonl")
+    with ledger_at(db, create=True) as ledger:
+        _report(importer(ledger, file), as_json)
+
+
+@main.group("export", cls=_Group)
+def export_group() -> None:
+    """Write the ledger out in other formats."""
+
+
+@command(export_group, "jsonl")
+@click.argument("file", metavar="FILE")
+def export_jsonl(db: str, as_json: bool, file: str) -> None:
+    """Write the whole log to FILE as JSON Lines (ledger.export_jsonl)."""
+    with ledger_at(db) as ledger:
+        if not hasattr(ledger, "export_jsonl"):
+            raise DealtrackError("export jsonl is not available in this dealtrack (Ledger.export_jsonl is missing)")
+        count = ledger.export_jsonl(file)
+    if as_json:
+        emit({"path": file, "events": count})
+    else:
+        say(f"exported {count} events to {file}")
+
+
+@command(main, "metadata")
+@click.option("--title", default=None, help="The title Datasette shows (default: the file's name).")
+def metadata(db: str, as_json: bool, title: str | None) -> None:
+    """Describe the ledger's tables and views; with --json, as a Datasette metadata file.
+
+    dealtrack metadata --db deals.db --json > metadata.json && datasette deals.db -m metadata.json
+    """
+    document = datasette_metadata(Path(db).stem, title)
+    if as_json:
+        emit(document)
+        return
+    notes = [{"name": name, "kind": kind, "description": text} for name, (kind, text, _) in NOTES.items()]
+    print_table(notes, ["name", "kind", "description"], document["title"])

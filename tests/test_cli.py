@@ -1,0 +1,300 @@
+"""The command line: every command, its --json output parsed and checked, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from dealtrack import Ledger, codec
+from dealtrack.cli import main
+from dealtrack.events import BanImposed, BanModified, PatentRegistered, PatentsAssigned
+from dealtrack.story import seed_story
+
+BANS = [
+    BanImposed(ban_id="delhi-1", against="Xiaomi", territory=["IN"], authority="Delhi High Court",
+               requested_by="Ericsson", patents=["IN203034", "IN229632"], effective="2014-12-08"),
+    BanModified(ban_id="delhi-1", exempt_products=["Redmi 1S"], conditions="deposit INR 100 per device",
+                effective="2014-12-16"),
+]
+
+
+def run(*args: str, ok: bool = True) -> Result:
+    result = CliRunner().invoke(main, list(args))
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+def as_json(*args: str) -> Any:
+    return json.loads(run(*args, "--json").stdout)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    path = tmp_path / "deals.db"
+    with Ledger.open(path) as ledger:
+        ledger.append(*seed_story(), *BANS)
+    return str(path)
+
+
+def test_init_creates_an_empty_ledger_once(tmp_path: Path) -> None:
+    db = str(tmp_path / "new.db")
+    assert as_json("init", "--db", db) == {"path": db, "created": True, "events": 0}
+    assert "already a ledger (0 events)" in run("init", "--db", db).output
+    with Ledger.open(db) as ledger:
+        assert len(ledger) == 0
+
+
+def test_default_db_is_dealtrack_db_in_the_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    run("init")
+    assert (tmp_path / "dealtrack.db").exists()
+
+
+def test_append_json_lines_and_json_arrays(tmp_path: Path) -> None:
+    db = str(tmp_path / "deals.db")
+    lines = tmp_path / "events.jsonl"
+    lines.write_text("\n".join(json.dumps(codec.to_dict(event)) for event in seed_story()[:5]) + "\n")
+    result = as_json("append", str(lines), "--db", db)
+    assert [row["position"] for row in result["appended"]] == [1, 2, 3, 4, 5] and result["skipped"] == []
+    array = tmp_path / "more.json"
+    array.write_text(json.dumps([codec.to_dict(event) for event in seed_story()[5:]], indent=2))
+    assert "appended 8 events" in run("append", str(array), "--db", db).output
+    assert as_json("owners", "US8000001", "--on", "2016-07-01", "--db", db)["owners"] == ["Xiaomi"]
+
+
+def test_append_is_all_or_nothing_and_names_the_bad_line(tmp_path: Path) -> None:
+    db = str(tmp_path / "deals.db")
+    good = json.dumps(codec.to_dict(PatentRegistered(patent="US8000001", owner="Microsoft", effective="2009-03-03")))
+    bad = json.dumps({"type": "PatentRegistered", "patent": "US8000002", "owner": "Microsoft", "effective": "2009-13"})
+    path = tmp_path / "events.jsonl"
+    path.write_text(f"{good}\n{bad}\n")
+    result = run("append", str(path), "--db", db, ok=False)
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and "events.jsonl line 2: PatentRegistered.effective" in result.stderr
+    assert "Traceback" not in result.output
+    with Ledger.open(db) as ledger:
+        assert len(ledger) == 0
+
+
+def test_append_skips_what_is_already_there(tmp_path: Path) -> None:
+    db = str(tmp_path / "deals.db")
+    event = PatentRegistered(patent="US8000001", owner="Microsoft", effective="2009-03-03", natural_key="reg:US8000001")
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps(codec.to_dict(event)))
+    run("append", str(path), "--db", db)
+    again = as_json("append", str(path), "--db", db)
+    assert again["appended"] == [] and again["skipped"][0]["natural_key"] == "reg:US8000001"
+
+
+def test_owners_with_time_travel(db: str) -> None:
+    answer = as_json("owners", "US 8,000,001 B2", "--on", "2016-05", "--db", db)
+    assert answer == {"patent": "US8000001", "on": "2016-05", "owners": ["Microsoft"]}
+    assert as_json("owners", "EP1000001", "--on", "2017-07", "--db", db)["owners"] == ["Nokia", "Xiaomi"]
+    assert as_json("owners", "US8000001", "--on", "2016-07", "--known-at", "2000-01-01", "--db", db)["owners"] == []
+    table = run("owners", "US8000001", "--on", "2016-07", "--db", db).output
+    assert "Owners of US8000001 on 2016-07" in table and "Xiaomi" in table
+
+
+def test_portfolio(db: str) -> None:
+    answer = as_json("portfolio", "Xiaomi", "--on", "2016-12-31", "--db", db)
+    assert answer["count"] == 1500 and answer["undisclosed"] == 1497
+    assert answer["patents"] == ["US8000001", "US8000002", "US8000003"]
+    assert "1500 patents (3 listed, 1497 undisclosed)" in run("portfolio", "Xiaomi", "--on", "2016-12-31", "--db", db).output
+
+
+def test_licensees(db: str) -> None:
+    answer = as_json("licensees", "US8000001", "--on", "2016-12-31", "--territory", "IN", "--db", db)
+    assert answer == {"patent": "US8000001", "on": "2016-12-31", "territory": "IN", "licensees": ["Microsoft"]}
+    assert as_json("licensees", "US8000001", "--on", "2015-12-31", "--db", db)["licensees"] == []
+
+
+def test_bans_with_products_and_territory(db: str) -> None:
+    bans = as_json("bans", "--against", "Xiaomi", "--on", "2015-01-01", "--territory", "IN", "--db", db)
+    assert [ban["ban_id"] for ban in bans] == ["delhi-1"]
+    assert bans[0]["exempt_products"] == ["Redmi 1S"] and bans[0]["conditions"] == "deposit INR 100 per device"
+    assert as_json("bans", "--on", "2015-01-01", "--product", "Redmi 1S", "--db", db) == []
+    assert as_json("bans", "--on", "2015-01-01", "--territory", "US", "--db", db) == []
+    assert "Delhi High Court" in run("bans", "--on", "2015-01-01", "--db", db).output
+
+
+def test_standing(db: str) -> None:
+    answer = as_json("standing", "Xiaomi", "--on", "2017-12-31", "--db", db)
+    assert answer["portfolio"]["count"] == 1501
+    assert {lic["licensor"] for lic in answer["licences_in"]} == {"Microsoft", "Nokia"}
+    assert [ban["ban_id"] for ban in answer["bans"]] == ["delhi-1"]
+    text = run("standing", "Xiaomi", "--on", "2017-12-31", "--db", db).output
+    assert "licences held: 2" in text and "bans against Xiaomi: 1" in text
+
+
+def test_chain(db: str) -> None:
+    answer = as_json("chain", "ep 1 000 001", "--db", db)
+    assert answer["patent"] == "EP1000001"
+    assert [(span["owners"], span["start"], span["end"], span["certain"]) for span in answer["spans"]] == [
+        ("Nokia", "2005-11-09", "2017-07-01", True),
+        ("Nokia and Xiaomi", "2017-07-01", "2017-08-01", False),
+        ("Xiaomi", "2017-08-01", None, True),
+    ]
+    table = run("chain", "EP1000001", "--db", db).output
+    assert "Chain of title of EP1000001" in table and "#13" in table
+
+
+def test_registry_time(tmp_path: Path) -> None:
+    db = str(tmp_path / "deals.db")
+    with Ledger.open(db) as ledger:
+        ledger.append(
+            PatentRegistered(patent="US8000001", owner="Microsoft", effective="2009-03-03"),
+            PatentsAssigned(assignor="Microsoft", assignee="Xiaomi", patents=["US8000001"],
+                            effective="2016-06-01", registry_recorded="2016-09-15"),
+        )
+    ask = ("owners", "US8000001", "--on", "2016-07-01", "--db", db)
+    assert as_json(*ask)["owners"] == ["Xiaomi"]
+    assert as_json(*ask, "--registry-at", "2016-08-31")["owners"] == ["Microsoft"]
+    assert as_json(*ask, "--registry-at", "2016-09")["owners"] == ["Xiaomi"]
+    chain = as_json("chain", "US8000001", "--registry-at", "2016-08-31", "--db", db)
+    assert [span["owners"] for span in chain["spans"]] == ["Microsoft"]
+
+
+def test_anomalies(db: str) -> None:
+    (gap,) = as_json("anomalies", "--db", db)
+    assert gap["kind"] == "chain_gap" and gap["subject"] == "US8000003"
+    assert "chain_gap" in run("anomalies", "--db", db).output
+
+
+def test_events(db: str) -> None:
+    rows = as_json("events", "--type", "BanImposed", "--type", "BanModified", "--db", db)
+    assert [row["type"] for row in rows] == ["BanImposed", "BanModified"]
+    assert rows[0]["details"]["authority"] == "Delhi High Court"
+    assert len(as_json("events", "--after", "10", "--db", db)) == len(seed_story()) + len(BANS) - 10
+
+
+def test_verify_and_rebuild(db: str) -> None:
+    assert as_json("verify", "--db", db) == {"ok": True, "events_checked": 15, "problems": []}
+    assert as_json("rebuild", "--db", db)["events"] == 15
+    assert run("verify", "--db", db).output.startswith("ok: 15 events")
+
+
+def test_demo_json(tmp_path: Path) -> None:
+    answer = as_json("demo", "--db", str(tmp_path / "demo.db"))
+    assert answer["events"] == 15 and answer["report"][0].endswith("Microsoft")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["owners", "hello", "--on", "2016"], "patent: not a patent id"),
+        (["owners", "US8000001", "--on", "2016-13-01"], "--on: not an ISO date"),
+        (["portfolio", "Xiaomi", "--on", "someday"], "--on: not an ISO date"),
+        (["bans", "--on", "2016", "--territory", "India"], "--territory: "),
+        (["owners", "US8000001", "--on", "2016", "--known-at", "yesterday"], "--known-at: "),
+        (["standing", "Xiaomi", "--on", "2016", "--territory", "XXX"], "--territory: "),
+        (["events", "--type", "Sale"], "not an event type"),
+        (["chain", "hello"], "patent: not a patent id"),
+        (["owners", "US8000001", "--on", "2016", "--registry-at", "soon"], "--registry-at: "),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_1(db: str, args: list[str], message: str) -> None:
+    result = run(*args, "--db", db, ok=False)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and message in result.stderr and result.stderr.startswith("Error: ")
+
+
+def test_a_missing_ledger_is_not_created_by_a_question(tmp_path: Path) -> None:
+    missing = tmp_path / "typo.db"
+    result = run("owners", "US8000001", "--on", "2016", "--db", str(missing), ok=False)
+    assert result.exit_code == 1 and "no ledger at" in result.stderr and "dealtrack init" in result.stderr
+    assert not missing.exists()
+
+
+def test_a_file_that_is_not_a_ledger(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.db"
+    notes.write_text("hello")
+    result = run("anomalies", "--db", str(notes), ok=False)
+    assert result.exit_code == 1 and "not a SQLite database" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_missing_events_file(tmp_path: Path) -> None:
+    result = run("append", str(tmp_path / "nope.jsonl"), "--db", str(tmp_path / "d.db"), ok=False)
+    assert result.exit_code == 1 and "nope.jsonl" in result.stderr and result.stderr.count("\n") == 1
+
+
+USPTO_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<us-patent-assignments dtd-version="0.8">
+  <patent-assignments>
+    <patent-assignment>
+      <assignment-record>
+        <reel-no>39871</reel-no><frame-no>412</frame-no>
+        <recorded-date><date>20160822</date></recorded-date>
+        <conveyance-text>ASSIGNMENT OF ASSIGNORS INTEREST (SEE DOCUMENT FOR DETAILS).</conveyance-text>
+      </assignment-record>
+      <patent-assignors>
+        <patent-assignor><name>MICROSOFT CORPORATION</name><execution-date><date>20160601</date></execution-date></patent-assignor>
+      </patent-assignors>
+      <patent-assignees>
+        <patent-assignee><name>XIAOMI INC.</name></patent-assignee>
+      </patent-assignees>
+      <patent-properties>
+        <patent-property>
+          <document-id><country>US</country><doc-number>8000001</doc-number><kind>B2</kind><date>20110301</date></document-id>
+        </patent-property>
+      </patent-properties>
+    </patent-assignment>
+  </patent-assignments>
+</us-patent-assignments>
+"""
+
+
+def _importers_here() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("dealtrack.importers") is not None
+
+
+def test_import_uspto(tmp_path: Path) -> None:
+    db, xml = str(tmp_path / "deals.db"), tmp_path / "assignments.xml"
+    xml.write_text(USPTO_XML)
+    if not _importers_here():  # until the importers land, a clear one-line refusal
+        result = run("import", "uspto", str(xml), "--db", db, ok=False)
+        assert result.exit_code == 1 and "import uspto is not available" in result.stderr
+        assert result.stderr.count("\n") == 1
+        return
+    report = as_json("import", "uspto", str(xml), "--db", db)
+    assert report["records"] == 1 and report["appended"] == 1
+    assert as_json("import", "uspto", str(xml), "--db", db)["appended"] == 0  # a re-run adds nothing
+    assert as_json("owners", "US8000001", "--on", "2016-07-01", "--db", db)["owners"] != []
+    assert "1 read" in run("import", "uspto", str(xml), "--db", db).output
+
+
+def test_export_and_import_jsonl_round_trip(db: str, tmp_path: Path) -> None:
+    exported, copy = tmp_path / "log.jsonl", str(tmp_path / "copy.db")
+    if not _importers_here():
+        result = run("export", "jsonl", str(exported), "--db", db, ok=False)
+        assert result.exit_code == 1 and "export jsonl is not available" in result.stderr
+        result = run("import", "jsonl", str(exported), "--db", copy, ok=False)
+        assert result.exit_code == 1 and "import jsonl is not available" in result.stderr
+        return
+    assert as_json("export", "jsonl", str(exported), "--db", db) == {"path": str(exported), "events": 15}
+    assert len(exported.read_text().splitlines()) == 15
+    report = as_json("import", "jsonl", str(exported), "--db", copy)
+    assert report["appended"] == 15
+    ask = ("standing", "Xiaomi", "--on", "2017-12-31")
+    assert as_json(*ask, "--db", copy) == as_json(*ask, "--db", db)
+    assert as_json("verify", "--db", copy)["ok"]
+
+
+def test_import_of_a_missing_file_is_one_line(tmp_path: Path) -> None:
+    result = run("import", "jsonl", str(tmp_path / "nope.jsonl"), "--db", str(tmp_path / "d.db"), ok=False)
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1 and "Traceback" not in result.output
+
+
+def test_append_reads_stdin(tmp_path: Path) -> None:
+    db = str(tmp_path / "deals.db")
+    lines = "\n".join(json.dumps(codec.to_dict(event)) for event in seed_story()[:2])
+    result = CliRunner().invoke(main, ["append", "-", "--db", db, "--json"], input=lines)
+    assert result.exit_code == 0, result.output
+    assert [row["type"] for row in json.loads(result.stdout)["appended"]] == ["PatentRegistered"] * 2
