@@ -83,7 +83,7 @@ def verify(db: str, as_json: bool, anchor: str | None) -> None:
 
 @command(main, "head")
 def head(db: str, as_json: bool) -> None:
-    """Print the log's anchor, POSITION:HASH (ledger.head); keep it elsewhere, check it with verify --anchor."""
+    """Print the log's anchor (ledger.head): keep it elsewhere and pass it to `verify --anchor` later."""
     with ledger_at(db) as ledger:
         anchor = ledger.head()
     if as_json:
