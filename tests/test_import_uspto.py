@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import zipfile
 from collections import Counter
 from dataclasses import replace
@@ -87,11 +86,6 @@ def test_an_application_and_its_grant_answer_for_the_same_property(imported) -> 
     assert "US9219817" in ledger.portfolio("SOUNDBITE COMMUNICATIONS, INC.", on="2016-01-01")
 
 
-@pytest.mark.xfail(
-    "registry_at" not in inspect.signature(Ledger.owners_of).parameters,
-    strict=True,
-    reason="registry_at= on questions is issue 4, being built on main",
-)
 def test_registry_time_hides_a_transfer_until_the_register_recorded_it(imported) -> None:
     ledger, _ = imported
     # 037388/0092: executed 2006-03-30, recorded 2015-12-30
