@@ -31,6 +31,26 @@ from benchmarks.synth import generate, parse_scale  # noqa: E402
 PEER_CAP = 200_000  # the eventsourcing peer runs on at most this many events (it is the slow side)
 
 
+def questions_only(label: str, n: int, args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
+    """Ask the questions again of a ledger a ``--keep`` run left in ``workdir`` (e.g. after changing a question)."""
+    from dealtrack import Ledger
+
+    ledger_path, raw_path = workdir / f"ledger-{label}.db", workdir / f"raw-{label}.db"
+    if not ledger_path.exists() or not raw_path.exists():
+        raise SystemExit(f"{ledger_path} or {raw_path} is missing: run once with --keep first")
+    print(f"[{label}] sampling the same {n:,} records again", flush=True)
+    sampler = suite.Sampler()
+    for item in generate(n + args.singles, seed=args.seed):
+        sampler.note(item)
+    ledger = Ledger.open(ledger_path)
+    raw = sqlite3.connect(raw_path, isolation_level=None)
+    print(f"[{label}] questions", flush=True)
+    rows = suite.questions(label, ledger, raw, sampler, count=args.questions)
+    ledger.close()
+    raw.close()
+    return rows
+
+
 def run_scale(label: str, n: int, args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
     started = time.perf_counter()
     print(f"[{label}] generating and appending {n:,} records (batched)", flush=True)
@@ -154,13 +174,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--skip-peer", action="store_true", help="leave out the eventsourcing peer")
     parser.add_argument("--keep", action="store_true", help="keep the ledger files in --workdir")
+    parser.add_argument("--questions-only", action="store_true",
+                        help="only ask the questions again, of ledgers a --keep run left in --workdir")
     args = parser.parse_args(argv)
     labels = [label.strip().lower() for label in args.scale.split(",") if label.strip()]
     args.workdir.mkdir(parents=True, exist_ok=True)
     args.out.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any]] = []
     for label in labels:
-        rows += run_scale(label, parse_scale(label), args, args.workdir)
+        run = questions_only if args.questions_only else run_scale
+        rows += run(label, parse_scale(label), args, args.workdir)
         (args.out / "partial.json").write_text(json.dumps(rows, indent=2))  # a later scale may take hours
     rows += growth(rows, labels)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()

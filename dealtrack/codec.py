@@ -8,6 +8,7 @@ then read as current classes.
 
 from __future__ import annotations
 
+import typing
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Callable
@@ -19,13 +20,14 @@ from cattrs.preconf.orjson import make_converter
 
 from .errors import InvalidEvent
 from .events import EVENT_TYPES, Event
-from .values import Period
+from .values import Money, Period, Source, parse_period
 
 __all__ = [
     "SCHEMA_VERSIONS",
     "UPCASTERS",
     "Envelope",
     "converter",
+    "decode_stored",
     "dumps",
     "envelope_line",
     "from_dict",
@@ -137,8 +139,15 @@ def unstructure(event: Event) -> dict[str, Any]:
 
 
 def dumps(event: Event) -> str:
-    """The event's payload as compact JSON text (no type tag; the log stores that apart)."""
-    return orjson.dumps(unstructure(event)).decode()
+    """The event's payload as compact JSON text (no type tag; the log stores that apart).
+
+    Written by generated code per event class (see the lean path below): the
+    same bytes as ``orjson.dumps(unstructure(event))``, several times faster.
+    """
+    write = _ENCODERS.get(type(event))
+    if write is None:
+        return orjson.dumps(unstructure(event)).decode()
+    return orjson.dumps(write(event)).decode()
 
 
 def loads(type_name: str, payload: str | bytes, schema_version: int | None = None) -> Event:
@@ -245,3 +254,140 @@ def _instant(value: Any) -> datetime:
         if moment is not None and moment.tzinfo is not None:
             return moment.astimezone(timezone.utc)
     raise InvalidEvent("recorded_at", value, "expected an ISO datetime with its UTC offset")
+
+
+# --- the lean path: the log's own payloads, written by this dealtrack ------------------------
+#
+# Payloads in the log were written from validated events, and the hash chain
+# guards them, so reading them back need not re-run every field's checks:
+# ``decode_stored`` builds the same attrs instances field by field (several
+# times faster than cattrs plus validation), and ``dumps`` writes the same
+# bytes as cattrs' unstructure would. Anything unexpected falls back to the checked path, which
+# raises InvalidEvent; ``verify()`` always reads through the checked path.
+
+_new = object.__new__
+_set = object.__setattr__
+_PERIODS: dict[str, Period] = {}
+
+
+def _period(text: str) -> Period:
+    found = _PERIODS.get(text)
+    if found is None:
+        if len(_PERIODS) > 200_000:  # bounded: a ledger has a few thousand distinct dates
+            _PERIODS.clear()
+        if len(text) == 10:  # a single day, the common case
+            day = date.fromisoformat(text)
+            found = _new(Period)
+            _set(found, "start", day)
+            _set(found, "end", day)
+        else:
+            found = parse_period(text, "effective")
+        _PERIODS[text] = found
+    return found
+
+
+def _source(data: dict[str, Any]) -> Source:
+    source = _new(Source)
+    if len(data) != 4:
+        raise KeyError("Source")
+    _set(source, "url", data["url"])
+    _set(source, "title", data["title"])
+    _set(source, "publisher", data["publisher"])
+    published = data["published"]
+    _set(source, "published", None if published is None else _period(published))
+    return source
+
+
+def _money(data: dict[str, Any]) -> Money:
+    money = _new(Money)
+    if len(data) != 2:
+        raise KeyError("Money")
+    _set(money, "amount", Decimal(data["amount"]))
+    _set(money, "currency", data["currency"])
+    return money
+
+
+def _sources(items: list[dict[str, Any]]) -> tuple[Source, ...]:
+    return tuple(_source(item) for item in items)
+
+
+def _encode_sources(sources: tuple[Source, ...]) -> list[dict[str, Any]]:
+    return [
+        {"url": s.url, "title": s.title, "publisher": s.publisher,
+         "published": None if s.published is None else str(s.published)}
+        for s in sources
+    ]
+
+
+def _encode_money(money: Money) -> dict[str, Any]:
+    return {"amount": str(money.amount), "currency": money.currency}
+
+
+def _plan(kind: Any) -> tuple[str, str]:
+    """Python expressions ``(read, write)`` of ``{v}`` for a field's type (the value as JSON has it, as the event has it)."""
+    args = typing.get_args(kind)
+    if type(None) in args:  # X | None
+        (inner,) = [arg for arg in args if arg is not type(None)]
+        read, write = _plan(inner)
+        return (
+            "{v}" if read == "{v}" else f"(None if {{v}} is None else {read})",
+            "{v}" if write == "{v}" else f"(None if {{v}} is None else {write})",
+        )
+    if kind is Period:
+        return "_period({v})", "str({v})"
+    if kind is date:
+        return "_fromiso({v})", "{v}.isoformat()"
+    if kind is Money:
+        return "_money({v})", "_encode_money({v})"
+    if typing.get_origin(kind) is tuple:
+        if args[0] is Source:
+            return "_sources({v})", "_encode_sources({v})"
+        return "tuple({v})", "{v}"  # orjson writes a tuple of strings as the array it came from
+    if kind in (str, int, bool):
+        return "{v}", "{v}"
+    raise TypeError(f"no lean codec for {kind!r}")
+
+
+_HELPERS = {"_new": _new, "_set": _set, "_period": _period, "_fromiso": date.fromisoformat, "_money": _money,
+            "_sources": _sources, "_encode_sources": _encode_sources, "_encode_money": _encode_money}
+
+
+def _compile(cls: type[Event]) -> tuple[Callable[[dict[str, Any]], Event], Callable[[Event], dict[str, Any]]]:
+    """Generate a decoder and an encoder for ``cls`` (plain code per field, as cattrs does)."""
+    hints = typing.get_type_hints(cls)
+    fields = [(field.name, *_plan(hints[field.name])) for field in attrs.fields(cls)]
+    decode = [
+        "def decode(data):",
+        f"    if len(data) != {len(fields)}:",
+        f"        raise KeyError({cls.__name__!r})",
+        "    event = _new(cls)",
+    ]
+    for i, (name, read, _) in enumerate(fields):
+        decode.append(f"    v{i} = data[{name!r}]")
+        decode.append(f"    _set(event, {name!r}, {read.format(v=f'v{i}')})")
+    decode.append("    return event")
+    encode = ["def encode(event):"]
+    encode += [f"    v{i} = event.{name}" for i, (name, _, _) in enumerate(fields)]
+    encode.append("    return {" + ", ".join(f"{name!r}: {write.format(v=f'v{i}')}" for i, (name, _, write) in enumerate(fields)) + "}")
+    namespace: dict[str, Any] = {**_HELPERS, "cls": cls}
+    exec("\n".join(decode) + "\n\n" + "\n".join(encode), namespace)  # noqa: S102 - code built above from field types
+    return namespace["decode"], namespace["encode"]
+
+
+_COMPILED = {cls: _compile(cls) for cls in EVENT_TYPES.values()}
+_DECODERS = {cls.__name__: pair[0] for cls, pair in _COMPILED.items()}
+_ENCODERS = {cls: pair[1] for cls, pair in _COMPILED.items()}
+
+
+def decode_stored(type_name: str, payload: str | bytes, schema_version: int) -> Event:
+    """Read a payload from the log back into its event class, trusting what this dealtrack wrote.
+
+    Older schema versions are upcast first; a payload of unexpected shape goes
+    through the checked path of :func:`loads`, which names what is wrong.
+    """
+    if schema_version != SCHEMA_VERSIONS.get(type_name):
+        return loads(type_name, payload, schema_version)
+    try:
+        return _DECODERS[type_name](orjson.loads(payload))
+    except Exception:  # noqa: BLE001 - anything odd: let the checked path say what
+        return loads(type_name, payload, schema_version)

@@ -182,10 +182,9 @@ class Questions:
         names = set(_names_of(reading, parse_party(party, "party"), period))
         if reading.owners(patent_id, period.start, period.stop) & names:
             return True
-        aliases = _aliases_at(reading, period.end)
-        return any(
-            aliases.canonical(licence.licensee) in names
-            for licence in _licences_covering(reading, patent_id, period)
+        return any(  # only licences to one of the party's names (or names linked to them) can count
+            _canonical(reading, licence.licensee, period.end) in names
+            for licence in _licences_covering(reading, patent_id, period, licensees=names)
             if licence.covers(where)
         )
 
@@ -279,7 +278,8 @@ class Questions:
 def recorded_from_row(row: Any) -> Recorded:
     """The envelope of a stored event row."""
     return Recorded(
-        row.position, row.event_id, parse_instant_column(row.recorded_at), codec.loads(row.type, row.payload, row.schema_version)
+        row.position, row.event_id, parse_instant_column(row.recorded_at),
+        codec.decode_stored(row.type, row.payload, row.schema_version),
     )
 
 
@@ -300,11 +300,16 @@ def _aliases_at(reading: Reading, day: date, renames: list[Fact] | None = None) 
     return aliases
 
 
+def _canonical(reading: Reading, name: str, day: date) -> str:
+    """``name`` as the renames and mergers in effect on ``day`` left it (only those linked to it can)."""
+    return _aliases_at(reading, day, reading.renames_of([name])).canonical(name)
+
+
 def _names_of(reading: Reading, party: str, period: Period) -> list[str]:
     """The names ``party`` went by during ``period``, following renames and mergers."""
     aliases = Aliases()
     names = []
-    for _, event in reading.renames():
+    for _, event in reading.renames_of([party]):  # only renames linked to ``party`` can change its name
         assert event.effective is not None
         if event.effective.start > period.start and aliases.canonical(party) not in names:
             names.append(aliases.canonical(party))
@@ -321,19 +326,23 @@ def _names_of(reading: Reading, party: str, period: Period) -> list[str]:
 # --- licences and bans on a reading --------------------------------------------------------------------
 
 
-def _licences_covering(reading: Reading, patent: str, period: Period) -> list[Licence]:
-    """Licences live in ``period`` that cover ``patent``: listed, or in the licensor's portfolio then."""
+def _licences_covering(
+    reading: Reading, patent: str, period: Period, licensees: set[str] | None = None
+) -> list[Licence]:
+    """Licences live in ``period`` that cover ``patent``: listed, or in the licensor's portfolio then.
+
+    With ``licensees``, licences to anyone else may be left out (a question about one party).
+    """
     covering = []
-    renames = reading.renames()
     numbers = set(reading.numbers(patent))  # a licence may list any number of the property
-    for licence in reading.licences_during(period.start, period.stop):
+    for licence in reading.licences_on(patent, period.start, period.stop, licensees):
         if licence.patents is not None:
             if not numbers.isdisjoint(licence.patents):
                 covering.append(licence)
             continue
         start = licence.valid_from
         holders = reading.owners(patent, start, start + ONE_DAY)
-        if _aliases_at(reading, start, renames).canonical(licence.licensor) in holders:
+        if _canonical(reading, licence.licensor, start) in holders:
             covering.append(licence)
     return covering
 
@@ -346,9 +355,13 @@ def _bans(
     names = None if against is None else set(_names_of(reading, parse_party(against, "against"), period))
     if product is not None and (not isinstance(product, str) or not product.strip()):
         raise InvalidEvent("product", product, "a product is a non-empty string")
-    aliases = _aliases_at(reading, period.end)
     found = []
-    for position, ban in reading.bans_during(period.start, period.stop):
+    if names is None:
+        bans = reading.bans_during(period.start, period.stop)
+    else:  # only the bans against one of the party's names (or names linked to them): an index finds them
+        bans = reading.bans_against(names, period.start, period.stop)
+    for position, ban in bans:
+        aliases = _aliases_at(reading, period.end, reading.renames_of(ban.against))
         parties = tuple(dict.fromkeys(aliases.canonical(name) for name in ban.against))
         if names is not None and not names & (set(parties) | set(ban.against)):
             continue

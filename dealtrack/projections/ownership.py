@@ -10,23 +10,28 @@ Tables (ordinary SQLite tables, browsable as they are):
 - ``undisclosed_holdings(...)``: patents a deal moved without listing them;
 - ``anomalies(view, subject, kind, position, message, known_from, known_to)``.
 
-Upkeep is per key: an append re-folds only the patents (and undisclosed
-blocks) its events touch, from their own facts, and replaces their rows.
+Upkeep is per key and incremental: an append folds only the patents (and
+undisclosed blocks) its events touch, and only at its own positions, closing
+the rows that stop being believed and adding the new ones, in a few statements
+for the whole append. A rebuild streams the log one patent at a time.
 """
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
+from typing import Any
 
 import orjson
 
-from ..events import Event, EventRetracted, PatentRegistered, PatentsAssigned
+from .. import codec
+from ..events import Event, PatentRegistered, PatentsAssigned
 from ..store import Store
-from .history import KNOWN, OVERLAPS, Fact, believed_rows, iso
+from .history import KNOWN, OVERLAPS, Fact, advance, iso
 from .numbers import linked_grants, linked_numbers, properties_of
-from .reader import LogReader
+from .reader import LogReader, RenameGroups
 from .title import Holding, TitleAnomaly, fold_title, renamed_names
 
 __all__ = ["OwnershipProjection", "holdings", "owners", "relevant_renames", "title_parties"]
@@ -75,7 +80,8 @@ _TABLES: dict[str, tuple[dict[str, type], tuple[str, ...] | None]] = {
 _INDEXES = {
     "title_facts": [["position"]],
     "title_parties": [],
-    "ownership": [["patent", "valid_from", "valid_to", "owner"], ["owner", "valid_from"]],
+    # covering: an as-of question reads the index alone
+    "ownership": [["patent", "valid_from", "valid_to", "owner", "known_from", "known_to"], ["owner", "valid_from"]],
     "undisclosed_holdings": [["deal_position"], ["owner"]],
     "anomalies": [["view", "subject"]],
 }
@@ -110,40 +116,40 @@ class OwnershipProjection:
     """Chain of title for every patent, plus undisclosed holdings and title anomalies."""
 
     name = "ownership"
-    version = 2  # 2: anomalies name the other events involved (``related``)
+    version = 6  # 2: anomalies name related events; 3: covering index; 5: WITHOUT ROWID keys; 6: per-position rows
 
     def create(self, store: Store) -> None:
         for table, (columns, pk) in _TABLES.items():
-            store.ensure_view_table(table, columns, pk, _INDEXES[table])
+            store.ensure_view_table(table, columns, pk, _INDEXES[table], without_rowid=pk is not None)
 
     def apply(self, log: LogReader, batch: Sequence[Fact]) -> None:
         conn = log.store.conn
-        patents: set[str] = set()
-        blocks: set[int] = set()
-        names: set[str] = set()
         linked: set[str] = set()  # numbers whose facts may sit under another id now
         facts = _by_property(conn, _title_facts(batch))
         _index(conn, facts, batch)
-        patents.update(patent for patent, _ in facts)
-        for position, event in batch:
-            if isinstance(event, EventRetracted):
-                target = log.store.position_of(event.target)
-                assert target is not None, "append checks that a retraction's target exists"
-                patents.update(row[0] for row in conn.execute("SELECT patent FROM title_facts WHERE position = ?", (target,)))
-                (_, event) = log.facts([target])[0]
-                position = target
+        patents = {patent for patent, _ in facts}
+        blocks = {position for position, event in batch if _is_block(event)}
+        names: set[str] = set()
+        targets = list(log.targets(batch).values())
+        if targets:  # a retraction touches what its target touched
+            marks = ", ".join("?" for _ in targets)
+            patents.update(row[0] for row in conn.execute(f"SELECT patent FROM title_facts WHERE position IN ({marks})", targets))
+            for position, event in log.facts(targets):
+                if _is_block(event):
+                    blocks.add(position)
+                names.update(renamed_names(event) or ())
                 linked.update(linked_numbers(event))
-            if isinstance(event, PatentsAssigned) and event.undisclosed_count:
-                blocks.add(position)
-            pair = renamed_names(event)
-            if pair is not None:
-                names.update(pair)
+        for _, event in batch:
+            names.update(renamed_names(event) or ())
         linked.update(_moved(conn, [linked_numbers(event) for _, event in batch if linked_numbers(event)]))
-        if linked:  # a link joins two numbers' chains of title (a retracted one parts them)
-            patents.update(_relink(conn, log, linked))
+        relinked: set[str] = set()
+        if linked:  # a link joins two numbers' chains of title (a retracted one parts them): fold those afresh
+            relinked = _relink(conn, log, linked)
+            patents.update(relinked)
         if names:  # a rename touches every holding under any name linked to it by renames
-            for _, rename in relevant_renames(log.renames(), names):
-                names.update(renamed_names(rename) or ())
+            groups = log.rename_groups()
+            for group in groups.groups_of(names):
+                names |= groups.names(group)
             marks = ", ".join("?" for _ in names)
             patents.update(
                 r[0]
@@ -156,84 +162,206 @@ class OwnershipProjection:
             blocks.update(
                 r[0] for r in conn.execute(f"SELECT DISTINCT deal_position FROM undisclosed_holdings WHERE owner IN ({marks})", [*names])
             )
-        for patent in sorted(patents):
-            self._refresh_patent(log, patent)
-        for block in sorted(blocks):
-            self._refresh_block(log, block)
+        after = batch[0][0] - 1
+        self._refresh_patents(log, sorted(patents), after, afresh=relinked)
+        self._refresh_blocks(log, sorted(blocks), after)
 
     def rebuild(self, log: LogReader) -> None:
+        """Recompute the view from the log, streaming: memory stays bounded by one patent's history."""
         conn = log.store.conn
         for table in _TABLES:
             conn.execute(f"DELETE FROM {table}" + (" WHERE view = 'title'" if table == "anomalies" else ""))
-        title_types = ("PatentRegistered", "PatentsAssigned")
-        positions = [row.position for row in log.store.rows(f"type IN {title_types!r}")]
-        title_events = log.facts(positions)
-        facts = _by_property(conn, _title_facts(title_events))
-        _index(conn, facts, title_events)
-        for patent in sorted({patent for patent, _ in facts}):
-            self._refresh_patent(log, patent)
-        for position, event in log.facts(positions):
-            if isinstance(event, PatentsAssigned) and event.undisclosed_count:
-                self._refresh_block(log, position)
+        blocks: list[int] = []
+        pending: list[Fact] = []
+        for position, type_name, payload, version in log.store.payloads("type IN ('PatentRegistered', 'PatentsAssigned')"):
+            event = codec.decode_stored(type_name, payload, version)
+            pending.append((position, event))
+            if _is_block(event):
+                blocks.append(position)
+            if len(pending) >= 5_000:
+                _index(conn, _by_property(conn, _title_facts(pending)), pending)
+                pending = []
+        _index(conn, _by_property(conn, _title_facts(pending)), pending)
+        retracted = log.retracted()
+        groups = log.rename_groups()
+        writer = _Writer(conn)
+        cursor = conn.execute(
+            "SELECT f.patent, e.position, e.type, e.payload, e.schema_version "
+            "FROM title_facts f JOIN events e ON e.position = f.position ORDER BY f.patent, f.position"
+        )
+        for patent, rows in itertools.groupby(cursor, key=lambda row: row[0]):
+            facts = [(position, codec.decode_stored(type_name, payload, version)) for _, position, type_name, payload, version in rows]
+            facts += groups.renames_of(_names_in(facts))
+            _, new = advance(facts, retracted, _title_fold(patent), {}, 0)
+            writer.add(new)
+        for position in blocks:
+            (deal,) = log.facts([position])
+            _, new = advance(_block_facts(deal, groups), retracted, _block_fold(deal), {}, 0)
+            writer.add(new)
+        writer.flush()
 
-    # --- one key at a time ------------------------------------------------------------
+    # --- keys touched by an append ----------------------------------------------------
 
-    def _refresh_patent(self, log: LogReader, patent: str) -> None:
+    def _refresh_patents(self, log: LogReader, patents: list[str], after: int, afresh: set[str] = frozenset()) -> None:
+        """Carry each patent's rows forward over the positions after ``after``, a few SQL statements for all.
+
+        Patents in ``afresh`` (their rows were cleared: a number link joined or parted their chains) are
+        folded over their whole history instead.
+        """
+        if not patents:
+            return
         conn = log.store.conn
-        positions = [r[0] for r in conn.execute("SELECT position FROM title_facts WHERE patent = ?", (patent,))]
-        facts = log.facts(positions)
-        names = set().union(*(title_parties(event) for _, event in facts))
-        facts += relevant_renames(log.renames(), names)
+        positions: dict[str, list[int]] = {patent: [] for patent in patents}
+        believed: dict[str, dict[tuple[Any, ...], tuple[int, Any]]] = {patent: {} for patent in patents}
+        for chunk in _chunks(patents):
+            marks = ", ".join("?" for _ in chunk)
+            for patent, position in conn.execute(f"SELECT patent, position FROM title_facts WHERE patent IN ({marks})", chunk):
+                positions[patent].append(position)
+            for rowid, *row, since in conn.execute(
+                f"SELECT rowid, patent, owner, valid_from, valid_to, position, known_from FROM ownership "
+                f"WHERE patent IN ({marks}) AND known_to IS NULL", chunk
+            ):
+                believed[row[0]][("ownership", *row)] = (since, ("ownership", rowid))
+            for rowid, *row, since in conn.execute(
+                f"SELECT rowid, subject, kind, position, message, related, known_from FROM anomalies "
+                f"WHERE view = 'title' AND subject IN ({marks}) AND known_to IS NULL", chunk
+            ):
+                believed[row[0]][("anomalies", *row)] = (since, ("anomalies", rowid))
+        decoded = dict(log.facts(position for found in positions.values() for position in found))
+        groups = log.rename_groups()
+        per_patent = {}
+        for patent in patents:
+            facts = [(position, decoded[position]) for position in positions[patent]]
+            per_patent[patent] = facts + groups.renames_of(_names_in(facts))
+        retracted = log.retracted_among({pos for facts in per_patent.values() for pos, _ in facts})
+        writer = _Writer(conn)
+        for patent, facts in per_patent.items():
+            if patent in afresh:
+                writer.close(*advance(facts, retracted, _title_fold(patent), {}, 0))
+            else:
+                writer.close(*advance(facts, retracted, _title_fold(patent), believed[patent], after))
+        writer.flush()
 
-        def fold(live: list[Fact]) -> list[Holding | TitleAnomaly]:
-            holdings, anomalies = fold_title(patent, live)
-            return [*holdings, *anomalies]
-
-        rows = believed_rows(facts, log.retracted(), fold)
-        conn.execute("DELETE FROM ownership WHERE patent = ?", (patent,))
-        conn.execute("DELETE FROM anomalies WHERE view = 'title' AND subject = ?", (patent,))
-        conn.executemany(
-            "INSERT INTO ownership (patent, owner, valid_from, valid_to, position, known_from, known_to) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (patent, row.owner, iso(row.valid_from), iso(row.valid_to), row.position, since, until)
-                for row, since, until in rows
-                if isinstance(row, Holding)
-            ],
-        )
-        conn.executemany(
-            "INSERT INTO anomalies (view, subject, kind, position, message, related, known_from, known_to) "
-            "VALUES ('title', ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (patent, row.kind, row.position, row.message,
-                 orjson.dumps(row.related).decode() if row.related else None, since, until)
-                for row, since, until in rows
-                if isinstance(row, TitleAnomaly)
-            ],
-        )
-
-    def _refresh_block(self, log: LogReader, position: int) -> None:
-        """Undisclosed patents of one deal follow its assignees through renames and mergers."""
+    def _refresh_blocks(self, log: LogReader, blocks: list[int], after: int) -> None:
+        """Undisclosed patents of a deal follow its assignees through renames and mergers."""
+        if not blocks:
+            return
         conn = log.store.conn
-        (deal,) = log.facts([position])
-        event = deal[1]
-        assert isinstance(event, PatentsAssigned)
-        facts = [deal, *relevant_renames(log.renames(), event.assignee)]
-        rows = believed_rows(facts, log.retracted(), lambda live: fold_title(f"deal at {position}", live)[0])
-        conn.execute("DELETE FROM undisclosed_holdings WHERE deal_position = ?", (position,))
-        conn.executemany(
-            "INSERT INTO undisclosed_holdings "
-            "(deal_position, owner, patents_count, valid_from, valid_to, known_from, known_to) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (position, row.owner, event.undisclosed_count, iso(row.valid_from), iso(row.valid_to), since, until)
-                for row, since, until in rows
-            ],
-        )
+        believed: dict[int, dict[tuple[Any, ...], tuple[int, Any]]] = {block: {} for block in blocks}
+        for chunk in _chunks(blocks):
+            marks = ", ".join("?" for _ in chunk)
+            for rowid, *row, since in conn.execute(
+                "SELECT rowid, deal_position, owner, patents_count, valid_from, valid_to, known_from "
+                f"FROM undisclosed_holdings WHERE deal_position IN ({marks}) AND known_to IS NULL", chunk
+            ):
+                believed[row[0]][("undisclosed_holdings", *row)] = (since, ("undisclosed_holdings", rowid))
+        groups = log.rename_groups()
+        deals = log.facts(blocks)
+        retracted = log.retracted_among({pos for deal in deals for pos, _ in _block_facts(deal, groups)})
+        writer = _Writer(conn)
+        for deal in deals:
+            writer.close(*advance(_block_facts(deal, groups), retracted, _block_fold(deal), believed[deal[0]], after))
+        writer.flush()
+
+
+_INSERTS = {
+    "ownership": "INSERT INTO ownership (patent, owner, valid_from, valid_to, position, known_from, known_to) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+    "anomalies": "INSERT INTO anomalies (view, subject, kind, position, message, related, known_from, known_to) "
+    "VALUES ('title', ?, ?, ?, ?, ?, ?, ?)",
+    "undisclosed_holdings": "INSERT INTO undisclosed_holdings "
+    "(deal_position, owner, patents_count, valid_from, valid_to, known_from, known_to) VALUES (?, ?, ?, ?, ?, ?, ?)",
+}
+
+
+class _Writer:
+    """Collects view rows (tagged with their table) and stored rows to close, and writes them in few statements."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.rows: dict[str, list[tuple[Any, ...]]] = {table: [] for table in _INSERTS}
+        self.closed: dict[str, list[tuple[int, int]]] = {table: [] for table in _INSERTS}
+        self.count = 0
+
+    def add(self, new: list[tuple[tuple[Any, ...], int, int | None]]) -> None:
+        for (table, *row), since, until in new:
+            self.rows[table].append((*row, since, until))
+        self.count += len(new)
+        if self.count >= 10_000:
+            self.flush()
+
+    def close(self, closed: list[tuple[tuple[str, int], int]], new: list[tuple[tuple[Any, ...], int, int | None]]) -> None:
+        for (table, rowid), until in closed:
+            self.closed[table].append((until, rowid))
+        self.add(new)
+
+    def flush(self) -> None:
+        for table, pairs in self.closed.items():
+            if pairs:
+                self.conn.executemany(f"UPDATE {table} SET known_to = ? WHERE rowid = ?", pairs)
+                pairs.clear()
+        for table, rows in self.rows.items():
+            if rows:
+                self.conn.executemany(_INSERTS[table], rows)
+                rows.clear()
+        self.count = 0
+
+
+def _title_fold(patent: str) -> Callable[[list[Fact]], list[tuple[Any, ...]]]:
+    """The patent's rows, as stored, from its live facts."""
+
+    def fold(live: list[Fact]) -> list[tuple[Any, ...]]:
+        holdings, anomalies = fold_title(patent, live)
+        return [
+            *(("ownership", patent, h.owner, iso(h.valid_from), iso(h.valid_to), h.position) for h in holdings),
+            *(("anomalies", patent, a.kind, a.position, a.message, _related(a.related)) for a in anomalies),
+        ]
+
+    return fold
+
+
+def _block_facts(deal: Fact, groups: RenameGroups) -> list[Fact]:
+    event = deal[1]
+    assert isinstance(event, PatentsAssigned)
+    return [deal, *groups.renames_of(event.assignee)]
+
+
+def _block_fold(deal: Fact) -> Callable[[list[Fact]], list[tuple[Any, ...]]]:
+    position, event = deal
+    assert isinstance(event, PatentsAssigned)
+    count = event.undisclosed_count
+
+    def fold(live: list[Fact]) -> list[tuple[Any, ...]]:
+        return [
+            ("undisclosed_holdings", position, h.owner, count, iso(h.valid_from), iso(h.valid_to))
+            for h in fold_title(f"deal at {position}", live)[0]
+        ]
+
+    return fold
+
+
+def _is_block(event: Event) -> bool:
+    return isinstance(event, PatentsAssigned) and event.undisclosed_count > 0
+
+
+def _names_in(facts: Iterable[Fact]) -> set[str]:
+    return set().union(*(title_parties(event) for _, event in facts))
+
+
+def _related(positions: tuple[int, ...]) -> str | None:
+    """An anomaly's other events, as the ``related`` column stores them (JSON list, or NULL)."""
+    return orjson.dumps(positions).decode() if positions else None
+
+
+def _chunks(values: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def _index(conn: sqlite3.Connection, facts: list[tuple[str, int]], batch: Sequence[Fact]) -> None:
     """Note which events bear on which patents, and which parties they name."""
+    if not facts:
+        return
     conn.executemany("INSERT OR IGNORE INTO title_facts (patent, position) VALUES (?, ?)", facts)
     events = dict(batch)
     conn.executemany(

@@ -6,13 +6,66 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from .. import codec
-from ..events import Event
+from ..events import Event, EventRetracted
 from ..store import Store
 from .history import Fact
+from .title import renamed_names
 
-__all__ = ["LogReader", "Projection"]
+__all__ = ["LogReader", "Projection", "RenameGroups"]
 
 _RENAME_TYPES = ("PartyRenamed", "PartiesMerged")
+
+
+class RenameGroups:
+    """Renames and mergers grouped by the names they link: a name's group is every rename reachable from it.
+
+    The same set :func:`.ownership.relevant_renames` grows one rename at a
+    time, found here in one union-find pass.
+    """
+
+    def __init__(self, renames: Sequence[Fact]) -> None:
+        parent: dict[str, str] = {}
+
+        def root(name: str) -> str:
+            while parent.setdefault(name, name) != name:
+                parent[name] = parent[parent[name]]
+                name = parent[name]
+            return name
+
+        pairs = []
+        for fact in renames:
+            pair = renamed_names(fact[1])
+            if pair is not None:
+                parent[root(pair[0])] = root(pair[1])
+                pairs.append((pair[0], fact))
+        self._group = {name: root(name) for name in parent}
+        self._members: dict[str, list[Fact]] = {}
+        for name, fact in pairs:
+            self._members.setdefault(self._group[name], []).append(fact)
+        self._names: dict[str, set[str]] = {}
+        for name, group in self._group.items():
+            self._names.setdefault(group, set()).add(name)
+
+    def names(self, group: str) -> set[str]:
+        """Every name in ``group``."""
+        return set(self._names.get(group, ()))
+
+    def linked(self, names: Iterable[str]) -> set[str]:
+        """``names`` and every name a chain of renames links to any of them."""
+        found = set(names)
+        for group in self.groups_of(found):
+            found |= self._names[group]
+        return found
+
+    def groups_of(self, names: Iterable[str]) -> set[str]:
+        return {self._group[name] for name in names if name in self._group}
+
+    def renames_of(self, names: Iterable[str]) -> list[Fact]:
+        """Every rename linked to any of ``names``, in position order."""
+        found: list[Fact] = []
+        for group in self.groups_of(names):
+            found.extend(self._members[group])
+        return sorted(found, key=lambda fact: fact[0])
 
 
 class LogReader:
@@ -27,26 +80,68 @@ class LogReader:
         self._events: dict[int, Event] = dict(batch)
         self._retracted: dict[int, int] | None = None
         self._renames: list[Fact] | None = None
+        self._groups: RenameGroups | None = None
 
-    def facts(self, positions: Sequence[int]) -> list[Fact]:
+    def facts(self, positions: Iterable[int]) -> list[Fact]:
         """``(position, event)`` for each position, in position order."""
-        missing = [pos for pos in positions if pos not in self._events]
-        for row in self.store.rows_at(missing):
-            self._events[row.position] = codec.loads(row.type, row.payload, row.schema_version)
-        return [(pos, self._events[pos]) for pos in sorted(set(positions))]
+        wanted = sorted(set(positions))
+        events = self._events
+        missing = [pos for pos in wanted if pos not in events]
+        for position, type_name, payload, version in self.store.payloads_at(missing):
+            events[position] = codec.decode_stored(type_name, payload, version)
+        return [(pos, events[pos]) for pos in wanted]
 
     def retracted(self) -> dict[int, int]:
-        """``target position -> retracting position`` for the whole log."""
+        """``target position -> retracting position`` for the whole log (read again only when the log grew)."""
         if self._retracted is None:
-            self._retracted = dict(self.store.conn.execute("SELECT target, position FROM retractions"))
+            head = self.store.head()[0]
+            kept = self.store.memo.get("retracted")
+            if kept is None or kept[0] != head:
+                kept = self.store.memo["retracted"] = (head, dict(self.store.conn.execute("SELECT target, position FROM retractions")))
+            self._retracted = kept[1]
         return self._retracted
 
+    def retracted_among(self, positions: Iterable[int]) -> dict[int, int]:
+        """The part of :meth:`retracted` about ``positions`` (one indexed look-up, not the whole table)."""
+        if self._retracted is not None:
+            return {pos: self._retracted[pos] for pos in positions if pos in self._retracted}
+        return self.store.retractions_of(positions)
+
+    def targets(self, batch: Iterable[Fact]) -> dict[int, int]:
+        """``retracting position -> target position`` for the retractions in ``batch``."""
+        retractions = [(position, event) for position, event in batch if isinstance(event, EventRetracted)]
+        if not retractions:
+            return {}
+        found = self.store.positions_of(event.target for _, event in retractions)
+        return {position: found[event.target] for position, event in retractions}
+
     def renames(self) -> list[Fact]:
-        """Every rename and merger in the log, in position order."""
+        """Every rename and merger in the log, in position order (found and decoded once per connection)."""
         if self._renames is None:
-            positions = [row.position for row in self.store.rows(f"type IN {_RENAME_TYPES!r}")]
-            self._renames = self.facts(positions)
+            memo = self.store.memo
+            known: list[Fact] = memo.setdefault("renames", [])
+            marks = ", ".join("?" for _ in _RENAME_TYPES)
+            # the log only grows: look only past the last position already searched
+            searched = memo.get("renames_searched", 0)
+            head = self.store.head()[0]
+            if head > searched:
+                positions = [row[0] for row in self.store.conn.execute(
+                    f"SELECT position FROM events WHERE type IN ({marks}) AND position > ? ORDER BY position",
+                    [*_RENAME_TYPES, searched])]
+                known.extend(self.facts(positions))
+                memo["renames_searched"] = head
+            self._renames = list(known)
         return self._renames
+
+    def rename_groups(self) -> RenameGroups:
+        """The renames grouped by the names they link (see :class:`RenameGroups`)."""
+        if self._groups is None:
+            renames = self.renames()
+            kept = self.store.memo.get("rename_groups")
+            if kept is None or kept[0] != len(renames):  # renames only ever grow in number
+                kept = self.store.memo["rename_groups"] = (len(renames), RenameGroups(renames))
+            self._groups = kept[1]
+        return self._groups
 
 
 class Projection(Protocol):

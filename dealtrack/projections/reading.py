@@ -27,7 +27,16 @@ from .keyed import KeyedView
 from .numbers import numbers_of, property_of
 from .ownership import relevant_renames, title_parties
 from .reader import LogReader
-from .rights import BANS, LICENCES, SECURITY_INTERESTS, latest_bans, licence_from_row, security_from_row
+from .rights import (
+    BANS,
+    LICENCES,
+    SECURITY_INTERESTS,
+    ban_rows_against,
+    latest_bans,
+    licence_from_row,
+    licence_rows_on,
+    security_from_row,
+)
 from .title import Doubt, Holding, TitleAnomaly, fold_title
 
 __all__ = ["RefoldedReading", "Reading", "StoredReading", "TitleFold", "registry_day"]
@@ -116,8 +125,27 @@ class Reading:
     def licences_during(self, start: date, stop: date) -> list[Licence]:
         return [licence_from_row(row) for row in self.licence_rows(start, stop)]
 
+    def licence_rows_on(
+        self, patent: str, start: date, stop: date, licensees: Iterable[str] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """``licences`` rows live in ``[start, stop)`` that may cover ``patent`` (a superset; by start and id).
+
+        With ``licensees``, only licences to one of them (or a name renames link to them) need be included.
+        """
+        return self.licence_rows(start, stop)
+
+    def licences_on(self, patent: str, start: date, stop: date, licensees: Iterable[str] | None = None) -> list[Licence]:
+        return [licence_from_row(row) for row in self.licence_rows_on(patent, start, stop, licensees)]
+
     def bans_during(self, start: date, stop: date) -> list[tuple[int, Ban]]:
         return latest_bans(self.ban_rows(start, stop))
+
+    def ban_rows_against(self, names: Iterable[str], start: date, stop: date) -> list[tuple[Any, ...]]:
+        """``bans`` rows in force in ``[start, stop)`` that may be against ``names`` (a superset; by ban and start)."""
+        return self.ban_rows(start, stop)
+
+    def bans_against(self, names: Iterable[str], start: date, stop: date) -> list[tuple[int, Ban]]:
+        return latest_bans(self.ban_rows_against(names, start, stop))
 
     def security_interests_on(self, patent: str, start: date, stop: date) -> list[tuple[int, Encumbrance]]:
         """Security interests recorded under any number of the property, each once, as on ``patent``."""
@@ -142,6 +170,22 @@ class Reading:
     def renames(self) -> list[Fact]:
         """The renames and mergers counted on this basis, in valid-time order."""
         return sorted(self.visible(self.log.renames()), key=valid_order)
+
+    def renames_of(self, names: Iterable[str]) -> list[Fact]:
+        """The part of :meth:`renames` that can bear on ``names``: the renames linked to them, same order.
+
+        Renames in other groups never touch these names' aliases, so folding
+        only these gives the same canonical names, at a cost that does not grow
+        with every rename in the ledger.
+        """
+        groups = self.log.rename_groups()
+        key = frozenset(groups.groups_of(names))
+        if not key:
+            return []
+        cache = self.__dict__.setdefault("_renames_of", {})
+        if key not in cache:
+            cache[key] = sorted(self.visible(groups.renames_of(names)), key=valid_order)
+        return cache[key]
 
     def key_facts(self, view: KeyedView, key: str) -> list[Fact]:
         """The facts counted on this basis for one key of a keyed view (a licence, a ban)."""
@@ -196,6 +240,28 @@ class StoredReading(Reading):
 
     def licence_rows(self, start: date, stop: date) -> list[tuple[Any, ...]]:
         return self._view_rows(LICENCES, start, stop, "", "valid_from, licence_id")
+
+    def licence_rows_on(
+        self, patent: str, start: date, stop: date, licensees: Iterable[str] | None = None
+    ) -> list[tuple[Any, ...]]:
+        # those listing the patent, and portfolio licences of anyone linked by renames to one of its holders
+        owners = [r[0] for r in self.store.conn.execute(
+            f"SELECT DISTINCT owner FROM ownership WHERE patent = :patent AND {KNOWN}", {"patent": patent, "known": self.known})]
+        groups = self.log.rename_groups()
+        to = None if licensees is None else groups.linked(licensees)
+        return licence_rows_on(self.store.conn, self.numbers(patent), groups.linked(owners), start, stop, self.known, to)
+
+    def ban_rows_against(self, names: Iterable[str], start: date, stop: date) -> list[tuple[Any, ...]]:
+        # bans against any name linked by renames to one of ``names``: the index finds them
+        return ban_rows_against(self.store.conn, self.log.rename_groups().linked(names), start, stop, self.known)
+
+    def renames(self) -> list[Fact]:
+        # the same list for every question on this basis until the log grows: read it once
+        count = len(self.log.renames())
+        kept = self.store.memo.get("visible_renames")
+        if kept is None or kept[:2] != (self.known, count):
+            kept = self.store.memo["visible_renames"] = (self.known, count, super().renames())
+        return kept[2]
 
     def ban_rows(self, start: date, stop: date) -> list[tuple[Any, ...]]:
         return self._view_rows(BANS, start, stop, "", "ban_id, valid_from")

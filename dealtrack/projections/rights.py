@@ -50,6 +50,12 @@ def _licence_keys(event: Event) -> Iterator[str]:
         yield event.licence_id
 
 
+def _licence_terms(event: Event) -> Iterator[str]:
+    """The patents a licence lists (a portfolio licence lists none: it is found by its licensor)."""
+    if isinstance(event, (LicenseGranted, CrossLicenseAgreed)) and event.patents is not None:
+        yield from event.patents
+
+
 def fold_licence(licence_id: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
     """One row per direction of a licence: who licenses whom, over what, where, and when."""
     grants = sorted((fact for fact in live if isinstance(fact[1], (LicenseGranted, CrossLicenseAgreed))), key=valid_order)
@@ -84,7 +90,7 @@ def fold_licence(licence_id: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]
 
 LICENCES = KeyedView(
     name="licences",
-    version=1,
+    version=5,  # 2: licences_terms, the patents each licence lists; 4: WITHOUT ROWID keys; 5: per-position rows
     table="licences",
     columns={
         "licence_id": str,
@@ -103,6 +109,7 @@ LICENCES = KeyedView(
     keys=_licence_keys,
     fold=fold_licence,
     indexes=(("licensee",), ("licensor",)),
+    terms=_licence_terms,
 )
 
 
@@ -112,6 +119,12 @@ LICENCES = KeyedView(
 def _ban_keys(event: Event) -> Iterator[str]:
     if isinstance(event, (BanImposed, BanModified, BanLifted)):
         yield event.ban_id
+
+
+def _ban_terms(event: Event) -> Iterator[str]:
+    """The parties a ban is against, as recorded."""
+    if isinstance(event, BanImposed):
+        yield from event.against
 
 
 def fold_ban(ban_id: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
@@ -163,7 +176,7 @@ def fold_ban(ban_id: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
 
 BANS = KeyedView(
     name="bans",
-    version=1,
+    version=5,  # 2: bans_terms, the parties each ban is against; 4: WITHOUT ROWID keys; 5: per-position rows
     table="bans",
     columns={
         "ban_id": str,
@@ -183,6 +196,7 @@ BANS = KeyedView(
     types=("BanImposed", "BanModified", "BanLifted"),
     keys=_ban_keys,
     fold=fold_ban,
+    terms=_ban_terms,
 )
 
 
@@ -211,7 +225,7 @@ def fold_security(patent: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
 
 SECURITY_INTERESTS = KeyedView(
     name="security_interests",
-    version=1,
+    version=4,  # 3: WITHOUT ROWID facts; 4: per-position rows
     table="security_interests",
     columns={
         "patent": str,
@@ -327,3 +341,52 @@ def ban_starts(conn: sqlite3.Connection, known: int) -> dict[str, date]:
     """When each ban believed at ``known`` took effect."""
     cursor = conn.execute(f"SELECT ban_id, MIN(valid_from) FROM bans WHERE {KNOWN} GROUP BY ban_id", {"known": known})
     return {ban_id: date.fromisoformat(start) for ban_id, start in cursor}
+
+
+def licence_rows_on(
+    conn: sqlite3.Connection,
+    numbers: Iterable[str],
+    licensors: Iterable[str],
+    start: date,
+    stop: date,
+    known: int,
+    licensees: Iterable[str] | None = None,
+) -> list[tuple[Any, ...]]:
+    """``licences`` rows live in ``[start, stop)`` that may cover the patent ``numbers`` name, by start and id.
+
+    Those listing any of its numbers (through ``licences_terms``) and the portfolio licences
+    granted by any of ``licensors``: two indexed look-ups instead of a scan of
+    every licence; with ``licensees``, only licences to one of them. The caller
+    still checks a portfolio licence's licensor held the patent on its date.
+    """
+    names, terms = sorted(set(licensors)), sorted(set(numbers))
+    marks = ", ".join(f":n{i}" for i in range(len(names))) or "NULL"
+    listed = ", ".join(f":t{i}" for i in range(len(terms))) or "NULL"
+    params = {**_window(start, stop, known), **{f"n{i}": name for i, name in enumerate(names)},
+              **{f"t{i}": term for i, term in enumerate(terms)}}
+    to = ""
+    if licensees is not None:
+        wanted = sorted(set(licensees))
+        params.update({f"l{i}": name for i, name in enumerate(wanted)})
+        to = f"AND licensee IN ({', '.join(f':l{i}' for i in range(len(wanted))) or 'NULL'}) "
+    cursor = conn.execute(
+        f"SELECT {_columns(LICENCES)}, rowid AS r FROM licences WHERE licence_id IN "
+        f"(SELECT DISTINCT key FROM licences_terms WHERE term IN ({listed})) {to}AND {OVERLAPS} AND {KNOWN} "
+        f"UNION ALL SELECT {_columns(LICENCES)}, rowid AS r FROM licences WHERE patents IS NULL "
+        f"AND licensor IN ({marks}) {to}AND {OVERLAPS} AND {KNOWN} ORDER BY valid_from, licence_id, r",
+        params,
+    )
+    return [tuple(row[:-1]) for row in cursor]
+
+
+def ban_rows_against(conn: sqlite3.Connection, parties: Iterable[str], start: date, stop: date, known: int) -> list[tuple[Any, ...]]:
+    """``bans`` rows in force in ``[start, stop)`` of the bans against any of ``parties``, by ban and start."""
+    names = sorted(set(parties))
+    marks = ", ".join(f":n{i}" for i in range(len(names))) or "NULL"
+    params = {**_window(start, stop, known), **{f"n{i}": name for i, name in enumerate(names)}}
+    cursor = conn.execute(
+        f"SELECT {_columns(BANS)} FROM bans WHERE ban_id IN (SELECT key FROM bans_terms WHERE term IN ({marks})) "
+        f"AND {OVERLAPS} AND {KNOWN} ORDER BY ban_id, valid_from",
+        params,
+    )
+    return [tuple(row) for row in cursor]

@@ -104,6 +104,8 @@ NOTES: dict[str, tuple[str, str, dict[str, str]]] = {
     "title_parties": ("table", "Index: which parties those events name.", {}),
     "licences_facts": ("table", "Index: which events bear on which licence.", {}),
     "bans_facts": ("table", "Index: which events bear on which ban.", {}),
+    "licences_terms": ("table", "Index: the patents each licence lists (licences naming a patent are found by it).", {}),
+    "bans_terms": ("table", "Index: the parties each ban is against (bans against a party are found by it).", {}),
     "security_interests_facts": ("table", "Index: which events bear on which patent's security interests.", {}),
     "ledger_head": ("table", "The last position and hash of the log.", {}),
     "projection_checkpoints": ("table", "How far each view has read the log.", {}),

@@ -1,0 +1,247 @@
+"""The fast paths give the same answers as the simple ones they stand in for.
+
+- ``codec.dumps`` (generated code) writes the bytes cattrs' unstructure would;
+- ``codec.decode_stored`` (no re-validation) builds the event the checked ``loads`` builds,
+  and falls back to the checked path, with its errors, on anything unexpected;
+- ``RenameGroups`` (union-find) finds the renames ``relevant_renames`` grows one by one;
+- ``history.advance`` carried append by append ends in the rows ``believed_rows`` computes at once.
+"""
+
+from __future__ import annotations
+
+import attrs
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dealtrack import InvalidEvent, codec
+from dealtrack.events import Event, PartiesMerged, PartyRenamed
+from dealtrack.projections.history import advance, believed_rows
+from dealtrack.projections.ownership import relevant_renames
+from dealtrack.projections.reader import RenameGroups
+from dealtrack.projections.title import fold_title
+from test_codec import any_event
+from test_ownership_properties import histories
+
+keys = st.none() | st.from_regex(r"uspto:[0-9]{6}/[0-9]{4}", fullmatch=True)
+
+
+@settings(max_examples=300)
+@given(event=any_event, key=keys)
+def test_dumps_writes_what_cattrs_writes(event: Event, key: str | None) -> None:
+    event = attrs.evolve(event, natural_key=key)
+    assert codec.dumps(event) == orjson.dumps(codec.converter.unstructure(event)).decode()
+
+
+@settings(max_examples=300)
+@given(event=any_event, key=keys)
+def test_decode_stored_builds_what_the_checked_path_builds(event: Event, key: str | None) -> None:
+    event = attrs.evolve(event, natural_key=key)
+    payload = codec.dumps(event)
+    version = codec.SCHEMA_VERSIONS[event.type]
+    lean = codec.decode_stored(event.type, payload, version)
+    assert lean == codec.loads(event.type, payload, version) == event
+    assert type(lean) is type(event)
+    assert codec.dumps(lean) == payload
+
+
+@pytest.mark.parametrize(
+    ("type_name", "payload"),
+    [
+        ("LicenseTerminated", "not json"),
+        ("LicenseTerminated", '{"licence_id": "L1"}'),  # a field missing
+        ("LicenseTerminated", '{"licence_id": "L1", "effective": "2016", "surplus": 1, "deal": null, "sources": [],'
+                              ' "note": null, "registry_ref": null, "registry_recorded": null, "natural_key": null}'),
+        ("PatentBurned", "{}"),
+    ],
+)
+def test_decode_stored_falls_back_to_the_checked_path_and_its_errors(type_name: str, payload: str) -> None:
+    with pytest.raises(InvalidEvent):
+        codec.decode_stored(type_name, payload, 1)
+
+
+@given(history=histories, names=st.sets(st.sampled_from(["Microsoft", "Nokia", "Xiaomi", "MTL", "HMD", "Other"])))
+def test_rename_groups_find_the_renames_relevant_renames_grows(history: list[Event], names: set[str]) -> None:
+    renames = [(pos, event) for pos, event in enumerate(history, 1) if isinstance(event, (PartyRenamed, PartiesMerged))]
+    expected = sorted(relevant_renames(renames, names), key=lambda fact: fact[0])
+    assert RenameGroups(renames).renames_of(names) == expected
+
+
+@given(history=histories, cuts=st.lists(st.integers(1, 14), max_size=4), retract=st.lists(st.integers(1, 14), max_size=3))
+def test_advance_append_by_append_ends_where_believed_rows_does(
+    history: list[Event], cuts: list[int], retract: list[int]
+) -> None:
+    """Appends end at ``cuts``; carrying the stored rows append by append gives the rows a rebuild computes at once."""
+    facts = list(enumerate(history, 1))
+    end = len(facts) + len(retract)
+    retracted: dict[int, int] = {}
+    for offset, target in enumerate(retract, 1):  # retractions come after the facts, one position each
+        if target <= len(facts) and target not in retracted:
+            retracted[target] = len(facts) + offset
+
+    def fold(live: list[tuple[int, Event]]) -> list[tuple[str, str, object, object, int]]:
+        return [("US1", h.owner, h.valid_from, h.valid_to, h.position) for h in fold_title("US1", live)[0]]
+
+    whole = believed_rows(facts, retracted, fold)
+    stored: dict[int, list] = {}  # handle -> [row, known_from, known_to]
+    after = 0
+    for cut in sorted({c for c in cuts if c < end} | {end}):
+        seen = [fact for fact in facts if fact[0] <= cut]
+        known = {target: by for target, by in retracted.items() if by <= cut}
+        believed = {row: (since, handle) for handle, (row, since, until) in stored.items() if until is None}
+        closed, new = advance(seen, known, fold, believed, after)
+        for handle, until in closed:
+            stored[handle][2] = until
+        for row, since, until in new:
+            stored[len(stored)] = [row, since, until]
+        after = cut
+    assert sorted(map(tuple, stored.values()), key=repr) == sorted(whole, key=repr)
+
+
+# --- the licence index: listed patents by term, portfolio licences by linked licensor -------------------
+
+from datetime import date, timedelta  # noqa: E402
+
+from dealtrack import Ledger  # noqa: E402
+from dealtrack.events import LicenseGranted, CrossLicenseAgreed  # noqa: E402
+from dealtrack.projections.reading import Reading, StoredReading  # noqa: E402
+from dealtrack.questions import _canonical, _licences_covering, _names_of  # noqa: E402
+from dealtrack.values import Period  # noqa: E402
+from test_ownership_properties import PARTIES, PATENTS, assignments, days, parties, registrations, renames  # noqa: E402
+
+_grants = st.builds(
+    lambda n, pair, ps, d: LicenseGranted(licence_id=f"L{n}", licensor=pair[0], licensee=pair[1], patents=ps, effective=d),
+    st.integers(0, 30), st.lists(parties, min_size=2, max_size=2, unique=True),
+    st.none() | st.lists(st.sampled_from(PATENTS), min_size=1, max_size=2), days,
+)
+_cross = st.builds(
+    lambda n, pair, d: CrossLicenseAgreed(licence_id=f"X{n}", parties=pair, effective=d),
+    st.integers(0, 30), st.lists(parties, min_size=2, max_size=2, unique=True), days,
+)
+_rights_histories = st.lists(st.one_of(registrations, assignments, renames, _grants, _grants, _cross), min_size=1, max_size=16)
+
+
+class _Scanning(StoredReading):
+    """The same reading, but looking through every licence instead of the index."""
+
+    licence_rows_on = Reading.licence_rows_on
+
+
+@settings(max_examples=80, deadline=None)
+@given(history=_rights_histories, probes=st.lists(days, min_size=2, max_size=2))
+def test_the_licence_index_finds_what_a_scan_of_every_licence_finds(history: list[Event], probes: list[date]) -> None:
+    with Ledger.open() as ledger:
+        for event in history:
+            try:
+                ledger.append(event)
+            except InvalidEvent:  # a licence id used twice: the log refuses it, as it should
+                pass
+        store = ledger._store
+        for known in {len(ledger), max(1, len(ledger) // 2)}:
+            for day in probes:
+                period = Period(day, day + timedelta(days=40))
+                for patent in PATENTS:
+                    fast = _licences_covering(StoredReading(store, known), patent, period)
+                    scan = _licences_covering(_Scanning(store, known), patent, period)
+                    assert sorted(fast, key=repr) == sorted(scan, key=repr)  # the two directions of a cross-licence tie
+                    for party in PARTIES:  # is_licensed asks only about licences to one party's names
+                        reading = StoredReading(store, known)
+                        names = set(_names_of(reading, party, period))
+                        to_party = [lic for lic in _licences_covering(reading, patent, period, licensees=names)
+                                    if _canonical(reading, lic.licensee, period.end) in names]
+                        expected = [lic for lic in scan if _canonical(reading, lic.licensee, period.end) in names]
+                        assert sorted(to_party, key=repr) == sorted(expected, key=repr)
+
+
+# --- the ban index: bans by the parties they are against ---------------------------------------------
+
+from dealtrack.events import BanImposed, BanLifted  # noqa: E402
+from dealtrack.questions import _bans  # noqa: E402
+
+_impositions = st.builds(
+    lambda n, who, d: BanImposed(ban_id=f"B{n}", against=who, territory=("IN",), authority="Delhi High Court", effective=d),
+    st.integers(0, 20), st.lists(parties, min_size=1, max_size=2), days,
+)
+_lifts = st.builds(lambda n, d: BanLifted(ban_id=f"B{n}", effective=d), st.integers(0, 20), days)
+_ban_histories = st.lists(st.one_of(renames, renames, _impositions, _impositions, _lifts), min_size=1, max_size=16)
+
+
+class _ScanningBans(StoredReading):
+    """The same reading, but looking through every ban instead of the index."""
+
+    ban_rows_against = Reading.ban_rows_against
+
+
+@settings(max_examples=80, deadline=None)
+@given(history=_ban_histories, probes=st.lists(days, min_size=2, max_size=2))
+def test_the_ban_index_finds_what_a_scan_of_every_ban_finds(history: list[Event], probes: list[date]) -> None:
+    with Ledger.open() as ledger:
+        for event in history:
+            try:
+                ledger.append(event)
+            except InvalidEvent:  # a ban id used twice, a lift before the ban: refused, as it should be
+                pass
+        store = ledger._store
+        for known in {len(ledger), max(1, len(ledger) // 2)}:
+            for day in probes:
+                period = Period(day, day + timedelta(days=40))
+                for party in [*PARTIES, "Nobody"]:
+                    fast = _bans(StoredReading(store, known), period, party, None, None)
+                    scan = _bans(_ScanningBans(store, known), period, party, None, None)
+                    assert fast == scan
+
+
+# --- names through renames: only the renames linked to a name can change it ------------------------
+
+from dealtrack.projections.title import Aliases  # noqa: E402
+from dealtrack.projections.title import renamed_names as _pair  # noqa: E402
+from dealtrack.questions import _aliases_at  # noqa: E402
+
+_name_histories = st.lists(st.one_of(renames, renames, registrations), min_size=1, max_size=14)
+
+
+def _names_through_every_rename(reading: Reading, party: str, period: Period) -> list[str]:
+    """The original ``_names_of``: walk every rename in the ledger."""
+    aliases, names = Aliases(), []
+    for _, event in reading.renames():
+        if event.effective.start > period.start and aliases.canonical(party) not in names:
+            names.append(aliases.canonical(party))
+        if event.effective.start >= period.stop:
+            break
+        aliases.move(*_pair(event))
+    if aliases.canonical(party) not in names:
+        names.append(aliases.canonical(party))
+    return names
+
+
+@settings(max_examples=120, deadline=None)
+@given(history=_name_histories, probes=st.lists(days, min_size=2, max_size=2), span=st.integers(0, 400))
+def test_names_through_linked_renames_equal_names_through_every_rename(
+    history: list[Event], probes: list[date], span: int
+) -> None:
+    with Ledger.open() as ledger:
+        for event in history:
+            ledger.append(event)
+        for known in {len(ledger), max(1, len(ledger) // 2)}:
+            reading = StoredReading(ledger._store, known)
+            for day in probes:
+                period = Period(day, day + timedelta(days=span))
+                for party in [*PARTIES, "Nobody"]:
+                    assert _names_of(reading, party, period) == _names_through_every_rename(reading, party, period)
+                    every = _aliases_at(reading, day).canonical(party)
+                    assert _aliases_at(reading, day, reading.renames_of([party])).canonical(party) == every
+
+
+# --- transaction times: isoformat writes what strftime wrote, and reads back -------------------------
+
+from datetime import datetime, timezone  # noqa: E402
+
+from dealtrack.store import _TIME_FORMAT, format_instant, parse_instant_column  # noqa: E402
+
+
+@given(st.datetimes(min_value=datetime(1000, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(timezone.utc)))
+def test_format_instant_writes_the_stored_text_and_reads_back(moment: datetime) -> None:
+    text = format_instant(moment)
+    assert text == moment.strftime(_TIME_FORMAT)
+    assert parse_instant_column(text) == moment
