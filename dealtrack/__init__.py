@@ -5,7 +5,7 @@ views rebuilt from it answer who owned, licensed or was barred from what, on
 any date, as known at any time.
 """
 
-from .answers import Anomaly, Basis, Explanation, Portfolio, Problem, Span, TitleChain, VerifyReport
+from .answers import Anchor, Anomaly, Basis, Explanation, Portfolio, Problem, Span, TitleChain, VerifyReport
 from .errors import ConcurrencyError, DealtrackError, ImportFailed, InvalidEvent, LedgerBusy, LedgerFileError
 from .events import (
     Appended,
@@ -35,6 +35,7 @@ from .values import Money, Period, Source, normalize_patent
 __version__ = "0.1.0"
 
 __all__ = [
+    "Anchor",
     "Anomaly",
     "Appended",
     "BanImposed",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
@@ -10,10 +11,12 @@ import attrs
 
 from . import tables
 from .codec import unstructure
+from .errors import InvalidEvent
 from .events import Recorded
 from .values import Period
 
 __all__ = [
+    "Anchor",
     "Anomalies",
     "Anomaly",
     "Ban",
@@ -93,6 +96,46 @@ class Anomaly:
         return attrs.asdict(self)
 
 
+def _anchor_position(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidEvent("Anchor.position", value, "expected a position (a whole number >= 0)")
+    return value
+
+
+def _anchor_hash(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{64}", value):
+        raise InvalidEvent("Anchor.hash", value, "expected a SHA-256 hash: 64 lower-case hex digits")
+    return value
+
+
+@attrs.frozen
+class Anchor:
+    """The head of a log at some moment: its last position and that event's chained hash.
+
+    Keep it somewhere else (a notebook, an email, a ticket); ``verify(anchor=...)``
+    later proves the log still extends it, i.e. nothing up to that position was
+    changed, removed or rewritten. ``str(anchor)`` is ``"position:hash"``;
+    :meth:`parse` reads it back.
+    """
+
+    position: int = attrs.field(validator=lambda _, __, value: _anchor_position(value))
+    hash: str = attrs.field(validator=lambda _, __, value: _anchor_hash(value))  # noqa: A003
+
+    @classmethod
+    def parse(cls, value: Any) -> Anchor:
+        """An Anchor from itself or its text form ``"position:hash"``."""
+        if isinstance(value, Anchor):
+            return value
+        if isinstance(value, str):
+            position, colon, digest = value.strip().partition(":")
+            if colon and position.isdecimal() and position.isascii():
+                return cls(int(position), digest)
+        raise InvalidEvent("anchor", value, "expected an Anchor or its text 'position:hash' (from ledger.head())")
+
+    def __str__(self) -> str:
+        return f"{self.position}:{self.hash}"
+
+
 @attrs.frozen
 class Problem:
     """One thing :meth:`Ledger.verify` found wrong, at the first position it shows."""
@@ -112,6 +155,11 @@ class VerifyReport:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def first(self) -> Problem | None:
+        """The problem at the lowest position (where the trouble starts), or None when all is well."""
+        return min(self.problems, key=lambda problem: problem.position, default=None)
 
     def __bool__(self) -> bool:
         return self.ok

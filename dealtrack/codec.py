@@ -72,12 +72,24 @@ UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
 
 def _upcast(type_name: str, version: int, data: dict[str, Any]) -> dict[str, Any]:
     current = SCHEMA_VERSIONS[type_name]
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise InvalidEvent("schema_version", version, "expected a whole number")
     if version < 1:
         raise InvalidEvent("schema_version", version, "schema versions start at 1")
     if version > current:
         raise InvalidEvent("schema_version", version, f"{type_name} is at version {current} in this dealtrack; upgrade it")
     while version < current:
-        data = UPCASTERS[(type_name, version)](data)
+        upcaster = UPCASTERS.get((type_name, version))
+        if upcaster is None:
+            raise InvalidEvent("schema_version", version, f"no upcaster turns {type_name} version {version} into {version + 1}")
+        try:
+            data = upcaster(dict(data))
+        except InvalidEvent:
+            raise
+        except Exception as exc:  # an old payload the upcaster cannot read
+            raise InvalidEvent(type_name, data, f"cannot upcast from version {version}: {exc!r}") from None
+        if not isinstance(data, dict):
+            raise InvalidEvent(type_name, data, f"the upcaster from version {version} did not return an object")
         version += 1
     return data
 

@@ -20,7 +20,16 @@ class InvalidEvent(DealtrackError, ValueError):
         self.field = field
         self.value = value
         self.reason = reason
-        super().__init__(f"{field}: {reason} (got {value!r})")
+        super().__init__(f"{field}: {reason} (got {_shown(value)})")
+
+
+def _shown(value: Any, limit: int = 300) -> str:
+    """``repr(value)`` cut to ``limit`` characters (some values cannot even be written out in full)."""
+    try:
+        text = repr(value)
+    except Exception:  # e.g. an int too long to print
+        return f"<{type(value).__name__} that cannot be shown>"
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 class LedgerFileError(DealtrackError):

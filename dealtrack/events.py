@@ -25,6 +25,7 @@ from .values import (
     parse_party,
     parse_period,
     parse_territory,
+    storable,
 )
 
 __all__ = [
@@ -102,7 +103,7 @@ def _many(parse: Callable[[Any, str], T], *, allow_empty: bool) -> Callable[[Any
 def _text(value: Any, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidEvent(name, value, "expected a non-empty string")
-    return value.strip()
+    return storable(value.strip(), name)
 
 
 def _optional_text(value: Any, name: str) -> str | None:
@@ -110,7 +111,7 @@ def _optional_text(value: Any, name: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise InvalidEvent(name, value, "expected a string or None")
-    return value.strip() or None
+    return storable(value.strip(), name) or None
 
 
 def _flag(value: Any, name: str) -> bool:

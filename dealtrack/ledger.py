@@ -12,14 +12,14 @@ import attrs
 import orjson
 
 from . import codec, tables
-from .answers import Basis, VerifyReport
+from .answers import Anchor, Basis, VerifyReport
 from .checks import Checker, stream_of
-from .errors import ConcurrencyError, DealtrackError, InvalidEvent
-from .events import Appended, Event, EventRetracted, Recorded, Skipped
-from .integrity import verify_log
+from .errors import ConcurrencyError, DealtrackError, InvalidEvent, LedgerBusy, LedgerFileError
+from .events import EVENT_TYPES, Appended, Event, EventRetracted, Recorded, Skipped
+from .integrity import head_anchor, verify_log
 from .projections.runner import apply_all, catch_up, rebuild_all
 from .questions import Questions
-from .store import EventRow, Store, chain_hash, format_instant, new_event_id, parse_instant_column
+from .store import EventRow, Store, chain_hash, format_instant, is_lock_error, new_event_id, parse_instant_column
 from .values import DateLike
 
 __all__ = ["Ledger", "LedgerView"]
@@ -43,11 +43,16 @@ class Ledger(Questions):
         the last commits but never corrupts the file. Pass ``"FULL"`` to make
         every append durable before it returns, at some cost in speed.
         """
+        store = None
         try:
             store = Store.open(path, synchronous=synchronous)
+            catch_up(store)
         except sqlite3.Error as exc:
-            raise DealtrackError(f"cannot open {path}: {exc}") from None
-        catch_up(store)
+            if store is not None:
+                store.close()
+            if is_lock_error(exc):
+                raise LedgerBusy(f"{path} is locked by another program ({exc}); try again when it lets go") from None
+            raise LedgerFileError(f"cannot open {path}: {exc}") from None
         return cls(store, None if path is None else os.fspath(path))
 
     def close(self) -> None:
@@ -105,7 +110,7 @@ class Ledger(Questions):
         nothing unless the log still ends there.
         """
         for event in events:
-            if not isinstance(event, Event):
+            if not isinstance(event, Event) or EVENT_TYPES.get(type(event).__name__) is not type(event):
                 raise InvalidEvent("events", event, "expected dealtrack events, e.g. PatentsAssigned(...)")
         if expected_position is not None and (
             isinstance(expected_position, bool) or not isinstance(expected_position, int) or expected_position < 0
@@ -217,9 +222,16 @@ class Ledger(Questions):
 
         return plot_timeline(self, patents=patents, party=party, path=path, **options)
 
-    def verify(self) -> VerifyReport:
-        """Check the whole log (positions, hash chain, stored columns, views in step); truthy when sound."""
-        return verify_log(self._store)
+    def verify(self, anchor: Anchor | str | None = None) -> VerifyReport:
+        """Check the whole log (positions, hash chain, stored columns, views in step); truthy when sound.
+
+        With ``anchor`` (an earlier :meth:`head`), also prove the log still extends it.
+        """
+        return verify_log(self._store, anchor)
+
+    def head(self) -> Anchor:
+        """The log's last position and hash: keep it elsewhere; ``verify(anchor=...)`` proves nothing before it changed."""
+        return head_anchor(self._store)
 
     def export_jsonl(self, path: str | os.PathLike[str]) -> int:
         """Write the whole log to ``path`` as JSON Lines (one event and its envelope a line); return the count.
@@ -227,15 +239,20 @@ class Ledger(Questions):
         ``dealtrack.importers.import_jsonl`` reads it back into another ledger
         with the same event ids and recorded times. The file appears whole or not at all.
         """
+        if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
+            raise InvalidEvent("path", path, "expected a file path")
         target = os.fspath(path)
         partial = f"{target}.partial"
         count = 0
-        with open(partial, "wb") as out:
-            for row in self._store.rows():
-                out.write(codec.envelope_line(row.position, row.event_id, row.recorded_at, row.type,
-                                              row.schema_version, row.payload, row.metadata))
-                count += 1
-        os.replace(partial, target)
+        try:
+            with open(partial, "wb") as out:
+                for row in self._store.rows():
+                    out.write(codec.envelope_line(row.position, row.event_id, row.recorded_at, row.type,
+                                                  row.schema_version, row.payload, row.metadata))
+                    count += 1
+            os.replace(partial, target)
+        except OSError as error:
+            raise DealtrackError(f"cannot write {target}: {error}") from None
         return count
 
 

@@ -87,6 +87,8 @@ class Questions:
         """
         if isinstance(after, bool) or not isinstance(after, int):
             raise InvalidEvent("after", after, "expected a position (a whole number)")
+        if deal is not None and not isinstance(deal, str):
+            raise InvalidEvent("deal", deal, "expected a deal id (a string)")
         basis = self._basis(known_at, registry_at)
         clauses: list[str] = ["position > ?", "position <= ?"]
         params: list[Any] = [after, basis.position]
@@ -94,9 +96,11 @@ class Questions:
             clauses.append("(effective_start IS NULL OR COALESCE(registry_recorded, effective_start) <= ?)")
             params.append(basis.registry_at.isoformat())
         if types is not None:
+            if not isinstance(types, (str, list, tuple, set, frozenset)):
+                raise InvalidEvent("types", types, "expected an event type name or a list of them")
             names = [types] if isinstance(types, str) else list(types)
             for name in names:
-                if name not in codec.SCHEMA_VERSIONS:
+                if not isinstance(name, str) or name not in codec.SCHEMA_VERSIONS:
                     raise InvalidEvent("types", name, f"not an event type; known: {', '.join(codec.SCHEMA_VERSIONS)}")
             clauses.append(f"type IN ({', '.join('?' for _ in names)})")
             params.extend(names)
@@ -241,7 +245,7 @@ class Questions:
 
     def explain(self, question: str, /, *args: Any, **kwargs: Any) -> Explanation:
         """Ask ``question`` (e.g. ``"owners_of"``) with its usual arguments; return the answer and the events behind it."""
-        explainer = _EXPLAINERS.get(question)
+        explainer = _EXPLAINERS.get(question) if isinstance(question, str) else None
         if explainer is None:
             raise InvalidEvent("question", question, f"can explain: {', '.join(sorted(_EXPLAINERS))}")
         method = getattr(self, question)

@@ -120,47 +120,63 @@ class Store:
         else:
             _refuse_foreign_file(Path(path))
             conn = sqlite3.connect(os.fspath(path), isolation_level=None, timeout=_BUSY_TIMEOUT)
-            conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(f"PRAGMA synchronous={synchronous.upper()}")
-        store = cls(conn)
-        store._ensure_schema()
+        try:
+            if path is not None:
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={synchronous.upper()}")
+            store = cls(conn)
+            store._ensure_schema()
+        except BaseException:
+            conn.close()
+            raise
         return store
 
     def close(self) -> None:
         self.conn.close()
 
-    def _ensure_schema(self) -> None:
-        if self.conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID:
-            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > FORMAT_VERSION:
-                raise LedgerFileError(f"this ledger was written by a newer dealtrack (format {version}); upgrade dealtrack")
-            if version < FORMAT_VERSION:
-                self._upgrade(version)
-            return
-        with self.transaction():
-            self.db.table("events").create(
-                {name: (int if name in ("position", "schema_version") else str) for name in EVENT_COLUMNS},
-                pk="position",
-                not_null=["event_id", "type", "schema_version", "recorded_at", "payload", "hash"],
-            )
-            self.db.table("events").create_index(["event_id"], unique=True)
-            self.db.table("events").create_index(["recorded_at"])
-            self.db.table("events").create_index(["stream"])
-            self.db.table("events").create_index(["deal"])
-            self.db.table("events").create_index(["natural_key"])
-            self.db.table("events").create_index(["type"])
-            self.db.table("retractions").create({"target": int, "position": int}, pk="target", not_null=["position"])
-            self.db.table("ledger_head").create({"id": int, "position": int, "hash": str, "recorded_at": str}, pk="id")
-            self.db.table("ledger_head").insert({"id": 1, "position": 0, "hash": GENESIS_HASH, "recorded_at": None})
-            self.db.table("projection_checkpoints").create({"name": str, "version": int, "position": int}, pk="name")
-            for trigger in _TRIGGERS:
-                self.conn.execute(trigger)
-            self.conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
-            self.conn.execute(f"PRAGMA user_version={FORMAT_VERSION}")
+    def _pragma(self, name: str) -> int:
+        return int(self.conn.execute(f"PRAGMA {name}").fetchone()[0])
 
-    def _upgrade(self, version: int) -> None:
+    def _ensure_schema(self) -> None:
+        """Create the tables of a new ledger, or upgrade an older one; safe when several processes open at once."""
+        if self._pragma("application_id") != APPLICATION_ID:
+            with self.transaction():  # re-check under the write lock: another process may have just created it
+                if self._pragma("application_id") != APPLICATION_ID:
+                    self._create()
+        version = self._pragma("user_version")
+        if version > FORMAT_VERSION:
+            raise LedgerFileError(f"this ledger was written by a newer dealtrack (format {version}); upgrade dealtrack")
+        if version < FORMAT_VERSION:
+            self._upgrade()
+
+    def _create(self) -> None:
+        """The tables, indexes and triggers of a new ledger (inside the caller's transaction)."""
+        self.db.table("events").create(
+            {name: (int if name in ("position", "schema_version") else str) for name in EVENT_COLUMNS},
+            pk="position",
+            not_null=["event_id", "type", "schema_version", "recorded_at", "payload", "hash"],
+        )
+        self.db.table("events").create_index(["event_id"], unique=True)
+        self.db.table("events").create_index(["recorded_at"])
+        self.db.table("events").create_index(["stream"])
+        self.db.table("events").create_index(["deal"])
+        self.db.table("events").create_index(["natural_key"])
+        self.db.table("events").create_index(["type"])
+        self.db.table("retractions").create({"target": int, "position": int}, pk="target", not_null=["position"])
+        self.db.table("ledger_head").create({"id": int, "position": int, "hash": str, "recorded_at": str}, pk="id")
+        self.db.table("ledger_head").insert({"id": 1, "position": 0, "hash": GENESIS_HASH, "recorded_at": None})
+        self.db.table("projection_checkpoints").create({"name": str, "version": int, "position": int}, pk="name")
+        for trigger in _TRIGGERS:
+            self.conn.execute(trigger)
+        self.conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+        self.conn.execute(f"PRAGMA user_version={FORMAT_VERSION}")
+
+    def _upgrade(self) -> None:
         """Bring an older file's layout up to :data:`FORMAT_VERSION` (adding, never rewriting, log rows)."""
         with self.transaction():
+            version = self._pragma("user_version")  # under the write lock: another process may have upgraded it
+            if version >= FORMAT_VERSION:
+                return
             if version < 2:
                 self.conn.execute("ALTER TABLE events ADD COLUMN natural_key TEXT")
                 self.db.table("events").create_index(["natural_key"], if_not_exists=True)
@@ -198,7 +214,7 @@ class Store:
                 self.conn.execute("BEGIN IMMEDIATE")
                 break
             except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
+                if not is_lock_error(exc):
                     raise
                 self.retries += 1
                 if attempt == _LOCK_ATTEMPTS - 1:
@@ -207,9 +223,23 @@ class Store:
         try:
             yield
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite may already have rolled back (e.g. a full disk)
+                self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A read transaction: every query inside sees the log as it stood at the first one."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
 
     # --- the head of the log ----------------------------------------------------------
 
@@ -321,28 +351,73 @@ class Store:
         return list(self.rows(f"stream = ? AND type IN ({marks})", [stream, *types]))
 
 
+def is_lock_error(exc: sqlite3.Error) -> bool:
+    """True when SQLite gave up waiting for another connection's lock (SQLITE_BUSY / SQLITE_LOCKED)."""
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
+
+
+_LEDGER_TABLES = ("events", "retractions", "ledger_head", "projection_checkpoints")
+
+
 def _refuse_foreign_file(path: Path) -> None:
-    """Raise unless ``path`` is absent, empty, or a SQLite file that is (or could become) a ledger.
+    """Raise unless ``path`` is absent, empty, or a SQLite file that is (or could become) a ledger we can read.
 
     Only reads the file: a file that is not a ledger is left byte-for-byte as it was.
     """
-    if not path.exists() or path.stat().st_size == 0:
-        return
     if path.is_dir():
         raise LedgerFileError(f"{path} is a folder, not a ledger file")
-    with path.open("rb") as handle:
-        header = handle.read(len(_SQLITE_HEADER))
-    if header != _SQLITE_HEADER:
-        raise LedgerFileError(f"{path} is not a SQLite database, so not a dealtrack ledger")
+    if not path.exists() or path.stat().st_size == 0:
+        return
     try:
-        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        with path.open("rb") as handle:
+            header = handle.read(100)
+    except OSError as exc:
+        raise LedgerFileError(f"{path} cannot be read: {exc.strerror or exc}") from None
+    if not header.startswith(_SQLITE_HEADER):
+        raise LedgerFileError(f"{path} is not a SQLite database, so not a dealtrack ledger")
+    _refuse_cut_file(path, header)
+    try:
+        # With no -wal file nobody is writing to it: read it as immutable, so that reading a
+        # WAL-mode file leaves no -wal/-shm files behind. Otherwise read it the usual way.
+        quiet = "&immutable=1" if not path.with_name(path.name + "-wal").exists() else ""
+        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{quiet}", uri=True, timeout=_BUSY_TIMEOUT)
         try:
             application_id = probe.execute("PRAGMA application_id").fetchone()[0]
-            tables = probe.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            version = probe.execute("PRAGMA user_version").fetchone()[0]
+            tables = {row[0] for row in probe.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         finally:
             probe.close()
     except sqlite3.DatabaseError as exc:
+        if is_lock_error(exc):
+            raise LedgerBusy(f"{path} is locked by another program ({exc}); try again when it lets go") from None
         raise LedgerFileError(f"{path} cannot be read as a SQLite database: {exc}") from None
-    if application_id != APPLICATION_ID and tables:
-        raise LedgerFileError(f"{path} is a SQLite database but not a dealtrack ledger (it has other tables)")
+    if application_id != APPLICATION_ID:
+        if application_id != 0 or tables:
+            raise LedgerFileError(f"{path} is a SQLite database but not a dealtrack ledger (it has other tables)")
+        return
+    if version > FORMAT_VERSION:
+        raise LedgerFileError(
+            f"{path} was written by a newer dealtrack (ledger format {version}; this one reads up to "
+            f"{FORMAT_VERSION}); upgrade dealtrack to open it"
+        )
+    missing = [name for name in _LEDGER_TABLES if name not in tables]
+    if missing:
+        raise LedgerFileError(f"{path} is a damaged dealtrack ledger: the table(s) {', '.join(missing)} are missing")
 
+
+def _refuse_cut_file(path: Path, header: bytes) -> None:
+    """Raise when the SQLite header shows the file was cut short (copied or downloaded in part)."""
+    if len(header) < 100:
+        raise LedgerFileError(f"{path} is cut short: not even a whole SQLite header ({len(header)} bytes)")
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    if page_size < 512 or page_size & (page_size - 1):
+        raise LedgerFileError(f"{path} is damaged or not a SQLite database: its header names a page size of {page_size}")
+    size = path.stat().st_size
+    if size % page_size:
+        raise LedgerFileError(f"{path} is cut short or damaged: {size} bytes is not a whole number of {page_size}-byte pages")
+    pages = int.from_bytes(header[28:32], "big")
+    header_is_current = header[92:96] == header[24:28]  # SQLite's own rule for trusting the page count
+    wal = path.with_name(path.name + "-wal")
+    if header_is_current and pages * page_size > size and not (wal.exists() and wal.stat().st_size):
+        raise LedgerFileError(f"{path} is cut short: its header says {pages} pages, the file holds {size // page_size}")

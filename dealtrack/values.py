@@ -28,6 +28,7 @@ __all__ = [
     "parse_party",
     "parse_period",
     "parse_territory",
+    "storable",
 ]
 
 DateLike = Union[date, str, "Period"]
@@ -73,6 +74,15 @@ _MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 _DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
+def _day_of(value: Any, field: str) -> date:
+    """A Period bound: a date (a datetime counts as its day); anything else is refused."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    raise InvalidEvent(field, value, "expected a datetime.date")
+
+
 @attrs.frozen(repr=False, order=True)
 class Period:
     """A span of whole days, ``start`` to ``end`` inclusive; a partial date is one.
@@ -82,8 +92,14 @@ class Period:
     moment inside it, and dealtrack never rounds that away.
     """
 
-    start: date
-    end: date
+    start: date = attrs.field(converter=lambda value: _day_of(value, "Period.start"))
+    end: date = attrs.field(converter=lambda value: _day_of(value, "Period.end"))
+
+    def __attrs_post_init__(self) -> None:
+        if self.end < self.start:
+            raise InvalidEvent("Period", f"{self.start}/{self.end}", "the period ends before it starts")
+        if self.end >= date.max:  # the day after it (``stop``) must exist
+            raise InvalidEvent("Period.end", self.end, "the date is out of range")
 
     @property
     def stop(self) -> date:
@@ -119,10 +135,9 @@ def parse_period(value: Any, field: str = "date") -> Period:
     """Return the :class:`Period` a date, datetime, partial ISO string or Period denotes."""
     if isinstance(value, Period):
         return value
-    if isinstance(value, datetime):
-        return Period(value.date(), value.date())
-    if isinstance(value, date):
-        return Period(value, value)
+    if isinstance(value, date):  # a datetime counts as its day
+        day = _day_of(value, field)
+        return _bounded(day, day, field, value)
     if not isinstance(value, str):
         raise InvalidEvent(field, value, "expected a date or an ISO date such as '2016', '2016-05' or '2016-05-31'")
     text = value.strip()
@@ -132,16 +147,16 @@ def parse_period(value: Any, field: str = "date") -> Period:
             start, end = parse_period(first, field).start, parse_period(last, field).end
             if end < start:
                 raise InvalidEvent(field, value, "the period ends before it starts")
-            return _bounded(Period(start, end), field, value)
+            return _bounded(start, end, field, value)
         match = _YEAR.match(text)
         if match:
             year = int(match[1])
-            return _bounded(Period(date(year, 1, 1), date(year, 12, 31)), field, value)
+            return _bounded(date(year, 1, 1), date(year, 12, 31), field, value)
         match = _MONTH.match(text)
         if match:
             year, month = int(match[1]), int(match[2])
             last_day = calendar.monthrange(year, month)[1]
-            return _bounded(Period(date(year, month, 1), date(year, month, last_day)), field, value)
+            return _bounded(date(year, month, 1), date(year, month, last_day), field, value)
         if not _DAY.match(text):
             raise ValueError(text)
         day = date.fromisoformat(text)
@@ -149,13 +164,13 @@ def parse_period(value: Any, field: str = "date") -> Period:
         if isinstance(exc, InvalidEvent):
             raise
         raise InvalidEvent(field, value, "not an ISO date; expected e.g. '2016', '2016-05' or '2016-05-31'") from None
-    return _bounded(Period(day, day), field, value)
+    return _bounded(day, day, field, value)
 
 
-def _bounded(period: Period, field: str, value: Any) -> Period:
-    if period.start.year < 1 or period.end >= date.max:
+def _bounded(start: date, end: date, field: str, value: Any) -> Period:
+    if start.year < 1 or end >= date.max:
         raise InvalidEvent(field, value, "the date is out of range")
-    return period
+    return Period(start, end)
 
 
 def parse_date(value: Any, field: str = "date") -> date:
@@ -198,11 +213,20 @@ def parse_instant(value: Any, field: str = "known_at") -> datetime:
 # --- parties and territories ----------------------------------------------------
 
 
+def storable(value: str, field: str) -> str:
+    """Return ``value`` if it can be stored as UTF-8 text (a lone surrogate cannot); else raise."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidEvent(field, value, "the text is not valid Unicode (it holds a lone surrogate)") from None
+    return value
+
+
 def parse_party(value: Any, field: str = "party") -> str:
     """Return a party's name with surrounding white space removed; empty names are refused."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidEvent(field, value, "a party is a non-empty string such as 'Xiaomi'")
-    return value.strip()
+    return storable(value.strip(), field)
 
 
 _TERRITORY = re.compile(r"^[A-Z]{2}$")
@@ -225,7 +249,7 @@ def _to_amount(value: Any) -> Decimal:
         raise InvalidEvent("Money.amount", value, "an amount is a number")
     try:
         amount = Decimal(str(value).strip())
-    except InvalidOperation:
+    except (InvalidOperation, ValueError):  # ValueError: an int too long to write out
         raise InvalidEvent("Money.amount", value, "an amount is a number") from None
     if not amount.is_finite() or amount < 0:
         raise InvalidEvent("Money.amount", value, "an amount is a finite number, zero or more")
@@ -252,7 +276,7 @@ def _optional_text(name: str) -> Any:
             return None
         if not isinstance(value, str):
             raise InvalidEvent(f"Source.{name}", value, "expected a string or None")
-        return value.strip() or None
+        return storable(value.strip(), f"Source.{name}") or None
 
     return convert
 

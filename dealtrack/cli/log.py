@@ -1,4 +1,4 @@
-"""Commands that make, fill, read and check the log: init, append, events, import, export, verify, rebuild, demo."""
+"""Commands that make, fill, read and check the log: init, append, events, import, export, verify, head, rebuild, demo."""
 
 from __future__ import annotations
 
@@ -66,10 +66,12 @@ def events(db: str, as_json: bool, types: tuple[str, ...], deal: str | None, aft
 
 
 @command(main, "verify")
-def verify(db: str, as_json: bool) -> None:
+@click.option("--anchor", default=None, metavar="POSITION:HASH",
+              help="An anchor printed by `dealtrack head` earlier: also prove the log still extends it.")
+def verify(db: str, as_json: bool, anchor: str | None) -> None:
     """Check the log's integrity and the views; exit 1 when something is wrong (ledger.verify)."""
     with ledger_at(db) as ledger:
-        report = ledger.verify()
+        report = ledger.verify(anchor=anchor)
     if as_json:
         emit({"ok": report.ok, "events_checked": report.events_checked,
               "problems": [attrs.asdict(problem) for problem in report.problems]})
@@ -77,6 +79,17 @@ def verify(db: str, as_json: bool) -> None:
         say(str(report))
     if not report:
         raise SystemExit(1)
+
+
+@command(main, "head")
+def head(db: str, as_json: bool) -> None:
+    """Print the log's anchor (ledger.head): keep it elsewhere and pass it to `verify --anchor` later."""
+    with ledger_at(db) as ledger:
+        anchor = ledger.head()
+    if as_json:
+        emit({"position": anchor.position, "hash": anchor.hash, "anchor": str(anchor)})
+    else:
+        say(str(anchor))
 
 
 @command(main, "rebuild")
