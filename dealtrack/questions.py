@@ -40,7 +40,16 @@ from .projections.reading import Reading, RefoldedReading, StoredReading
 from .projections.rights import BANS, LICENCES
 from .projections.title import Aliases, renamed_names, title_spans
 from .store import Store, parse_instant_column
-from .values import ONE_DAY, DateLike, Period, parse_instant, parse_party, parse_period, parse_territory
+from .values import (
+    ONE_DAY,
+    DateLike,
+    Period,
+    parse_instant,
+    parse_party,
+    parse_period,
+    parse_territory,
+    storable,
+)
 
 __all__ = ["Questions"]
 
@@ -87,8 +96,10 @@ class Questions:
         """
         if isinstance(after, bool) or not isinstance(after, int):
             raise InvalidEvent("after", after, "expected a position (a whole number)")
-        if deal is not None and not isinstance(deal, str):
-            raise InvalidEvent("deal", deal, "expected a deal id (a string)")
+        if deal is not None:
+            if not isinstance(deal, str):
+                raise InvalidEvent("deal", deal, "expected a deal id (a string)")
+            storable(deal, "deal")
         basis = self._basis(known_at, registry_at)
         clauses: list[str] = ["position > ?", "position <= ?"]
         params: list[Any] = [after, basis.position]

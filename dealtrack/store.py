@@ -298,7 +298,11 @@ class Store:
         return found
 
     def position_of(self, event_id: str) -> int | None:
-        row = self.conn.execute("SELECT position FROM events WHERE event_id = ?", (event_id,)).fetchone()
+        """The position of the event with ``event_id`` (None when there is none, or the id cannot be one)."""
+        try:
+            row = self.conn.execute("SELECT position FROM events WHERE event_id = ?", (event_id,)).fetchone()
+        except UnicodeEncodeError:  # e.g. a lone surrogate: no stored id can equal it
+            return None
         return None if row is None else int(row[0])
 
     def position_at(self, moment: datetime) -> int:
