@@ -1,0 +1,183 @@
+"""Run the benchmark suite: ``python3 benchmarks/run.py --scale 10k,100k``.
+
+Builds a synthetic USPTO-shaped ledger at each scale, measures every figure
+next to its baseline in the same run, and writes ``results/latest.json`` and
+``results/latest.md`` (a Markdown table) beside this file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import platform
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script from anywhere: import benchmarks.* and this checkout's dealtrack
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import suite  # noqa: E402
+from benchmarks.measure import result  # noqa: E402
+from benchmarks.peer import eventsourcing_rates  # noqa: E402
+from benchmarks.synth import generate, parse_scale  # noqa: E402
+
+PEER_CAP = 200_000  # the eventsourcing peer runs on at most this many events (it is the slow side)
+
+
+def run_scale(label: str, n: int, args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
+    started = time.perf_counter()
+    print(f"[{label}] generating and appending {n:,} records (batched)", flush=True)
+    stream = generate(n + args.singles, seed=args.seed)  # streamed: a 10M ledger never sits in memory
+    sampler = suite.Sampler(keep=0 if args.skip_peer else min(n, PEER_CAP))
+    ledger_path, raw_path = workdir / f"ledger-{label}.db", workdir / f"raw-{label}.db"
+    rows, ledger, raw, append_rates = suite.build(
+        label, itertools.islice(stream, n), ledger_path, raw_path, sampler=sampler, total=n
+    )
+    print(f"[{label}] single appends", flush=True)
+    tail = list(stream)
+    for item in tail:
+        sampler.note(item)
+    rows += suite.single_appends(label, ledger, raw, tail, offset=n)
+    print(f"[{label}] questions", flush=True)
+    rows += suite.questions(label, ledger, raw, sampler, count=args.questions)
+    print(f"[{label}] read back", flush=True)
+    read_rows, read_rates = suite.read_back(label, ledger, raw, repeats=3 if n <= 100_000 else 1)
+    rows += read_rows
+    ledger.close()
+    raw.close()
+    if not args.skip_peer:
+        peer_items = sampler.first
+        print(f"[{label}] eventsourcing peer on {len(peer_items):,} events", flush=True)
+        saves, reads = eventsourcing_rates(peer_items, workdir / f"eventsourcing-{label}.db")
+        note = None if len(peer_items) == n else f"the peer ran on the first {len(peer_items):,} events"
+        rows.append(result(label, "batched append vs the eventsourcing library", "events/s", append_rates,
+                           "eventsourcing: save 1,000 one-event aggregates per call", saves, target=">= 5", note=note))
+        rows.append(result(label, "read every event back vs the eventsourcing library", "events/s", read_rates,
+                           "eventsourcing: notification log, mapped to domain events", reads, note=note))
+    repeats = args.repeats if args.repeats else (3 if n <= 100_000 else 1)
+    print(f"[{label}] rebuild x{repeats} (child processes)", flush=True)
+    rows += suite.child_runs(label, ledger_path, repeats)
+    print(f"[{label}] done in {time.perf_counter() - started:.0f} s", flush=True)
+    if not args.keep:
+        for path in workdir.glob(f"*-{label}.db*"):
+            path.unlink()
+    return rows
+
+
+def growth(rows: list[dict[str, Any]], labels: list[str]) -> list[dict[str, Any]]:
+    """How question latency grows from the smallest scale to the largest (medians, current knowledge)."""
+    if len(labels) < 2:
+        return []
+    small, large = labels[0], labels[-1]
+    found = []
+    for figure in ("owners_of latency", "is_licensed latency", "active_bans latency"):
+        by_scale = {row["scale"]: row for row in rows if row["figure"] == figure}
+        if small in by_scale and large in by_scale:
+            first, last = by_scale[small]["dealtrack"], by_scale[large]["dealtrack"]
+            found.append({
+                "scale": f"{small} -> {large}",
+                "figure": f"{figure}: growth of the median",
+                "unit": "x",
+                "dealtrack": {"min": last["min"] / first["min"], "median": last["median"] / first["median"],
+                              "max": last["max"] / first["max"], "n": 1},
+                "baseline": None,
+                "ratio": last["median"] / first["median"],
+                "target": "<= 1.5" if figure == "owners_of latency" else None,
+                "met": (last["median"] / first["median"] <= 1.5) if figure == "owners_of latency" else None,
+                "note": None,
+            })
+    return found
+
+
+def _fmt(value: float, unit: str) -> str:
+    if unit == "s":
+        return f"{value * 1e6:,.0f} us" if value < 1e-3 else f"{value * 1e3:,.2f} ms"
+    if unit == "events/s":
+        return f"{value:,.0f}"
+    if unit == "MB":
+        return f"{value:,.0f} MB"
+    return f"{value:,.2f}"
+
+
+def markdown(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
+    lines = [
+        "# dealtrack benchmark results",
+        "",
+        f"Command: `{meta['command']}`  ",
+        f"Machine: {meta['cpus']} CPUs, Python {meta['python']}, SQLite {meta['sqlite']}; dealtrack at {meta['commit']}; "
+        f"{meta['when']}",
+        "",
+        "Each figure is min / median / max over its repeats; *ratio* = dealtrack's median / the baseline's median "
+        "(for events/s, 0.33 = a third of the baseline's speed; for latencies, 3 = three times as slow).",
+        "",
+        "| scale | figure | dealtrack min / median / max | baseline | baseline min / median / max | ratio | target | met |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        unit = row["unit"]
+        ours = row["dealtrack"]
+        mine = " / ".join(_fmt(ours[k], unit) for k in ("min", "median", "max"))
+        if "p99" in ours:
+            mine += f" (p99 {_fmt(ours['p99'], unit)})"
+        base = row["baseline"]
+        if base:
+            theirs = " / ".join(_fmt(base[k], unit) for k in ("min", "median", "max"))
+            if "p99" in base:
+                theirs += f" (p99 {_fmt(base['p99'], unit)})"
+            name = base["name"]
+        else:
+            theirs, name = "", ""
+        ratio = "" if row["ratio"] is None else f"{row['ratio']:.2f}"
+        if row.get("ratio_p99") is not None:
+            ratio += f" (p99 {row['ratio_p99']:.2f})"
+        met = {True: "yes", False: "no", None: ""}[row.get("met")]
+        figure = row["figure"] + (f" ({row['note']})" if row.get("note") else "")
+        lines.append(f"| {row['scale']} | {figure} | {mine} | {name} | {theirs} | {ratio} | {row['target'] or ''} | {met} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="10k,100k", help="comma-separated ledger sizes: 10k, 100k, 1m, 10m")
+    parser.add_argument("--repeats", type=int, default=0, help="rebuild repeats (default: 3 up to 100k, else 1)")
+    parser.add_argument("--questions", type=int, default=1_000, help="question samples per figure")
+    parser.add_argument("--singles", type=int, default=300, help="single-event appends per scale")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workdir", type=Path, default=ROOT / "benchmarks" / "results" / "work")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--skip-peer", action="store_true", help="leave out the eventsourcing peer")
+    parser.add_argument("--keep", action="store_true", help="keep the ledger files in --workdir")
+    args = parser.parse_args(argv)
+    labels = [label.strip().lower() for label in args.scale.split(",") if label.strip()]
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    rows: list[dict[str, Any]] = []
+    for label in labels:
+        rows += run_scale(label, parse_scale(label), args, args.workdir)
+        (args.out / "partial.json").write_text(json.dumps(rows, indent=2))  # a later scale may take hours
+    rows += growth(rows, labels)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    meta = {
+        "command": "python3 benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "cpus": len(__import__("os").sched_getaffinity(0)),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "commit": commit or "unknown",
+        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+    (args.out / "latest.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
+    (args.out / "latest.md").write_text(markdown(rows, meta))
+    print(markdown(rows, meta))
+    if not args.keep and args.workdir.exists() and not any(args.workdir.iterdir()):
+        shutil.rmtree(args.workdir)
+
+
+if __name__ == "__main__":
+    main()
