@@ -14,7 +14,7 @@ import orjson
 from . import codec, tables
 from .answers import Anchor, Basis, VerifyReport
 from .checks import Checker, stream_of
-from .errors import ConcurrencyError, InvalidEvent, LedgerBusy, LedgerFileError
+from .errors import ConcurrencyError, DealtrackError, InvalidEvent, LedgerBusy, LedgerFileError
 from .events import EVENT_TYPES, Appended, Event, EventRetracted, Recorded, Skipped
 from .integrity import head_anchor, verify_log
 from .projections.runner import apply_all, catch_up, rebuild_all
@@ -239,15 +239,20 @@ class Ledger(Questions):
         ``dealtrack.importers.import_jsonl`` reads it back into another ledger
         with the same event ids and recorded times. The file appears whole or not at all.
         """
+        if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
+            raise InvalidEvent("path", path, "expected a file path")
         target = os.fspath(path)
         partial = f"{target}.partial"
         count = 0
-        with open(partial, "wb") as out:
-            for row in self._store.rows():
-                out.write(codec.envelope_line(row.position, row.event_id, row.recorded_at, row.type,
-                                              row.schema_version, row.payload, row.metadata))
-                count += 1
-        os.replace(partial, target)
+        try:
+            with open(partial, "wb") as out:
+                for row in self._store.rows():
+                    out.write(codec.envelope_line(row.position, row.event_id, row.recorded_at, row.type,
+                                                  row.schema_version, row.payload, row.metadata))
+                    count += 1
+            os.replace(partial, target)
+        except OSError as error:
+            raise DealtrackError(f"cannot write {target}: {error}") from None
         return count
 
 

@@ -140,3 +140,11 @@ def test_the_command_line_imports_the_tables(both) -> None:
     result = CliRunner().invoke(main, ["import", "dataset", str(folder), "--db", db, "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["appended"] == 199
+
+
+def test_a_table_that_is_not_utf8_is_named(tmp_path: Path, real_records: list[Record], ledger: Ledger) -> None:
+    folder = write_dataset(real_records[:3], tmp_path / "csv")
+    (folder / "assignee.csv").write_bytes("rf_id,ee_name\n1,SOCIÉTÉ\n".encode("latin-1"))
+    with pytest.raises(ImportFailed) as caught:
+        import_dataset(ledger, folder)
+    assert caught.value.path.endswith("assignee.csv") and "UTF-8" in caught.value.reason

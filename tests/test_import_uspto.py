@@ -21,8 +21,12 @@ from register_files import (
 )
 from register_files import read_records as read_independently
 
-from dealtrack import ImportFailed, Ledger, codec
-from dealtrack.events import SecurityInterestGranted, SecurityInterestReleased
+from dealtrack import ImportFailed, InvalidEvent, Ledger, codec
+from dealtrack.events import (
+    LicenseGranted,
+    SecurityInterestGranted,
+    SecurityInterestReleased,
+)
 from dealtrack.importers import ImportReport, import_assignments
 from dealtrack.importers.uspto import read_records
 
@@ -342,8 +346,6 @@ def test_the_report_is_a_frozen_value(imported) -> None:
 
 
 def test_a_record_the_ledger_refuses_is_reported_and_the_rest_of_its_batch_kept(tmp_path: Path, ledger: Ledger) -> None:
-    from dealtrack.events import LicenseGranted
-
     ledger.append(LicenseGranted(licence_id="USPTO 040000/0002", licensor="ACME CORP", licensee="BIG CO",
                                  effective="2015-01-01"))  # the id the importer would give the licence record
     records = [
@@ -359,3 +361,20 @@ def test_a_record_the_ledger_refuses_is_reported_and_the_rest_of_its_batch_kept(
     assert problem.record == "record 2 (reel/frame 040000/0002)"
     assert "refused by the ledger" in problem.reason and "licence_id" in problem.reason
     assert ledger.owners_of("USAPP14000002", on="2016-01-01") == {"ACME CORP"}
+
+
+def test_arguments_that_are_not_a_ledger_or_a_path_are_named(tmp_path: Path, ledger: Ledger) -> None:
+    with pytest.raises(InvalidEvent) as caught:
+        import_assignments(ledger, 42)  # type: ignore[arg-type]
+    assert caught.value.field == "path"
+    with pytest.raises(InvalidEvent) as caught:
+        import_assignments("register.db", REAL_FILE)  # type: ignore[arg-type]
+    assert caught.value.field == "ledger"
+    damaged = tmp_path / "ad20160101.zip"
+    with zipfile.ZipFile(damaged, "w") as out:
+        out.write(REAL_FILE, arcname="ad20160101.xml")
+    data = damaged.read_bytes()
+    damaged.write_bytes(data[:200] + bytes(400) + data[600:])  # the compressed member is damaged
+    with pytest.raises(ImportFailed) as caught:
+        import_assignments(ledger, damaged)
+    assert caught.value.path.startswith(str(damaged))

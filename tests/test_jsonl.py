@@ -13,7 +13,7 @@ from register_files import REAL_FILE, needs_real_file
 from test_codec import any_event
 from test_licence_properties import histories as licence_histories
 
-from dealtrack import ImportFailed, Ledger, codec
+from dealtrack import DealtrackError, ImportFailed, InvalidEvent, Ledger, codec
 from dealtrack.events import Event, PatentRegistered, PatentsAssigned
 from dealtrack.importers import export_jsonl, import_assignments, import_jsonl
 
@@ -163,3 +163,10 @@ def test_an_old_schema_version_is_kept_as_written_and_read_as_current(tmp_path: 
 def test_a_missing_file_is_named(tmp_path: Path, ledger: Ledger) -> None:
     with pytest.raises(ImportFailed, match="no such file"):
         import_jsonl(ledger, tmp_path / "nothing.jsonl")
+
+
+def test_an_export_that_cannot_be_written_is_a_dealtrack_error(tmp_path: Path, ledger: Ledger) -> None:
+    with pytest.raises(DealtrackError, match="cannot write"):
+        ledger.export_jsonl(tmp_path / "no-such-folder" / "out.jsonl")
+    with pytest.raises(InvalidEvent):
+        ledger.export_jsonl(None)  # type: ignore[arg-type]

@@ -40,7 +40,7 @@ from .records import (
     parse_day,
     reel_frame,
 )
-from .report import ImportReport, progress_bar, wants_progress
+from .report import ImportReport, file_path, progress_bar, wants_progress
 
 __all__ = ["COLUMNS", "import_dataset", "read_dataset"]
 
@@ -85,14 +85,14 @@ def import_dataset(
 
     Same mapping, keys and report as :func:`~.uspto.import_assignments`.
     """
-    name = os.fspath(folder)
+    name = file_path(folder, "folder")
     loader = Loader(ledger, Path(name).name or name, importer="uspto-dataset", batch_size=batch_size)
     return loader.load(read_dataset(name, progress=progress))
 
 
 def read_dataset(folder: str | os.PathLike[str], *, progress: bool | None = None) -> Iterator[AssignmentRecord | Unreadable]:
     """Stream the dataset's records, joined by ``rf_id``, without importing them."""
-    root = Path(folder)
+    root = Path(file_path(folder, "folder"))
     if not root.is_dir():
         raise ImportFailed(str(root), None, "no such folder")
     show = wants_progress(progress)
@@ -114,6 +114,15 @@ def _stage(staging: sqlite3.Connection, path: Path, table: str, show: bool) -> N
         raise ImportFailed(str(path), None, f"the {table} table is missing (expected {path.name})")
     wanted = COLUMNS[table] + OPTIONAL[table]
     staging.execute(f"CREATE TABLE {table} (line INTEGER, {', '.join(f'{c} TEXT' for c in wanted)})")
+    try:
+        _copy(staging, path, table, show)
+    except (UnicodeDecodeError, csv.Error, OSError) as error:
+        raise ImportFailed(str(path), None, f"cannot be read as a UTF-8 CSV table: {error}") from None
+    staging.execute(f"CREATE INDEX {table}_rf_id ON {table} (CAST(rf_id AS INTEGER), line)")
+
+
+def _copy(staging: sqlite3.Connection, path: Path, table: str, show: bool) -> None:
+    wanted = COLUMNS[table] + OPTIONAL[table]
     with open(path, newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle)
         header = [column.strip().lower() for column in next(reader, [])]
@@ -134,7 +143,6 @@ def _stage(staging: sqlite3.Connection, path: Path, table: str, show: bool) -> N
                     batch = []
             staging.executemany(insert, batch)
             bar.update(len(batch))
-    staging.execute(f"CREATE INDEX {table}_rf_id ON {table} (CAST(rf_id AS INTEGER), line)")
 
 
 def _by_record(staging: sqlite3.Connection, table: str, columns: Sequence[str]) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:

@@ -20,7 +20,7 @@ from .. import codec
 from ..errors import ImportFailed, InvalidEvent
 from ..ledger import Ledger
 from .loader import DEFAULT_BATCH
-from .report import ImportReport, progress_bar, wants_progress
+from .report import ImportReport, file_path, progress_bar, wants_progress
 
 __all__ = ["export_jsonl", "import_jsonl"]
 
@@ -43,7 +43,9 @@ def import_jsonl(
     cannot take (bad JSON, an invalid event, a time going back); the lines
     before it are committed, so after a fix the import can simply run again.
     """
-    name = os.fspath(path)
+    if not isinstance(ledger, Ledger):
+        raise InvalidEvent("ledger", ledger, "expected a dealtrack Ledger (Ledger.open(...))")
+    name = file_path(path)
     if not os.path.isfile(name):
         raise ImportFailed(name, None, "no such file")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:

@@ -123,6 +123,8 @@ class Loader:
     """Feeds records to a ledger in batches and keeps the tally for the report."""
 
     def __init__(self, ledger: Ledger, source: str, *, importer: str, batch_size: int = DEFAULT_BATCH) -> None:
+        if not isinstance(ledger, Ledger):
+            raise InvalidEvent("ledger", ledger, "expected a dealtrack Ledger (Ledger.open(...))")
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise InvalidEvent("batch_size", batch_size, "expected a whole number of events, 1 or more")
         self.ledger = ledger

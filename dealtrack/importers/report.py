@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import attrs
 from rich.console import Console
@@ -18,7 +20,9 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-__all__ = ["ImportProblem", "ImportReport", "ProgressBar", "progress_bar", "wants_progress"]
+from ..errors import InvalidEvent
+
+__all__ = ["ImportProblem", "ImportReport", "ProgressBar", "file_path", "progress_bar", "wants_progress"]
 
 
 @attrs.frozen
@@ -64,6 +68,15 @@ class ImportReport:
             f"{self.source}: {self.records} read, {self.appended} appended, {self.skipped} already there, "
             f"{self.events} events written, {self.retracted} retracted, {len(self.problems)} problems ({kinds})"
         )
+
+
+def file_path(value: Any, field: str = "path") -> str:
+    """A path argument as text; anything that is not a path is an :class:`InvalidEvent` naming it."""
+    if isinstance(value, (str, os.PathLike)):
+        text = os.fspath(value)
+        if isinstance(text, str) and text:
+            return text
+    raise InvalidEvent(field, value, "expected a file path")
 
 
 def wants_progress(progress: bool | None) -> bool:

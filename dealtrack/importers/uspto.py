@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -30,7 +31,7 @@ from .records import (
     parse_day,
     reel_frame,
 )
-from .report import ImportReport, ProgressBar, progress_bar, wants_progress
+from .report import ImportReport, ProgressBar, file_path, progress_bar, wants_progress
 
 __all__ = ["import_assignments", "read_records"]
 
@@ -54,28 +55,31 @@ def import_assignments(
     on stderr (default: only when stderr is a terminal). Raises
     :class:`~dealtrack.ImportFailed` for a file that is not such a file.
     """
-    name = os.fspath(path)
+    name = file_path(path)
     loader = Loader(ledger, Path(name).name, importer="uspto-xml", batch_size=batch_size)
     return loader.load(read_records(name, progress=progress))
 
 
 def read_records(path: str | os.PathLike[str], *, progress: bool | None = None) -> Iterator[AssignmentRecord | Unreadable]:
     """Stream the records of an assignment XML file (or of each XML file in a zip), without importing them."""
-    name = os.fspath(path)
+    name = file_path(path)
     if not os.path.isfile(name):
         raise ImportFailed(name, None, "no such file")
     show = wants_progress(progress)
-    if zipfile.is_zipfile(name):
-        with zipfile.ZipFile(name) as archive:
-            members = [m for m in archive.infolist() if m.filename.lower().endswith(".xml") and not m.is_dir()]
-            if not members:
-                raise ImportFailed(name, None, "the zip file holds no .xml file")
-            for member in members:
-                with archive.open(member) as raw:
-                    yield from _stream(raw, f"{name}:{member.filename}", member.file_size, show)
-        return
-    with open(name, "rb") as raw:
-        yield from _stream(raw, name, os.path.getsize(name), show)
+    try:
+        if zipfile.is_zipfile(name):
+            with zipfile.ZipFile(name) as archive:
+                members = [m for m in archive.infolist() if m.filename.lower().endswith(".xml") and not m.is_dir()]
+                if not members:
+                    raise ImportFailed(name, None, "the zip file holds no .xml file")
+                for member in members:
+                    with archive.open(member) as raw:
+                        yield from _stream(raw, f"{name}:{member.filename}", member.file_size, show)
+            return
+        with open(name, "rb") as raw:
+            yield from _stream(raw, name, os.path.getsize(name), show)
+    except (OSError, zipfile.BadZipFile, zlib.error, EOFError) as error:  # unreadable, or a damaged zip
+        raise ImportFailed(name, None, f"cannot be read: {error}") from None
 
 
 def _stream(raw: IO[bytes], label: str, size: int, show: bool) -> Iterator[AssignmentRecord | Unreadable]:
