@@ -249,20 +249,9 @@ USPTO_XML = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def _importers_here() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("dealtrack.importers") is not None
-
-
 def test_import_uspto(tmp_path: Path) -> None:
     db, xml = str(tmp_path / "deals.db"), tmp_path / "assignments.xml"
     xml.write_text(USPTO_XML)
-    if not _importers_here():  # until the importers land, a clear one-line refusal
-        result = run("import", "uspto", str(xml), "--db", db, ok=False)
-        assert result.exit_code == 1 and "import uspto is not available" in result.stderr
-        assert result.stderr.count("\n") == 1
-        return
     report = as_json("import", "uspto", str(xml), "--db", db)
     assert report["records"] == 1 and report["appended"] == 1
     assert as_json("import", "uspto", str(xml), "--db", db)["appended"] == 0  # a re-run adds nothing
@@ -272,12 +261,6 @@ def test_import_uspto(tmp_path: Path) -> None:
 
 def test_export_and_import_jsonl_round_trip(db: str, tmp_path: Path) -> None:
     exported, copy = tmp_path / "log.jsonl", str(tmp_path / "copy.db")
-    if not _importers_here():
-        result = run("export", "jsonl", str(exported), "--db", db, ok=False)
-        assert result.exit_code == 1 and "export jsonl is not available" in result.stderr
-        result = run("import", "jsonl", str(exported), "--db", copy, ok=False)
-        assert result.exit_code == 1 and "import jsonl is not available" in result.stderr
-        return
     assert as_json("export", "jsonl", str(exported), "--db", db) == {"path": str(exported), "events": 15}
     assert len(exported.read_text().splitlines()) == 15
     report = as_json("import", "jsonl", str(exported), "--db", copy)

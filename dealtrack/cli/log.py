@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import attrs
 import click
 
 from .. import demo as demo_module
 from ..answers import EVENT_COLUMNS
-from ..errors import DealtrackError
 from ..eventfile import read_events
+from ..importers.dataset import import_dataset as read_dataset_into
+from ..importers.jsonl import import_jsonl as read_jsonl_into
+from ..importers.uspto import import_assignments
 from ..ledger import Ledger
 from ..projections.views import NOTES, datasette_metadata
 from .app import _Group, axes, command, emit, ledger_at, main, print_table, say, time_axes
@@ -118,19 +119,6 @@ def demo(db: str, as_json: bool) -> None:
 # --- importers and exporters -----------------------------------------------------------------
 
 
-def _library(module: str, name: str, what: str) -> Callable[..., Any]:
-    """``module.name``, or a clear error when this dealtrack does not have it yet."""
-    try:
-        found = getattr(importlib.import_module(module), name)
-    except ModuleNotFoundError as exc:
-        if exc.name is None or not module.startswith(exc.name):
-            raise
-        raise DealtrackError(f"{what} is not available in this dealtrack ({module} is missing)") from None
-    except AttributeError:
-        raise DealtrackError(f"{what} is not available in this dealtrack ({module}.{name} is missing)") from None
-    return found  # type: ignore[no-any-return]
-
-
 def _report(report: Any, as_json: bool) -> None:
     """Print an importer's report: its summary line and the records it left out or read specially."""
     if as_json:
@@ -151,27 +139,24 @@ def import_group() -> None:
 @click.argument("file", metavar="FILE")
 def import_uspto(db: str, as_json: bool, file: str) -> None:
     """Import USPTO patent assignment XML from FILE."""
-    importer = _library("dealtrack.importers.uspto", "import_assignments", "import uspto")
     with ledger_at(db, create=True) as ledger:
-        _report(importer(ledger, file), as_json)
+        _report(import_assignments(ledger, file), as_json)
 
 
 @command(import_group, "dataset")
 @click.argument("folder", metavar="FOLDER")
 def import_dataset(db: str, as_json: bool, folder: str) -> None:
     """Import the USPTO Patent Assignment Dataset's CSV tables from FOLDER."""
-    importer = _library("dealtrack.importers.dataset", "import_dataset", "import dataset")
     with ledger_at(db, create=True) as ledger:
-        _report(importer(ledger, folder), as_json)
+        _report(read_dataset_into(ledger, folder), as_json)
 
 
 @command(import_group, "jsonl")
 @click.argument("file", metavar="FILE")
 def import_jsonl(db: str, as_json: bool, file: str) -> None:
     """Import a JSON Lines log written by `dealtrack export jsonl`."""
-    importer = _library("dealtrack.importers.jsonl", "import_jsonl", "import jsonl")
     with ledger_at(db, create=True) as ledger:
-        _report(importer(ledger, file), as_json)
+        _report(read_jsonl_into(ledger, file), as_json)
 
 
 @main.group("export", cls=_Group)
@@ -184,8 +169,6 @@ def export_group() -> None:
 def export_jsonl(db: str, as_json: bool, file: str) -> None:
     """Write the whole log to FILE as JSON Lines (ledger.export_jsonl)."""
     with ledger_at(db) as ledger:
-        if not hasattr(ledger, "export_jsonl"):
-            raise DealtrackError("export jsonl is not available in this dealtrack (Ledger.export_jsonl is missing)")
         count = ledger.export_jsonl(file)
     if as_json:
         emit({"path": file, "events": count})

@@ -21,7 +21,6 @@ from __future__ import annotations
 import itertools
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import date
 from typing import Any
 
 import orjson
@@ -29,12 +28,12 @@ import orjson
 from .. import codec
 from ..events import Event, PatentRegistered, PatentsAssigned
 from ..store import Store
-from .history import KNOWN, OVERLAPS, Fact, advance, iso
+from .history import Fact, advance, iso
 from .numbers import linked_grants, linked_numbers, properties_of
 from .reader import LogReader, RenameGroups
-from .title import Holding, TitleAnomaly, fold_title, renamed_names
+from .title import fold_title, renamed_names
 
-__all__ = ["OwnershipProjection", "holdings", "owners", "relevant_renames", "title_parties"]
+__all__ = ["OwnershipProjection", "relevant_renames", "title_parties"]
 
 _TABLES: dict[str, tuple[dict[str, type], tuple[str, ...] | None]] = {
     "title_facts": ({"patent": str, "position": int}, ("patent", "position")),
@@ -422,34 +421,3 @@ def _title_facts(batch: Iterable[Fact]) -> list[tuple[str, int]]:
         elif isinstance(event, PatentsAssigned):
             pairs.extend((patent, position) for patent in event.patents)
     return pairs
-
-
-# --- questions ----------------------------------------------------------------------
-
-
-def owners(conn: sqlite3.Connection, patent: str, start: date, stop: date, known: int) -> frozenset[str]:
-    """Everyone believed at ``known`` to hold ``patent`` at some moment of ``[start, stop)``."""
-    cursor = conn.execute(
-        f"SELECT DISTINCT owner FROM ownership WHERE patent = :patent AND {OVERLAPS} AND {KNOWN}",
-        {"patent": patent, "start": start.isoformat(), "stop": stop.isoformat(), "known": known},
-    )
-    return frozenset(row[0] for row in cursor)
-
-
-def holdings(conn: sqlite3.Connection, names: Sequence[str], start: date, stop: date, known: int) -> tuple[frozenset[str], int]:
-    """``(listed patents, undisclosed count)`` held by any of ``names`` during ``[start, stop)``."""
-    marks = ", ".join(f":n{i}" for i in range(len(names)))
-    params = {"start": start.isoformat(), "stop": stop.isoformat(), "known": known}
-    params.update({f"n{i}": name for i, name in enumerate(names)})
-    patents = frozenset(
-        row[0]
-        for row in conn.execute(
-            f"SELECT DISTINCT patent FROM ownership WHERE owner IN ({marks}) AND {OVERLAPS} AND {KNOWN}", params
-        )
-    )
-    (undisclosed,) = conn.execute(
-        "SELECT COALESCE(SUM(patents_count), 0) FROM (SELECT deal_position, MAX(patents_count) AS patents_count "
-        f"FROM undisclosed_holdings WHERE owner IN ({marks}) AND {OVERLAPS} AND {KNOWN} GROUP BY deal_position)",
-        params,
-    ).fetchone()
-    return patents, int(undisclosed)

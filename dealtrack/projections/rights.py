@@ -304,45 +304,6 @@ def _columns(view: KeyedView) -> str:
     return ", ".join(view.columns)
 
 
-def licences_during(conn: sqlite3.Connection, start: date, stop: date, known: int) -> list[Licence]:
-    """Every licence direction live at some moment of ``[start, stop)``, as believed at ``known``."""
-    cursor = conn.execute(
-        f"SELECT {_columns(LICENCES)} FROM licences WHERE {OVERLAPS} AND {KNOWN} ORDER BY valid_from, licence_id",
-        _window(start, stop, known),
-    )
-    return [licence_from_row(row) for row in cursor]
-
-
-def licence_positions(conn: sqlite3.Connection, known: int) -> dict[str, int]:
-    """The log position that granted each licence believed at ``known``."""
-    return dict(conn.execute(f"SELECT DISTINCT licence_id, position FROM licences WHERE {KNOWN}", {"known": known}))
-
-
-def bans_during(conn: sqlite3.Connection, start: date, stop: date, known: int) -> list[tuple[int, Ban]]:
-    """``(imposing position, ban)`` for each ban in force at some moment of ``[start, stop)``: its latest state there."""
-    cursor = conn.execute(
-        f"SELECT {_columns(BANS)} FROM bans WHERE {OVERLAPS} AND {KNOWN} ORDER BY ban_id, valid_from",
-        _window(start, stop, known),
-    )
-    return latest_bans(cursor)
-
-
-def security_interests_on(conn: sqlite3.Connection, patent: str, start: date, stop: date, known: int) -> list[Encumbrance]:
-    """Security interests on ``patent`` live at some moment of ``[start, stop)``."""
-    cursor = conn.execute(
-        f"SELECT {_columns(SECURITY_INTERESTS)} FROM security_interests "
-        f"WHERE patent = :patent AND {OVERLAPS} AND {KNOWN} ORDER BY valid_from",
-        {**_window(start, stop, known), "patent": patent},
-    )
-    return [security_from_row(row) for row in cursor]
-
-
-def ban_starts(conn: sqlite3.Connection, known: int) -> dict[str, date]:
-    """When each ban believed at ``known`` took effect."""
-    cursor = conn.execute(f"SELECT ban_id, MIN(valid_from) FROM bans WHERE {KNOWN} GROUP BY ban_id", {"known": known})
-    return {ban_id: date.fromisoformat(start) for ban_id, start in cursor}
-
-
 def licence_rows_on(
     conn: sqlite3.Connection,
     numbers: Iterable[str],
