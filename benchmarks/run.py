@@ -16,6 +16,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,15 @@ def questions_only(label: str, n: int, args: argparse.Namespace, workdir: Path) 
     return rows
 
 
+def _checkpoint(path: Path) -> Callable[[list[dict[str, Any]]], None]:
+    """A writer of the rows measured so far, so a run stopped part-way still leaves its figures."""
+
+    def write(rows: list[dict[str, Any]]) -> None:
+        path.write_text(json.dumps(rows, indent=2))
+
+    return write
+
+
 def run_scale(label: str, n: int, args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
     started = time.perf_counter()
     print(f"[{label}] generating and appending {n:,} records (batched)", flush=True)
@@ -60,16 +70,21 @@ def run_scale(label: str, n: int, args: argparse.Namespace, workdir: Path) -> li
     rows, ledger, raw, append_rates = suite.build(
         label, itertools.islice(stream, n), ledger_path, raw_path, sampler=sampler, total=n
     )
+    checkpoint = _checkpoint(args.out / f"partial-{label}.json")  # a 10M scale runs for hours: keep each phase's rows
+    checkpoint(rows)
     print(f"[{label}] single appends", flush=True)
     tail = list(stream)
     for item in tail:
         sampler.note(item)
     rows += suite.single_appends(label, ledger, raw, tail, offset=n)
+    checkpoint(rows)
     print(f"[{label}] questions", flush=True)
     rows += suite.questions(label, ledger, raw, sampler, count=args.questions)
+    checkpoint(rows)
     print(f"[{label}] read back", flush=True)
     read_rows, read_rates = suite.read_back(label, ledger, raw, repeats=3 if n <= 100_000 else 1)
     rows += read_rows
+    checkpoint(rows)
     ledger.close()
     raw.close()
     if not args.skip_peer:
@@ -81,6 +96,7 @@ def run_scale(label: str, n: int, args: argparse.Namespace, workdir: Path) -> li
                            "eventsourcing: save 1,000 one-event aggregates per call", saves, target=">= 5", note=note))
         rows.append(result(label, "read every event back vs the eventsourcing library", "events/s", read_rates,
                            "eventsourcing: notification log, mapped to domain events", reads, note=note))
+        checkpoint(rows)
     repeats = args.repeats if args.repeats else (3 if n <= 100_000 else 1)
     print(f"[{label}] rebuild x{repeats} (child processes)", flush=True)
     rows += suite.child_runs(label, ledger_path, repeats)
