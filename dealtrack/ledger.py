@@ -159,6 +159,7 @@ class Ledger(Questions):
         store = self._store
         with store.transaction():
             position, previous_hash, last = store.head()
+            head_stamp = last
             present = store.existing_event_ids(e.event_id for e in envelopes)
             checker = Checker(store)
             rows: list[EventRow] = []
@@ -186,7 +187,11 @@ class Ledger(Questions):
             if rows:
                 store.insert_events(rows)
                 store.insert_retractions(retractions)
-                apply_all(store, [(r.position, r.event) for r in recorded])
+                # a commit point ends each recorded time; a batch going on with the log's last one reopens it
+                ends = [a.position for a, b in zip(rows, rows[1:]) if a.recorded_at != b.recorded_at]
+                continues = head_stamp is not None and rows[0].recorded_at == head_stamp
+                apply_all(store, [(r.position, r.event) for r in recorded], [*ends, rows[-1].position],
+                          reopen=rows[0].position - 1 if continues else None)
         return Appended(recorded, skipped)
 
     def retract(self, event_id: str, reason: str) -> Recorded:

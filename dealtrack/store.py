@@ -395,6 +395,24 @@ class Store:
         ).fetchone()
         return 0 if row is None else int(row[0])
 
+    def commit_points(self) -> list[int]:
+        """The last position recorded at each recorded time, in log order (see :mod:`.projections.history`)."""
+        # recorded_at never decreases along the log: each time is one run of positions, read off its index
+        return [row[0] for row in self.conn.execute("SELECT MAX(position) FROM events GROUP BY recorded_at ORDER BY 1")]
+
+    def commit_span(self, position: int) -> tuple[int, int]:
+        """The first and last positions recorded at the same time as ``position``."""
+        row = self.conn.execute(
+            "SELECT MIN(position), MAX(position) FROM events "
+            "WHERE recorded_at = (SELECT recorded_at FROM events WHERE position = ?)",
+            (position,),
+        ).fetchone()
+        return (position, position) if row[0] is None else (int(row[0]), int(row[1]))
+
+    def commit_point(self, position: int) -> int:
+        """The last position recorded at the same time as ``position``."""
+        return self.commit_span(position)[1]
+
     def natural_keys(self, keys: Iterable[str]) -> dict[str, int]:
         """The position of the latest event carrying each of ``keys`` that the log has."""
         wanted = sorted(set(keys))

@@ -99,6 +99,49 @@ def test_advance_append_by_append_ends_where_believed_rows_does(
     assert sorted(map(tuple, stored.values()), key=repr) == sorted(whole, key=repr)
 
 
+@given(history=histories, cuts=st.lists(st.integers(1, 14), max_size=4), retract=st.lists(st.integers(1, 14), max_size=3))
+def test_folding_at_commit_points_believes_at_each_point_what_folding_every_position_does(
+    history: list[Event], cuts: list[int], retract: list[int]
+) -> None:
+    """Appends end at ``cuts``: folding once per append gives, at each append's end, the rows folding every position
+    gives there, and carrying them append by append ends where a rebuild at those points does."""
+    facts = list(enumerate(history, 1))
+    end = len(facts) + len(retract)
+    retracted: dict[int, int] = {}
+    for offset, target in enumerate(retract, 1):
+        if target <= len(facts) and target not in retracted:
+            retracted[target] = len(facts) + offset
+    ends = sorted({c for c in cuts if c < end} | {end})
+
+    def fold_point(position: int) -> int:
+        return next(point for point in ends if point >= position)
+
+    def fold(live: list[tuple[int, Event]]) -> list[tuple[str, str, object, object, int]]:
+        return [("US1", h.owner, h.valid_from, h.valid_to, h.position) for h in fold_title("US1", live)[0]]
+
+    def believed_at(rows: list, point: int) -> set:
+        return {row for row, since, until in rows if since <= point and (until is None or until > point)}
+
+    every = believed_rows(facts, retracted, fold)
+    at_points = believed_rows(facts, retracted, fold, fold_point)
+    for point in ends:
+        assert believed_at(at_points, point) == believed_at(every, point)
+    assert {since for _, since, _ in at_points} <= set(ends)
+    stored: dict[int, list] = {}
+    after = 0
+    for cut in ends:
+        seen = [fact for fact in facts if fact[0] <= cut]
+        known = {target: by for target, by in retracted.items() if by <= cut}
+        believed = {row: (since, handle) for handle, (row, since, until) in stored.items() if until is None}
+        closed, new = advance(seen, known, fold, believed, after, fold_point)
+        for handle, until in closed:
+            stored[handle][2] = until
+        for row, since, until in new:
+            stored[len(stored)] = [row, since, until]
+        after = cut
+    assert sorted(map(tuple, stored.values()), key=repr) == sorted(at_points, key=repr)
+
+
 # --- the licence index: listed patents by term, portfolio licences by linked licensor -------------------
 
 from datetime import date, timedelta  # noqa: E402

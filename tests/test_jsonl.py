@@ -170,3 +170,35 @@ def test_an_export_that_cannot_be_written_is_a_dealtrack_error(tmp_path: Path, l
         ledger.export_jsonl(tmp_path / "no-such-folder" / "out.jsonl")
     with pytest.raises(InvalidEvent):
         ledger.export_jsonl(None)  # type: ignore[arg-type]
+
+
+def test_a_restore_that_splits_an_append_folds_where_the_source_did(tmp_path: Path) -> None:
+    """An import stopped part-way through one source append and run again continues that append's recorded time:
+    the views still come out as the source's, row for row, and as a rebuild's."""
+    from dealtrack.events import EventRetracted, LicenseGranted
+
+    with Ledger.open() as source:
+        (first, *_) = source.append(
+            PatentRegistered(patent="US1", owner="Nokia", effective="2013-01-01"),
+            PatentRegistered(patent="US2", owner="Nokia", effective="2013-01-01"),
+        )
+        source.append(
+            PatentsAssigned(assignor="Nokia", assignee="Microsoft", patents=["US1", "US2"], effective="2014-04-25",
+                            disclosed_count=5),
+            LicenseGranted(licence_id="L1", licensor="Microsoft", licensee="Xiaomi", patents=["US1"], effective="2014-06-01"),
+            EventRetracted(target=first.event_id, reason="wrong patent"),
+            PatentsAssigned(assignor="Microsoft", assignee="Xiaomi", patents=["US1"], effective="2016-06-01"),
+            LicenseGranted(licence_id="L2", licensor="Microsoft", licensee="HMD", patents=["US2"], effective="2016-07-01"),
+        )
+        path = tmp_path / "source.jsonl"
+        source.export_jsonl(path)
+        lines = path.read_bytes().splitlines(keepends=True)
+        for cut in range(1, len(lines)):
+            part = tmp_path / f"part-{cut}.jsonl"
+            part.write_bytes(b"".join(lines[:cut]))
+            with Ledger.open() as copy:
+                import_jsonl(copy, part)
+                assert import_jsonl(copy, path, batch_size=1).appended == len(lines) - cut
+                assert view_rows(copy) == view_rows(source), cut
+                copy.rebuild()
+                assert view_rows(copy) == view_rows(source), cut

@@ -39,6 +39,8 @@ def import_jsonl(
 ) -> ImportReport:
     """Append the events of a JSON Lines export to ``ledger``, keeping their ids and recorded times.
 
+    Lines are committed ``batch_size`` at a time or a little more: a batch ends
+    only where the recorded time changes, as the source's appends did.
     Raises :class:`~dealtrack.ImportFailed` naming the line of anything it
     cannot take (bad JSON, an invalid event, a time going back); the lines
     before it are committed, so after a fix the import can simply run again.
@@ -59,11 +61,13 @@ def import_jsonl(
                 bar.update(len(line))
                 if not line.strip():
                     continue
-                batch.append((number, _read(name, number, line)))
-                tally.kinds[batch[-1][1].type] += 1
-                if len(batch) >= batch_size:
+                envelope = _read(name, number, line)
+                if len(batch) >= batch_size and envelope.recorded_at != batch[-1][1].recorded_at:
+                    # a full batch goes in where the source's appends ended, so the views fold where the source's did
                     full, batch = batch, []
                     tally.commit(name, full)
+                batch.append((number, envelope))
+                tally.kinds[envelope.type] += 1
         except ImportFailed:
             tally.commit(name, batch)  # the good lines read before the bad one
             raise

@@ -2,13 +2,20 @@
 
 A view row carries ``known_from`` and ``known_to`` positions: the span of the
 log in which it was believed. :func:`believed_rows` gets them by re-running a
-pure fold at each position where the key's facts changed (an event arrived or
+pure fold at each point where the key's facts changed (an event arrived or
 was retracted), so a ``known_at`` question is an indexed look-up, not a replay.
 :func:`advance` does the same from where a key's stored rows stand, so an
 append folds only its own positions.
+
+The points folded at are *commit points*: the last position recorded at each
+``recorded_at``. A reader never sees the log part-way through an append (one
+transaction, one recorded time), and ``known_at`` only ever resolves to such a
+point, so a key two events of one append touch is folded once, not twice.
 """
 
 from __future__ import annotations
+
+import sqlite3
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import date
@@ -18,8 +25,14 @@ from ..events import Event
 
 Row = TypeVar("Row", bound=Hashable)
 Fact = tuple[int, Event]  # (position, event)
+#: The commit point of a position: the last position recorded at the same time (see the module doc).
+FoldPoint = Callable[[int], int]
 
-__all__ = ["KNOWN", "OVERLAPS", "Fact", "advance", "believed_rows", "iso", "live_at", "valid_order"]
+
+def _each(position: int) -> int:
+    return position
+
+__all__ = ["KNOWN", "OVERLAPS", "Fact", "FoldPoint", "advance", "believed_rows", "iso", "live_at", "reopen", "valid_order"]
 
 #: SQL: the view row was believed when the log stood at position ``:known``.
 KNOWN = "known_from <= :known AND (known_to IS NULL OR known_to > :known)"
@@ -52,13 +65,14 @@ def believed_rows(
     facts: Sequence[Fact],
     retracted: Mapping[int, int],
     fold: Callable[[list[Fact]], Iterable[Row]],
+    fold_point: FoldPoint = _each,
 ) -> list[tuple[Row, int, int | None]]:
-    """``(row, known_from, known_to)`` for every row ``fold`` produced at some position.
+    """``(row, known_from, known_to)`` for every row ``fold`` produced at some commit point.
 
-    ``known_to`` is the position at which the row stopped being believed, or
-    ``None`` while it still is.
+    ``known_to`` is the point at which the row stopped being believed, or
+    ``None`` while it still is. By default every position is its own point.
     """
-    return advance(facts, retracted, fold, {}, 0)[1]
+    return advance(facts, retracted, fold, {}, 0, fold_point)[1]
 
 
 def advance(
@@ -67,19 +81,21 @@ def advance(
     fold: Callable[[list[Fact]], Iterable[Row]],
     believed: dict[Row, tuple[int, Any]],
     after: int,
+    fold_point: FoldPoint = _each,
 ) -> tuple[list[tuple[Any, int]], list[tuple[Row, int, int | None]]]:
     """Carry a key's believed rows from position ``after`` to the end of ``facts``.
 
     ``believed`` holds the rows open at ``after`` (row -> (known_from, handle),
     the handle naming the stored row). Only the positions past ``after`` where
-    the key's facts changed are folded, so an append costs its new facts, not
-    the key's history. Returns ``(closed, new)``: the handles
-    of stored rows that stopped being believed, with the position at which they
+    the key's facts changed are folded, once per commit point (``fold_point``
+    maps a position to its own), so an append costs its new facts, not the
+    key's history. Returns ``(closed, new)``: the handles
+    of stored rows that stopped being believed, with the point at which they
     did, and the new ``(row, known_from, known_to)`` rows. From ``believed={}``
     and ``after=0`` this is the whole history (:func:`believed_rows`).
     """
-    changes = {pos for pos, _ in facts if pos > after}
-    changes.update(retracted[pos] for pos, _ in facts if retracted.get(pos, 0) > after)
+    changes = {fold_point(pos) for pos, _ in facts if pos > after}
+    changes.update(fold_point(retracted[pos]) for pos, _ in facts if retracted.get(pos, 0) > after)
     believed = dict(believed)
     closed: list[tuple[Any, int]] = []
     new: list[tuple[Row, int, int | None]] = []
@@ -96,3 +112,9 @@ def advance(
                 believed[row] = (position, None)
     new += [(row, since, None) for row, (since, handle) in believed.items() if handle is None]
     return closed, new
+
+
+def reopen(conn: sqlite3.Connection, table: str, where: str, params: Sequence[Any], after: int) -> None:
+    """Put the stored rows ``where`` selects back as they stood at commit point ``after``, to be folded on from there."""
+    conn.execute(f"DELETE FROM {table} WHERE {where} AND known_from > ?", [*params, after])
+    conn.execute(f"UPDATE {table} SET known_to = NULL WHERE {where} AND known_to > ?", [*params, after])

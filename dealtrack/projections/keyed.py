@@ -18,7 +18,7 @@ import attrs
 from .. import codec
 from ..events import Event
 from ..store import Store
-from .history import Fact, advance
+from .history import Fact, advance, reopen
 from .reader import LogReader
 
 __all__ = ["KeyedView"]
@@ -55,6 +55,10 @@ class KeyedView:
                 conn.executemany(f"INSERT OR IGNORE INTO {self.terms_table} (term, key) VALUES (?, ?)", pairs)
 
     @property
+    def folded(self) -> tuple[str, ...]:
+        return (self.table,)
+
+    @property
     def key_column(self) -> str:
         return next(iter(self.columns))
 
@@ -82,7 +86,7 @@ class KeyedView:
             cursor = conn.execute(f"SELECT key FROM {self.facts_table} WHERE position IN ({marks})", targets)
             touched.update(row[0] for row in cursor)
         if touched:
-            self._refresh(log, sorted(touched), batch[0][0] - 1)
+            self._refresh(log, sorted(touched), log.after)
 
     def rebuild(self, log: LogReader) -> None:
         """Recompute the view from the log, streaming one key at a time."""
@@ -109,7 +113,7 @@ class KeyedView:
         rows: list[tuple[Any, ...]] = []
         for key, group in itertools.groupby(cursor, key=lambda row: row[0]):
             facts = [(position, codec.decode_stored(t, payload, v)) for _, position, t, payload, v in group]
-            _, new = advance(facts, retracted, self._fold_of(key), {}, 0)
+            _, new = advance(facts, retracted, self._fold_of(key), {}, 0, log.fold_point)
             rows.extend((*row, since, until) for row, since, until in new)
             if len(rows) >= 10_000:
                 conn.executemany(self._insert, rows)
@@ -149,6 +153,8 @@ class KeyedView:
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             marks = ", ".join("?" for _ in chunk)
+            if log.reopened:  # fold these keys again from the last commit point before the batch
+                reopen(conn, self.table, f"{self.key_column} IN ({marks})", chunk, after)
             for key, position in conn.execute(f"SELECT key, position FROM {self.facts_table} WHERE key IN ({marks})", chunk):
                 positions[key].append(position)
             for rowid, *row, since in conn.execute(
@@ -162,7 +168,7 @@ class KeyedView:
         rows: list[tuple[Any, ...]] = []
         for key in keys:
             facts = [(pos, decoded[pos]) for pos in positions[key]]
-            ended, new = advance(facts, retracted, self._fold_of(key), believed[key], after)
+            ended, new = advance(facts, retracted, self._fold_of(key), believed[key], after, log.fold_point)
             closed.extend((until, rowid) for rowid, until in ended)
             rows.extend((*row, since, until) for row, since, until in new)
         if closed:

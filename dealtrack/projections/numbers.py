@@ -71,6 +71,7 @@ class NumbersProjection:
 
     name = "patent_numbers"
     version = 1
+    folded = ()
 
     def create(self, store: Store) -> None:
         store.ensure_view_table("patent_numbers", {"application": str, "grant": str, "position": int}, "position",

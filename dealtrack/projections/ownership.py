@@ -28,7 +28,7 @@ import orjson
 from .. import codec
 from ..events import Event, PatentRegistered, PatentsAssigned
 from ..store import Store
-from .history import Fact, advance, iso
+from .history import Fact, advance, iso, reopen
 from .numbers import linked_grants, linked_numbers, properties_of
 from .reader import LogReader, RenameGroups
 from .title import fold_title, renamed_names
@@ -115,7 +115,10 @@ class OwnershipProjection:
     """Chain of title for every patent, plus undisclosed holdings and title anomalies."""
 
     name = "ownership"
-    version = 6  # 2: anomalies name related events; 3: covering index; 5: WITHOUT ROWID keys; 6: per-position rows
+    # 2: anomalies name related events; 3: covering index; 5: WITHOUT ROWID keys; 6: per-position rows;
+    # 7: rows per commit point
+    version = 7
+    folded = ("ownership", "undisclosed_holdings", "anomalies")
 
     def create(self, store: Store) -> None:
         for table, (columns, pk) in _TABLES.items():
@@ -161,9 +164,8 @@ class OwnershipProjection:
             blocks.update(
                 r[0] for r in conn.execute(f"SELECT DISTINCT deal_position FROM undisclosed_holdings WHERE owner IN ({marks})", [*names])
             )
-        after = batch[0][0] - 1
-        self._refresh_patents(log, sorted(patents), after, afresh=relinked)
-        self._refresh_blocks(log, sorted(blocks), after)
+        self._refresh_patents(log, sorted(patents), log.after, afresh=relinked)
+        self._refresh_blocks(log, sorted(blocks), log.after)
 
     def rebuild(self, log: LogReader) -> None:
         """Recompute the view from the log, streaming: memory stays bounded by one patent's history."""
@@ -191,11 +193,11 @@ class OwnershipProjection:
         for patent, rows in itertools.groupby(cursor, key=lambda row: row[0]):
             facts = [(position, codec.decode_stored(type_name, payload, version)) for _, position, type_name, payload, version in rows]
             facts += groups.renames_of(_names_in(facts))
-            _, new = advance(facts, retracted, _title_fold(patent), {}, 0)
+            _, new = advance(facts, retracted, _title_fold(patent), {}, 0, log.fold_point)
             writer.add(new)
         for position in blocks:
             (deal,) = log.facts([position])
-            _, new = advance(_block_facts(deal, groups), retracted, _block_fold(deal), {}, 0)
+            _, new = advance(_block_facts(deal, groups), retracted, _block_fold(deal), {}, 0, log.fold_point)
             writer.add(new)
         writer.flush()
 
@@ -214,6 +216,9 @@ class OwnershipProjection:
         believed: dict[str, dict[tuple[Any, ...], tuple[int, Any]]] = {patent: {} for patent in patents}
         for chunk in _chunks(patents):
             marks = ", ".join("?" for _ in chunk)
+            if log.reopened:  # fold these patents again from the last commit point before the batch
+                reopen(conn, "ownership", f"patent IN ({marks})", chunk, after)
+                reopen(conn, "anomalies", f"view = 'title' AND subject IN ({marks})", chunk, after)
             for patent, position in conn.execute(f"SELECT patent, position FROM title_facts WHERE patent IN ({marks})", chunk):
                 positions[patent].append(position)
             for rowid, *row, since in conn.execute(
@@ -236,9 +241,9 @@ class OwnershipProjection:
         writer = _Writer(conn)
         for patent, facts in per_patent.items():
             if patent in afresh:
-                writer.close(*advance(facts, retracted, _title_fold(patent), {}, 0))
+                writer.close(*advance(facts, retracted, _title_fold(patent), {}, 0, log.fold_point))
             else:
-                writer.close(*advance(facts, retracted, _title_fold(patent), believed[patent], after))
+                writer.close(*advance(facts, retracted, _title_fold(patent), believed[patent], after, log.fold_point))
         writer.flush()
 
     def _refresh_blocks(self, log: LogReader, blocks: list[int], after: int) -> None:
@@ -249,6 +254,8 @@ class OwnershipProjection:
         believed: dict[int, dict[tuple[Any, ...], tuple[int, Any]]] = {block: {} for block in blocks}
         for chunk in _chunks(blocks):
             marks = ", ".join("?" for _ in chunk)
+            if log.reopened:
+                reopen(conn, "undisclosed_holdings", f"deal_position IN ({marks})", chunk, after)
             for rowid, *row, since in conn.execute(
                 "SELECT rowid, deal_position, owner, patents_count, valid_from, valid_to, known_from "
                 f"FROM undisclosed_holdings WHERE deal_position IN ({marks}) AND known_to IS NULL", chunk
@@ -259,7 +266,8 @@ class OwnershipProjection:
         retracted = log.retracted_among({pos for deal in deals for pos, _ in _block_facts(deal, groups)})
         writer = _Writer(conn)
         for deal in deals:
-            writer.close(*advance(_block_facts(deal, groups), retracted, _block_fold(deal), believed[deal[0]], after))
+            writer.close(*advance(_block_facts(deal, groups), retracted, _block_fold(deal), believed[deal[0]], after,
+                                  log.fold_point))
         writer.flush()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
@@ -75,12 +77,38 @@ class LogReader:
     are never read back from the table they were just written to.
     """
 
-    def __init__(self, store: Store, batch: Iterable[Fact] = ()) -> None:
+    def __init__(
+        self, store: Store, batch: Iterable[Fact] = (), ends: Sequence[int] | None = None, after: int | None = None
+    ) -> None:
         self.store = store
         self._events: dict[int, Event] = dict(batch)
+        # Commit points (see .history): ``ends`` lists them for the batch (by default its last position); a
+        # position outside it is looked up in the log. ``after`` is the last commit point before the batch:
+        # earlier than the batch's start only when the batch continues the recorded time of the log's end.
+        positions = sorted(self._events)
+        self._ends = sorted(ends) if ends is not None else positions[-1:]
+        self._first = positions[0] if positions else 0
+        self.after = self._first - 1 if after is None else after
+        self._points: dict[int, int] = {}
         self._retracted: dict[int, int] | None = None
         self._renames: list[Fact] | None = None
         self._groups: RenameGroups | None = None
+
+    @property
+    def reopened(self) -> bool:
+        """True when the batch continues the recorded time of the log's end: rows stored past
+        :attr:`after` were folded at a point that is no longer a commit point, and are folded again."""
+        return self.after < self._first - 1
+
+    def fold_point(self, position: int) -> int:
+        """The commit point of ``position``: the last position recorded at the same time."""
+        ends = self._ends
+        if ends and self._first <= position <= ends[-1]:
+            return ends[bisect.bisect_left(ends, position)]
+        found = self._points.get(position)
+        if found is None:
+            found = self._points[position] = self.store.commit_point(position)
+        return found
 
     def facts(self, positions: Iterable[int]) -> list[Fact]:
         """``(position, event)`` for each position, in position order."""
@@ -153,6 +181,11 @@ class Projection(Protocol):
     @property
     def version(self) -> int:
         """Bump when the view's rows change shape or meaning: the view is rebuilt on open."""
+        ...
+
+    @property
+    def folded(self) -> tuple[str, ...]:
+        """The tables whose rows carry ``known_from``/``known_to`` commit points from :func:`.history.advance`."""
         ...
 
     def create(self, store: Store) -> None: ...

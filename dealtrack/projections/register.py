@@ -33,6 +33,7 @@ class RegisterProjection:
 
     name = "register_records"
     version = 1
+    folded = ()  # rows believed from their own position: not folded
 
     def create(self, store: Store) -> None:
         store.ensure_view_table("register_records", _COLUMNS, "position", [("known_from",)])

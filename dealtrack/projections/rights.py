@@ -90,7 +90,7 @@ def fold_licence(licence_id: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]
 
 LICENCES = KeyedView(
     name="licences",
-    version=5,  # 2: licences_terms, the patents each licence lists; 4: WITHOUT ROWID keys; 5: per-position rows
+    version=6,  # 2: licences_terms, the patents each licence lists; 4: WITHOUT ROWID keys; 5: per-position rows; 6: commit points
     table="licences",
     columns={
         "licence_id": str,
@@ -176,7 +176,7 @@ def fold_ban(ban_id: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
 
 BANS = KeyedView(
     name="bans",
-    version=5,  # 2: bans_terms, the parties each ban is against; 4: WITHOUT ROWID keys; 5: per-position rows
+    version=6,  # 2: bans_terms, the parties each ban is against; 4: WITHOUT ROWID keys; 5: per-position rows; 6: commit points
     table="bans",
     columns={
         "ban_id": str,
@@ -225,7 +225,7 @@ def fold_security(patent: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
 
 SECURITY_INTERESTS = KeyedView(
     name="security_interests",
-    version=4,  # 3: WITHOUT ROWID facts; 4: per-position rows
+    version=5,  # 3: WITHOUT ROWID facts; 4: per-position rows; 5: commit points
     table="security_interests",
     columns={
         "patent": str,

@@ -42,9 +42,24 @@ def _set_checkpoint(store: Store, projection: Projection, position: int) -> None
     )
 
 
-def apply_all(store: Store, batch: Sequence[Fact]) -> None:
-    """Bring every view up to date with ``batch`` (call inside the append's transaction)."""
-    log = LogReader(store, batch)
+def apply_all(store: Store, batch: Sequence[Fact], ends: Sequence[int] | None = None, reopen: int | None = None) -> None:
+    """Bring every view up to date with ``batch`` (call inside the append's transaction).
+
+    ``ends`` are the batch's commit points (by default its last position).
+    ``reopen`` is the log's last position before ``batch`` when the batch
+    continues that position's recorded time (a restore that split one source
+    append): that position stops being a commit point, and what was folded
+    there moves to the batch's commit point or is folded again.
+    """
+    after = None
+    if reopen is not None:
+        after = store.commit_span(reopen)[0] - 1
+        point = store.commit_point(reopen)
+        for projection in PROJECTIONS:
+            for table in projection.folded:  # rows of keys the batch leaves alone: believed from the new point
+                store.conn.execute(f"UPDATE {table} SET known_from = ? WHERE known_from = ?", (point, reopen))
+                store.conn.execute(f"UPDATE {table} SET known_to = ? WHERE known_to = ?", (point, reopen))
+    log = LogReader(store, batch, ends, after)
     for projection in PROJECTIONS:
         projection.apply(log, batch)
     store.conn.executemany(  # every view moved to the same position: one statement for all
@@ -60,7 +75,7 @@ def rebuild_all(store: Store) -> None:
 
 
 def _rebuild(store: Store, projections: Sequence[Projection]) -> None:
-    log = LogReader(store)
+    log = LogReader(store, ends=store.commit_points())
     position = store.head()[0]
     collecting = gc.isenabled()
     gc.disable()  # a rebuild makes many short-lived objects and no cycles; the collector would only slow it

@@ -128,6 +128,7 @@ class BrowsingViews:
 
     name = "browsing_views"
     version = 2  # 2: current_anomalies lists unclassified register records
+    folded = ()
 
     def create(self, store: Store) -> None:
         conn = store.conn
