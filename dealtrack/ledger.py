@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import sqlite3
 from collections.abc import Sequence
@@ -188,7 +189,7 @@ class Ledger(Questions):
                 store.insert_events(rows)
                 store.insert_retractions(retractions)
                 # a commit point ends each recorded time; a batch going on with the log's last one reopens it
-                ends = [a.position for a, b in zip(rows, rows[1:]) if a.recorded_at != b.recorded_at]
+                ends = [a.position for a, b in itertools.pairwise(rows) if a.recorded_at != b.recorded_at]
                 continues = head_stamp is not None and rows[0].recorded_at == head_stamp
                 apply_all(store, [(r.position, r.event) for r in recorded], [*ends, rows[-1].position],
                           reopen=rows[0].position - 1 if continues else None)

@@ -157,7 +157,7 @@ def test_batched_appends_answer_at_each_commit_point_what_a_replay_gives(
             live.update((r.event_id, (r.position, r.event)) for r in appended)
             snapshots.append((appended[-1].recorded_at, list(live.values())))
             if wants_retraction and len(live) > 1:
-                victim = sorted(live)[0]
+                victim = min(live)
                 retraction = ledger.retract(victim, "test")
                 del live[victim]
                 snapshots.append((retraction.recorded_at, list(live.values())))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
@@ -85,9 +84,8 @@ class LogReader:
         # Commit points (see .history): ``ends`` lists them for the batch (by default its last position); a
         # position outside it is looked up in the log. ``after`` is the last commit point before the batch:
         # earlier than the batch's start only when the batch continues the recorded time of the log's end.
-        positions = sorted(self._events)
-        self._ends = sorted(ends) if ends is not None else positions[-1:]
-        self._first = positions[0] if positions else 0
+        self._ends = sorted(ends) if ends is not None else [max(self._events)] if self._events else []
+        self._first = min(self._events, default=0)
         self.after = self._first - 1 if after is None else after
         self._points: dict[int, int] = {}
         self._retracted: dict[int, int] | None = None
