@@ -68,35 +68,46 @@ def test_rename_groups_find_the_renames_relevant_renames_grows(history: list[Eve
     assert RenameGroups(renames).renames_of(names) == expected
 
 
-@given(history=histories, cuts=st.lists(st.integers(1, 14), max_size=4), retract=st.lists(st.integers(1, 14), max_size=3))
-def test_advance_append_by_append_ends_where_believed_rows_does(
-    history: list[Event], cuts: list[int], retract: list[int]
-) -> None:
-    """Appends end at ``cuts``; carrying the stored rows append by append gives the rows a rebuild computes at once."""
+def _title_rows(live: list[tuple[int, Event]]) -> list[tuple[str, str, object, object, int]]:
+    return [("US1", h.owner, h.valid_from, h.valid_to, h.position) for h in fold_title("US1", live)[0]]
+
+
+def _log(history: list[Event], retract: list[int]) -> tuple[list[tuple[int, Event]], dict[int, int]]:
+    """The facts at positions 1..n, then the retractions of ``retract`` (one position each, the first of each only)."""
     facts = list(enumerate(history, 1))
-    end = len(facts) + len(retract)
     retracted: dict[int, int] = {}
-    for offset, target in enumerate(retract, 1):  # retractions come after the facts, one position each
+    for offset, target in enumerate(retract, 1):
         if target <= len(facts) and target not in retracted:
             retracted[target] = len(facts) + offset
+    return facts, retracted
 
-    def fold(live: list[tuple[int, Event]]) -> list[tuple[str, str, object, object, int]]:
-        return [("US1", h.owner, h.valid_from, h.valid_to, h.position) for h in fold_title("US1", live)[0]]
 
-    whole = believed_rows(facts, retracted, fold)
+def _carried(facts: list, retracted: dict[int, int], ends: list[int], fold_point=lambda position: position) -> list:
+    """The rows stored by carrying them append by append, each append ending at one of ``ends``."""
     stored: dict[int, list] = {}  # handle -> [row, known_from, known_to]
     after = 0
-    for cut in sorted({c for c in cuts if c < end} | {end}):
+    for cut in ends:
         seen = [fact for fact in facts if fact[0] <= cut]
         known = {target: by for target, by in retracted.items() if by <= cut}
         believed = {row: (since, handle) for handle, (row, since, until) in stored.items() if until is None}
-        closed, new = advance(seen, known, fold, believed, after)
+        closed, new = advance(seen, known, _title_rows, believed, after, fold_point)
         for handle, until in closed:
             stored[handle][2] = until
         for row, since, until in new:
             stored[len(stored)] = [row, since, until]
         after = cut
-    assert sorted(map(tuple, stored.values()), key=repr) == sorted(whole, key=repr)
+    return sorted(map(tuple, stored.values()), key=repr)
+
+
+@given(history=histories, cuts=st.lists(st.integers(1, 14), max_size=4), retract=st.lists(st.integers(1, 14), max_size=3))
+def test_advance_append_by_append_ends_where_believed_rows_does(
+    history: list[Event], cuts: list[int], retract: list[int]
+) -> None:
+    """Appends end at ``cuts``; carrying the stored rows append by append gives the rows a rebuild computes at once."""
+    facts, retracted = _log(history, retract)
+    end = len(facts) + len(retract)
+    ends = sorted({c for c in cuts if c < end} | {end})
+    assert _carried(facts, retracted, ends) == sorted(believed_rows(facts, retracted, _title_rows), key=repr)
 
 
 @given(history=histories, cuts=st.lists(st.integers(1, 14), max_size=4), retract=st.lists(st.integers(1, 14), max_size=3))
@@ -105,41 +116,22 @@ def test_folding_at_commit_points_believes_at_each_point_what_folding_every_posi
 ) -> None:
     """Appends end at ``cuts``: folding once per append gives, at each append's end, the rows folding every position
     gives there, and carrying them append by append ends where a rebuild at those points does."""
-    facts = list(enumerate(history, 1))
+    facts, retracted = _log(history, retract)
     end = len(facts) + len(retract)
-    retracted: dict[int, int] = {}
-    for offset, target in enumerate(retract, 1):
-        if target <= len(facts) and target not in retracted:
-            retracted[target] = len(facts) + offset
     ends = sorted({c for c in cuts if c < end} | {end})
 
     def fold_point(position: int) -> int:
         return next(point for point in ends if point >= position)
 
-    def fold(live: list[tuple[int, Event]]) -> list[tuple[str, str, object, object, int]]:
-        return [("US1", h.owner, h.valid_from, h.valid_to, h.position) for h in fold_title("US1", live)[0]]
-
     def believed_at(rows: list, point: int) -> set:
         return {row for row, since, until in rows if since <= point and (until is None or until > point)}
 
-    every = believed_rows(facts, retracted, fold)
-    at_points = believed_rows(facts, retracted, fold, fold_point)
+    every = believed_rows(facts, retracted, _title_rows)
+    at_points = believed_rows(facts, retracted, _title_rows, fold_point)
     for point in ends:
         assert believed_at(at_points, point) == believed_at(every, point)
     assert {since for _, since, _ in at_points} <= set(ends)
-    stored: dict[int, list] = {}
-    after = 0
-    for cut in ends:
-        seen = [fact for fact in facts if fact[0] <= cut]
-        known = {target: by for target, by in retracted.items() if by <= cut}
-        believed = {row: (since, handle) for handle, (row, since, until) in stored.items() if until is None}
-        closed, new = advance(seen, known, fold, believed, after, fold_point)
-        for handle, until in closed:
-            stored[handle][2] = until
-        for row, since, until in new:
-            stored[len(stored)] = [row, since, until]
-        after = cut
-    assert sorted(map(tuple, stored.values()), key=repr) == sorted(at_points, key=repr)
+    assert _carried(facts, retracted, ends, fold_point) == sorted(at_points, key=repr)
 
 
 # --- the licence index: listed patents by term, portfolio licences by linked licensor -------------------

@@ -100,6 +100,17 @@ def test_owners_of_matches_a_naive_replay(history: list[Event], batches: list[in
                 assert ledger.owners_of(patent, on=day) == oracle_owners(logged, patent, day)
 
 
+def _note(ledger: Ledger, appended: list, live: dict, snapshots: list, retract: bool) -> None:
+    """Note what is live after an append, then maybe retract the oldest live event and note that too."""
+    live.update((r.event_id, (r.position, r.event)) for r in appended)
+    snapshots.append((appended[-1].recorded_at, list(live.values())))
+    if retract and len(live) > 1:
+        victim = min(live)
+        retraction = ledger.retract(victim, "test")
+        del live[victim]
+        snapshots.append((retraction.recorded_at, list(live.values())))
+
+
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(history=histories, retract=st.lists(st.booleans(), min_size=14, max_size=14), probe=days)
 def test_known_at_matches_a_replay_of_what_was_known(history: list[Event], retract: list[bool], probe: date) -> None:
@@ -108,14 +119,8 @@ def test_known_at_matches_a_replay_of_what_was_known(history: list[Event], retra
         snapshots = []  # (recorded_at, live facts at that time)
         live: dict[str, tuple[int, Event]] = {}
         for event, wants_retraction in zip(history, retract):
-            (rec,) = ledger.append(event)
-            live[rec.event_id] = (rec.position, rec.event)
-            snapshots.append((rec.recorded_at, list(live.values())))
-            if wants_retraction and len(live) > 1:
-                victim = sorted(live)[0]
-                retraction = ledger.retract(victim, "test")
-                del live[victim]
-                snapshots.append((retraction.recorded_at, list(live.values())))
+            recorded = ledger.append(event)
+            _note(ledger, recorded, live, snapshots, wants_retraction)
         for moment, facts in snapshots:
             for patent in PATENTS:
                 assert ledger.owners_of(patent, on=probe, known_at=moment) == oracle_owners(facts, patent, probe)
@@ -152,15 +157,8 @@ def test_batched_appends_answer_at_each_commit_point_what_a_replay_gives(
         for size, wants_retraction in zip(batches, retract):
             if not rest:
                 break
-            appended = ledger.append(*rest[:size])
+            _note(ledger, ledger.append(*rest[:size]), live, snapshots, wants_retraction)
             rest = rest[size:]
-            live.update((r.event_id, (r.position, r.event)) for r in appended)
-            snapshots.append((appended[-1].recorded_at, list(live.values())))
-            if wants_retraction and len(live) > 1:
-                victim = min(live)
-                retraction = ledger.retract(victim, "test")
-                del live[victim]
-                snapshots.append((retraction.recorded_at, list(live.values())))
         for moment, facts in snapshots:
             for patent in PATENTS:
                 assert ledger.owners_of(patent, on=probe, known_at=moment) == oracle_owners(facts, patent, probe)
