@@ -39,8 +39,8 @@ def import_jsonl(
 ) -> ImportReport:
     """Append the events of a JSON Lines export to ``ledger``, keeping their ids and recorded times.
 
-    Lines are committed ``batch_size`` at a time or a little more: a batch ends
-    only where the recorded time changes, as the source's appends did.
+    Lines are committed about ``batch_size`` at a time: a batch ends only where
+    the recorded time changes, so no append of the source is split.
     Raises :class:`~dealtrack.ImportFailed` naming the line of anything it
     cannot take (bad JSON, an invalid event, a time going back); the lines
     before it are committed, so after a fix the import can simply run again.
