@@ -1,11 +1,11 @@
-"""Known-time history: what a fold answered at every position of the log.
+"""Known-time history: what a fold answered at every commit point of the log.
 
 A view row carries ``known_from`` and ``known_to`` positions: the span of the
 log in which it was believed. :func:`believed_rows` gets them by re-running a
 pure fold at each point where the key's facts changed (an event arrived or
 was retracted), so a ``known_at`` question is an indexed look-up, not a replay.
 :func:`advance` does the same from where a key's stored rows stand, so an
-append folds only its own positions.
+append folds only at its own commit point.
 
 The points folded at are *commit points*: the last position recorded at each
 ``recorded_at``. A reader never sees the log part-way through an append (one
@@ -16,7 +16,6 @@ point, so a key two events of one append touch is folded once, not twice.
 from __future__ import annotations
 
 import sqlite3
-
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
@@ -25,14 +24,12 @@ from ..events import Event
 
 Row = TypeVar("Row", bound=Hashable)
 Fact = tuple[int, Event]  # (position, event)
-#: The commit point of a position: the last position recorded at the same time (see the module doc).
+#: Maps a position to its commit point: the last position recorded at the same time (see the module doc).
 FoldPoint = Callable[[int], int]
 
-
-def _each(position: int) -> int:
-    return position
-
-__all__ = ["KNOWN", "OVERLAPS", "Fact", "FoldPoint", "advance", "believed_rows", "iso", "live_at", "reopen", "valid_order"]
+__all__ = [
+    "KNOWN", "OVERLAPS", "Fact", "FoldPoint", "advance", "believed_rows", "iso", "live_at", "reopen", "valid_order",
+]
 
 #: SQL: the view row was believed when the log stood at position ``:known``.
 KNOWN = "known_from <= :known AND (known_to IS NULL OR known_to > :known)"
@@ -59,6 +56,11 @@ def live_at(facts: Iterable[Fact], retracted: Mapping[int, int], position: int) 
         for pos, event in facts
         if pos <= position and retracted.get(pos, position + 1) > position
     ]
+
+
+def _each(position: int) -> int:
+    """Every position its own commit point (one event per append)."""
+    return position
 
 
 def believed_rows(
