@@ -149,12 +149,14 @@ class Ledger(Questions):
                 apply_all(store, [(r.position, r.event) for r in recorded])
         return Appended(recorded, skipped)
 
-    def _restore(self, envelopes: Sequence[codec.Envelope]) -> Appended:
-        """Append logged events keeping their event ids, recorded times, payloads and metadata (all or none).
+    def _restore(self, envelopes: Sequence[codec.Envelope]) -> tuple[Appended, tuple[int, InvalidEvent] | None]:
+        """Append logged events keeping their event ids, recorded times, payloads and metadata.
 
         Checked like any append and hash-chained onto this log; an event id
         already in the log is skipped (``Skipped.natural_key`` is then the id).
-        Recorded times must not go back before the log's last one.
+        Recorded times must not go back before the log's last one. The events
+        before the first one refused are appended in one transaction; returns
+        them, and the refused one's index in ``envelopes`` with the error.
         Used by :func:`dealtrack.importers.import_jsonl`.
         """
         store = self._store
@@ -167,15 +169,20 @@ class Ledger(Questions):
             recorded: list[Recorded] = []
             retractions: list[tuple[int, int]] = []
             skipped: list[Skipped] = []
-            for envelope in envelopes:
+            refused: tuple[int, InvalidEvent] | None = None
+            for index, envelope in enumerate(envelopes):
                 if envelope.event_id in present:
                     skipped.append(Skipped(envelope.event, envelope.event_id, present[envelope.event_id]))
                     continue
                 stamp = format_instant(envelope.recorded_at)
-                if last is not None and stamp < last:
-                    raise InvalidEvent("recorded_at", stamp, f"is before the log's last recorded time ({last})")
+                try:
+                    if last is not None and stamp < last:
+                        raise InvalidEvent("recorded_at", stamp, f"is before the log's last recorded time ({last})")
+                    target = checker.check(position + 1, envelope.event_id, envelope.event)
+                except InvalidEvent as error:
+                    refused = (index, error)
+                    break
                 position += 1
-                target = checker.check(position, envelope.event_id, envelope.event)
                 if target is not None:
                     retractions.append((target, position))
                 row = attrs.evolve(_row(position, envelope.event_id, stamp, envelope.event, envelope.metadata),
@@ -193,7 +200,7 @@ class Ledger(Questions):
                 continues = head_stamp is not None and rows[0].recorded_at == head_stamp
                 apply_all(store, [(r.position, r.event) for r in recorded], [*ends, rows[-1].position],
                           reopen=rows[0].position - 1 if continues else None)
-        return Appended(recorded, skipped)
+        return Appended(recorded, skipped), refused
 
     def retract(self, event_id: str, reason: str) -> Recorded:
         """Append an :class:`EventRetracted` for ``event_id``; answers known after it ignore the event."""

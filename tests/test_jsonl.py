@@ -202,3 +202,14 @@ def test_a_restore_that_splits_an_append_folds_where_the_source_did(tmp_path: Pa
                 assert view_rows(copy) == view_rows(source), cut
                 copy.rebuild()
                 assert view_rows(copy) == view_rows(source), cut
+        # a line the ledger refuses in the middle of an append: the lines before it go in, the fixed file finishes
+        spoiled = orjson.loads(lines[4])
+        spoiled["payload"]["target"] = "no-such-event"
+        bad = tmp_path / "bad.jsonl"
+        bad.write_bytes(b"".join([*lines[:4], orjson.dumps(spoiled) + b"\n", *lines[5:]]))
+        with Ledger.open() as copy:
+            with pytest.raises(ImportFailed) as caught:
+                import_jsonl(copy, bad)
+            assert caught.value.where == "line 5" and len(copy) == 4
+            assert import_jsonl(copy, path).appended == len(lines) - 4
+            assert view_rows(copy) == view_rows(source)

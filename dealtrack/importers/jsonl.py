@@ -92,23 +92,16 @@ class _Tally:
         self.read = self.appended = self.skipped = 0
 
     def commit(self, name: str, batch: list[tuple[int, codec.Envelope]]) -> None:
-        """Restore ``batch`` in one transaction; if the ledger refuses it, line by line to name the culprit."""
+        """Restore ``batch`` in one transaction, up to a line the ledger refuses, which is named."""
         if not batch:
             return
-        try:
-            self._restore(batch)
-        except InvalidEvent:
-            for number, envelope in batch:
-                try:
-                    self._restore([(number, envelope)])
-                except InvalidEvent as error:
-                    raise ImportFailed(name, f"line {number}", f"refused by the ledger: {error}") from None
-
-    def _restore(self, batch: list[tuple[int, codec.Envelope]]) -> None:
-        result = self.ledger._restore([envelope for _, envelope in batch])
-        self.read += len(batch)
+        result, refused = self.ledger._restore([envelope for _, envelope in batch])
+        self.read += len(batch) if refused is None else refused[0]
         self.appended += len(result)
         self.skipped += len(result.skipped)
+        if refused is not None:
+            index, error = refused
+            raise ImportFailed(name, f"line {batch[index][0]}", f"refused by the ledger: {error}")
 
     def report(self) -> ImportReport:
         return ImportReport(source=self.source, records=self.read, appended=self.appended, skipped=self.skipped,
