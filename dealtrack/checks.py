@@ -49,7 +49,7 @@ class Checker:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._pending: dict[str, list[Event]] = {}  # stream -> events earlier in this append
+        self._pending: dict[str, list[tuple[int, Event]]] = {}  # stream -> (position, event) earlier in this append
         self._pending_ids: dict[str, tuple[int, Event]] = {}  # event_id -> (position, event), this append
         self._retracting: set[int] = set()
 
@@ -70,7 +70,7 @@ class Checker:
             self._check_follows(event, "ban", event.ban_id, (BanImposed,), (BanLifted,))
         stream = stream_of(event)
         if stream is not None:
-            self._pending.setdefault(stream, []).append(event)
+            self._pending.setdefault(stream, []).append((position, event))
         self._pending_ids[event_id] = (position, event)
         if target is not None:
             self._retracting.add(target)
@@ -96,7 +96,7 @@ class Checker:
             for position, type_name, start, end in cursor
             if position not in self._retracting
         ]
-        pending = self._pending.get(stream, [])
+        pending = [event for position, event in self._pending.get(stream, []) if position not in self._retracting]
         return found + [(event.type, event.effective) for event in pending if isinstance(event, types) and event.effective]
 
     def _check_follows(

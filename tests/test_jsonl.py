@@ -213,3 +213,17 @@ def test_a_restore_that_splits_an_append_folds_where_the_source_did(tmp_path: Pa
             assert caught.value.where == "line 5" and len(copy) == 4
             assert import_jsonl(copy, path).appended == len(lines) - 4
             assert view_rows(copy) == view_rows(source)
+
+
+def test_an_id_freed_by_a_retraction_earlier_in_the_same_restore_may_be_used_again(tmp_path: Path) -> None:
+    """Grant, retract, grant the same licence id again: three appends in the source, one restore in the copy."""
+    from dealtrack.events import LicenseGranted
+
+    grant = LicenseGranted(licence_id="L1", licensor="Microsoft", licensee="Xiaomi", effective="2015-01-01")
+    with Ledger.open() as source, Ledger.open() as copy:
+        (first,) = source.append(grant)
+        source.retract(first.event_id, "wrong terms")
+        source.append(LicenseGranted(licence_id="L1", licensor="Microsoft", licensee="Xiaomi", effective="2015-02-01"))
+        source.export_jsonl(tmp_path / "source.jsonl")
+        assert import_jsonl(copy, tmp_path / "source.jsonl").appended == 3
+        assert view_rows(copy) == view_rows(source)
