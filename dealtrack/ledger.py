@@ -163,7 +163,7 @@ class Ledger(Questions):
         with store.transaction():
             position, previous_hash, last = store.head()
             head_stamp = last
-            present = store.existing_event_ids(e.event_id for e in envelopes)
+            present = store.positions_of(e.event_id for e in envelopes)
             checker = Checker(store)
             rows: list[EventRow] = []
             recorded: list[Recorded] = []

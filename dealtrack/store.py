@@ -349,25 +349,23 @@ class Store:
             found.extend(self.payloads(f"position IN ({', '.join('?' for _ in chunk)})", chunk))
         return found
 
-    def positions_of(self, event_ids: Iterable[str]) -> dict[str, int]:
-        """``event_id -> position`` for those of ``event_ids`` that are in the log."""
-        wanted = sorted(set(event_ids))
-        found: dict[str, int] = {}
+    def _pairs_in(self, sql: str, values: Iterable[Any]) -> dict[Any, int]:
+        """``key -> position`` from ``sql`` (its ``{marks}`` an IN list) over ``values``, 500 at a time."""
+        wanted = sorted(set(values))
+        found: dict[Any, int] = {}
         for chunk_start in range(0, len(wanted), 500):
             chunk = wanted[chunk_start : chunk_start + 500]
             marks = ", ".join("?" for _ in chunk)
-            found.update(self.conn.execute(f"SELECT event_id, position FROM events WHERE event_id IN ({marks})", chunk))
+            found.update((key, int(position)) for key, position in self.conn.execute(sql.format(marks=marks), chunk))
         return found
+
+    def positions_of(self, event_ids: Iterable[str]) -> dict[str, int]:
+        """``event_id -> position`` for those of ``event_ids`` that are in the log."""
+        return self._pairs_in("SELECT event_id, position FROM events WHERE event_id IN ({marks})", event_ids)
 
     def retractions_of(self, targets: Iterable[int]) -> dict[int, int]:
         """``target position -> retracting position`` for those of ``targets`` that are retracted."""
-        wanted = sorted(set(targets))
-        found: dict[int, int] = {}
-        for chunk_start in range(0, len(wanted), 500):
-            chunk = wanted[chunk_start : chunk_start + 500]
-            marks = ", ".join("?" for _ in chunk)
-            found.update(self.conn.execute(f"SELECT target, position FROM retractions WHERE target IN ({marks})", chunk))
-        return found
+        return self._pairs_in("SELECT target, position FROM retractions WHERE target IN ({marks})", targets)
 
     def rows_at(self, positions: Iterable[int]) -> list[EventRow]:
         """The rows at the given positions, in position order."""
@@ -415,29 +413,9 @@ class Store:
 
     def natural_keys(self, keys: Iterable[str]) -> dict[str, int]:
         """The position of the latest event carrying each of ``keys`` that the log has."""
-        wanted = sorted(set(keys))
-        found: dict[str, int] = {}
-        for chunk_start in range(0, len(wanted), 500):
-            chunk = wanted[chunk_start : chunk_start + 500]
-            marks = ", ".join("?" for _ in chunk)
-            for key, position in self.conn.execute(
-                f"SELECT natural_key, MAX(position) FROM events WHERE natural_key IN ({marks}) GROUP BY natural_key", chunk
-            ):
-                found[key] = int(position)
-        return found
-
-    def existing_event_ids(self, event_ids: Iterable[str]) -> dict[str, int]:
-        """The positions of those of ``event_ids`` the log already holds."""
-        wanted = sorted(set(event_ids))
-        found: dict[str, int] = {}
-        for chunk_start in range(0, len(wanted), 500):
-            chunk = wanted[chunk_start : chunk_start + 500]
-            marks = ", ".join("?" for _ in chunk)
-            for event_id, position in self.conn.execute(
-                f"SELECT event_id, position FROM events WHERE event_id IN ({marks})", chunk
-            ):
-                found[event_id] = int(position)
-        return found
+        return self._pairs_in(
+            "SELECT natural_key, MAX(position) FROM events WHERE natural_key IN ({marks}) GROUP BY natural_key", keys
+        )
 
     def type_counts(self) -> dict[str, int]:
         """``type -> number of events`` in the log, most frequent first."""
