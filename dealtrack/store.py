@@ -297,6 +297,19 @@ class Store:
         row = self.conn.execute("SELECT position, hash, recorded_at FROM ledger_head WHERE id = 1").fetchone()
         return int(row[0]), str(row[1]), row[2]
 
+    def checkpoints(self) -> dict[str, tuple[int, int]]:
+        """``view name -> (version, position)``: how far each view has read the log."""
+        cursor = self.conn.execute("SELECT name, version, position FROM projection_checkpoints")
+        return {name: (int(version), int(position)) for name, version, position in cursor}
+
+    def views_position(self) -> tuple[int, int | None]:
+        """``(head position, the position every view has reached)``; the second is None when views disagree."""
+        head, low, high = self.conn.execute(
+            "SELECT (SELECT position FROM ledger_head WHERE id = 1), MIN(position), MAX(position) "
+            "FROM projection_checkpoints"
+        ).fetchone()
+        return int(head), (low if low == high else None)
+
     def next_instant(self) -> datetime:
         """The transaction time for a new append: now, but always after the last one."""
         now = datetime.now(timezone.utc)
@@ -416,6 +429,16 @@ class Store:
         return self._pairs_in(
             "SELECT natural_key, MAX(position) FROM events WHERE natural_key IN ({marks}) GROUP BY natural_key", keys
         )
+
+    def recorded_under(self, ref: str) -> list[tuple[str, str, str]]:
+        """``(natural key, event_id, type)`` of the events an importer keyed by register record ``ref``
+        (``ref`` itself or ``ref#N``), retractions and number links left out, in log order."""
+        rows = self.conn.execute(
+            "SELECT natural_key, event_id, type FROM events WHERE (natural_key = ? OR natural_key GLOB ?) "
+            "AND type NOT IN ('EventRetracted', 'PatentNumbersLinked') ORDER BY position",
+            (ref, f"{ref}#[0-9]*"),
+        ).fetchall()
+        return [(str(key), str(event_id), str(kind)) for key, event_id, kind in rows]
 
     def type_counts(self) -> dict[str, int]:
         """``type -> number of events`` in the log, most frequent first."""
