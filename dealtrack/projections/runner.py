@@ -92,10 +92,7 @@ def _rebuild(store: Store, projections: Sequence[Projection]) -> None:
 def catch_up(store: Store) -> None:
     """Rebuild any view that is missing, of another version, or behind the log."""
     position = store.head()[0]
-    checkpoints = {
-        name: (version, at)
-        for name, version, at in store.conn.execute("SELECT name, version, position FROM projection_checkpoints")
-    }
+    checkpoints = store.checkpoints()
     stale = [p for p in PROJECTIONS if checkpoints.get(p.name) != (p.version, position)]
     if stale:
         with store.transaction():
