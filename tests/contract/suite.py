@@ -281,7 +281,7 @@ class LogContract(StorageHooks):
 
 
 class ViewCheckpointContract(StorageHooks):
-    """The views' checkpoints: every registered view has one, and it moves with the log."""
+    """The views' checkpoints: every registered view has one, they move together, and reach the head before an answer."""
 
     @staticmethod
     def at(position: int) -> dict[str, tuple[int, int]]:
@@ -290,15 +290,21 @@ class ViewCheckpointContract(StorageHooks):
     def test_a_new_ledger_has_every_views_checkpoint_at_zero(self, store: Storage) -> None:
         assert store.checkpoints() == self.at(0)
 
-    def test_checkpoints_move_with_each_append_and_stay_on_a_refused_one(self, ledger: Ledger, store: Storage) -> None:
+    def test_checkpoints_reach_the_head_before_a_question_and_stay_on_a_refused_append(
+        self, ledger: Ledger, store: Storage
+    ) -> None:
         ledger.append(registered(1), registered(2))
+        assert ledger.owners_of("US8000001", on="2020") == {"Nokia"}
         assert store.checkpoints() == self.at(2)
         ledger.append(sold(1))
-        assert store.checkpoints() == self.at(3)
+        moved = store.checkpoints()  # the views may follow at once or trail until asked: all together, never past the head
+        assert moved in (self.at(2), self.at(3))
         with pytest.raises(InvalidEvent):
             ledger.append(sold(2), LicenseTerminated(licence_id="never-granted", effective="2016"))
         with pytest.raises(ConcurrencyError):
             ledger.append(sold(2), expected_position=2)
+        assert store.checkpoints() == moved
+        assert ledger.owners_of("US8000001", on="2020") == {"Microsoft"}
         assert store.checkpoints() == self.at(3)
 
     def test_checkpoints_equal_the_head_after_a_rebuild(self, ledger: Ledger, store: Storage) -> None:
