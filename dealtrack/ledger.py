@@ -9,7 +9,6 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-import attrs
 import orjson
 
 from . import codec, tables
@@ -20,7 +19,8 @@ from .events import EVENT_TYPES, Appended, Event, EventRetracted, Recorded, Skip
 from .integrity import head_anchor, verify_log
 from .projections.runner import catch_up, rebuild_all, refresh
 from .questions import Questions
-from .store import EventRow, Store, chain_hash, format_instant, is_lock_error, new_event_id, parse_instant_column
+from .storage import hash_values
+from .store import EventRow, Store, format_instant, is_lock_error, new_event_id, parse_instant_column
 from .values import DateLike
 
 __all__ = ["Ledger", "LedgerView"]
@@ -149,8 +149,7 @@ class Ledger(Questions):
                 target = checker.check(position, event_id, event)
                 if target is not None:
                     retractions.append((target, position))
-                row = _row(position, event_id, recorded_at, event, meta)
-                row = attrs.evolve(row, hash=chain_hash(previous_hash, row))
+                row = _row(position, event_id, recorded_at, event, meta, previous_hash)
                 previous_hash = row.hash
                 rows.append(row)
                 recorded.append(Recorded(position, event_id, moment, event))
@@ -194,9 +193,8 @@ class Ledger(Questions):
                 position += 1
                 if target is not None:
                     retractions.append((target, position))
-                row = attrs.evolve(_row(position, envelope.event_id, stamp, envelope.event, envelope.metadata),
-                                   payload=envelope.payload, schema_version=envelope.schema_version)
-                row = attrs.evolve(row, hash=chain_hash(previous_hash, row))
+                row = _row(position, envelope.event_id, stamp, envelope.event, envelope.metadata, previous_hash,
+                           (envelope.payload, envelope.schema_version))
                 previous_hash, last = row.hash, stamp
                 present[envelope.event_id] = position
                 rows.append(row)
@@ -348,23 +346,33 @@ def _new_keys(store: Store, events: Sequence[Event]) -> tuple[list[Event], list[
     return fresh, skipped
 
 
-def _row(position: int, event_id: str, recorded_at: str, event: Event, metadata: str | None) -> EventRow:
+def _row(
+    position: int,
+    event_id: str,
+    recorded_at: str,
+    event: Event,
+    metadata: str | None,
+    previous_hash: str,
+    stored: tuple[str, int] | None = None,
+) -> EventRow:
+    """The row ``event`` is stored as, hash-chained onto ``previous_hash``.
+
+    ``stored``: the ``(payload, schema_version)`` a restored event was logged with, kept as they were.
+    """
     effective = event.effective
-    return EventRow(
-        position=position,
-        event_id=event_id,
-        type=event.type,
-        schema_version=codec.SCHEMA_VERSIONS[event.type],
-        effective_start=None if effective is None else effective.start.isoformat(),
-        effective_end=None if effective is None else effective.end.isoformat(),
-        registry_recorded=None if event.registry_recorded is None else event.registry_recorded.isoformat(),
-        deal=event.deal,
-        stream=stream_of(event),
-        recorded_at=recorded_at,
-        payload=codec.dumps(event),
-        metadata=metadata,
-        natural_key=event.natural_key,
-        hash="",
-    )
-
-
+    payload, version = stored if stored is not None else (codec.dumps(event), codec.SCHEMA_VERSIONS[event.type])
+    values = [  # the hashed columns, in the order of EventRow (all but natural_key and hash)
+        position,
+        event_id,
+        event.type,
+        version,
+        None if effective is None else effective.start.isoformat(),
+        None if effective is None else effective.end.isoformat(),
+        None if event.registry_recorded is None else event.registry_recorded.isoformat(),
+        event.deal,
+        stream_of(event),
+        recorded_at,
+        payload,
+        metadata,
+    ]
+    return EventRow(*values, event.natural_key, hash_values(previous_hash, values))

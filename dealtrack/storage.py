@@ -34,7 +34,7 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 import orjson
 
-__all__ = ["EVENT_COLUMNS", "GENESIS_HASH", "EventRow", "LogStorage", "Storage", "ViewStorage", "chain_hash"]
+__all__ = ["EVENT_COLUMNS", "GENESIS_HASH", "EventRow", "LogStorage", "Storage", "ViewStorage", "chain_hash", "hash_values"]
 
 GENESIS_HASH = "0" * 64  # the hash "before" position 1
 
@@ -71,8 +71,12 @@ _HASHED_COLUMNS = [name for name in EVENT_COLUMNS if name not in ("hash", "natur
 
 def chain_hash(previous: str, row: Any) -> str:
     """SHA-256 over the previous hash and the row's canonical bytes (the same in every backend)."""
-    canonical = orjson.dumps([getattr(row, name) for name in _HASHED_COLUMNS])
-    return hashlib.sha256(previous.encode() + canonical).hexdigest()
+    return hash_values(previous, [getattr(row, name) for name in _HASHED_COLUMNS])
+
+
+def hash_values(previous: str, values: list[Any]) -> str:
+    """:func:`chain_hash` of a row given as its hashed columns' values, in column order (no row built)."""
+    return hashlib.sha256(previous.encode() + orjson.dumps(values)).hexdigest()
 
 
 @runtime_checkable
