@@ -131,13 +131,13 @@ class Ledger(Questions):
         meta = _metadata_json(metadata)
         store = self._store
         with store.transaction():
-            position, previous_hash, _ = store.head()
+            position, previous_hash, last = store.head()
             if expected_position is not None and expected_position != position:
                 raise ConcurrencyError(expected_position, position)
             if not events:
                 return Appended()
-            fresh, skipped = _new_keys(store, events)
-            moment = store.next_instant()
+            fresh, skipped = _new_keys(store, events, position)
+            moment = store.next_instant(last)
             recorded_at = format_instant(moment)
             checker = Checker(store)
             rows: list[EventRow] = []
@@ -323,8 +323,9 @@ def _metadata_json(metadata: dict[str, Any] | None) -> str | None:
         raise InvalidEvent("metadata", metadata, f"not JSON-serialisable: {exc}") from None
 
 
-def _new_keys(store: Store, events: Sequence[Event]) -> tuple[list[Event], list[Skipped]]:
-    """Split ``events`` into those to write and those whose natural key the log (or this call) already has.
+def _new_keys(store: Store, events: Sequence[Event], head: int) -> tuple[list[Event], list[Skipped]]:
+    """Split ``events`` into those to write and those whose natural key the log (ending at ``head``) or this call
+    already has.
 
     A key held by an event that this same call retracts is free again: that is a correction.
     """
@@ -334,7 +335,6 @@ def _new_keys(store: Store, events: Sequence[Event]) -> tuple[list[Event], list[
         known = {key: position for key, position in known.items() if position not in retracted}
     fresh: list[Event] = []
     skipped: list[Skipped] = []
-    position = store.head()[0]
     for event in events:
         key = event.natural_key
         if key is not None and key in known:
@@ -342,7 +342,7 @@ def _new_keys(store: Store, events: Sequence[Event]) -> tuple[list[Event], list[
             continue
         fresh.append(event)
         if key is not None:
-            known[key] = position + len(fresh)
+            known[key] = head + len(fresh)
     return fresh, skipped
 
 

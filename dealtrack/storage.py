@@ -92,7 +92,7 @@ class LogStorage(Protocol):
         """``(position, hash, recorded_at)`` of the last event (``(0, GENESIS_HASH, None)`` when empty)."""
         ...
 
-    def next_instant(self) -> datetime:
+    def next_instant(self, last: str | None = None) -> datetime:
         """The recorded time for a new append: now, but always after the log's last one."""
         ...
 

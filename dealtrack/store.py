@@ -276,10 +276,12 @@ class Store:
         ).fetchone()
         return int(head), (low if low == high else None)
 
-    def next_instant(self) -> datetime:
-        """The transaction time for a new append: now, but always after the last one."""
+    def next_instant(self, last: str | None = None) -> datetime:
+        """The transaction time for a new append: now, but always after the last one (``last``, when the caller
+        has just read the head, saves reading it again)."""
         now = datetime.now(timezone.utc)
-        last = self.head()[2]
+        if last is None:
+            last = self.head()[2]
         if last is not None:
             previous = parse_instant_column(last)
             if now <= previous:
@@ -299,7 +301,9 @@ class Store:
 
     def insert_retractions(self, pairs: Iterable[tuple[int, int]]) -> None:
         """Note ``(target position, retracting position)`` pairs."""
-        self.conn.executemany("INSERT INTO retractions (target, position) VALUES (?, ?)", list(pairs))
+        pairs = list(pairs)
+        if pairs:
+            self.conn.executemany("INSERT INTO retractions (target, position) VALUES (?, ?)", pairs)
 
     # --- reading ---------------------------------------------------------------------
 
