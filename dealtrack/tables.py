@@ -56,7 +56,13 @@ def frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = Non
         import pandas
     except ImportError:
         raise MissingExtra("to_frame()", "pandas", "pandas") from None
-    return pandas.DataFrame.from_records(list(rows), columns=columns_of(rows, columns))
+    data = pandas.DataFrame.from_records(list(rows), columns=columns_of(rows, columns))
+    for name in data.columns:  # columns of dates become datetime64 columns, so pandas can compare and plot them
+        values = [value for value in data[name] if value is not None]
+        if values and all(isinstance(value, date) for value in values):
+            aware = any(isinstance(value, datetime) and value.tzinfo is not None for value in values)
+            data[name] = pandas.to_datetime(data[name], utc=aware)
+    return data
 
 
 def html_table(

@@ -61,7 +61,7 @@ def lanes(
     chosen = _patents(ledger, patents, party, basis)
     found = [
         Lane("title", chain.patent, tuple(
-            Bar(" and ".join(sorted(span.owners)), span.start, span.end, span.certain) for span in chain
+            Bar(span.holders, span.start, span.end, span.certain) for span in chain
         ))
         for chain in (ledger.title_chain(patent, **basis) for patent in chosen)
     ]
