@@ -291,6 +291,21 @@ class Questions:
         envelopes = self._envelopes(positions)
         return Explanation(question, answer, tuple(envelopes[p] for p in sorted(envelopes)))
 
+    # --- what the ledger knows of at all (for honest empty answers) --------------------------------------
+
+    def _knows_patent(self, patent: str, known_at: Instant = None, registry_at: Day = None) -> bool:
+        """True when some event counted on this basis bears on ``patent``'s title."""
+        reading = self._reading(known_at, registry_at)
+        return reading.knows_patent(reading.patent_id(patent))
+
+    def _party_names(self) -> set[str]:
+        """Every party name the ledger mentions: in titles, licences, bans, renames and mergers."""
+        reading = self._reading(None, None)
+        names = reading.party_names()
+        for _, event in reading.renames():
+            names.update(renamed_names(event) or ())
+        return names
+
     # --- helpers ---------------------------------------------------------------------------------------
 
     def _envelopes(self, positions: set[int]) -> dict[int, Recorded]:
