@@ -97,9 +97,13 @@ def write(out: Output, rows: list[dict[str, Any]], columns: list[str], title: st
     elif out.fmt == "nl":
         for row in shown:
             click.echo(dumps(row))
+    elif out.fmt == "tsv":  # no quoting: a tab or line break inside a value becomes a space
+        lines = [columns, *([_cell(row.get(name)) for name in columns] for row in shown)]
+        for line in lines:
+            click.echo("\t".join(" ".join(cell.split("\t")).replace("\n", " ") for cell in line))
     else:
         text = io.StringIO()
-        writer = csv.writer(text, dialect="excel-tab" if out.fmt == "tsv" else "excel", lineterminator="\n")
+        writer = csv.writer(text, lineterminator="\n")
         writer.writerow(columns)
         writer.writerows([_cell(row.get(name)) for name in columns] for row in shown)
         click.echo(text.getvalue(), nl=False)

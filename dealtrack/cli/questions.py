@@ -64,7 +64,9 @@ class Asked:
         if not empty:
             return None
         if not self.ledger._knows_patent(patent, **self.axes):
-            message = f"{patent} is not in this ledger{self._patent_hint(patent)}"
+            known = self.basis["known_at"]
+            when = "" if known is None else f" as known at {known.isoformat(timespec='seconds')}"
+            message = f"{patent} is not in this ledger{when}{self._patent_hint(patent)}"
             self.unknown.append(message)
             return message
         return f"{nothing} on {self.basis['on']}" if self.period is not None else nothing
@@ -95,6 +97,10 @@ class Asked:
             click.echo(f"Error: {message}", err=True)
         if self.unknown:
             raise click.exceptions.Exit(1)
+
+
+def _of(what: str, patents: list[str]) -> str:
+    return f"{what} of {patents[0]}" if len(patents) == 1 else what
 
 
 def patent_ids(patents: tuple[str, ...], from_file: str | None) -> list[str]:
@@ -129,7 +135,7 @@ def owners_of(db: str, out: Output, patents: tuple[str, ...], from_file: str | N
         rows = [{"patent": patent, "owners": sorted(owners), **asked.basis,
                  "note": asked.patent_note(patent, not owners, "no owner known")}
                 for patent, owners in found.items()]
-    out.rows(rows, ["patent", "owners", *BASIS, "note"], asked.title("Owners"),
+    out.rows(rows, ["patent", "owners", *BASIS, "note"], asked.title(_of("Owners", asked_ids)),
              display_columns=["patent", "owners", "note"] if any(r["note"] for r in rows) else ["patent", "owners"])
     asked.finish()
 
@@ -223,7 +229,7 @@ def licensees_of(db: str, out: Output, patents: tuple[str, ...], from_file: str 
             rows.append({"patent": patent, "licensees": sorted(found), "territory": where, **asked.basis,
                          "note": asked.patent_note(patent, not found, "no licensee known")})
     place = f" in {where}" if where else ""
-    out.rows(rows, ["patent", "licensees", "territory", *BASIS, "note"], asked.title(f"Licensees{place}"),
+    out.rows(rows, ["patent", "licensees", "territory", *BASIS, "note"], asked.title(_of("Licensees", asked_ids) + place),
              display_columns=["patent", "licensees", "note"] if any(r["note"] for r in rows) else ["patent", "licensees"])
     asked.finish()
 
