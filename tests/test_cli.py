@@ -99,7 +99,7 @@ def test_owners_with_time_travel(db: str) -> None:
     before = run("owners-of", "US8000001", "--on", "2016-07", "--known-at", "2000-01-01", "--db", db, "--json", ok=False)
     assert before.exit_code == 1 and json.loads(before.stdout)[0]["owners"] == []  # nothing was known yet
     table = run("owners-of", "US8000001", "--on", "2016-07", "--db", db).output
-    assert "Owners on 2016-07" in table and "Xiaomi" in table
+    assert "Owners of US8000001 on 2016-07" in table and "Xiaomi" in table
 
 
 def test_portfolio(db: str) -> None:
