@@ -298,6 +298,11 @@ class Questions:
         reading = self._reading(known_at, registry_at)
         return reading.knows_patent(reading.patent_id(patent))
 
+    def _knows_party(self, party: str) -> bool:
+        """True when the ledger mentions ``party`` anywhere: titles, licences, bans, renames, mergers."""
+        reading = self._reading(None, None)
+        return reading.knows_party(party) or bool(reading.renames_of([party]))
+
     def _party_names(self) -> set[str]:
         """Every party name the ledger mentions: in titles, licences, bans, renames and mergers."""
         reading = self._reading(None, None)

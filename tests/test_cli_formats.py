@@ -173,3 +173,16 @@ def test_explain_names_the_events_behind_an_answer(db: str) -> None:
     rows = json.loads(invoke("explain", "owners-of", "US8000001", "--on", "2016-07-01", "--db", db, "--json").stdout)
     assert [row["type"] for row in rows] == ["PatentsAssigned"] and rows[0]["answer"] == ["Xiaomi"]
     assert invoke("explain", "is-licensed", "Xiaomi", "--on", "2017", "--db", db).exit_code == 2
+
+
+def test_a_party_known_only_by_a_rename_is_known(tmp_path: Path) -> None:
+    from dealtrack.events import PartyRenamed
+
+    db = str(tmp_path / "renamed.db")
+    with Ledger.open(db) as ledger:
+        ledger.append(PatentRegistered(patent="US1", owner="Nokia", effective="2001"),
+                      PartyRenamed(old="Nokia", new="Nokia Oyj", effective="2010"))
+    rows = json.loads(invoke("portfolio", "Nokia Oyj", "--on", "2011", "--db", db, "--json").stdout)
+    assert [row["patent"] for row in rows] == ["US1"]
+    near = invoke("portfolio", "nokia oyj", "--on", "2011", "--db", db)
+    assert near.exit_code == 1 and "did you mean Nokia Oyj or Nokia?" in near.stderr

@@ -81,9 +81,9 @@ class Asked:
         """Fail, with near matches, when the ledger has never heard of ``party``."""
         import difflib
 
-        names = self.ledger._party_names()
-        if party in names:
+        if self.ledger._knows_party(party):
             return
+        names = self.ledger._party_names()  # all of them, only to suggest near matches
         folded = {name.casefold(): name for name in names}
         near = [folded[party.casefold()]] if party.casefold() in folded else []
         near += [folded[n] for n in difflib.get_close_matches(party.casefold(), list(folded), n=3, cutoff=0.6)

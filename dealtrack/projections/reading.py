@@ -84,6 +84,14 @@ class Reading:
         ).fetchone()
         return bool(found)
 
+    def knows_party(self, name: str) -> bool:
+        """True when the views name ``name`` as a title party, licensor, licensee or party banned."""
+        (found,) = self.store.conn.execute(
+            "SELECT EXISTS(SELECT 1 FROM title_parties WHERE party = :n) OR EXISTS(SELECT 1 FROM bans_terms "
+            "WHERE term = :n) OR EXISTS(SELECT 1 FROM licences WHERE licensor = :n OR licensee = :n)", {"n": name},
+        ).fetchone()
+        return bool(found)
+
     def party_names(self) -> set[str]:
         """Every party name the views know: title holders, licensors, licensees and parties banned."""
         return {row[0] for row in self.store.conn.execute(
