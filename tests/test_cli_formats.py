@@ -92,12 +92,14 @@ def test_the_basis_is_in_every_row_of_every_format(db: str, fmt: str) -> None:
             assert row["on"] in ("2017-07", "2017-07-10")
     bans = parse(fmt, invoke("active-bans", "--on", "2015", "--known-at", "2030-01-01", "--db", db, f"--{fmt}").stdout)
     assert all(row["on"] == "2015" for row in bans)
+    log = parse(fmt, invoke("events", "--registry-at", "2030-06", "--db", db, f"--{fmt}").stdout)
+    assert log and all(row["registry_at"] == "2030-06-30" for row in log)
 
 
 def test_the_basis_is_in_every_table_title(db: str) -> None:
     for args in (["owners-of", "US8000001", "--on", "2017"], ["title-chain", "US8000001"],
                  ["portfolio", "Xiaomi", "--on", "2017"], ["active-bans", "--on", "2017"],
-                 ["standing", "Xiaomi", "--on", "2017"], ["anomalies"]):
+                 ["standing", "Xiaomi", "--on", "2017"], ["anomalies"], ["events"]):
         first = invoke(*args, "--known-at", "2030-01-01", "--registry-at", "2030-06-30", "--db", db).output.splitlines()[0]
         assert "known at 2030-01-01" in first and "registry at 2030-06-30" in first, first
 

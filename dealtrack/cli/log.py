@@ -98,9 +98,15 @@ def events(db: str, out: Output, types: tuple[str, ...], deal: str | None, after
     """List the log in position order (ledger.events)."""
     from ..answers import EVENT_COLUMNS
 
+    basis = axes(known_at, registry_at)
     with ledger_at(db) as ledger:
-        rows = ledger.events(types=list(types) or None, deal=deal, after=after, **axes(known_at, registry_at)).to_rows()
-    out.rows(rows, EVENT_COLUMNS, f"{len(rows)} events", display_columns=EVENT_COLUMNS[:1] + EVENT_COLUMNS[3:])
+        rows = ledger.events(types=list(types) or None, deal=deal, after=after, **basis).to_rows()
+    registry = None if basis["registry_at"] is None else basis["registry_at"].end
+    rows = [{**row, "known_at": basis["known_at"], "registry_at": registry} for row in rows]
+    title = f"{len(rows)} events" + "".join(f", {name} {value}" for name, value in
+                                            (("known at", basis["known_at"]), ("registry at", registry)) if value)
+    out.rows(rows, [*EVENT_COLUMNS, "known_at", "registry_at"], title,
+             display_columns=EVENT_COLUMNS[:1] + EVENT_COLUMNS[3:])
 
 
 @command(main, "verify")
