@@ -188,3 +188,12 @@ def test_a_party_known_only_by_a_rename_is_known(tmp_path: Path) -> None:
     assert [row["patent"] for row in rows] == ["US1"]
     near = invoke("portfolio", "nokia oyj", "--on", "2011", "--db", db)
     assert near.exit_code == 1 and "did you mean Nokia Oyj or Nokia?" in near.stderr
+
+
+def test_joint_owners_and_an_uncertain_either_or_read_differently(db: str) -> None:
+    joint = json.loads(invoke("title-chain", "US8000009", "--db", db, "--json").stdout)[-1]
+    assert joint["owners"] == ["HMD", "Nokia"] and joint["joint"] is True and joint["certain"] is True
+    either = json.loads(invoke("title-chain", "EP1000001", "--db", db, "--json").stdout)[1]
+    assert either["owners"] == ["Nokia", "Xiaomi"] and either["joint"] is False and either["certain"] is False
+    table = invoke("title-chain", "US8000009", "EP1000001", "--db", db).output
+    assert "HMD and Nokia" in table and "Nokia or Xiaomi" in table
