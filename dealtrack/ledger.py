@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
 import os
+from contextlib import contextmanager
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +18,7 @@ from .checks import Checker, stream_of
 from .errors import ConcurrencyError, DealtrackError, InvalidEvent, LedgerBusy, LedgerFileError
 from .events import EVENT_TYPES, Appended, Event, EventRetracted, Recorded, Skipped
 from .integrity import head_anchor, verify_log
-from .projections.runner import apply_all, catch_up, rebuild_all
+from .projections.runner import catch_up, rebuild_all, refresh
 from .questions import Questions
 from .store import EventRow, Store, chain_hash, format_instant, is_lock_error, new_event_id, parse_instant_column
 from .values import DateLike
@@ -57,8 +57,18 @@ class Ledger(Questions):
         return cls(store, None if path is None else os.fspath(path))
 
     def close(self) -> None:
-        """Close the file; the ledger cannot be used afterwards."""
-        self._store.close()
+        """Catch the views up (so the file browses up to date in ``sqlite3`` or Datasette) and close it.
+
+        The ledger cannot be used afterwards. Should the catch-up fail (another
+        writer holds the file, say), the views catch up on the next open instead.
+        """
+        try:
+            if self.path is not None:  # an in-memory ledger is gone with its connection
+                refresh(self._store)
+        except (DealtrackError, sqlite3.Error):
+            pass
+        finally:
+            self._store.close()
 
     def __enter__(self) -> Ledger:
         return self
@@ -90,7 +100,8 @@ class Ledger(Questions):
 
     @property
     def db(self) -> Any:
-        """The file as a :class:`sqlite_utils.Database`, for your own read-only queries."""
+        """The file as a :class:`sqlite_utils.Database`, for your own read-only queries (views caught up first)."""
+        refresh(self._store)
         return self._store.db
 
     # --- writing ------------------------------------------------------------------------
@@ -146,7 +157,6 @@ class Ledger(Questions):
             if rows:
                 store.insert_events(rows)
                 store.insert_retractions(retractions)
-                apply_all(store, [(r.position, r.event) for r in recorded])
         return Appended(recorded, skipped)
 
     def _restore(self, envelopes: Sequence[codec.Envelope]) -> tuple[Appended, tuple[int, InvalidEvent] | None]:
@@ -162,7 +172,6 @@ class Ledger(Questions):
         store = self._store
         with store.transaction():
             position, previous_hash, last = store.head()
-            head_stamp = last
             present = store.positions_of(e.event_id for e in envelopes)
             checker = Checker(store)
             rows: list[EventRow] = []
@@ -195,11 +204,6 @@ class Ledger(Questions):
             if rows:
                 store.insert_events(rows)
                 store.insert_retractions(retractions)
-                # a commit point ends each recorded time; a batch going on with the log's last one reopens it
-                ends = [a.position for a, b in itertools.pairwise(rows) if a.recorded_at != b.recorded_at]
-                continues = head_stamp is not None and rows[0].recorded_at == head_stamp
-                apply_all(store, [(r.position, r.event) for r in recorded], [*ends, rows[-1].position],
-                          reopen=rows[0].position - 1 if continues else None)
         return Appended(recorded, skipped), refused
 
     def retract(self, event_id: str, reason: str) -> Recorded:
@@ -214,6 +218,30 @@ class Ledger(Questions):
         if not isinstance(replacement, Event) or isinstance(replacement, EventRetracted):
             raise InvalidEvent("replacement", replacement, "expected the corrected event, e.g. PatentsAssigned(...)")
         return self.append(EventRetracted(target=event_id, reason=reason), replacement)
+
+    def refresh(self) -> int:
+        """Catch the views up with the log now; return how many events were new to them.
+
+        Appends write only the log; the views (ownership, portfolios, licences,
+        bans, anomalies) catch up here, at the end of a :meth:`bulk` block, on
+        open, and before any question that finds them behind. Answers never
+        depend on whether you call it: call it to pay the catch-up when it suits you.
+        """
+        return refresh(self._store)
+
+    @contextmanager
+    def bulk(self) -> Iterator[Ledger]:
+        """Append many events, then catch the views up once, at the end of the block.
+
+        Every ``append`` inside is still its own atomic append, with its own
+        recorded time, checks and envelopes; only the views wait. When the block
+        brings most of the log, the views are rebuilt from it in one pass, which
+        is several times faster than catching them up append by append. Should
+        the block end with an error, what was appended stays, and the views
+        catch up at the next question or open.
+        """
+        yield self
+        self.refresh()
 
     def rebuild(self) -> None:
         """Recompute every view from the log (answers do not change; this proves it or repairs a view)."""

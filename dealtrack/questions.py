@@ -39,6 +39,7 @@ from .events import BanLifted, BanModified, Recorded
 from .projections.history import Fact
 from .projections.reading import Reading, RefoldedReading, StoredReading
 from .projections.rights import BANS, LICENCES
+from .projections.runner import refresh, views_behind
 from .projections.title import Aliases, renamed_names, title_spans
 from .store import Store, parse_instant_column
 from .values import (
@@ -75,6 +76,8 @@ class Questions:
         return Basis(position, moment, registry)
 
     def _reading(self, known_at: Instant, registry_at: Day) -> Reading:
+        if views_behind(self._store):  # appends write only the log: the views catch up before they answer
+            refresh(self._store)
         basis = self._basis(known_at, registry_at)
         if basis.registry_at is None:
             return StoredReading(self._store, basis.position)

@@ -4,12 +4,14 @@ This is the one module that knows how events are laid out in SQL. The
 ``events`` table is append-only: triggers make SQLite itself refuse an UPDATE
 or DELETE, even from a raw ``sqlite3`` connection. Each row carries a SHA-256
 hash chained over the previous row's hash, so an edit made after dropping the
-triggers still shows in :func:`verify_chain`.
+triggers still shows in :meth:`dealtrack.Ledger.verify`.
+
+:class:`Store` is the SQLite backend of the storage contract in
+:mod:`dealtrack.storage` (which also holds :class:`EventRow` and the hash chain).
 """
 
 from __future__ import annotations
 
-import hashlib
 import operator
 import os
 import random
@@ -22,57 +24,21 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import attrs
-import orjson
 import sqlite_utils
 
 from .errors import LedgerBusy, LedgerFileError
+from .storage import EVENT_COLUMNS, GENESIS_HASH, EventRow, chain_hash
 
-__all__ = ["EventRow", "Store"]
+# EventRow, EVENT_COLUMNS, GENESIS_HASH and chain_hash live in .storage (backend-neutral); imported here as before.
+__all__ = ["EVENT_COLUMNS", "GENESIS_HASH", "EventRow", "Store", "chain_hash"]
 
 APPLICATION_ID = 0x44544C47  # "DTLG": marks the file as a dealtrack ledger
 FORMAT_VERSION = 2  # PRAGMA user_version: the layout of the dealtrack tables (1: no natural_key column, no type index)
-GENESIS_HASH = "0" * 64
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f+00:00"
 
-
-@attrs.frozen
-class EventRow:
-    """One row of the ``events`` table, as stored (payload still JSON text)."""
-
-    position: int
-    event_id: str
-    type: str
-    schema_version: int
-    effective_start: str | None
-    effective_end: str | None
-    registry_recorded: str | None
-    deal: str | None
-    stream: str | None
-    recorded_at: str
-    payload: str
-    metadata: str | None
-    natural_key: str | None
-    hash: str
-
-    def chained_hash(self, previous: str) -> str:
-        """The hash this row must carry when ``previous`` is the hash before it."""
-        return chain_hash(previous, self)
-
-
-EVENT_COLUMNS = [f.name for f in attrs.fields(EventRow)]
 _ROW_VALUES = operator.attrgetter(*EVENT_COLUMNS)
 _INSERT_EVENT = f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' for _ in EVENT_COLUMNS)})"
-# natural_key came in format 2; it is left out of the hash so format-1 files keep their chain.
-# It is still protected: verify() checks it against the (hashed) payload.
-_HASHED_COLUMNS = [name for name in EVENT_COLUMNS if name not in ("hash", "natural_key")]
-
-
-def chain_hash(previous: str, row: Any) -> str:
-    """SHA-256 over the previous hash and the row's canonical bytes."""
-    canonical = orjson.dumps([getattr(row, name) for name in _HASHED_COLUMNS])
-    return hashlib.sha256(previous.encode() + canonical).hexdigest()
 
 
 def format_instant(moment: datetime) -> str:
@@ -297,6 +263,19 @@ class Store:
         row = self.conn.execute("SELECT position, hash, recorded_at FROM ledger_head WHERE id = 1").fetchone()
         return int(row[0]), str(row[1]), row[2]
 
+    def checkpoints(self) -> dict[str, tuple[int, int]]:
+        """``view name -> (version, position)``: how far each view has read the log."""
+        cursor = self.conn.execute("SELECT name, version, position FROM projection_checkpoints")
+        return {name: (int(version), int(position)) for name, version, position in cursor}
+
+    def views_position(self) -> tuple[int, int | None]:
+        """``(head position, the position every view has reached)``; the second is None when views disagree."""
+        head, low, high = self.conn.execute(
+            "SELECT (SELECT position FROM ledger_head WHERE id = 1), MIN(position), MAX(position) "
+            "FROM projection_checkpoints"
+        ).fetchone()
+        return int(head), (low if low == high else None)
+
     def next_instant(self) -> datetime:
         """The transaction time for a new append: now, but always after the last one."""
         now = datetime.now(timezone.utc)
@@ -417,19 +396,25 @@ class Store:
             "SELECT natural_key, MAX(position) FROM events WHERE natural_key IN ({marks}) GROUP BY natural_key", keys
         )
 
+    def recorded_under(self, ref: str) -> list[tuple[str, str, str]]:
+        """``(natural key, event_id, type)`` of the events an importer keyed by register record ``ref``
+        (``ref`` itself or ``ref#N``), retractions and number links left out, in log order."""
+        rows = self.conn.execute(
+            "SELECT natural_key, event_id, type FROM events WHERE (natural_key = ? OR natural_key GLOB ?) "
+            "AND type NOT IN ('EventRetracted', 'PatentNumbersLinked') ORDER BY position",
+            (ref, f"{ref}#[0-9]*"),
+        ).fetchall()
+        return [(str(key), str(event_id), str(kind)) for key, event_id, kind in rows]
+
     def type_counts(self) -> dict[str, int]:
         """``type -> number of events`` in the log, most frequent first."""
         cursor = self.conn.execute("SELECT type, COUNT(*) AS n FROM events GROUP BY type ORDER BY n DESC, type")
         return {name: int(count) for name, count in cursor}
 
     def retracted_by(self, target: int) -> int | None:
+        """The position of the event retracting ``target``, or None."""
         row = self.conn.execute("SELECT position FROM retractions WHERE target = ?", (target,)).fetchone()
         return None if row is None else int(row[0])
-
-    def stream_rows(self, stream: str, types: Sequence[str]) -> list[EventRow]:
-        """Rows of ``stream`` with one of ``types``, in position order."""
-        marks = ", ".join("?" for _ in types)
-        return list(self.rows(f"stream = ? AND type IN ({marks})", [stream, *types]))
 
 
 def is_lock_error(exc: sqlite3.Error) -> bool:

@@ -176,18 +176,35 @@ def test_a_write_lock_held_elsewhere_makes_append_raise_ledger_busy_and_write_no
 ) -> None:
     with Ledger.open(ledger_path) as ledger:
         ledger.append(*seed_story())
+        ledger.refresh()
         holder = sqlite3.connect(ledger_path, isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock
         try:
             with pytest.raises(LedgerBusy, match="locked"):
                 ledger.append(PatentRegistered(patent="US9000001", owner="Nokia", effective="2010"))
             assert len(ledger) == len(seed_story())
-            assert ledger.owners_of("US8000001", on="2016-07-01") == {"Xiaomi"}  # reading still works
+            assert ledger.owners_of("US8000001", on="2016-07-01") == {"Xiaomi"}  # reading caught-up views still works
         finally:
             holder.execute("ROLLBACK")
             holder.close()
         ledger.append(PatentRegistered(patent="US9000001", owner="Nokia", effective="2010"))
         assert len(ledger) == len(seed_story()) + 1 and ledger.verify()
+
+
+def test_a_question_that_must_catch_the_views_up_waits_for_the_write_lock_like_a_writer(
+    ledger_path: Path, impatient: None
+) -> None:
+    with Ledger.open(ledger_path) as ledger:
+        ledger.append(*seed_story())  # only the log: the views catch up before the next question
+        holder = sqlite3.connect(ledger_path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(LedgerBusy, match="locked"):
+                ledger.owners_of("US8000001", on="2016-07-01")
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert ledger.owners_of("US8000001", on="2016-07-01") == {"Xiaomi"}
 
 
 def test_a_file_locked_exclusively_elsewhere_raises_ledger_busy_on_open(ledger_path: Path, impatient: None) -> None:

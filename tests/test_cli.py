@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -291,3 +292,13 @@ def test_append_reads_stdin(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["append", "-", "--db", db, "--json"], input=lines)
     assert result.exit_code == 0, result.output
     assert [row["type"] for row in json.loads(result.stdout)["appended"]] == ["PatentRegistered"] * 2
+
+
+def test_refresh_catches_up_views_a_crashed_writer_left_behind(db: str) -> None:
+    with sqlite3.connect(db) as raw:  # as if the writer died after the log's commit: the views never saw the log
+        raw.execute("UPDATE projection_checkpoints SET position = 0")
+        raw.execute("DELETE FROM ownership")
+    assert as_json("refresh", "--db", db) == {"path": db, "events": 15, "caught_up": True}
+    with sqlite3.connect(db) as raw:
+        assert {p for (p,) in raw.execute("SELECT position FROM projection_checkpoints")} == {15}
+        assert raw.execute("SELECT owner FROM current_ownership WHERE patent = 'US8000001'").fetchall() == [("Xiaomi",)]

@@ -30,6 +30,7 @@ EXCEPTIONS = {
     "plot_timeline": "dealtrack title-chain --plot",
     "export_jsonl": "dealtrack export jsonl",
     "view": "--known-at and --registry-at on every question",
+    "bulk": "a Python context manager; `dealtrack append FILE` is one append already",
 }
 PUBLIC = sorted(name for name in dir(Ledger) if not name.startswith("_"))
 ALIASES = {"owners": "owners-of", "chain": "title-chain", "licensees": "licensees-of", "bans": "active-bans"}

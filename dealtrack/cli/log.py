@@ -150,6 +150,18 @@ def rebuild(db: str, as_json: bool) -> None:
         say(f"rebuilt the views of {db} from {events} events")
 
 
+@command(main, "refresh")
+def refresh(db: str, as_json: bool) -> None:
+    """Catch the views up with the log (ledger.refresh), e.g. before browsing a file a crashed writer left."""
+    with ledger_at(db) as ledger:
+        ledger.refresh()
+        events = len(ledger)
+    if as_json:
+        emit({"path": db, "events": events, "caught_up": True})
+    else:
+        say(f"the views of {db} are caught up with its {events} events")
+
+
 @command(main, "demo", db_default=DEMO_DB)
 def demo(db: str, as_json: bool) -> None:
     """Build the Microsoft / Nokia / Xiaomi story and print time-travel answers."""

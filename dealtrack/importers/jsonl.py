@@ -55,7 +55,8 @@ def import_jsonl(
     tally = _Tally(ledger, Path(name).name)
     batch: list[tuple[int, codec.Envelope]] = []
     show = wants_progress(progress)
-    with open(name, "rb") as raw, progress_bar(show, Path(name).name, os.path.getsize(name), in_bytes=True) as bar:
+    with ledger.bulk(), open(name, "rb") as raw, \
+            progress_bar(show, Path(name).name, os.path.getsize(name), in_bytes=True) as bar:
         try:
             for number, line in enumerate(raw, start=1):
                 bar.update(len(line))

@@ -141,14 +141,18 @@ class Loader:
     # --- feeding -----------------------------------------------------------------------
 
     def load(self, items: Iterable[AssignmentRecord | Unreadable]) -> ImportReport:
-        """Import every item and return the report; on :class:`ImportFailed`, commit what was read first."""
-        try:
-            for item in items:
-                self.add(item)
-        except ImportFailed:
+        """Import every item and return the report; on :class:`ImportFailed`, commit what was read first.
+
+        The appends write only the log; the views catch up once, at the end (a bulk load).
+        """
+        with self.ledger.bulk():
+            try:
+                for item in items:
+                    self.add(item)
+            except ImportFailed:
+                self.flush()
+                raise
             self.flush()
-            raise
-        self.flush()
         return self.report()
 
     def add(self, item: AssignmentRecord | Unreadable) -> None:
@@ -231,12 +235,7 @@ class Loader:
 
     def _recorded(self, ref: str) -> list[tuple[str, str, str]]:
         """``(natural key, event_id, type)`` of the events a record's reel/frame put in the ledger."""
-        rows = self.ledger.db.execute(
-            "SELECT natural_key, event_id, type FROM events WHERE (natural_key = ? OR natural_key GLOB ?) "
-            "AND type NOT IN ('EventRetracted', 'PatentNumbersLinked') ORDER BY position",
-            (ref, f"{ref}#[0-9]*"),
-        ).fetchall()
-        return [(str(key), str(event_id), str(kind)) for key, event_id, kind in rows]
+        return self.ledger._store.recorded_under(ref)
 
     def _purge(self, record: AssignmentRecord) -> None:
         """A record the register purged: recorded (if new) and retracted, so that it counts nowhere."""

@@ -77,9 +77,17 @@ class LogReader:
     """
 
     def __init__(
-        self, store: Store, batch: Iterable[Fact] = (), ends: Sequence[int] | None = None, after: int | None = None
+        self,
+        store: Store,
+        batch: Iterable[Fact] = (),
+        ends: Sequence[int] | None = None,
+        after: int | None = None,
+        upto: int | None = None,
     ) -> None:
         self.store = store
+        # ``upto``: the log as it stood at that position (a catch-up folds the log in steps, and each step must
+        # not see retractions or renames recorded after it); None: the whole log
+        self.upto = upto
         self._events: dict[int, Event] = dict(batch)
         # Commit points (see .history): ``ends`` lists them for the batch (by default its last position); a
         # position outside it is looked up in the log. ``after`` is the last commit point before the batch:
@@ -124,14 +132,16 @@ class LogReader:
             kept = self.store.memo.get("retracted")
             if kept is None or kept[0] != head:
                 kept = self.store.memo["retracted"] = (head, dict(self.store.conn.execute("SELECT target, position FROM retractions")))
-            self._retracted = kept[1]
+            upto = self.upto
+            self._retracted = kept[1] if upto is None else {t: p for t, p in kept[1].items() if p <= upto}
         return self._retracted
 
     def retracted_among(self, positions: Iterable[int]) -> dict[int, int]:
         """The part of :meth:`retracted` about ``positions`` (one indexed look-up, not the whole table)."""
         if self._retracted is not None:
             return {pos: self._retracted[pos] for pos in positions if pos in self._retracted}
-        return self.store.retractions_of(positions)
+        found = self.store.retractions_of(positions)
+        return found if self.upto is None else {t: p for t, p in found.items() if p <= self.upto}
 
     def targets(self, batch: Iterable[Fact]) -> dict[int, int]:
         """``retracting position -> target position`` for the retractions in ``batch``."""
@@ -156,7 +166,7 @@ class LogReader:
                     [*_RENAME_TYPES, searched])]
                 known.extend(self.facts(positions))
                 memo["renames_searched"] = head
-            self._renames = list(known)
+            self._renames = list(known) if self.upto is None else [fact for fact in known if fact[0] <= self.upto]
         return self._renames
 
     def rename_groups(self) -> RenameGroups:
