@@ -5,32 +5,40 @@ views rebuilt from it answer who owned, licensed or was barred from what, on
 any date, as known at any time.
 """
 
-from .answers import Anchor, Anomaly, Basis, Explanation, Portfolio, Problem, Span, TitleChain, VerifyReport
-from .errors import ConcurrencyError, DealtrackError, ImportFailed, InvalidEvent, LedgerBusy, LedgerFileError
-from .events import (
-    Appended,
-    BanImposed,
-    BanLifted,
-    BanModified,
-    CrossLicenseAgreed,
-    DealAnnounced,
-    Event,
-    EventRetracted,
-    LicenseGranted,
-    LicenseTerminated,
-    PartiesMerged,
-    PartyRenamed,
-    PatentNumbersLinked,
-    PatentRegistered,
-    PatentsAssigned,
-    Recorded,
-    RegisterRecord,
-    SecurityInterestGranted,
-    SecurityInterestReleased,
-    Skipped,
-)
-from .ledger import Ledger, LedgerView
-from .values import Money, Period, Source, normalize_patent
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# The names below are imported when first used (PEP 562), so that `dealtrack --help` and
+# `import dealtrack.errors` do not pay for SQLite, cattrs and friends; type checkers see them all.
+if TYPE_CHECKING:
+    from .answers import Anchor, Anomaly, Basis, Explanation, Portfolio, Problem, Span, TitleChain, VerifyReport
+    from .errors import ConcurrencyError, DealtrackError, ImportFailed, InvalidEvent, LedgerBusy, LedgerFileError
+    from .events import (
+        Appended,
+        BanImposed,
+        BanLifted,
+        BanModified,
+        CrossLicenseAgreed,
+        DealAnnounced,
+        Event,
+        EventRetracted,
+        LicenseGranted,
+        LicenseTerminated,
+        PartiesMerged,
+        PartyRenamed,
+        PatentNumbersLinked,
+        PatentRegistered,
+        PatentsAssigned,
+        Recorded,
+        RegisterRecord,
+        SecurityInterestGranted,
+        SecurityInterestReleased,
+        Skipped,
+    )
+    from .ledger import Ledger, LedgerView
+    from .values import Money, Period, Source, normalize_patent
 
 __version__ = "0.1.0"
 
@@ -77,3 +85,30 @@ __all__ = [
     "VerifyReport",
     "normalize_patent",
 ]
+
+
+_HOMES = {
+    "answers": ("Anchor", "Anomaly", "Basis", "Explanation", "Portfolio", "Problem", "Span", "TitleChain",
+                "VerifyReport"),
+    "errors": ("ConcurrencyError", "DealtrackError", "ImportFailed", "InvalidEvent", "LedgerBusy", "LedgerFileError"),
+    "ledger": ("Ledger", "LedgerView"),
+    "values": ("Money", "Period", "Source", "normalize_patent"),
+}
+_HOME = {name: module for module, names in _HOMES.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name (or a submodule) the first time it is asked for."""
+    module = _HOME.get(name, "events" if name in __all__ else None)
+    if module is None:
+        try:
+            return importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError:
+            raise AttributeError(f"module 'dealtrack' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -28,6 +28,7 @@ __all__ = [
     "Explanation",
     "Licence",
     "Licences",
+    "OwnersByPatent",
     "Portfolio",
     "Problem",
     "Span",
@@ -79,6 +80,59 @@ class Portfolio:
 
     def __str__(self) -> str:
         return tables.text_table(self.to_rows(), ["party", "patent", "count"], self.summary())
+
+
+def basis_row(on: Period | None, known_at: datetime | None, registry_at: date | None) -> dict[str, Any]:
+    """The basis an answer was asked on, as row columns: ``on``, ``known_at``, ``registry_at``."""
+    return {"on": None if on is None else str(on), "known_at": known_at, "registry_at": registry_at}
+
+
+class OwnersByPatent(Mapping[str, frozenset[str]]):
+    """What :meth:`Ledger.owners_of_many` returns: patent id -> owners, on one basis.
+
+    A read-only mapping (in the order the patents were asked) that is also a
+    table: ``to_rows()`` / ``to_frame()`` give one row per patent with its
+    owners as a list and the basis (``on``, ``known_at``, ``registry_at``).
+    """
+
+    COLUMNS = ["patent", "owners", "on", "known_at", "registry_at"]
+
+    def __init__(self, owners: Mapping[str, frozenset[str]], on: Period, known_at: datetime | None = None,
+                 registry_at: date | None = None) -> None:
+        self._owners = dict(owners)
+        self.on, self.known_at, self.registry_at = on, known_at, registry_at
+
+    def __getitem__(self, patent: str) -> frozenset[str]:
+        return self._owners[patent]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._owners)
+
+    def __len__(self) -> int:
+        return len(self._owners)
+
+    def __repr__(self) -> str:
+        return f"OwnersByPatent({self._owners!r}, on={str(self.on)!r})"
+
+    def to_rows(self) -> list[dict[str, Any]]:
+        """One row per patent: its owners (a sorted list) and the basis."""
+        basis = basis_row(self.on, self.known_at, self.registry_at)
+        return [{"patent": patent, "owners": sorted(owners), **basis} for patent, owners in self._owners.items()]
+
+    def to_frame(self) -> Any:
+        """:meth:`to_rows` as a pandas DataFrame (needs the ``pandas`` extra); owners stay lists."""
+        return tables.frame(self.to_rows(), self.COLUMNS)
+
+    def caption(self) -> str:
+        basis = "".join(f", {name} {value}" for name, value in
+                        (("known at", self.known_at), ("registry at", self.registry_at)) if value)
+        return f"Owners of {len(self)} patents on {self.on}{basis}"
+
+    def _repr_html_(self) -> str:
+        return tables.html_table(self.to_rows(), ["patent", "owners"], self.caption())
+
+    def __str__(self) -> str:
+        return tables.text_table(self.to_rows(), ["patent", "owners"], self.caption())
 
 
 @attrs.frozen
@@ -380,9 +434,14 @@ class Span:
         """Every source cited by the events behind the span, once each."""
         return tuple(dict.fromkeys(source for recorded in self.events for source in recorded.event.sources))
 
+    @property
+    def holders(self) -> str:
+        """The owners as text: "A and B" when they held it jointly, "A or B" when it is uncertain which."""
+        return (" and " if self.certain else " or ").join(sorted(self.owners))
+
     def to_row(self) -> dict[str, Any]:
         return {
-            "owners": " and ".join(sorted(self.owners)),
+            "owners": sorted(self.owners),
             "start": self.start,
             "end": self.end,
             "certain": self.certain,
@@ -408,15 +467,20 @@ class TitleChain:
         return self.spans[index]
 
     def to_rows(self) -> list[dict[str, Any]]:
-        return [{"patent": self.patent, **span.to_row()} for span in self.spans]
+        """One row per span: owners as a list, ``certain`` (False: one of them, unknown which) and the basis."""
+        basis = basis_row(None, self.basis.known_at, self.basis.registry_at)
+        del basis["on"]
+        return [{"patent": self.patent, **span.to_row(), **basis} for span in self.spans]
 
     def to_frame(self) -> Any:
         """:meth:`to_rows` as a pandas DataFrame (needs the ``pandas`` extra)."""
-        return tables.frame(self.to_rows(), ["patent", "owners", "start", "end", "certain", "events"])
+        return tables.frame(self.to_rows(), ["patent", "owners", "start", "end", "certain", "events",
+                                             "known_at", "registry_at"])
 
     def display(self) -> tuple[list[dict[str, Any]], list[str], str]:
         """Rows for display: events by log position, the basis in the title."""
-        rows = [{**span.to_row(), "events": [f"#{r.position}" for r in span.events]} for span in self.spans]
+        rows = [{**span.to_row(), "owners": span.holders, "events": [f"#{r.position}" for r in span.events]}
+                for span in self.spans]
         basis = "".join(f", {name} {value}" for name, value in
                         (("known at", self.basis.known_at), ("registry at", self.basis.registry_at)) if value)
         return rows, ["owners", "start", "end", "certain", "events"], f"Chain of title of {self.patent}{basis}"

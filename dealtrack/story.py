@@ -8,6 +8,8 @@ The demo, the examples and the docs all build on these events.
 from __future__ import annotations
 
 from .events import (
+    BanImposed,
+    BanModified,
     CrossLicenseAgreed,
     DealAnnounced,
     Event,
@@ -17,7 +19,7 @@ from .events import (
 )
 from .values import Source
 
-__all__ = ["MSFT_PRESS_RELEASE", "seed_story"]
+__all__ = ["ERICSSON_SEPS", "MSFT_PRESS_RELEASE", "ericsson_injunction", "seed_story"]
 
 MSFT_PRESS_RELEASE = Source(
     publisher="Microsoft News Center",
@@ -122,5 +124,39 @@ def seed_story() -> list[Event]:
             deal="nokia-xiaomi-2017",
             sources=[NOKIA_XIAOMI_NEWS],
             note="the assets Xiaomi acquired were not listed; the patent and the month are illustrative",
+        ),
+    ]
+
+
+#: Ericsson's eight Indian standard-essential patents (AMR, EDGE and 3G) asserted against Xiaomi.
+ERICSSON_SEPS = ["IN203034", "IN203036", "IN213723", "IN229632", "IN234157", "IN240471", "IN241747", "IN243980"]
+DELHI_HC_NEWS = Source(title="Delhi High Court restrains Xiaomi from selling phones in India", published="2014-12-10")
+
+
+def ericsson_injunction() -> list[Event]:
+    """Ericsson's injunction against Xiaomi in India (Delhi High Court, December 2014) and its modification.
+
+    A week after the ban the court let Xiaomi sell phones built on Qualcomm chips
+    (Qualcomm being an Ericsson licensee) against a deposit of INR 100 a phone.
+    The list of models is illustrative.
+    """
+    return [
+        BanImposed(
+            ban_id="ericsson-v-xiaomi-in",
+            against="Xiaomi",
+            territory="IN",
+            authority="Delhi High Court",
+            requested_by="Ericsson",
+            case="CS(OS) 3775/2014",
+            patents=ERICSSON_SEPS,
+            effective="2014-12-08",
+            sources=[DELHI_HC_NEWS],
+        ),
+        BanModified(
+            ban_id="ericsson-v-xiaomi-in",
+            exempt_products=["Mi 3", "Redmi 1S"],
+            conditions="deposit INR 100 per device sold",
+            effective="2014-12-16",
+            note="phones on Qualcomm chips may be sold: Qualcomm is licensed by Ericsson",
         ),
     ]

@@ -1,4 +1,4 @@
-"""Answers as tables: rows for notebooks, pandas frames, HTML for Jupyter and plain text for a REPL.
+"""Answers as tables: rows for notebooks, pandas frames, HTML for Jupyter and text (drawn by rich) for a REPL.
 
 Every collection answer is a sequence of records with ``to_row()``; the
 :class:`Rows` mixin gives it ``to_rows()``, ``to_frame()``, ``_repr_html_()``
@@ -56,7 +56,13 @@ def frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = Non
         import pandas
     except ImportError:
         raise MissingExtra("to_frame()", "pandas", "pandas") from None
-    return pandas.DataFrame.from_records(list(rows), columns=columns_of(rows, columns))
+    data = pandas.DataFrame.from_records(list(rows), columns=columns_of(rows, columns))
+    for name in data.columns:  # columns of dates become datetime64 columns, so pandas can compare and plot them
+        values = [value for value in data[name] if value is not None]
+        if values and all(isinstance(value, date) for value in values):
+            aware = any(isinstance(value, datetime) and value.tzinfo is not None for value in values)
+            data[name] = pandas.to_datetime(data[name], utc=aware)
+    return data
 
 
 def html_table(
@@ -81,28 +87,33 @@ def html_table(
     return "".join(parts)
 
 
-def _cut(text: str, width: int) -> str:
-    text = text.replace("\n", " ")
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
 def text_table(
     rows: Sequence[Mapping[str, Any]],
     columns: Sequence[str] | None = None,
     title: str | None = None,
     limit: int = TEXT_ROWS,
 ) -> str:
-    """A plain-text table of ``rows`` with aligned columns, for a REPL or a log file."""
+    """A plain-text table of ``rows`` with aligned columns, for a REPL or a log file (drawn by rich)."""
+    import io
+
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
     names = columns_of(rows, columns)
-    body = [[_cut(cell(row.get(name)), TEXT_WIDTH) for name in names] for row in rows[:limit]]
-    widths = [max([len(name), *(len(line[i]) for line in body)]) for i, name in enumerate(names)]
     lines = [title] if title else []
     if not rows:
         lines.append("(none)")
         return "\n".join(lines)
-    lines.append("  ".join(name.ljust(width) for name, width in zip(names, widths)).rstrip())
-    lines.append("  ".join("-" * width for width in widths))
-    lines += ["  ".join(value.ljust(width) for value, width in zip(line, widths)).rstrip() for line in body]
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), header_style=None)
+    for name in names:
+        table.add_column(name, max_width=TEXT_WIDTH, overflow="ellipsis", no_wrap=True)
+    for row in rows[:limit]:
+        table.add_row(*(cell(row.get(name)).replace("\n", " ") for name in names))
+    console = Console(file=io.StringIO(), width=100_000, color_system=None, force_terminal=False,
+                      highlight=False, emoji=False, markup=False)
+    console.print(table)
+    lines += [line.rstrip() for line in console.file.getvalue().splitlines() if line.strip()]  # type: ignore[attr-defined]
     if len(rows) > limit:
         lines.append(f"... {len(rows) - limit} more rows")
     return "\n".join(lines)

@@ -21,7 +21,9 @@ from .values import Period, normalize_patent, parse_party
 __all__ = ["Lane", "Bar", "lanes", "plot_timeline"]
 
 ALL_TIME = Period(date(1800, 1, 1), date(2199, 12, 31))
-MAX_PATENTS = 100  # more rows than this do not read as a picture; pass patents= or party=
+MAX_PATENTS = 100  # more lanes than this do not read as a picture: more patents are drawn one lane per holder
+MIN_BAR = 1 / 250  # the narrowest bar drawn, as a share of the time axis, so that a short span stays visible
+LEGEND_WIDTH = 28  # characters a legend entry may take before it wraps: it then fits the figure's right margin
 DPI = 100
 WIDTH = 11.0  # inches
 ROW = 0.42  # inches per lane
@@ -56,12 +58,19 @@ def lanes(
     known_at: Any = None,
     registry_at: Any = None,
 ) -> list[Lane]:
-    """What :func:`plot_timeline` draws, as plain values: title lanes, then licences, then bans."""
+    """What :func:`plot_timeline` draws, as plain values: title lanes, then licences, then bans.
+
+    Up to :data:`MAX_PATENTS` patents get a lane each; more are drawn one lane per
+    holder ("Xiaomi (1,200 patents)": when it held any of them), with the bans.
+    """
     basis = {"known_at": known_at, "registry_at": registry_at}
     chosen = _patents(ledger, patents, party, basis)
+    if len(chosen) > MAX_PATENTS:
+        held = _holder_lanes(ledger, chosen, basis)
+        return held + _ban_lanes(ledger, chosen, party, patents is None and party is None, basis)
     found = [
         Lane("title", chain.patent, tuple(
-            Bar(" and ".join(sorted(span.owners)), span.start, span.end, span.certain) for span in chain
+            Bar(span.holders, span.start, span.end, span.certain) for span in chain
         ))
         for chain in (ledger.title_chain(patent, **basis) for patent in chosen)
     ]
@@ -104,13 +113,14 @@ def plot_timeline(
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     left, right = _extent(rows)
+    narrowest = (mdates.date2num(right) - mdates.date2num(left)) * MIN_BAR
     colours = _colours(bar.label for lane in rows if lane.kind == "title" for bar in lane.bars)
     for y, lane in enumerate(reversed(rows)):
         for bar in lane.bars:
             end = bar.end or right
             face, edge, hatch = BANDS.get(lane.kind, (colours.get(bar.label), "#333333", None))
             axes.broken_barh(
-                [(mdates.date2num(bar.start), mdates.date2num(end) - mdates.date2num(bar.start))],
+                [(mdates.date2num(bar.start), max(mdates.date2num(end) - mdates.date2num(bar.start), narrowest))],
                 (y - 0.35, 0.7),
                 facecolors=face,
                 edgecolor=edge,
@@ -129,7 +139,7 @@ def plot_timeline(
     axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(axes.xaxis.get_major_locator()))
     axes.grid(axis="x", linestyle=":", linewidth=0.5)
     axes.set_title(title or _title(rows, party), fontsize=10, loc="left")
-    legend = [Patch(facecolor=colour, edgecolor="#333333", label=owner) for owner, colour in colours.items()]
+    legend = [Patch(facecolor=colour, edgecolor="#333333", label=_wrapped(owner)) for owner, colour in colours.items()]
     legend += [Patch(facecolor="white", edgecolor="#333333", hatch="///", label="uncertain (imprecise date)")]
     legend += [Patch(facecolor=face, edgecolor=edge, hatch=hatch, label=kind) for kind, (face, edge, hatch) in BANDS.items()]
     axes.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
@@ -155,10 +165,30 @@ def _patents(ledger: Any, patents: str | Iterable[str] | None, party: str | None
             event = recorded.event
             seen.update(dict.fromkeys([event.patent] if hasattr(event, "patent") else event.patents))
         chosen = sorted(seen)
-    if len(chosen) > MAX_PATENTS:
-        raise InvalidEvent("patents", len(chosen), f"too many patents to draw (at most {MAX_PATENTS}); "
-                                                   "pass patents= or party=")
     return chosen
+
+
+def _holder_lanes(ledger: Any, patents: Sequence[str], basis: dict[str, Any]) -> list[Lane]:
+    """One lane per holder: the stretches of time in which it held any of ``patents``, merged."""
+    spans: dict[str, list[tuple[date, date | None]]] = {}
+    counts: dict[str, set[str]] = {}
+    for patent in patents:
+        for span in ledger.title_chain(patent, **basis):
+            for owner in span.owners:
+                spans.setdefault(owner, []).append((span.start, span.end))
+                counts.setdefault(owner, set()).add(patent)
+    found = []
+    for owner, stretches in spans.items():
+        merged: list[list[Any]] = []
+        for start, end in sorted(stretches, key=lambda se: (se[0], se[1] or date.max)):
+            if merged and (merged[-1][1] is None or start <= merged[-1][1]):
+                if merged[-1][1] is not None and (end is None or end > merged[-1][1]):
+                    merged[-1][1] = end
+                continue
+            merged.append([start, end])
+        label = f"{owner} ({len(counts[owner]):,} patents)"
+        found.append(Lane("title", label, tuple(Bar(owner, start, end) for start, end in merged)))
+    return sorted(found, key=lambda lane: (lane.bars[0].start, lane.name))
 
 
 def _licence_lanes(ledger: Any, patents: Sequence[str], party: str | None, basis: dict[str, Any]) -> list[Lane]:
@@ -210,6 +240,12 @@ def _colours(owners: Iterable[str]) -> dict[str, Any]:
     palette = colormaps["tab20"].colors
     names = list(dict.fromkeys(owners))
     return {name: palette[(2 * i) % 20 if i < 10 else (2 * i + 1) % 20] for i, name in enumerate(names)}
+
+
+def _wrapped(name: str) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(name, LEGEND_WIDTH)) or name
 
 
 def _lane_label(lane: Lane) -> str:

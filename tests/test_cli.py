@@ -65,7 +65,7 @@ def test_append_json_lines_and_json_arrays(tmp_path: Path) -> None:
     array = tmp_path / "more.json"
     array.write_text(json.dumps([codec.to_dict(event) for event in seed_story()[5:]], indent=2))
     assert "appended 8 events" in run("append", str(array), "--db", db).output
-    assert as_json("owners", "US8000001", "--on", "2016-07-01", "--db", db)["owners"] == ["Xiaomi"]
+    assert as_json("owners-of", "US8000001", "--on", "2016-07-01", "--db", db)[0]["owners"] == ["Xiaomi"]
 
 
 def test_append_is_all_or_nothing_and_names_the_bad_line(tmp_path: Path) -> None:
@@ -93,55 +93,61 @@ def test_append_skips_what_is_already_there(tmp_path: Path) -> None:
 
 
 def test_owners_with_time_travel(db: str) -> None:
-    answer = as_json("owners", "US 8,000,001 B2", "--on", "2016-05", "--db", db)
-    assert answer == {"patent": "US8000001", "on": "2016-05", "owners": ["Microsoft"]}
-    assert as_json("owners", "EP1000001", "--on", "2017-07", "--db", db)["owners"] == ["Nokia", "Xiaomi"]
-    assert as_json("owners", "US8000001", "--on", "2016-07", "--known-at", "2000-01-01", "--db", db)["owners"] == []
-    table = run("owners", "US8000001", "--on", "2016-07", "--db", db).output
+    answer = as_json("owners-of", "US 8,000,001 B2", "--on", "2016-05", "--db", db)
+    assert answer == [{"patent": "US8000001", "owners": ["Microsoft"], "on": "2016-05", "known_at": None,
+                       "registry_at": None, "note": None}]
+    assert as_json("owners-of", "EP1000001", "--on", "2017-07", "--db", db)[0]["owners"] == ["Nokia", "Xiaomi"]
+    before = run("owners-of", "US8000001", "--on", "2016-07", "--known-at", "2000-01-01", "--db", db, "--json", ok=False)
+    assert before.exit_code == 1 and json.loads(before.stdout)[0]["owners"] == []  # nothing was known yet
+    table = run("owners-of", "US8000001", "--on", "2016-07", "--db", db).output
     assert "Owners of US8000001 on 2016-07" in table and "Xiaomi" in table
 
 
 def test_portfolio(db: str) -> None:
     answer = as_json("portfolio", "Xiaomi", "--on", "2016-12-31", "--db", db)
-    assert answer["count"] == 1500 and answer["undisclosed"] == 1497
-    assert answer["patents"] == ["US8000001", "US8000002", "US8000003"]
+    assert sum(row["count"] for row in answer) == 1500 and answer[-1] == {
+        "party": "Xiaomi", "patent": None, "count": 1497, "on": "2016-12-31", "known_at": None, "registry_at": None}
+    assert [row["patent"] for row in answer[:-1]] == ["US8000001", "US8000002", "US8000003"]
     assert "1500 patents (3 listed, 1497 undisclosed)" in run("portfolio", "Xiaomi", "--on", "2016-12-31", "--db", db).output
 
 
 def test_licensees(db: str) -> None:
-    answer = as_json("licensees", "US8000001", "--on", "2016-12-31", "--territory", "IN", "--db", db)
-    assert answer == {"patent": "US8000001", "on": "2016-12-31", "territory": "IN", "licensees": ["Microsoft"]}
-    assert as_json("licensees", "US8000001", "--on", "2015-12-31", "--db", db)["licensees"] == []
+    answer = as_json("licensees-of", "US8000001", "--on", "2016-12-31", "--territory", "IN", "--db", db)
+    assert answer == [{"patent": "US8000001", "licensees": ["Microsoft"], "territory": "IN", "on": "2016-12-31",
+                       "known_at": None, "registry_at": None, "note": None}]
+    (none,) = as_json("licensees-of", "US8000001", "--on", "2015-12-31", "--db", db)
+    assert none["licensees"] == [] and none["note"] == "no licensee known on 2015-12-31"
 
 
 def test_bans_with_products_and_territory(db: str) -> None:
-    bans = as_json("bans", "--against", "Xiaomi", "--on", "2015-01-01", "--territory", "IN", "--db", db)
+    bans = as_json("active-bans", "--against", "Xiaomi", "--on", "2015-01-01", "--territory", "IN", "--db", db)
     assert [ban["ban_id"] for ban in bans] == ["delhi-1"]
     assert bans[0]["exempt_products"] == ["Redmi 1S"] and bans[0]["conditions"] == "deposit INR 100 per device"
-    assert as_json("bans", "--on", "2015-01-01", "--product", "Redmi 1S", "--db", db) == []
-    assert as_json("bans", "--on", "2015-01-01", "--territory", "US", "--db", db) == []
-    assert "Delhi High Court" in run("bans", "--on", "2015-01-01", "--db", db).output
+    assert as_json("active-bans", "--on", "2015-01-01", "--product", "Redmi 1S", "--db", db) == []
+    assert as_json("active-bans", "--on", "2015-01-01", "--territory", "US", "--db", db) == []
+    assert "Delhi High Court" in run("active-bans", "--on", "2015-01-01", "--db", db).output
 
 
 def test_standing(db: str) -> None:
     answer = as_json("standing", "Xiaomi", "--on", "2017-12-31", "--db", db)
-    assert answer["portfolio"]["count"] == 1501
-    assert {lic["licensor"] for lic in answer["licences_in"]} == {"Microsoft", "Nokia"}
-    assert [ban["ban_id"] for ban in answer["bans"]] == ["delhi-1"]
+    assert sum(row["count"] for row in answer if row["section"] == "holding") == 1501
+    assert {row["licensor"] for row in answer if row["section"] == "licence_in"} == {"Microsoft", "Nokia"}
+    assert [row["ban_id"] for row in answer if row["section"] == "ban"] == ["delhi-1"]
+    assert {row["on"] for row in answer} == {"2017-12-31"}
     text = run("standing", "Xiaomi", "--on", "2017-12-31", "--db", db).output
     assert "licences held: 2" in text and "bans against Xiaomi: 1" in text
 
 
 def test_chain(db: str) -> None:
-    answer = as_json("chain", "ep 1 000 001", "--db", db)
-    assert answer["patent"] == "EP1000001"
-    assert [(span["owners"], span["start"], span["end"], span["certain"]) for span in answer["spans"]] == [
-        ("Nokia", "2005-11-09", "2017-07-01", True),
-        ("Nokia and Xiaomi", "2017-07-01", "2017-08-01", False),
-        ("Xiaomi", "2017-08-01", None, True),
+    answer = as_json("title-chain", "ep 1 000 001", "--db", db)
+    assert {span["patent"] for span in answer} == {"EP1000001"}
+    assert [(span["owners"], span["joint"], span["start"], span["end"], span["certain"]) for span in answer] == [
+        (["Nokia"], False, "2005-11-09", "2017-07-01", True),
+        (["Nokia", "Xiaomi"], False, "2017-07-01", "2017-08-01", False),  # one of them, unknown which
+        (["Xiaomi"], False, "2017-08-01", None, True),
     ]
-    table = run("chain", "EP1000001", "--db", db).output
-    assert "Chain of title of EP1000001" in table and "#13" in table
+    table = run("title-chain", "EP1000001", "--db", db).output
+    assert "Chain of title of EP1000001" in table and "#13" in table and "Nokia or Xiaomi" in table
 
 
 def test_registry_time(tmp_path: Path) -> None:
@@ -152,12 +158,14 @@ def test_registry_time(tmp_path: Path) -> None:
             PatentsAssigned(assignor="Microsoft", assignee="Xiaomi", patents=["US8000001"],
                             effective="2016-06-01", registry_recorded="2016-09-15"),
         )
-    ask = ("owners", "US8000001", "--on", "2016-07-01", "--db", db)
-    assert as_json(*ask)["owners"] == ["Xiaomi"]
-    assert as_json(*ask, "--registry-at", "2016-08-31")["owners"] == ["Microsoft"]
-    assert as_json(*ask, "--registry-at", "2016-09")["owners"] == ["Xiaomi"]
-    chain = as_json("chain", "US8000001", "--registry-at", "2016-08-31", "--db", db)
-    assert [span["owners"] for span in chain["spans"]] == ["Microsoft"]
+    ask = ("owners-of", "US8000001", "--on", "2016-07-01", "--db", db)
+    assert as_json(*ask)[0]["owners"] == ["Xiaomi"]
+    assert as_json(*ask, "--registry-at", "2016-08-31")[0]["owners"] == ["Microsoft"]
+    assert as_json(*ask, "--registry-at", "2016-09")[0] == {
+        "patent": "US8000001", "owners": ["Xiaomi"], "on": "2016-07-01", "known_at": None,
+        "registry_at": "2016-09-30", "note": None}
+    chain = as_json("title-chain", "US8000001", "--registry-at", "2016-08-31", "--db", db)
+    assert [span["owners"] for span in chain] == [["Microsoft"]] and chain[0]["registry_at"] == "2016-08-31"
 
 
 def test_anomalies(db: str) -> None:
@@ -181,21 +189,23 @@ def test_verify_and_rebuild(db: str) -> None:
 
 def test_demo_json(tmp_path: Path) -> None:
     answer = as_json("demo", "--db", str(tmp_path / "demo.db"))
-    assert answer["events"] == 15 and answer["report"][0].endswith("Microsoft")
+    assert answer["events"] == 17 and answer["answers"][0] == {
+        "question": "Who owned US8000001 in May 2016?", "answer": ["Microsoft"]}
+    assert "illustrative" in answer["note"] and answer["verified"]["ok"] is True
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["owners", "hello", "--on", "2016"], "patent: not a patent id"),
-        (["owners", "US8000001", "--on", "2016-13-01"], "--on: not an ISO date"),
+        (["owners-of", "hello", "--on", "2016"], "patent: not a patent id"),
+        (["owners-of", "US8000001", "--on", "2016-13-01"], "--on: not an ISO date"),
         (["portfolio", "Xiaomi", "--on", "someday"], "--on: not an ISO date"),
-        (["bans", "--on", "2016", "--territory", "India"], "--territory: "),
-        (["owners", "US8000001", "--on", "2016", "--known-at", "yesterday"], "--known-at: "),
+        (["active-bans", "--on", "2016", "--territory", "India"], "--territory: "),
+        (["owners-of", "US8000001", "--on", "2016", "--known-at", "yesterday"], "--known-at: "),
         (["standing", "Xiaomi", "--on", "2016", "--territory", "XXX"], "--territory: "),
         (["events", "--type", "Sale"], "not an event type"),
-        (["chain", "hello"], "patent: not a patent id"),
-        (["owners", "US8000001", "--on", "2016", "--registry-at", "soon"], "--registry-at: "),
+        (["title-chain", "hello"], "patent: not a patent id"),
+        (["owners-of", "US8000001", "--on", "2016", "--registry-at", "soon"], "--registry-at: "),
     ],
 )
 def test_bad_input_is_one_line_and_exit_1(db: str, args: list[str], message: str) -> None:
@@ -207,7 +217,7 @@ def test_bad_input_is_one_line_and_exit_1(db: str, args: list[str], message: str
 
 def test_a_missing_ledger_is_not_created_by_a_question(tmp_path: Path) -> None:
     missing = tmp_path / "typo.db"
-    result = run("owners", "US8000001", "--on", "2016", "--db", str(missing), ok=False)
+    result = run("owners-of", "US8000001", "--on", "2016", "--db", str(missing), ok=False)
     assert result.exit_code == 1 and "no ledger at" in result.stderr and "dealtrack init" in result.stderr
     assert not missing.exists()
 
@@ -256,7 +266,7 @@ def test_import_uspto(tmp_path: Path) -> None:
     report = as_json("import", "uspto", str(xml), "--db", db)
     assert report["records"] == 1 and report["appended"] == 1
     assert as_json("import", "uspto", str(xml), "--db", db)["appended"] == 0  # a re-run adds nothing
-    assert as_json("owners", "US8000001", "--on", "2016-07-01", "--db", db)["owners"] != []
+    assert as_json("owners-of", "US8000001", "--on", "2016-07-01", "--db", db)[0]["owners"] != []
     assert "1 read" in run("import", "uspto", str(xml), "--db", db).output
 
 

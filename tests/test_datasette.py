@@ -108,3 +108,21 @@ def test_metadata_command_writes_the_datasette_document(ledger_file: Path) -> No
     assert set(document["databases"]["deals"]["tables"]) == set(NOTES)
     table = CliRunner().invoke(main, ["metadata", "--db", str(ledger_file)])
     assert "current_ownership" in table.output and "view" in table.output
+
+
+def test_canned_queries_answer_the_common_questions(ledger_file: Path) -> None:
+    app = pytest.importorskip("datasette.app", reason="datasette is not installed")
+    datasette = app.Datasette([str(ledger_file)], metadata=datasette_metadata("deals"))
+    owners = _get(datasette, "/deals/owners_on.json?_shape=array&patent=US8000001&on=2016-05-31")
+    assert [row["owner"] for row in owners] == ["Microsoft"]
+    held = _get(datasette, "/deals/portfolio_on.json?_shape=array&party=Xiaomi&on=2016-12-31")
+    assert [row["patent"] for row in held] == ["US8000001", "US8000002", "US8000003"]
+    bans = _get(datasette, "/deals/active_bans_on.json?_shape=array&on=2014-12-20")
+    assert [ban["ban_id"] for ban in bans] == ["delhi-1"]
+
+
+def test_dealtracks_own_index_tables_are_hidden_after_the_views() -> None:
+    tables = datasette_metadata("deals")["databases"]["deals"]["tables"]
+    hidden = {name for name, table in tables.items() if table.get("hidden")}
+    assert {"title_facts", "bans_terms", "projection_checkpoints", "ledger_head"} <= hidden
+    assert not hidden & {"events", "ownership", "current_ownership", "title_history", "active_bans_today"}

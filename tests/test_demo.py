@@ -28,6 +28,10 @@ def test_demo_builds_the_story_and_answers(tmp_path: Path) -> None:
     assert any("as the US register showed it on 2016-08-01" in line and line.endswith("Microsoft") for line in lines)
     assert "  2017-07-01 .. 2017-08-01: Nokia, Xiaomi  (uncertain: the transfer is dated only to the month)" in lines
     assert lines[-1].startswith("Log check: ok")
+    assert "illustrative" in lines[0]
+    assert any("Nokia's patents" in line and "yes" in line for line in lines)  # the Nokia-Xiaomi cross-licence
+    assert any("Redmi Note in India on 2014-12-10?" in line and "Delhi High Court" in line for line in lines)
+    assert any("Redmi 1S in India on 2014-12-20?" in line and "INR 100" in line for line in lines)
     with Ledger.open(db) as ledger:
         assert ledger.owners_of("US8000001", on="2016-07-01") == {"Xiaomi"}
 
@@ -60,7 +64,7 @@ def test_verify_command(tmp_path: Path) -> None:
     runner = CliRunner()
     runner.invoke(main, ["demo", "--db", str(db)])
     result = runner.invoke(main, ["verify", "--db", str(db)])
-    assert result.exit_code == 0 and result.output.startswith("ok: 15 events")
+    assert result.exit_code == 0 and result.output.startswith("ok: 17 events")
 
 
 def test_seed_story_example_runs(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

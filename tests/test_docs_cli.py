@@ -50,9 +50,9 @@ def test_shell_sessions_run(document: Path, tmp_path: Path, monkeypatch: pytest.
             line, _, shown = command.partition("\n")
             args = shlex.split(line)
             assert args[0] == "dealtrack", line
-            result = runner.invoke(main, args[1:])
+            result = runner.invoke(main, args[1:], env={"DEALTRACK_DB": None})
             expected = [flat(text) for text in shown.splitlines() if flat(text) and flat(text) != "..."]
-            failing = bool(expected) and expected[0].startswith("Error:")
+            failing = any(text.startswith("Error:") for text in expected)
             assert result.exit_code == (1 if failing else 0), f"{line}\n{result.output}"
             actual = [flat(text) for text in result.output.splitlines()]
             missing = [text for text in expected if text not in actual]

@@ -32,8 +32,8 @@ def test_every_page_is_in_the_nav_and_every_nav_entry_exists() -> None:
     assert len(listed) == len(set(listed))
 
 
-@pytest.mark.skipif(importlib.util.find_spec("mkdocs") is None or importlib.util.find_spec("material") is None,
-                    reason="mkdocs-material (the docs extra) is not installed")
+@pytest.mark.skipif(any(importlib.util.find_spec(name) is None for name in ("mkdocs", "material", "mkdocstrings")),
+                    reason="mkdocs-material and mkdocstrings (the docs extra) are not installed")
 def test_mkdocs_build_strict(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(tmp_path / "site")],
@@ -41,4 +41,6 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     page = (tmp_path / "site" / "cli" / "index.html").read_text()
-    assert "dealtrack owners" in page and "Datasette" in page
+    assert "dealtrack owners-of" in page and "Datasette" in page
+    api = (tmp_path / "site" / "api" / "index.html").read_text()
+    assert "owners_of_many" in api and "OwnersByPatent" in api

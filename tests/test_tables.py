@@ -116,11 +116,11 @@ def test_cells_and_text_tables() -> None:
 def test_title_chain_as_table_html_and_text(story: Ledger) -> None:
     chain = story.title_chain("EP1000001")
     frame = chain.to_frame()
-    assert frame["owners"].tolist() == ["Nokia", "Nokia and Xiaomi", "Xiaomi"]
+    assert frame["owners"].tolist() == [["Nokia"], ["Nokia", "Xiaomi"], ["Xiaomi"]]
     assert frame["certain"].tolist() == [True, False, True]
     text = repr(chain)
     assert text.splitlines()[0] == "Chain of title of EP1000001"
-    assert "Nokia and Xiaomi" in text and "False" in text
-    assert "<table" in chain._repr_html_() and "Nokia and Xiaomi" in chain._repr_html_()
+    assert "Nokia or Xiaomi" in text and "False" in text
+    assert "<table" in chain._repr_html_() and "Nokia or Xiaomi" in chain._repr_html_()
     pinned = story.title_chain("EP1000001", registry_at="2000-01-01")
     assert "registry at 2000-01-01" in repr(pinned)

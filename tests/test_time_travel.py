@@ -268,7 +268,7 @@ def test_title_chain_gives_each_holding_with_its_events_and_sources(ledger: Ledg
     assert (second.owners, second.end) == ({"Xiaomi"}, None)
     assert [r.event_id for r in second.events] == [deal.event_id]
     assert second.sources == (REUTERS,)
-    assert chain.to_rows()[1]["owners"] == "Xiaomi"
+    assert chain.to_rows()[1]["owners"] == ["Xiaomi"]  # a list, as in JSON and frames
 
 
 def test_title_chain_as_known_and_as_registered(ledger: Ledger) -> None:

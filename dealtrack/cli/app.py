@@ -1,30 +1,32 @@
-"""What every command shares: the group, ``--db`` and ``--json``, one-line errors, tables and JSON out."""
+"""What every command shares: the group, ``--db``, the output formats, one-line errors.
+
+This module imports only click: ``dealtrack --help`` must start fast, so each
+command imports the ledger, rich and orjson when it runs (see ``output.py``).
+"""
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import attrs
 import click
-import orjson
-from rich.console import Console
-from rich.table import Table
 
-from .. import codec, tables
 from ..errors import DealtrackError
-from ..ledger import Ledger
-from ..values import Period, parse_instant, parse_period
 
-__all__ = ["DEFAULT_DB", "command", "emit", "ledger_at", "main", "print_table"]
+if TYPE_CHECKING:
+    from ..ledger import Ledger
+
+__all__ = ["DEFAULT_DB", "ENV_DB", "Output", "alias", "axes", "command", "ledger_at", "main", "say", "time_axes"]
 
 DEFAULT_DB = "dealtrack.db"
+ENV_DB = "DEALTRACK_DB"
 F = TypeVar("F", bound=Callable[..., Any])
+FORMATS = ("json", "nl", "csv", "tsv")
 
 
 def _one_line(exc: BaseException) -> str:
@@ -54,75 +56,102 @@ class _Group(click.Group):
 def main() -> None:
     """Patent deals as an immutable event log, asked about as of any date.
 
-    Every command reads or writes the ledger file given by --db (default:
-    dealtrack.db in the current folder) and prints a table, or JSON with --json.
+    Every command reads or writes the ledger file given by --db (default: the
+    DEALTRACK_DB environment variable, else dealtrack.db in the current folder).
+    Questions print a table, or --json, --nl, --csv or --tsv.
     """
 
 
-def command(group: click.Group, name: str | None = None, *, db_default: str = DEFAULT_DB) -> Callable[[F], F]:
-    """Register a command on ``group`` with the ``--db PATH`` and ``--json`` options every command has."""
+class Output:
+    """How a command prints its answer: ``fmt`` is "table", "json", "nl", "csv" or "tsv"; ``limit`` rows at most."""
+
+    def __init__(self, fmt: str = "table", limit: int | None = None) -> None:
+        self.fmt, self.limit = fmt, limit
+
+    @property
+    def as_json(self) -> bool:
+        return self.fmt == "json"
+
+    def rows(self, rows: list[dict[str, Any]], columns: list[str], title: str | None = None,
+             display: list[dict[str, Any]] | None = None, display_columns: list[str] | None = None,
+             empty: str = "(none)") -> None:
+        """Print ``rows`` in this format; a table shows ``display`` rows (default ``rows``) and ``title``."""
+        from . import output
+
+        output.write(self, rows, columns, title, display, display_columns, empty)
+
+
+def command(group: click.Group, name: str | None = None, *, db_default: str = DEFAULT_DB,
+            rows: bool = False) -> Callable[[F], F]:
+    """Register a command on ``group`` with ``--db PATH`` and ``--json``.
+
+    With ``rows``, the command answers with rows: it also takes ``--nl``, ``--csv``,
+    ``--tsv`` and ``--limit N``, and receives them as one ``out`` (:class:`Output`).
+    """
 
     def decorate(function: F) -> F:
-        function = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(function)
-        function = click.option(
-            "--db", "db", default=db_default, show_default=True, metavar="PATH",
-            type=click.Path(dir_okay=False), help="The ledger file.",
-        )(function)
-        return group.command(name)(function)  # type: ignore[return-value]
+        target: Callable[..., Any] = function
+        if rows:
+            @functools.wraps(function)
+            def with_output(**kwargs: Any) -> Any:
+                chosen = [fmt for fmt in FORMATS if kwargs.pop(f"as_{fmt}")]
+                if len(chosen) > 1:
+                    raise click.UsageError(f"choose one output format, not {', '.join('--' + f for f in chosen)}")
+                return function(out=Output(chosen[0] if chosen else "table", kwargs.pop("limit")), **kwargs)
+
+            target = with_output
+            target = click.option("--limit", type=click.IntRange(min=0), default=None, metavar="N",
+                                  help="Print at most N rows.")(target)
+            for fmt, text in reversed((("nl", "newline-delimited JSON, one row a line"),
+                                       ("csv", "CSV with a header row"), ("tsv", "tab-separated values"))):
+                target = click.option(f"--{fmt}", f"as_{fmt}", is_flag=True, help=f"Print {text}.")(target)
+        target = click.option("--json", "as_json", is_flag=True,
+                              help="Print JSON (a list of rows) instead of a table." if rows
+                              else "Print JSON instead of text.")(target)
+        if db_default == DEFAULT_DB:
+            target = click.option(
+                "--db", "db", default=DEFAULT_DB, envvar=ENV_DB, show_default=True, show_envvar=True,
+                metavar="PATH", type=click.Path(dir_okay=False), help="The ledger file.",
+            )(target)
+        else:  # the demo keeps its own file, whatever DEALTRACK_DB says
+            target = click.option("--db", "db", default=db_default, show_default=True, metavar="PATH",
+                                  type=click.Path(dir_okay=False), help="The ledger file.")(target)
+        return group.command(name)(target)  # type: ignore[return-value]
 
     return decorate
+
+
+def alias(group: click.Group, name: str, *old_names: str) -> None:
+    """Keep ``old_names`` working as hidden aliases of the command ``name``."""
+    real = group.commands[name]
+    for old in old_names:
+        group.add_command(click.Command(old, callback=real.callback, params=real.params, help=real.help,
+                                        hidden=True, context_settings=real.context_settings))
 
 
 @contextmanager
 def ledger_at(db: str, *, create: bool = False) -> Iterator[Ledger]:
     """Open the ledger at ``db``; unless ``create``, a missing file is an error rather than a new ledger."""
+    from ..ledger import Ledger
+
     if not create and not Path(db).exists():
         raise DealtrackError(f"no ledger at {db}; create one with: dealtrack init --db {db}")
     with Ledger.open(db) as ledger:
         yield ledger
 
 
-# --- output -------------------------------------------------------------------------------
-
-
-def _plain(value: Any) -> Any:
-    """JSON for what orjson does not know: sets (sorted), periods, decimals, attrs values."""
-    if isinstance(value, (set, frozenset)):
-        return sorted(value)
-    if isinstance(value, (Period, Decimal)):
-        return str(value)
-    if attrs.has(type(value)):
-        return codec.converter.unstructure(value)
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
-
-
 def emit(data: Any) -> None:
     """Print ``data`` as indented JSON."""
-    click.echo(orjson.dumps(data, default=_plain, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode())
+    from . import output
+
+    click.echo(output.dumps(data, indent=True))
 
 
-def _console() -> Console:
-    console = Console(highlight=False)
-    if not console.is_terminal:  # pipes and files: wide enough that rows stay on one line
-        console = Console(highlight=False, width=200)
-    return console
-
-
-def print_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None, title: str | None = None) -> None:
+def print_table(rows: Any, columns: Any = None, title: str | None = None) -> None:
     """Print ``rows`` as a rich table (a title and "(none)" when there are no rows)."""
-    console = _console()
-    names = tables.columns_of(rows, columns)
-    if title:
-        console.print(title, style="bold", markup=False)
-    if not rows:
-        console.print("(none)")
-        return
-    table = Table()
-    for name in names:
-        table.add_column(name, overflow="fold")
-    for row in rows:
-        table.add_row(*(tables.cell(row.get(name)) for name in names))
-    console.print(table)
+    from . import output
+
+    output.table(rows, columns, title)
 
 
 def say(text: str) -> None:
@@ -145,6 +174,8 @@ def time_axes(function: F) -> F:
 
 def axes(known_at: str | None, registry_at: str | None) -> dict[str, Any]:
     """``known_at`` / ``registry_at`` keyword arguments for a question, parsed so errors name the option."""
+    from ..values import parse_instant, parse_period
+
     return {
         "known_at": None if known_at is None else parse_instant(known_at, "--known-at"),
         "registry_at": None if registry_at is None else parse_period(registry_at, "--registry-at"),

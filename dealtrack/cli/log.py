@@ -1,22 +1,20 @@
-"""Commands that make, fill, read and check the log: init, append, events, import, export, verify, head, rebuild, demo."""
+"""Commands that make, fill, read, correct and check the log.
+
+init, append, retract, correct, events, import, export, verify, head, rebuild,
+metadata and demo. Heavy modules are imported inside the commands, so
+``dealtrack --help`` stays fast.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-import attrs
 import click
 
-from .. import demo as demo_module
-from ..answers import EVENT_COLUMNS
-from ..eventfile import read_events
-from ..importers.dataset import import_dataset as read_dataset_into
-from ..importers.jsonl import import_jsonl as read_jsonl_into
-from ..importers.uspto import import_assignments
-from ..ledger import Ledger
-from ..projections.views import NOTES, datasette_metadata
-from .app import _Group, axes, command, emit, ledger_at, main, print_table, say, time_axes
+from .app import Output, _Group, axes, command, emit, ledger_at, main, print_table, say, time_axes
+
+DEMO_DB = "dealtrack-demo.db"  # dealtrack.demo.DEFAULT_PATH, without importing the demo for --help
 
 
 @command(main, "init")
@@ -35,6 +33,8 @@ def init(db: str, as_json: bool) -> None:
 @click.argument("file", metavar="FILE")
 def append(db: str, as_json: bool, file: str) -> None:
     """Append the events in FILE (JSON or JSON Lines in the codec's format; - reads stdin), all or none."""
+    from ..eventfile import read_events
+
     events = read_events(click.get_text_stream("stdin") if file == "-" else file)
     with ledger_at(db, create=True) as ledger:
         appended = ledger.append(*events, metadata={"appended_from": file})
@@ -50,20 +50,63 @@ def append(db: str, as_json: bool, file: str) -> None:
         print_table(skipped, ["natural_key", "type", "position"], f"skipped {len(skipped)} already in the log")
 
 
-@command(main, "events")
+def _recorded_rows(appended: Any) -> list[dict[str, Any]]:
+    return [{"position": r.position, "event_id": r.event_id, "type": r.event.type, "recorded_at": r.recorded_at}
+            for r in appended]
+
+
+@command(main, "retract")
+@click.argument("event_id")
+@click.option("--reason", required=True, help="Why the event was wrong (kept in the log).")
+def retract(db: str, as_json: bool, event_id: str, reason: str) -> None:
+    """Retract EVENT_ID: answers from now on leave it out; answers known at earlier moments keep it (ledger.retract)."""
+    with ledger_at(db) as ledger:
+        recorded = ledger.retract(event_id, reason)
+    if as_json:
+        emit(_recorded_rows([recorded])[0])
+    else:
+        say(f"retracted {event_id} at position {recorded.position} ({recorded.event_id})")
+
+
+@command(main, "correct")
+@click.argument("event_id")
+@click.argument("file", metavar="FILE")
+@click.option("--reason", required=True, help="Why the event was wrong (kept in the log).")
+def correct(db: str, as_json: bool, event_id: str, file: str, reason: str) -> None:
+    """Replace EVENT_ID with the one event in FILE (- reads stdin), in one transaction (ledger.correct)."""
+    from ..errors import DealtrackError
+    from ..eventfile import read_events
+
+    events = read_events(click.get_text_stream("stdin") if file == "-" else file)
+    if len(events) != 1:
+        raise DealtrackError(f"{file} holds {len(events)} events; a correction is exactly one")
+    with ledger_at(db) as ledger:
+        appended = ledger.correct(event_id, events[0], reason)
+    if as_json:
+        emit(_recorded_rows(appended))
+    else:
+        say(f"retracted {event_id} and appended its correction at position {appended[-1].position}")
+
+
+@command(main, "events", rows=True)
 @click.option("--type", "types", multiple=True, metavar="TYPE", help="Only events of this type (repeatable).")
 @click.option("--deal", default=None, help="Only events of this deal.")
 @click.option("--after", default=0, type=click.IntRange(min=0), help="Only positions after this one.")
 @time_axes
-def events(db: str, as_json: bool, types: tuple[str, ...], deal: str | None, after: int,
+def events(db: str, out: Output, types: tuple[str, ...], deal: str | None, after: int,
            known_at: str | None, registry_at: str | None) -> None:
     """List the log in position order (ledger.events)."""
+    from ..answers import EVENT_COLUMNS
+
+    basis = axes(known_at, registry_at)
     with ledger_at(db) as ledger:
-        rows = ledger.events(types=list(types) or None, deal=deal, after=after, **axes(known_at, registry_at)).to_rows()
-    if as_json:
-        emit(rows)
-    else:
-        print_table(rows, EVENT_COLUMNS[:1] + EVENT_COLUMNS[3:], f"{len(rows)} events")
+        rows = ledger.events(types=list(types) or None, deal=deal, after=after, **basis).to_rows()
+    registry = None if basis["registry_at"] is None else basis["registry_at"].end
+    rows = [{**row, "known_at": basis["known_at"], "registry_at": registry} for row in rows]
+    title = f"{len(rows)} events" + "".join(f", {name} {value}" for name, value in
+                                            (("known at", basis["known_at"]), ("registry at", registry)) if value)
+    out.rows(rows, [*EVENT_COLUMNS, "known_at", "registry_at"], title,
+             display_columns=EVENT_COLUMNS[:1] + EVENT_COLUMNS[3:])
 
 
 @command(main, "verify")
@@ -74,6 +117,8 @@ def verify(db: str, as_json: bool, anchor: str | None) -> None:
     with ledger_at(db) as ledger:
         report = ledger.verify(anchor=anchor)
     if as_json:
+        import attrs
+
         emit({"ok": report.ok, "events_checked": report.events_checked,
               "problems": [attrs.asdict(problem) for problem in report.problems]})
     else:
@@ -117,15 +162,15 @@ def refresh(db: str, as_json: bool) -> None:
         say(f"the views of {db} are caught up with its {events} events")
 
 
-@command(main, "demo", db_default=demo_module.DEFAULT_PATH)
+@command(main, "demo", db_default=DEMO_DB)
 def demo(db: str, as_json: bool) -> None:
     """Build the Microsoft / Nokia / Xiaomi story and print time-travel answers."""
-    lines = demo_module.run(db)
+    from .. import demo as demo_module
+
     if as_json:
-        with Ledger.open(db) as ledger:
-            emit({"path": db, "events": len(ledger), "report": lines[1:]})
+        emit(demo_module.run_data(db))
     else:
-        say("\n".join(lines))
+        say("\n".join(demo_module.run(db)))
 
 
 # --- importers and exporters -----------------------------------------------------------------
@@ -139,6 +184,8 @@ def _report(report: Any, as_json: bool) -> None:
     say(str(report))
     problems = getattr(report, "problems", ())
     if problems:
+        import attrs
+
         print_table([attrs.asdict(problem) for problem in problems], None, f"{len(problems)} problems")
 
 
@@ -151,6 +198,8 @@ def import_group() -> None:
 @click.argument("file", metavar="FILE")
 def import_uspto(db: str, as_json: bool, file: str) -> None:
     """Import USPTO patent assignment XML from FILE."""
+    from ..importers.uspto import import_assignments
+
     with ledger_at(db, create=True) as ledger:
         _report(import_assignments(ledger, file), as_json)
 
@@ -159,16 +208,20 @@ def import_uspto(db: str, as_json: bool, file: str) -> None:
 @click.argument("folder", metavar="FOLDER")
 def import_dataset(db: str, as_json: bool, folder: str) -> None:
     """Import the USPTO Patent Assignment Dataset's CSV tables from FOLDER."""
+    from ..importers.dataset import import_dataset
+
     with ledger_at(db, create=True) as ledger:
-        _report(read_dataset_into(ledger, folder), as_json)
+        _report(import_dataset(ledger, folder), as_json)
 
 
 @command(import_group, "jsonl")
 @click.argument("file", metavar="FILE")
 def import_jsonl(db: str, as_json: bool, file: str) -> None:
     """Import a JSON Lines log written by `dealtrack export jsonl`."""
+    from ..importers.jsonl import import_jsonl
+
     with ledger_at(db, create=True) as ledger:
-        _report(read_jsonl_into(ledger, file), as_json)
+        _report(import_jsonl(ledger, file), as_json)
 
 
 @main.group("export", cls=_Group)
@@ -195,6 +248,8 @@ def metadata(db: str, as_json: bool, title: str | None) -> None:
 
     dealtrack metadata --db deals.db --json > metadata.json && datasette deals.db -m metadata.json
     """
+    from ..projections.views import NOTES, datasette_metadata
+
     document = datasette_metadata(Path(db).stem, title)
     if as_json:
         emit(document)

@@ -75,6 +75,29 @@ class Reading:
         """Every number of the property ``patent`` names (an application and its grant), the property id first."""
         return numbers_of(self.store.conn, patent)
 
+    def knows_patent(self, patent: str) -> bool:
+        """True when some event counted on this basis bears on ``patent``'s title (any of its numbers)."""
+        marks = ", ".join("?" for _ in self.numbers(patent))
+        (found,) = self.store.conn.execute(
+            f"SELECT EXISTS(SELECT 1 FROM title_facts WHERE patent IN ({marks}) AND position <= ?)",
+            [*self.numbers(patent), self.known],
+        ).fetchone()
+        return bool(found)
+
+    def knows_party(self, name: str) -> bool:
+        """True when the views name ``name`` as a title party, licensor, licensee or party banned."""
+        (found,) = self.store.conn.execute(
+            "SELECT EXISTS(SELECT 1 FROM title_parties WHERE party = :n) OR EXISTS(SELECT 1 FROM bans_terms "
+            "WHERE term = :n) OR EXISTS(SELECT 1 FROM licences WHERE licensor = :n OR licensee = :n)", {"n": name},
+        ).fetchone()
+        return bool(found)
+
+    def party_names(self) -> set[str]:
+        """Every party name the views know: title holders, licensors, licensees and parties banned."""
+        return {row[0] for row in self.store.conn.execute(
+            "SELECT party FROM title_parties UNION SELECT licensor FROM licences "
+            "UNION SELECT licensee FROM licences UNION SELECT term FROM bans_terms")}
+
     # Each method below is answered by both readings.
 
     def owner_rows(self, patent: str, start: date, stop: date) -> list[tuple[str, int]]:

@@ -16,7 +16,7 @@ from ..store import Store
 from .history import Fact
 from .reader import LogReader
 
-__all__ = ["BrowsingViews", "NOTES", "VIEWS", "datasette_metadata"]
+__all__ = ["QUERIES", "BrowsingViews", "NOTES", "VIEWS", "datasette_metadata"]
 
 _NOW = "date('now')"
 
@@ -149,8 +149,42 @@ class BrowsingViews:
         self.create(log.store)
 
 
+_LIVE_ON = "known_to IS NULL AND valid_from <= :on AND (valid_to IS NULL OR valid_to > :on)"
+
+#: Datasette canned queries for the common questions, as currently known (name -> query document).
+QUERIES: dict[str, dict[str, str]] = {
+    "owners_on": {
+        "title": "Who owned a patent on a date",
+        "description": "Title holders of :patent (normalised, e.g. US8000001) on :on (YYYY-MM-DD), as currently "
+                       "known. dealtrack owners-of also answers partial dates, known_at and registry_at.",
+        "sql": f"SELECT patent, owner, valid_from, valid_to, position FROM ownership "
+               f"WHERE patent = :patent AND {_LIVE_ON} ORDER BY owner",
+    },
+    "portfolio_on": {
+        "title": "What a party held on a date",
+        "description": "Listed patents :party held on :on (YYYY-MM-DD) under that exact name, as currently known. "
+                       "dealtrack portfolio also follows renames and counts undisclosed patents.",
+        "sql": f"SELECT patent, valid_from, valid_to, position FROM ownership "
+               f"WHERE owner = :party AND {_LIVE_ON} ORDER BY patent",
+    },
+    "active_bans_on": {
+        "title": "Sales bans in force on a date",
+        "description": "Bans in force on :on (YYYY-MM-DD), as currently known; dealtrack active-bans also "
+                       "filters by party, territory and product.",
+        "sql": f"SELECT ban_id, against, territory, authority, patents, exempt_products, conditions, valid_from, "
+               f"valid_to FROM bans WHERE {_LIVE_ON} ORDER BY ban_id",
+    },
+}
+#: dealtrack's own bookkeeping: hidden in Datasette, listed after the tables and views people want.
+_INTERNAL = {"ledger_head", "projection_checkpoints", "dealtrack_tables"}
+
+
 def datasette_metadata(database: str = "dealtrack", title: str | None = None) -> dict[str, Any]:
-    """A Datasette metadata document describing a ledger file named ``database`` (its file stem)."""
+    """A Datasette metadata document describing a ledger file named ``database`` (its file stem).
+
+    It describes every table and view, hides dealtrack's index and bookkeeping tables, and
+    offers canned queries for the common questions (:data:`QUERIES`).
+    """
     return {
         "title": title or f"dealtrack ledger: {database}",
         "description": "Patent deals as an append-only event log, with views of who owned, licensed "
@@ -158,9 +192,15 @@ def datasette_metadata(database: str = "dealtrack", title: str | None = None) ->
         "databases": {
             database: {
                 "tables": {
-                    name: {"description": description, **({"columns": columns} if columns else {})}
+                    name: {"description": description, **({"columns": columns} if columns else {}),
+                           **({"hidden": True} if _is_internal(name, description) else {})}
                     for name, (_, description, columns) in NOTES.items()
                 },
+                "queries": QUERIES,
             },
         },
     }
+
+
+def _is_internal(name: str, description: str) -> bool:
+    return name in _INTERNAL or description.startswith("Index:")
