@@ -28,14 +28,20 @@ from .answers import (
     Explanation,
     Licence,
     Licences,
+    Parties,
+    Party,
     Portfolio,
     Span,
     Standing,
     TitleChain,
+    Transfer,
+    Transfers,
 )
 from .errors import InvalidEvent
-from .events import BanLifted, BanModified, Recorded
+from .events import BanLifted, BanModified, PatentsAssigned, Recorded
+from .parties import party_key
 from .projections.history import Fact
+from .projections.parties import spellings
 from .projections.reading import Reading, RefoldedReading, StoredReading
 from .projections.rights import BANS, LICENCES
 from .projections.title import Aliases, renamed_names, title_spans
@@ -139,7 +145,66 @@ class Questions:
         name, period = parse_party(party, "party"), parse_period(on, "on")
         reading = self._reading(known_at, registry_at)
         patents, blocks = reading.holdings(_names_of(reading, name, period), period.start, period.stop)
-        return Portfolio(party=name, on=period, patents=frozenset(p for p, _ in patents), undisclosed=sum(blocks.values()))
+        return Portfolio(party=name, on=period, patents=frozenset(p for p, _ in patents),
+                         undisclosed=_undisclosed(reading, blocks))
+
+    def parties(self, search: str | None = None, on: DateLike | None = None, known_at: Instant = None) -> Parties:
+        """The parties whose names match ``search`` (any part of a spelling or of its key; None = all).
+
+        Each with its normalised key (:func:`dealtrack.parties.party_key`), every spelling the log
+        recorded for it, and the patents it held on ``on`` (default: today), in all and per spelling;
+        most patents first. A way to find the spelling variants of one company.
+
+        .. versionadded:: 0.15
+        """
+        period = parse_period(date.today() if on is None else on, "on")
+        if search is not None and (not isinstance(search, str) or not search.strip()):
+            raise InvalidEvent("search", search, "expected some text to look for, or None")
+        reading = self._reading(known_at, None)
+        needle = None if search is None else (" ".join(search.upper().split()), party_key(search))
+        by_key: dict[str, list[str]] = {}
+        for key, name in reading.party_names():
+            if needle is None or needle[0] in " ".join(name.upper().split()) or needle[1] in key:
+                by_key.setdefault(key, []).append(name)
+        found = []
+        for key, names in by_key.items():
+            held, _ = reading.holdings(names, period.start, period.stop)
+            per_name = {name: len({p for p, _ in reading.holdings([name], period.start, period.stop)[0]}) for name in names}
+            ordered = sorted(names, key=lambda n: (-per_name[n], n))
+            found.append(Party(key, tuple(ordered), len({p for p, _ in held}), tuple(per_name[n] for n in ordered)))
+        return Parties(sorted(found, key=lambda party: (-party.patents, party.key)))
+
+    def transfers(
+        self, start: DateLike, end: DateLike, party: str | None = None, known_at: Instant = None
+    ) -> Transfers:
+        """Every change of title with a valid date from ``start`` to ``end`` (both included), by date.
+
+        One row per listed patent: ``patent``, ``assignor``, ``assignee``, ``effective``, ``event_id``
+        (patents a deal did not list have no row). With ``party``, only transfers to or from it
+        (under any of its spellings and names). Renames and mergers change names, not title: not listed.
+
+        .. versionadded:: 0.15
+        """
+        first, last = parse_period(start, "start").start, parse_period(end, "end").end
+        if last < first:
+            raise InvalidEvent("end", end, f"is before start ({first})")
+        reading = self._reading(known_at, None)
+        facts = reading.assignments_between(first, last)
+        if party is not None:
+            names = set(_names_of(reading, parse_party(party, "party"), Period(first, last)))
+            facts = [(p, e) for p, e in facts
+                     if isinstance(e, PatentsAssigned) and names & (set(e.assignor) | set(e.assignee))]
+        envelopes = self._envelopes({p for p, _ in facts})
+        found, seen = [], set()
+        for position, event in facts:
+            assert isinstance(event, PatentsAssigned) and event.effective is not None
+            sides = (frozenset(map(party_key, event.assignor)), frozenset(map(party_key, event.assignee)), event.effective)
+            for patent in event.patents:
+                if (patent, *sides) not in seen:  # the same transfer recorded twice is one transfer
+                    seen.add((patent, *sides))
+                    found.append(Transfer(patent, event.assignor, event.assignee, event.effective,
+                                          envelopes[position].event_id, event.deal))
+        return Transfers(found)
 
     def title_chain(self, patent: str, known_at: Instant = None, registry_at: Day = None) -> TitleChain:
         """``patent``'s holdings in valid-time order, each with its owners, dates, certainty and events."""
@@ -246,6 +311,7 @@ class Questions:
         """Everything odd in the record on this basis: title gaps, conflicting reports, clashing licences."""
         reading = self._reading(known_at, registry_at)
         found = reading.title_anomalies() + reading.register_anomalies() + _rights_anomalies(reading)
+        found += _deal_anomalies(reading)
         envelopes = self._envelopes({f[2] for f in found} | {p for f in found for p in f[4]})
         return Anomalies(
             Anomaly(kind, subject, position, envelopes[position].event_id, message,
@@ -283,6 +349,61 @@ def recorded_from_row(row: Any) -> Recorded:
     )
 
 
+# --- deals reported more than once ---------------------------------------------------------------------
+
+
+def _reports(reading: Reading, deal: str, assignee: tuple[str, ...]) -> list[tuple[int, PatentsAssigned]]:
+    """The reports of ``deal`` to the same assignees (by key), in position order."""
+    keys = {party_key(name) for name in assignee}
+    return [
+        (position, event) for position, event in reading.deal_reports(deal)
+        if isinstance(event, PatentsAssigned) and {party_key(name) for name in event.assignee} == keys
+    ]
+
+
+def _undisclosed(reading: Reading, blocks: dict[int, int]) -> int:
+    """How many unlisted patents the undisclosed ``blocks`` (deal position -> count) hold, each deal once.
+
+    Reports of one deal (same ``deal`` id and assignees) are one block: the latest report's
+    ``disclosed_count`` less every patent any report lists.
+    """
+    total, seen = 0, set()
+    for position, event in reading.log.facts(blocks):
+        assert isinstance(event, PatentsAssigned)
+        if event.deal is None:
+            total += blocks[position]
+            continue
+        reports = _reports(reading, event.deal, event.assignee)
+        key = (event.deal, tuple(p for p, _ in reports))
+        if key in seen:
+            continue
+        seen.add(key)
+        counted = [e for _, e in reports if e.disclosed_count is not None]
+        listed = {patent for _, e in reports for patent in e.patents}
+        count = counted[-1].disclosed_count if counted else blocks[position]
+        assert count is not None
+        total += max(0, count - len(listed))
+    return total
+
+
+def _deal_anomalies(reading: Reading) -> list[tuple[str, str, int, str, tuple[int, ...]]]:
+    """Reports of one deal that give different ``disclosed_count``s: kept side by side, flagged."""
+    found = []
+    for deal in reading.repeated_deals():
+        groups: dict[frozenset[str], list[tuple[int, PatentsAssigned]]] = {}
+        for position, event in reading.deal_reports(deal):
+            assert isinstance(event, PatentsAssigned)
+            groups.setdefault(frozenset(party_key(n) for n in event.assignee), []).append((position, event))
+        for reports in groups.values():
+            counts = {e.disclosed_count for _, e in reports if e.disclosed_count is not None}
+            if len(counts) > 1:
+                last = reports[-1][0]
+                found.append(("deal_count_conflict", deal, last,
+                              f"reports of {deal} give different disclosed counts ({', '.join(map(str, sorted(counts)))}); "
+                              "the latest report counts", tuple(p for p, _ in reports[:-1])))
+    return found
+
+
 # --- names through renames and mergers --------------------------------------------------------------
 
 
@@ -306,7 +427,17 @@ def _canonical(reading: Reading, name: str, day: date) -> str:
 
 
 def _names_of(reading: Reading, party: str, period: Period) -> list[str]:
-    """The names ``party`` went by during ``period``, following renames and mergers."""
+    """The names ``party`` went by during ``period``: every spelling of it (:func:`~dealtrack.parties.party_key`),
+    following renames and mergers."""
+    names = _renamed_names_of(reading, party, period)
+    for spelling in sorted(spellings(reading.store, [party]) - {party}):
+        names += [name for name in _renamed_names_of(reading, spelling, period) if name not in names]
+    names += sorted(spellings(reading.store, names) - set(names))
+    return names
+
+
+def _renamed_names_of(reading: Reading, party: str, period: Period) -> list[str]:
+    """The names ``party`` (spelled so) went by during ``period``, following renames and mergers."""
     aliases = Aliases()
     names = []
     for _, event in reading.renames_of([party]):  # only renames linked to ``party`` can change its name

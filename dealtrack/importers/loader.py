@@ -26,6 +26,7 @@ from ..events import (
     SecurityInterestReleased,
 )
 from ..ledger import Ledger
+from ..parties import clean_name
 from ..values import Source
 from .records import (
     OWNERSHIP_KINDS,
@@ -81,8 +82,8 @@ def events_for(record: AssignmentRecord, kind: str | None = None, note: str | No
     each assignee, in the US; anything else is kept as a :class:`RegisterRecord`.
     """
     kind = kind or record.kind
-    assignors = tuple(dict.fromkeys(a.name for a in record.assignors))
-    assignees = tuple(dict.fromkeys(record.assignees))
+    assignors = tuple(dict.fromkeys(clean_name(a.name) for a in record.assignors))  # one spelling rule for all
+    assignees = tuple(dict.fromkeys(clean_name(name) for name in record.assignees))
     patents = tuple(dict.fromkeys(p.id for p in record.properties))
     common: dict[str, Any] = {
         "effective": record.executed or record.recorded,

@@ -192,6 +192,31 @@ class Reading:
         positions = [r[0] for r in self.store.conn.execute(f"SELECT position FROM {view.facts_table} WHERE key = ?", (key,))]
         return self.visible(self.log.facts(positions))
 
+    def _assignments(self, where: str, params: Sequence[Any]) -> list[Fact]:
+        positions = [r[0] for r in self.store.conn.execute(
+            f"SELECT position FROM events WHERE type = 'PatentsAssigned' AND position <= ? AND {where}",
+            [self.known, *params])]
+        return self.visible(self.log.facts(positions))
+
+    def deal_reports(self, deal: str) -> list[Fact]:
+        """Every assignment counted on this basis that reports the deal ``deal``, in position order."""
+        return self._assignments("deal = ?", [deal])
+
+    def repeated_deals(self) -> list[str]:
+        """Deal ids more than one assignment reports (candidates for duplicate reports)."""
+        return [r[0] for r in self.store.conn.execute(
+            "SELECT deal FROM events WHERE type = 'PatentsAssigned' AND deal IS NOT NULL AND position <= ? "
+            "GROUP BY deal HAVING COUNT(*) > 1 ORDER BY deal", (self.known,))]
+
+    def assignments_between(self, start: date, end: date) -> list[Fact]:
+        """Assignments counted on this basis whose effective date starts in ``[start, end]``, in valid-time order."""
+        facts = self._assignments("effective_start >= ? AND effective_start <= ?", [start.isoformat(), end.isoformat()])
+        return sorted(facts, key=valid_order)
+
+    def party_names(self) -> list[tuple[str, str]]:
+        """``(key, spelling)`` of every party name in the log."""
+        return [(r[0], r[1]) for r in self.store.conn.execute("SELECT key, name FROM party_names ORDER BY key, name")]
+
     def title(self, patent: str) -> TitleFold:
         """``patent``'s chain of title folded from the facts counted on this basis."""
         conn = self.store.conn

@@ -14,6 +14,7 @@ from ..store import Store
 from .history import Fact
 from .numbers import NumbersProjection
 from .ownership import OwnershipProjection
+from .parties import PartiesProjection
 from .reader import LogReader, Projection
 from .register import RegisterProjection
 from .rights import BANS, LICENCES, SECURITY_INTERESTS
@@ -30,6 +31,7 @@ PROJECTIONS: list[Projection] = [
     LICENCES,
     BANS,
     SECURITY_INTERESTS,
+    PartiesProjection(),
     BrowsingViews(),
 ]
 

@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 
 from ..events import Event, PartiesMerged, PartyRenamed, PatentRegistered, PatentsAssigned
+from ..parties import party_key
 from .history import Fact, valid_order
 
 __all__ = ["Aliases", "Doubt", "Holding", "TitleAnomaly", "TitleSpan", "fold_title", "renamed_names", "title_spans"]
@@ -152,7 +153,7 @@ class _TitleState:
             return (holders - {old}) | {names[1]} if old in holders else holders
         if isinstance(event, PatentRegistered):
             owner = self.aliases.canonical(event.owner)
-            if holders and owner not in holders:
+            if holders and party_key(owner) not in {party_key(holder) for holder in holders}:
                 self._note("registration_conflict", position,
                            f"{self.subject} registered to {owner} on {event.effective} while held by {_names(holders)}")
             return {owner}
@@ -161,7 +162,10 @@ class _TitleState:
         return holders
 
     def _assignment(self, position: int, event: PatentsAssigned, holders: set[str]) -> set[str]:
-        assignors = frozenset(self.aliases.canonical(name) for name in event.assignor)
+        spelled = {party_key(holder): holder for holder in holders}  # a holder's other spellings name it too
+        assignors = frozenset(
+            spelled.get(party_key(name), name) for name in (self.aliases.canonical(name) for name in event.assignor)
+        )
         assignees = frozenset(self.aliases.canonical(name) for name in event.assignee)
         rival = self._rival(event, assignors, assignees)
         self.transfers.append((position, event, assignors, assignees))
@@ -178,6 +182,11 @@ class _TitleState:
                                    [rival_assignees, assignees], (rival_position, position)))
             return holders | assignees
         missing = assignors - holders
+        if missing and _keys(assignees) <= _keys(holders) and any(  # the same transfer recorded again: one transfer
+            _keys(earlier_from) == _keys(assignors) and _keys(earlier_to) == _keys(assignees)
+            for _, _, earlier_from, earlier_to in self.transfers[:-1]
+        ):
+            return holders
         if event.by_inventors:  # the inventors' own shares: they held them from the start
             return (holders - assignors) | assignees
         if missing:
@@ -216,6 +225,10 @@ class _TitleState:
 
     def _note(self, kind: str, position: int, message: str, related: tuple[int, ...] = ()) -> None:
         self.anomalies.append(TitleAnomaly(kind, position, message, related))
+
+
+def _keys(names: Iterable[str]) -> frozenset[str]:
+    return frozenset(party_key(name) for name in names)
 
 
 def _cite(event: Event) -> str:
