@@ -486,12 +486,10 @@ def _bans(
     names = None if against is None else set(_names_of(reading, parse_party(against, "against"), period))
     if product is not None and (not isinstance(product, str) or not product.strip()):
         raise InvalidEvent("product", product, "a product is a non-empty string")
-    found = []
-    if names is None:
-        bans = reading.bans_during(period.start, period.stop)
-    else:  # only the bans against one of the party's names (or names linked to them): an index finds them
-        bans = reading.bans_against(names, period.start, period.stop)
-    for position, ban in bans:
+    found: dict[str, tuple[int, Ban]] = {}
+    # every stretch of each ban in the period (a ban is in force if it stood, matching, at some moment of it);
+    # against a party, only the bans against one of its names (or names linked to them): an index finds them
+    for position, ban in reading.ban_stretches(names, period.start, period.stop):
         aliases = _aliases_at(reading, period.end, reading.renames_of(ban.against))
         parties = tuple(dict.fromkeys(aliases.canonical(name) for name in ban.against))
         if names is not None and not names & (set(parties) | set(ban.against)):
@@ -502,8 +500,8 @@ def _bans(
             (ban.products is not None and product not in ban.products) or product in ban.exempt_products
         ):
             continue
-        found.append((position, attrs.evolve(ban, against=parties)))
-    return found
+        found[ban.ban_id] = (position, attrs.evolve(ban, against=parties))  # its latest matching stretch
+    return list(found.values())
 
 
 def _rights_anomalies(reading: Reading) -> list[tuple[str, str, int, str, tuple[int, ...]]]:

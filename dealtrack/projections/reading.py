@@ -31,6 +31,7 @@ from .rights import (
     BANS,
     LICENCES,
     SECURITY_INTERESTS,
+    ban_from_row,
     ban_rows_against,
     latest_bans,
     licence_from_row,
@@ -146,6 +147,14 @@ class Reading:
 
     def bans_against(self, names: Iterable[str], start: date, stop: date) -> list[tuple[int, Ban]]:
         return latest_bans(self.ban_rows_against(names, start, stop))
+
+    def ban_stretches(self, names: Iterable[str] | None, start: date, stop: date) -> list[tuple[int, Ban]]:
+        """Every stretch of every ban in force at some moment of ``[start, stop)`` (against ``names``, when given).
+
+        ``(imposing position, ban as it stood in that stretch)``, by ban and start.
+        """
+        rows = self.ban_rows(start, stop) if names is None else self.ban_rows_against(names, start, stop)
+        return [(row[12], ban_from_row(row)) for row in rows]
 
     def security_interests_on(self, patent: str, start: date, stop: date) -> list[tuple[int, Encumbrance]]:
         """Security interests recorded under any number of the property, each once, as on ``patent``."""
