@@ -13,13 +13,19 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["clean_name", "party_key", "role_of"]
+__all__ = ["clean_name", "lender_keys", "party_key", "role_of"]
 
 # Trailing roles a register adds to a lender's or a trustee's name.
 _ROLE = re.compile(
     r"[\s,;]+(?:IN\s+ITS\s+CAPACITY\s+)?AS\s+(?:THE\s+)?"
     r"(?:(?:SUCCESSOR|ADMINISTRATIVE|COLLATERAL|SECURITY|NOTES|AGENT|ADMINISTRATIVE\s+AND\s+COLLATERAL)\s+)*"
     r"(?:AGENT|TRUSTEE|COLLATERAL\s+AGENT|REPRESENTATIVE|LENDER|SECURED\s+PARTY)\b.*$",
+    re.IGNORECASE,
+)
+# A predecessor written into the name: "X (AS SUCCESSOR IN INTEREST BY MERGER TO Y)", "X, SUCCESSOR-IN-INTEREST TO Y".
+_SUCCESSOR = re.compile(
+    r"[\s,;(]+(?:AS\s+)?SUCC?E?SS?OR(?:[\s-]+(?:IN[\s-]+INTEREST|BY\s+MERGER|AGENT|ADMINISTRATIVE\s+AGENT|COLLATERAL\s+AGENT))*"
+    r"(?:[\s-]+BY\s+MERGER)?[\s-]+TO\s+(?P<before>.*?)\)?$",
     re.IGNORECASE,
 )
 # A former name written into the name: everything from "F/K/A" on.
@@ -58,7 +64,7 @@ def party_key(name: str) -> str:
     .. versionadded:: 0.15
     """
     text = clean_name(name).upper()
-    text = _FORMERLY.sub("", _ROLE.sub("", text))
+    text = _FORMERLY.sub("", _ROLE.sub("", _SUCCESSOR.sub("", text)))
     text = re.sub(r"(?<=\b\w)\.(?=\w\b\.?)", "", text)  # L.L.C. -> LLC.
     text = text.replace("&", " AND ")
     words = re.sub(r"[^\w]+", " ", text).split()
@@ -67,3 +73,14 @@ def party_key(name: str) -> str:
     if len(words) > 1 and words[0] == "THE":
         words.pop(0)
     return " ".join(words) or clean_name(name).upper()
+
+
+def lender_keys(name: str) -> frozenset[str]:
+    """The keys a secured party answers to: its own, and a predecessor its name cites
+    (``"PACIFIC WESTERN BANK (AS SUCCESSOR IN INTEREST BY MERGER TO SQUARE 1 BANK)"``).
+
+    .. versionadded:: 0.15
+    """
+    found = _SUCCESSOR.search(clean_name(name))
+    before = found.group("before").strip(" ,;()") if found else ""
+    return frozenset({party_key(name)} | ({party_key(before)} if before else set()))

@@ -311,7 +311,7 @@ class Questions:
         """Everything odd in the record on this basis: title gaps, conflicting reports, clashing licences."""
         reading = self._reading(known_at, registry_at)
         found = reading.title_anomalies() + reading.register_anomalies() + _rights_anomalies(reading)
-        found += _deal_anomalies(reading)
+        found += _deal_anomalies(reading) + _security_anomalies(reading)
         envelopes = self._envelopes({f[2] for f in found} | {p for f in found for p in f[4]})
         return Anomalies(
             Anomaly(kind, subject, position, envelopes[position].event_id, message,
@@ -347,6 +347,26 @@ def recorded_from_row(row: Any) -> Recorded:
         row.position, row.event_id, parse_instant_column(row.recorded_at),
         codec.decode_stored(row.type, row.payload, row.schema_version),
     )
+
+
+# --- releases and assignments of security interests that match no lien, or several --------------------
+
+
+def _security_anomalies(reading: Reading) -> list[tuple[str, str, int, str, tuple[int, ...]]]:
+    """One anomaly per event and property: a release recorded under every number of a property (an
+    application and its grant) is unmatched only when it matched under none of them."""
+    notes: dict[tuple[int, str, str], list[tuple[Any, ...]]] = {}
+    for row in reading.security_notes():
+        notes.setdefault((row[5], reading.patent_id(row[0]), row[6]), []).append(row)
+    found = []
+    for (position, patent, kind), rows in sorted(notes.items()):
+        if kind.startswith("unmatched"):
+            [(_, event)] = reading.log.facts([position])
+            numbers = {number for number in event.patents if reading.patent_id(number) == patent}  # type: ignore[attr-defined]
+            if {row[0] for row in rows} != numbers:  # it matched a lien under another number of the property
+                continue
+        found.append((kind, patent, position, rows[0][7], ()))
+    return found
 
 
 # --- deals reported more than once ---------------------------------------------------------------------

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
+import attrs
+
 from .. import codec
-from ..events import Event
+from ..events import EVENT_TYPES, Event
 from ..parties import party_key
 from ..store import Store
 from .history import Fact
@@ -21,9 +23,9 @@ __all__ = ["PartiesProjection", "event_parties", "spellings"]
 
 _PARTY_FIELDS = ("owner", "assignor", "assignee", "licensor", "licensee", "parties", "against", "requested_by",
                  "old", "new", "absorbed", "into", "debtor", "secured_party")
-_TYPES = ("PatentRegistered", "PatentsAssigned", "LicenseGranted", "CrossLicenseAgreed", "BanImposed",
-          "PartyRenamed", "PartiesMerged", "SecurityInterestGranted", "SecurityInterestReleased",
-          "SecurityInterestAssigned")
+_TYPES = tuple(
+    name for name, cls in EVENT_TYPES.items() if {field.name for field in attrs.fields(cls)} & set(_PARTY_FIELDS)
+)
 
 
 def event_parties(event: Event) -> Iterator[str]:

@@ -102,6 +102,11 @@ class Reading:
         """Every chain-of-title anomaly on this basis."""
         raise NotImplementedError
 
+    def security_notes(self) -> list[tuple[Any, ...]]:
+        """``security_interests`` rows on this basis that are no lien: releases and assignments that matched
+        no lien, or several."""
+        raise NotImplementedError
+
     def register_anomalies(self) -> list[AnomalyRow]:
         """Register records counted on this basis that dealtrack could not read as a change of rights."""
         return [("unclassified", subject, position, message, ()) for subject, position, message in self._register_rows("")]
@@ -301,7 +306,14 @@ class StoredReading(Reading):
         return self._view_rows(BANS, start, stop, "", "ban_id, valid_from")
 
     def security_rows(self, patent: str, start: date, stop: date) -> list[tuple[Any, ...]]:
-        return self._view_rows(SECURITY_INTERESTS, start, stop, "patent = :patent AND ", "valid_from", patent=patent)
+        return self._view_rows(SECURITY_INTERESTS, start, stop, "patent = :patent AND kind = 'lien' AND ", "valid_from",
+                               patent=patent)
+
+    def security_notes(self) -> list[tuple[Any, ...]]:
+        cursor = self.store.conn.execute(
+            f"SELECT {', '.join(SECURITY_INTERESTS.columns)} FROM security_interests WHERE kind != 'lien' AND {KNOWN}",
+            {"known": self.known})
+        return [tuple(row) for row in cursor]
 
     def title_anomalies(self) -> list[AnomalyRow]:
         cursor = self.store.conn.execute(
@@ -391,7 +403,11 @@ class RefoldedReading(Reading):
         return self._view_rows(BANS, start, stop, None, lambda row: (row[0], row[10]))
 
     def security_rows(self, patent: str, start: date, stop: date) -> list[tuple[Any, ...]]:
-        return self._view_rows(SECURITY_INTERESTS, start, stop, [patent], lambda row: row[3])
+        rows = self._view_rows(SECURITY_INTERESTS, start, stop, [patent], lambda row: row[3])
+        return [row for row in rows if row[6] == "lien"]
+
+    def security_notes(self) -> list[tuple[Any, ...]]:
+        return [row for row in SECURITY_INTERESTS.refold(self.log, self.visible) if row[6] != "lien"]
 
     def register_anomalies(self) -> list[AnomalyRow]:
         shown = " AND COALESCE(e.registry_recorded, e.effective_start) <= :registry"
