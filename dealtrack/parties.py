@@ -67,6 +67,7 @@ def party_key(name: str) -> str:
     text = _FORMERLY.sub("", _ROLE.sub("", _SUCCESSOR.sub("", text)))
     text = re.sub(r"(?<=\b\w)\.(?=\w\b\.?)", "", text)  # L.L.C. -> LLC.
     text = text.replace("&", " AND ")
+    text = re.sub(r"\bNATIONAL ASSOCIATION\b", "NA", text)  # a US bank's "N.A." spelled out
     words = re.sub(r"[^\w]+", " ", text).split()
     while len(words) > 1 and words[-1] in _SUFFIXES:
         words.pop()

@@ -22,6 +22,7 @@ from ..events import (
     PatentNumbersLinked,
     PatentsAssigned,
     RegisterRecord,
+    SecurityInterestAssigned,
     SecurityInterestGranted,
     SecurityInterestReleased,
 )
@@ -46,6 +47,7 @@ _KIND_OF_TYPE = {
     "PatentsAssigned": "assignment",
     "SecurityInterestGranted": "security_interest",
     "SecurityInterestReleased": "release",
+    "SecurityInterestAssigned": "security_assignment",
     "LicenseGranted": "licence",
     "RegisterRecord": "unclassified",
 }
@@ -77,7 +79,8 @@ def events_for(record: AssignmentRecord, kind: str | None = None, note: str | No
 
     Title passes (assignment, nunc pro tunc, merger, change of name) for the
     listed properties; a security interest runs from each assignor (debtor) to
-    each assignee; a release names every number of each property, so it closes
+    each assignee; an assignment of a security interest moves the assignors' liens to
+    the assignees; a release names every number of each property, so it closes
     an interest recorded under either; a licence runs from each assignor to
     each assignee, in the US; anything else is kept as a :class:`RegisterRecord`.
     """
@@ -101,8 +104,14 @@ def events_for(record: AssignmentRecord, kind: str | None = None, note: str | No
                  for debtor in assignors for secured in assignees if debtor != secured]
     elif kind == "release":
         every_number = tuple(dict.fromkeys(n for p in record.properties for n in p.numbers))
-        specs = [(SecurityInterestReleased, {"debtor": debtor, "secured_party": secured, "patents": every_number})
+        specs = [(SecurityInterestReleased, {"debtor": debtor, "secured_party": secured, "patents": every_number,
+                                             "interest": corrected_ref(record.conveyance)})
                  for secured in assignors for debtor in assignees if debtor != secured]
+    elif kind == "security_assignment":  # the liens pass from one lender or agent to another
+        every_number = tuple(dict.fromkeys(n for p in record.properties for n in p.numbers))
+        specs = [(SecurityInterestAssigned, {"secured_party": before, "successor": after, "patents": every_number,
+                                             "interest": corrected_ref(record.conveyance)})
+                 for before in assignors for after in assignees if before != after]
     elif kind == "licence":
         text = record.conveyance.upper()
         exclusive = "EXCLUSIVE" in text and "NON-EXCLUSIVE" not in text and "NONEXCLUSIVE" not in text

@@ -167,7 +167,8 @@ class Reading:
         for number in self.numbers(patent):
             for row in self.security_rows(number, start, stop):
                 interest = attrs.evolve(security_from_row(row), patent=patent)
-                found.setdefault((interest.grantor, interest.holder, interest.valid_from, interest.valid_to), (row[5], interest))
+                found.setdefault((interest.grantor, interest.holder, interest.valid_from, interest.valid_to, row[5]),
+                                 (row[5], interest))
         return sorted(found.values(), key=lambda item: (item[1].valid_from, item[0]))
 
     def licence_positions(self) -> dict[str, int]:

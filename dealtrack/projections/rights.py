@@ -223,21 +223,18 @@ class _Lien:
 def _matching(liens: list[_Lien], debtor: str | None, secured_party: str, interest: str | None) -> list[_Lien]:
     """The open liens a release or an assignment names: by the grant it cites, else by parties (any spelling).
 
-    Debtor and secured party first; failing that, the secured party alone (a release naming the current
-    owner or the debtor's new name); failing that, the debtor alone (a lender renamed or merged).
+    Among the liens the cited grant started (else all of them): debtor and secured party first; failing
+    that, the secured party alone (a release naming the current owner or the debtor's new name). A lender
+    merged away is matched through the predecessor its successor's name cites
+    (:func:`~dealtrack.parties.lender_keys`); a release by another lender ends nothing.
     """
-    if interest is not None:
-        cited = [lien for lien in liens if lien.reference == interest]
-        if cited:
-            return cited
+    cited = [lien for lien in liens if interest is not None and lien.reference == interest]
     lenders = lender_keys(secured_party)
-    by_lender = [lien for lien in liens if party_key(lien.secured_party) in lenders]
-    if debtor is None:
-        return by_lender
-    both = [lien for lien in by_lender if party_key(lien.debtor) == party_key(debtor)]
-    if both or by_lender:
-        return both or by_lender
-    return [lien for lien in liens if party_key(lien.debtor) == party_key(debtor)]
+    by_lender = [lien for lien in cited or liens if party_key(lien.secured_party) in lenders]
+    both = [lien for lien in by_lender if debtor is not None and party_key(lien.debtor) == party_key(debtor)]
+    if cited:  # one register record may grant several liens (one per debtor and lender): the parties pick
+        return both or by_lender or cited
+    return both or by_lender
 
 
 def fold_security(patent: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
@@ -253,8 +250,10 @@ def fold_security(patent: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
         assert event.effective is not None
         day = event.effective.start
         if isinstance(event, SecurityInterestGranted):
-            liens.append(_Lien(event.debtor, event.secured_party, day, position, event.registry_ref))
-            continue
+            same = (event.registry_ref, event.debtor, event.secured_party)
+            if event.registry_ref is None or all((l.reference, l.debtor, l.secured_party) != same for l in liens):
+                liens.append(_Lien(event.debtor, event.secured_party, day, position, event.registry_ref))
+            continue  # (the same register record twice is one lien)
         assert isinstance(event, (SecurityInterestReleased, SecurityInterestAssigned))
         found = _matching(liens, event.debtor, event.secured_party, event.interest)
         what = "release" if isinstance(event, SecurityInterestReleased) else "assignment of a security interest"
