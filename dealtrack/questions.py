@@ -140,13 +140,24 @@ class Questions:
         period, reading = parse_period(on, "on"), self._reading(known_at, registry_at)
         return reading.owners(reading.patent_id(patent), period.start, period.stop)
 
-    def portfolio(self, party: str, on: DateLike, known_at: Instant = None, registry_at: Day = None) -> Portfolio:
-        """What ``party`` held on ``on``: listed patents plus undisclosed ones counted from deals."""
+    def portfolio(
+        self, party: str, on: DateLike, known_at: Instant = None, registry_at: Day = None, live_only: bool = False
+    ) -> Portfolio:
+        """What ``party`` held on ``on``: listed patents plus undisclosed ones counted from deals.
+
+        With ``live_only``, patents that had expired or lapsed by the start of ``on`` are left out
+        (undisclosed ones cannot be told apart, so they stay).
+        """
         name, period = parse_party(party, "party"), parse_period(on, "on")
+        if not isinstance(live_only, bool):
+            raise InvalidEvent("live_only", live_only, "expected True or False")
         reading = self._reading(known_at, registry_at)
         patents, blocks = reading.holdings(_names_of(reading, name, period), period.start, period.stop)
-        return Portfolio(party=name, on=period, patents=frozenset(p for p, _ in patents),
-                         undisclosed=_undisclosed(reading, blocks))
+        held = frozenset(p for p, _ in patents)
+        if live_only:
+            ends = reading.patent_ends(held)
+            held = frozenset(p for p in held if p not in ends or ends[p] > period.start)
+        return Portfolio(party=name, on=period, patents=held, undisclosed=_undisclosed(reading, blocks))
 
     def parties(self, search: str | None = None, on: DateLike | None = None, known_at: Instant = None) -> Parties:
         """The parties whose names match ``search`` (any part of a spelling or of its key; None = all).
@@ -484,8 +495,13 @@ def _licences_covering(
 
     With ``licensees``, licences to anyone else may be left out (a question about one party).
     """
-    covering = []
+    covering: list[Licence] = []
     numbers = set(reading.numbers(patent))  # a licence may list any number of the property
+    end = reading.patent_ends([patent]).get(patent)
+    if end is not None:  # an expired or lapsed patent is covered by no licence from then on
+        if end <= period.start:
+            return covering
+        period = Period(period.start, min(period.end, end - ONE_DAY))
     for licence in reading.licences_on(patent, period.start, period.stop, licensees):
         if licence.patents is not None:
             if not numbers.isdisjoint(licence.patents):
@@ -516,12 +532,21 @@ def _bans(
             continue
         if where is not None and where not in ban.territory and "WORLD" not in ban.territory:
             continue
+        if ban.patents and _all_ended(reading, ban.patents, max(ban.valid_from, period.start)):
+            continue  # it rests only on patents that had expired or lapsed
         if product is not None and (
             (ban.products is not None and product not in ban.products) or product in ban.exempt_products
         ):
             continue
         found[ban.ban_id] = (position, attrs.evolve(ban, against=parties))  # its latest matching stretch
     return list(found.values())
+
+
+def _all_ended(reading: Reading, patents: Sequence[str], day: date) -> bool:
+    """Whether every one of ``patents`` had expired or lapsed by ``day``."""
+    ids = [reading.patent_id(patent) for patent in patents]
+    ends = reading.patent_ends(ids)
+    return all(patent in ends and ends[patent] <= day for patent in ids)
 
 
 def _rights_anomalies(reading: Reading) -> list[tuple[str, str, int, str, tuple[int, ...]]]:

@@ -30,6 +30,7 @@ from .reader import LogReader
 from .rights import (
     BANS,
     LICENCES,
+    PATENT_TERMS,
     SECURITY_INTERESTS,
     ban_from_row,
     ban_rows_against,
@@ -101,6 +102,20 @@ class Reading:
     def title_anomalies(self) -> list[AnomalyRow]:
         """Every chain-of-title anomaly on this basis."""
         raise NotImplementedError
+
+    def term_rows(self, numbers: Sequence[str]) -> list[tuple[Any, ...]]:
+        """``patent_terms`` rows of any of ``numbers`` on this basis."""
+        raise NotImplementedError
+
+    def patent_ends(self, patents: Iterable[str]) -> dict[str, date]:
+        """``property id -> the first day it confers no rights`` (expired or lapsed), for those of ``patents`` that do."""
+        ids = {patent: self.numbers(patent) for patent in set(patents)}
+        owner = {number: patent for patent, numbers in ids.items() for number in numbers}
+        ends: dict[str, date] = {}
+        for row in self.term_rows(sorted(owner)) if owner else []:
+            patent, day = owner[row[0]], date.fromisoformat(row[1])
+            ends[patent] = min(day, ends.get(patent, day))
+        return ends
 
     def security_notes(self) -> list[tuple[Any, ...]]:
         """``security_interests`` rows on this basis that are no lien: releases and assignments that matched
@@ -310,6 +325,16 @@ class StoredReading(Reading):
         return self._view_rows(SECURITY_INTERESTS, start, stop, "patent = :patent AND kind = 'lien' AND ", "valid_from",
                                patent=patent)
 
+    def term_rows(self, numbers: Sequence[str]) -> list[tuple[Any, ...]]:
+        found: list[tuple[Any, ...]] = []
+        for start in range(0, len(numbers), 500):
+            chunk = list(numbers[start : start + 500])
+            params = {"known": self.known, **{f"p{i}": number for i, number in enumerate(chunk)}}
+            marks = ", ".join(f":p{i}" for i in range(len(chunk)))
+            found += [tuple(row) for row in self.store.conn.execute(
+                f"SELECT {', '.join(PATENT_TERMS.columns)} FROM patent_terms WHERE patent IN ({marks}) AND {KNOWN}", params)]
+        return found
+
     def security_notes(self) -> list[tuple[Any, ...]]:
         cursor = self.store.conn.execute(
             f"SELECT {', '.join(SECURITY_INTERESTS.columns)} FROM security_interests WHERE kind != 'lien' AND {KNOWN}",
@@ -409,6 +434,9 @@ class RefoldedReading(Reading):
 
     def security_notes(self) -> list[tuple[Any, ...]]:
         return [row for row in SECURITY_INTERESTS.refold(self.log, self.visible) if row[6] != "lien"]
+
+    def term_rows(self, numbers: Sequence[str]) -> list[tuple[Any, ...]]:
+        return PATENT_TERMS.refold(self.log, self.visible, numbers)
 
     def register_anomalies(self) -> list[AnomalyRow]:
         shown = " AND COALESCE(e.registry_recorded, e.effective_start) <= :registry"

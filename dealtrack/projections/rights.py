@@ -25,6 +25,8 @@ from ..events import (
     Event,
     LicenseGranted,
     LicenseTerminated,
+    PatentLapsed,
+    PatentRegistered,
     SecurityInterestAssigned,
     SecurityInterestGranted,
     SecurityInterestReleased,
@@ -33,7 +35,7 @@ from ..parties import lender_keys, party_key
 from .history import KNOWN, OVERLAPS, Fact, iso, valid_order
 from .keyed import KeyedView
 
-__all__ = ["BANS", "LICENCES", "SECURITY_INTERESTS", "as_list"]
+__all__ = ["BANS", "LICENCES", "PATENT_TERMS", "SECURITY_INTERESTS", "as_list"]
 
 
 def _json(values: Iterable[str] | None) -> str | None:
@@ -411,3 +413,36 @@ def ban_rows_against(conn: sqlite3.Connection, parties: Iterable[str], start: da
         params,
     )
     return [tuple(row) for row in cursor]
+
+
+# --- patent terms: when a patent stops conferring rights -------------------------------------------
+
+
+def _term_keys(event: Event) -> Iterator[str]:
+    if isinstance(event, PatentLapsed) or (isinstance(event, PatentRegistered) and event.expires is not None):
+        yield event.patent
+
+
+def fold_term(patent: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
+    """At most one row: from ``valid_from`` on, ``patent`` confers no rights (it expired or lapsed, the earliest)."""
+    ends: list[tuple[date, str, int]] = []
+    for position, event in live:
+        if isinstance(event, PatentRegistered) and event.expires is not None:
+            ends.append((event.expires.stop, f"expired on {event.expires}", position))  # in force through that day
+        elif isinstance(event, PatentLapsed) and event.effective is not None:
+            ends.append((event.effective.start, f"lapsed on {event.effective}" + (f": {event.reason}" if event.reason else ""),
+                         position))
+    if ends:
+        day, reason, position = min(ends)
+        yield (patent, day.isoformat(), None, reason, position)
+
+
+PATENT_TERMS = KeyedView(
+    name="patent_terms",
+    version=1,
+    table="patent_terms",
+    columns={"patent": str, "valid_from": str, "valid_to": str, "reason": str, "position": int},
+    types=("PatentRegistered", "PatentLapsed"),
+    keys=_term_keys,
+    fold=fold_term,
+)
