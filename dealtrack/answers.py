@@ -28,6 +28,7 @@ __all__ = [
     "Explanation",
     "Licence",
     "Licences",
+    "Licensees",
     "Parties",
     "Party",
     "Portfolio",
@@ -318,6 +319,24 @@ class Transfer:
     def to_row(self) -> dict[str, Any]:
         return {"patent": self.patent, "assignor": " / ".join(self.assignor), "assignee": " / ".join(self.assignee),
                 "effective": str(self.effective), "event_id": self.event_id, "deal": self.deal}
+
+
+class Licensees(frozenset):  # type: ignore[type-arg]
+    """What :meth:`Ledger.licensees_of` found: a frozenset of names, with ``fields``: for each licensee whose
+    every covering licence is limited to a field of use (when no ``field`` was asked), those fields.
+
+    .. versionadded:: 0.15
+    """
+
+    fields: dict[str, tuple[str, ...]]
+
+    def __new__(cls, names: Iterable[str] = (), fields: dict[str, tuple[str, ...]] | None = None) -> Licensees:
+        made = super().__new__(cls, names)
+        made.fields = dict(fields or {})
+        return made
+
+    def __repr__(self) -> str:
+        return f"frozenset({set(self)!r})" if self else "frozenset()"
 
 
 class Parties(tables.RecordList):

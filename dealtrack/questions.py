@@ -28,6 +28,7 @@ from .answers import (
     Explanation,
     Licence,
     Licences,
+    Licensees,
     Parties,
     Party,
     Portfolio,
@@ -237,31 +238,58 @@ class Questions:
     # --- licences -------------------------------------------------------------------------------
 
     def licensees_of(
-        self, patent: str, on: DateLike, territory: str | None = None, known_at: Instant = None, registry_at: Day = None
-    ) -> frozenset[str]:
-        """Who held a live licence covering ``patent`` on ``on`` (in ``territory``, if given)."""
+        self,
+        patent: str,
+        on: DateLike,
+        territory: str | None = None,
+        known_at: Instant = None,
+        registry_at: Day = None,
+        field: str | None = None,
+    ) -> Licensees:
+        """Who held a live licence covering ``patent`` on ``on`` (in ``territory`` and ``field`` of use, if given).
+
+        A licence covers a patent only in the patent's own jurisdiction, and only when its licensor
+        could grant it (see :meth:`anomalies`). Without ``field``, licences limited to a field of use
+        count, and the answer's ``fields`` says whose coverage depends on the field.
+        """
         period, reading = parse_period(on, "on"), self._reading(known_at, registry_at)
         where = None if territory is None else parse_territory(territory)
+        wanted = _field(field)
         aliases = _aliases_at(reading, period.end)
-        return frozenset(
-            aliases.canonical(licence.licensee)
-            for licence in _licences_covering(reading, reading.patent_id(patent), period)
-            if licence.covers(where)
-        )
+        patent_id = reading.patent_id(patent)
+        fields: dict[str, set[str | None]] = {}
+        for licence in _licences_covering(reading, patent_id, period):
+            if _applies(licence, patent_id, where, wanted):
+                fields.setdefault(aliases.canonical(licence.licensee), set()).add(licence.field)
+        limited = {name: tuple(sorted(f for f in found if f is not None))
+                   for name, found in fields.items() if wanted is None and None not in found}
+        return Licensees(fields, limited)
 
     def is_licensed(
-        self, party: str, patent: str, on: DateLike, territory: str, known_at: Instant = None, registry_at: Day = None
+        self,
+        party: str,
+        patent: str,
+        on: DateLike,
+        territory: str,
+        known_at: Instant = None,
+        registry_at: Day = None,
+        field: str | None = None,
     ) -> bool:
-        """True when ``party`` owns ``patent`` or holds a live licence covering it in ``territory``."""
+        """True when ``party`` owns ``patent`` or holds a live licence covering it in ``territory`` (and ``field``).
+
+        A licence limited to a field of use covers only that field; without ``field`` it counts
+        (``licensees_of(...).fields`` tells when the answer depends on it).
+        """
         period, reading = parse_period(on, "on"), self._reading(known_at, registry_at)
         patent_id, where = reading.patent_id(patent), parse_territory(territory)
+        wanted = _field(field)
         names = set(_names_of(reading, parse_party(party, "party"), period))
         if reading.owners(patent_id, period.start, period.stop) & names:
             return True
         return any(  # only licences to one of the party's names (or names linked to them) can count
             _canonical(reading, licence.licensee, period.end) in names
             for licence in _licences_covering(reading, patent_id, period, licensees=names)
-            if licence.covers(where)
+            if _applies(licence, patent_id, where, wanted)
         )
 
     def encumbrances(
@@ -503,15 +531,70 @@ def _licences_covering(
             return covering
         period = Period(period.start, min(period.end, end - ONE_DAY))
     for licence in reading.licences_on(patent, period.start, period.stop, licensees):
-        if licence.patents is not None:
-            if not numbers.isdisjoint(licence.patents):
-                covering.append(licence)
+        if licence.patents is not None and numbers.isdisjoint(licence.patents):
             continue
-        start = licence.valid_from
-        holders = reading.owners(patent, start, start + ONE_DAY)
-        if _canonical(reading, licence.licensor, start) in holders:
+        if _cannot_grant(reading, licence, patent, numbers) is None:
             covering.append(licence)
     return covering
+
+
+def _cannot_grant(reading: Reading, licence: Licence, patent: str, numbers: set[str]) -> tuple[str, str] | None:
+    """``(anomaly kind, why)`` when ``licence``'s licensor could not license ``patent`` on its start, else None.
+
+    It could when it held the patent (under any spelling or earlier name), or held a sublicensable
+    licence covering it. A listed patent nobody is known to hold then is given the benefit of the doubt;
+    a portfolio licence covers only what its licensor held.
+    """
+    start = licence.valid_from
+    holders = reading.owners(patent, start, start + ONE_DAY)
+    licensor = party_key(_canonical(reading, licence.licensor, start))
+    if licensor in {party_key(holder) for holder in holders} or (not holders and licence.patents is not None):
+        return None
+    if licence.patents is None:
+        return "not_in_portfolio", ""  # never an anomaly: a portfolio licence simply does not reach it
+    held = [
+        other for other in reading.licences_on(patent, start, start + ONE_DAY)
+        if other.licence_id != licence.licence_id
+        and party_key(_canonical(reading, other.licensee, start)) == licensor
+        and (other.patents is None or not numbers.isdisjoint(other.patents))
+    ]
+    if any(other.sublicensable for other in held):
+        return None
+    holder = " and ".join(sorted(holders))
+    if held:
+        return ("sublicence_without_right", f"{licence.licensor} sublicensed {patent} on {start} ({licence.licence_id}) "
+                f"under {', '.join(sorted(o.licence_id for o in held))}, which does not allow sublicences; "
+                "it is not counted as a licence")
+    return ("licence_without_title", f"{licence.licensor} licensed {patent} on {start} ({licence.licence_id}), "
+            f"but the known holder then was {holder}; it is not counted as a licence")
+
+
+def _jurisdiction(patent: str) -> str | None:
+    """The country whose patent ``patent`` is (None for a European or international number: several)."""
+    country = "US" if patent.startswith("USAPP") else patent[:2]
+    return None if country in ("EP", "WO") else country
+
+
+def _field(field: str | None) -> str | None:
+    if field is None:
+        return None
+    if not isinstance(field, str) or not field.strip():
+        raise InvalidEvent("field", field, "a field of use is a non-empty string such as 'mobile phones'")
+    return " ".join(field.casefold().split())
+
+
+def _applies(licence: Licence, patent: str, where: str | None, field: str | None) -> bool:
+    """Whether ``licence`` covers ``patent`` in ``where`` and ``field`` (None: any).
+
+    A licence whose territory leaves out the patent's own country (an Indian patent licensed "in CN")
+    covers nothing: the patent has no force where the licence applies.
+    """
+    country = _jurisdiction(patent)
+    if country is not None and not licence.covers(country):
+        return False
+    if not licence.covers(where):
+        return False
+    return field is None or licence.field is None or _field(licence.field) == field
 
 
 def _bans(
@@ -564,14 +647,11 @@ def _rights_anomalies(reading: Reading) -> list[tuple[str, str, int, str, tuple[
                               f"exclusive licences {first.licence_id} and {second.licence_id} overlap "
                               "in patents, territory, field and time", (pair[0],)))
     for licence in licences:
-        for patent in licence.patents or ():
-            day = licence.valid_from
-            holders = reading.owners(patent, day, day + ONE_DAY)
-            licensor = _aliases_at(reading, day, renames).canonical(licence.licensor)
-            if holders and licensor not in holders:
-                found.append(("licence_without_title", patent, positions[licence.licence_id],
-                              f"{licence.licensor} licensed {patent} on {day} ({licence.licence_id}), "
-                              f"but the known holder then was {' and '.join(sorted(holders))}", ()))
+        for number in licence.patents or ():
+            patent = reading.patent_id(number)
+            why = _cannot_grant(reading, licence, patent, set(reading.numbers(patent)))
+            if why is not None:
+                found.append((why[0], patent, positions[licence.licence_id], why[1], ()))
     starts = reading.ban_starts()
     for ban_id, start in starts.items():
         for position, change in reading.key_facts(BANS, ban_id):
@@ -621,16 +701,19 @@ def _licence_facts(reading: Reading, licence_ids: set[str]) -> set[int]:
 
 
 def _explain_licensees(q: Questions, answer: frozenset[str], patent: str, on: DateLike,
-                       territory: str | None = None, known_at: Instant = None, registry_at: Day = None, **_: Any) -> set[int]:
+                       territory: str | None = None, known_at: Instant = None, registry_at: Day = None,
+                       field: str | None = None, **_: Any) -> set[int]:
     period = parse_period(on, "on")
     reading = q._reading(known_at, registry_at)
-    where = None if territory is None else parse_territory(territory)
-    covering = {lic.licence_id for lic in _licences_covering(reading, reading.patent_id(patent), period) if lic.covers(where)}
+    where, patent_id = None if territory is None else parse_territory(territory), reading.patent_id(patent)
+    covering = {lic.licence_id for lic in _licences_covering(reading, patent_id, period)
+                if _applies(lic, patent_id, where, _field(field))}
     return _licence_facts(reading, covering)
 
 
 def _explain_is_licensed(q: Questions, answer: bool, party: str, patent: str, on: DateLike, territory: str,
-                         known_at: Instant = None, registry_at: Day = None, **_: Any) -> set[int]:
+                         known_at: Instant = None, registry_at: Day = None, field: str | None = None,
+                         **_: Any) -> set[int]:
     period = parse_period(on, "on")
     reading = q._reading(known_at, registry_at)
     patent_id, where = reading.patent_id(patent), parse_territory(territory)
@@ -639,7 +722,7 @@ def _explain_is_licensed(q: Questions, answer: bool, party: str, patent: str, on
     aliases = _aliases_at(reading, period.end)
     covering = {
         lic.licence_id for lic in _licences_covering(reading, patent_id, period)
-        if lic.covers(where) and aliases.canonical(lic.licensee) in names
+        if _applies(lic, patent_id, where, _field(field)) and aliases.canonical(lic.licensee) in names
     }
     return owned | _licence_facts(reading, covering)
 
