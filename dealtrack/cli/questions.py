@@ -159,12 +159,15 @@ def anomalies(db: str, as_json: bool, known_at: str | None, registry_at: str | N
         print_table(found.to_rows(), ["kind", "subject", "position", "message"], f"Anomalies: {len(found)}")
 
 
+KNOWN_AT = click.option("--known-at", metavar="TIME", default=None,
+                        help="Answer as the ledger stood at this moment (ISO datetime; a date means the end of that day).")
+
+
 @command(main, "transfers")
 @click.argument("start")
 @click.argument("end")
 @click.option("--party", metavar="PARTY", default=None, help="Only transfers to or from this party.")
-@click.option("--known-at", metavar="TIME", default=None,
-              help="Answer as the ledger stood at this moment (ISO datetime; a date means the end of that day).")
+@KNOWN_AT
 def transfers(db: str, as_json: bool, start: str, end: str, party: str | None, known_at: str | None) -> None:
     """Every change of title dated from START to END, both included (ledger.transfers)."""
     first, last = parse_period(start, "START"), parse_period(end, "END")
@@ -182,10 +185,12 @@ def transfers(db: str, as_json: bool, start: str, end: str, party: str | None, k
 @command(main, "parties")
 @click.argument("search", required=False)
 @click.option("--on", "on", default=None, metavar="DATE", help="Count patents held on this date (default: today).")
-def parties(db: str, as_json: bool, search: str | None, on: str | None) -> None:
+@KNOWN_AT
+def parties(db: str, as_json: bool, search: str | None, on: str | None, known_at: str | None) -> None:
     """Parties whose names match SEARCH, with every spelling and the patents held (ledger.parties)."""
     with ledger_at(db) as ledger:
-        found = ledger.parties(search, on=None if on is None else parse_period(on, "--on"))
+        found = ledger.parties(search, on=None if on is None else parse_period(on, "--on"),
+                               known_at=axes(known_at, None)["known_at"])
     if as_json:
         emit(found.to_rows())
     else:
