@@ -107,7 +107,9 @@ def fold_title(
     done: list[Holding] = []
     fading: list[list] = []  # [owner, since, until, position]: holdings that may have ended already
     found_doubts: list[Doubt] = []
-    for position, event in sorted(facts, key=valid_order):
+    ordered = sorted(facts, key=valid_order)
+    holders.update(_first_inventors(ordered))
+    for position, event in ordered:
         assert event.effective is not None
         start = event.effective.start
         settled = start if event.effective.is_exact else event.effective.stop
@@ -133,6 +135,20 @@ def fold_title(
     if doubts is not None:
         doubts.extend(found_doubts)
     return [h for h in done if h.valid_to is None or h.valid_to > h.valid_from], state.anomalies
+
+
+def _first_inventors(ordered: Sequence[Fact]) -> dict[str, tuple[date, int]]:
+    """When a patent's first recorded title event is its inventors assigning it, the inventors held it before:
+    every inventor who assigns their share, from the start of time until their own assignment."""
+    first = next((event for _, event in ordered if isinstance(event, (PatentRegistered, PatentsAssigned))), None)
+    if not (isinstance(first, PatentsAssigned) and first.by_inventors):
+        return {}
+    inventors: dict[str, tuple[date, int]] = {}
+    for position, event in ordered:
+        if isinstance(event, PatentsAssigned) and event.by_inventors:
+            for name in event.assignor:
+                inventors.setdefault(name, (date.min, position))
+    return inventors
 
 
 class _TitleState:
