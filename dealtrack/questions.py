@@ -155,10 +155,13 @@ class Questions:
         reading = self._reading(known_at, registry_at)
         patents, blocks = reading.holdings(_names_of(reading, name, period), period.start, period.stop)
         held = frozenset(p for p, _ in patents)
+        undisclosed = _undisclosed(reading, blocks)
+        if undisclosed:  # unlisted patents it sold on out of its blocks
+            undisclosed = max(0, undisclosed - _sold_unlisted(reading, _names_of(reading, name, period), period))
         if live_only:
             ends = reading.patent_ends(held)
             held = frozenset(p for p in held if p not in ends or ends[p] > period.start)
-        return Portfolio(party=name, on=period, patents=held, undisclosed=_undisclosed(reading, blocks))
+        return Portfolio(party=name, on=period, patents=held, undisclosed=undisclosed)
 
     def parties(self, search: str | None = None, on: DateLike | None = None, known_at: Instant = None) -> Parties:
         """The parties whose names match ``search`` (any part of a spelling or of its key; None = all).
@@ -443,6 +446,21 @@ def _undisclosed(reading: Reading, blocks: dict[int, int]) -> int:
         assert count is not None
         total += max(0, count - len(listed))
     return total
+
+
+def _sold_unlisted(reading: Reading, names: Sequence[str], period: Period) -> int:
+    """How many unlisted patents ``names`` sold on (a sale whose ``disclosed_count`` exceeds its list) by the
+    start of ``period``; reports of one deal count once (the latest)."""
+    keys = {party_key(name) for name in names}
+    latest: dict[Any, PatentsAssigned] = {}
+    for position, event in reading.unlisted_deals():
+        assert isinstance(event, PatentsAssigned) and event.effective is not None
+        when = event.effective
+        sold = when.end <= period.start if when.is_exact else when.end < period.start
+        if sold and keys & {party_key(name) for name in event.assignor}:
+            deal = position if event.deal is None else (event.deal, frozenset(map(party_key, event.assignee)))
+            latest[deal] = event
+    return sum(event.undisclosed_count for event in latest.values())
 
 
 def _deal_anomalies(reading: Reading) -> list[tuple[str, str, int, str, tuple[int, ...]]]:

@@ -74,3 +74,32 @@ def test_any_number_of_duplicate_reports_never_changes_the_portfolio_size(copies
             ledger.append(report(publisher=publisher, patents=(patent,)))
         assert len(ledger.portfolio("Xiaomi", on="2016-12-31")) == 1500
         assert len(ledger.portfolio("Microsoft", on="2016-12-31")) == 0
+
+
+# --- issue 15 item 3: part of an undisclosed block resold -------------------------------------------
+
+
+def resale(count: int = 200, on: str = "2018-03-01", patents: tuple[str, ...] = (), deal: str | None = "xiaomi-intel") \
+        -> PatentsAssigned:
+    return PatentsAssigned(assignor="Xiaomi", assignee="Intel", patents=patents, disclosed_count=count, effective=on,
+                           deal=deal)
+
+
+def test_selling_part_of_an_undisclosed_block_brings_its_count_down(ledger: Ledger) -> None:
+    ledger.append(report(), resale())
+    assert len(ledger.portfolio("Xiaomi", on="2018-02-28")) == 1500
+    held = ledger.portfolio("Xiaomi", on="2018-03-01")
+    assert (len(held), held.undisclosed) == (1300, 1299)
+    assert len(ledger.portfolio("Intel", on="2018-03-01")) == 200
+    assert len(ledger.portfolio("Xiaomi", on="2018-03")) == 1300  # sold on the first day of the month
+
+
+def test_a_resale_reported_twice_is_counted_once_and_never_below_zero(ledger: Ledger) -> None:
+    ledger.append(report(), resale(), resale(count=200), resale(count=5000, on="2019-01-01", deal="xiaomi-apple"))
+    assert len(ledger.portfolio("Xiaomi", on="2018-06-01")) == 1300
+    assert len(ledger.portfolio("Xiaomi", on="2019-06-01")) == 1  # only the listed one is left
+
+
+def test_a_party_without_a_block_is_not_touched(ledger: Ledger) -> None:
+    ledger.append(PatentsAssigned(assignor="Nokia", assignee="HMD", patents=[], disclosed_count=10, effective="2016-01-01"))
+    assert len(ledger.portfolio("Nokia", on="2017")) == 0 and len(ledger.portfolio("HMD", on="2017")) == 10

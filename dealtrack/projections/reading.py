@@ -232,6 +232,12 @@ class Reading:
         """Every assignment counted on this basis that reports the deal ``deal``, in position order."""
         return self._assignments("deal = ?", [deal])
 
+    def unlisted_deals(self) -> list[Fact]:
+        """Every assignment counted on this basis that moved patents it did not list (an undisclosed block)."""
+        positions = [r[0] for r in self.store.conn.execute(
+            "SELECT DISTINCT deal_position FROM undisclosed_holdings WHERE deal_position <= ?", (self.known,))]
+        return self.visible(self.log.facts(positions))
+
     def repeated_deals(self) -> list[str]:
         """Deal ids more than one assignment reports (candidates for duplicate reports)."""
         return [r[0] for r in self.store.conn.execute(
