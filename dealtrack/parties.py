@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["clean_name", "lender_keys", "party_key", "role_of"]
+__all__ = ["clean_name", "former_key", "lender_keys", "party_key", "role_of"]
 
 # Trailing roles a register adds to a lender's or a trustee's name.
 _ROLE = re.compile(
@@ -29,7 +29,7 @@ _SUCCESSOR = re.compile(
     re.IGNORECASE,
 )
 # A former name written into the name: everything from "F/K/A" on.
-_FORMERLY = re.compile(r"[\s,;(]+(?:F/K/A|FKA|FORMERLY\s+KNOWN\s+AS)\b.*$", re.IGNORECASE)
+_FORMERLY = re.compile(r"[\s,;(]+(?:F/K/A|FKA|FORMERLY\s+KNOWN\s+AS)\b(?P<before>.*)$", re.IGNORECASE)
 _SUFFIXES = frozenset({
     "INC", "INCORPORATED", "CORP", "CORPORATION", "CO", "COMPANY", "LTD", "LIMITED", "LLC", "LLP", "LP", "PLC",
     "GMBH", "AG", "SA", "SAS", "BV", "NV", "KK", "AB", "OY", "SPA", "SRL", "PTE", "PTY", "THE",
@@ -85,3 +85,13 @@ def lender_keys(name: str) -> frozenset[str]:
     found = _SUCCESSOR.search(clean_name(name))
     before = found.group("before").strip(" ,;()") if found else ""
     return frozenset({party_key(name)} | ({party_key(before)} if before else set()))
+
+
+def former_key(name: str) -> str | None:
+    """The key of the former name written into ``name`` ("ACME CORP F/K/A WIDGET INC" -> ``"WIDGET"``), or None.
+
+    .. versionadded:: 0.15
+    """
+    found = _FORMERLY.search(clean_name(name))
+    before = found.group("before").strip(" ,;()") if found else ""
+    return party_key(before) if before else None

@@ -194,8 +194,9 @@ class Questions:
     ) -> Transfers:
         """Every change of title with a valid date from ``start`` to ``end`` (both included), by date.
 
-        One row per listed patent: ``patent``, ``assignor``, ``assignee``, ``effective``, ``event_id``
-        (patents a deal did not list have no row). With ``party``, only transfers to or from it
+        One row per listed patent whose title it changed: ``patent``, ``assignor``, ``assignee``,
+        ``effective``, ``event_id`` (patents a deal did not list have no row; a transfer recorded again,
+        or reported twice, is listed once). With ``party``, only transfers to or from it
         (under any of its spellings and names). Renames and mergers change names, not title: not listed.
 
         .. versionadded:: 0.15
@@ -210,13 +211,15 @@ class Questions:
             facts = [(p, e) for p, e in facts
                      if isinstance(e, PatentsAssigned) and names & (set(e.assignor) | set(e.assignee))]
         envelopes = self._envelopes({p for p, _ in facts})
-        found, seen = [], set()
+        started: dict[str, set[int]] = {}  # per patent, the events that started a holding: changes of title
+        found = []
         for position, event in facts:
             assert isinstance(event, PatentsAssigned) and event.effective is not None
-            sides = (frozenset(map(party_key, event.assignor)), frozenset(map(party_key, event.assignee)), event.effective)
             for patent in event.patents:
-                if (patent, *sides) not in seen:  # the same transfer recorded twice is one transfer
-                    seen.add((patent, *sides))
+                patent_id = reading.patent_id(patent)
+                if patent_id not in started:
+                    started[patent_id] = {p for _, p in reading.owner_rows(patent_id, date.min, date.max)}
+                if position in started[patent_id]:  # the same transfer recorded twice changes title once
                     found.append(Transfer(patent, event.assignor, event.assignee, event.effective,
                                           envelopes[position].event_id, event.deal))
         return Transfers(found)

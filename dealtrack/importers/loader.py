@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import attrs
+
 from ..errors import ImportFailed, InvalidEvent
 from ..events import (
     Event,
@@ -51,6 +53,14 @@ _KIND_OF_TYPE = {
     "LicenseGranted": "licence",
     "RegisterRecord": "unclassified",
 }
+
+
+def _dated_as(event: Event, original: Event) -> Event:
+    """A correction takes effect when the transfer it corrects did (executing it again later is no new
+    transfer: the buyer held title all along)."""
+    if original.effective is None or event.effective is None or original.effective.start >= event.effective.start:
+        return event
+    return attrs.evolve(event, effective=original.effective)
 
 
 def record_keys(record: AssignmentRecord, count: int) -> list[str]:
@@ -278,7 +288,9 @@ class Loader:
         kind = _KIND_OF_TYPE.get(found[0][2], "assignment")
         note = f"corrects {target}: {record.conveyance}"
         try:
-            replacement = self._links(record) + events_for(record, kind, note=note)
+            replacement = self._links(record) + [
+                _dated_as(event, self.ledger.get(found[0][1]).event) for event in events_for(record, kind, note=note)
+            ]
         except InvalidEvent as error:
             self._problem(record.where, f"skipped: {error}")
             return

@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 
 from ..events import Event, PartiesMerged, PartyRenamed, PatentRegistered, PatentsAssigned
-from ..parties import party_key
+from ..parties import former_key, party_key
 from .history import Fact, valid_order
 
 __all__ = ["Aliases", "Doubt", "Holding", "TitleAnomaly", "TitleSpan", "fold_title", "renamed_names", "title_spans"]
@@ -178,9 +178,10 @@ class _TitleState:
         return holders
 
     def _assignment(self, position: int, event: PatentsAssigned, holders: set[str]) -> set[str]:
-        spelled = {party_key(holder): holder for holder in holders}  # a holder's other spellings name it too
-        assignors = frozenset(
-            spelled.get(party_key(name), name) for name in (self.aliases.canonical(name) for name in event.assignor)
+        spelled = {party_key(holder): holder for holder in holders}  # a holder's other spellings name it too,
+        assignors = frozenset(  # and so does a name that says it was formerly the holder's ("X F/K/A holder")
+            spelled.get(party_key(name)) or spelled.get(former_key(name) or "", name)
+            for name in (self.aliases.canonical(name) for name in event.assignor)
         )
         assignees = frozenset(self.aliases.canonical(name) for name in event.assignee)
         rival = self._rival(event, assignors, assignees)
