@@ -357,6 +357,10 @@ class Questions:
         reading = self._reading(known_at, registry_at)
         found = reading.title_anomalies() + reading.register_anomalies() + _rights_anomalies(reading)
         found += _deal_anomalies(reading) + _security_anomalies(reading)
+        found += [("two_grants", application, position,
+                   f"the register links {application} to {len(grants)} grants ({', '.join(grants)}): "
+                   f"each answers for the same property, kept under {grants[0]}", ())
+                  for application, grants, position in reading.split_applications()]
         envelopes = self._envelopes({f[2] for f in found} | {p for f in found for p in f[4]})
         return Anomalies(
             Anomaly(kind, subject, position, envelopes[position].event_id, message,

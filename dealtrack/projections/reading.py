@@ -24,7 +24,7 @@ from ..store import Store
 from ..values import normalize_patent
 from .history import KNOWN, OVERLAPS, Fact, live_at, valid_order
 from .keyed import KeyedView
-from .numbers import numbers_of, property_of
+from .numbers import numbers_of, property_of, split_applications
 from .ownership import relevant_renames, title_parties
 from .reader import LogReader
 from .rights import (
@@ -231,6 +231,10 @@ class Reading:
     def deal_reports(self, deal: str) -> list[Fact]:
         """Every assignment counted on this basis that reports the deal ``deal``, in position order."""
         return self._assignments("deal = ?", [deal])
+
+    def split_applications(self) -> list[tuple[str, list[str], int]]:
+        """Applications the register links to more than one grant, on this basis."""
+        return split_applications(self.store.conn, self.known)
 
     def unlisted_deals(self) -> list[Fact]:
         """Every assignment counted on this basis that moved patents it did not list (an undisclosed block)."""
