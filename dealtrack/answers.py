@@ -29,11 +29,16 @@ __all__ = [
     "Licence",
     "Licences",
     "OwnersByPatent",
+    "Licensees",
+    "Parties",
+    "Party",
     "Portfolio",
     "Problem",
     "Span",
     "Standing",
     "TitleChain",
+    "Transfer",
+    "Transfers",
     "VerifyReport",
 ]
 
@@ -329,6 +334,77 @@ class Standing:
 
     def __repr__(self) -> str:
         return "\n\n".join(tables.text_table(rows, columns, title) for title, rows, columns in self.sections())
+
+
+@attrs.frozen
+class Party:
+    """One party as :meth:`Ledger.parties` finds it: its normalised key, its spellings and what they hold.
+
+    ``names`` are the spellings recorded for it, most patents first; ``counts`` the patents each held on
+    the date asked; ``patents`` how many distinct patents the party held then (listed ones).
+
+    .. versionadded:: 0.15
+    """
+
+    key: str
+    names: tuple[str, ...]
+    patents: int
+    counts: tuple[int, ...]
+
+    def to_row(self) -> dict[str, Any]:
+        return {"key": self.key, "names": " | ".join(self.names), "patents": self.patents,
+                "counts": " | ".join(str(c) for c in self.counts)}
+
+
+@attrs.frozen
+class Transfer:
+    """A change of title: ``patent`` passed from ``assignor`` to ``assignee`` on ``effective`` (event ``event_id``).
+
+    .. versionadded:: 0.15
+    """
+
+    patent: str
+    assignor: tuple[str, ...]
+    assignee: tuple[str, ...]
+    effective: Period
+    event_id: str
+    deal: str | None = None
+
+    def to_row(self) -> dict[str, Any]:
+        return {"patent": self.patent, "assignor": " / ".join(self.assignor), "assignee": " / ".join(self.assignee),
+                "effective": str(self.effective), "event_id": self.event_id, "deal": self.deal}
+
+
+class Licensees(frozenset):  # type: ignore[type-arg]
+    """What :meth:`Ledger.licensees_of` found: a frozenset of names, with ``fields``: for each licensee whose
+    every covering licence is limited to a field of use (when no ``field`` was asked), those fields.
+
+    .. versionadded:: 0.15
+    """
+
+    fields: dict[str, tuple[str, ...]]
+
+    def __new__(cls, names: Iterable[str] = (), fields: dict[str, tuple[str, ...]] | None = None) -> Licensees:
+        made = super().__new__(cls, names)
+        made.fields = dict(fields or {})
+        return made
+
+    def __repr__(self) -> str:
+        return f"frozenset({set(self)!r})" if self else "frozenset()"
+
+
+class Parties(tables.RecordList):
+    """The parties :meth:`Ledger.parties` found: a list that is also a table."""
+
+    item = Party
+    caption = "parties"
+
+
+class Transfers(tables.RecordList):
+    """The changes of title :meth:`Ledger.transfers` found: a list that is also a table."""
+
+    item = Transfer
+    caption = "transfers"
 
 
 class Anomalies(tables.RecordList):

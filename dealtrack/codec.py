@@ -65,10 +65,12 @@ for _kind in (str, int, bool):
 #: The current schema version of each event type.
 SCHEMA_VERSIONS: dict[str, int] = {name: 1 for name in EVENT_TYPES}
 SCHEMA_VERSIONS["PatentsAssigned"] = 2  # 2: by_inventors
+SCHEMA_VERSIONS["SecurityInterestReleased"] = 2  # 2: interest (the grant a release cites)
 
 #: ``(type, version) -> function`` turning a payload of that version into the next one.
 UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
     ("PatentsAssigned", 1): lambda data: {**data, "by_inventors": False},
+    ("SecurityInterestReleased", 1): lambda data: {**data, "interest": None},
 }
 
 

@@ -42,11 +42,13 @@ __all__ = [
     "LicenseTerminated",
     "PartiesMerged",
     "PartyRenamed",
+    "PatentLapsed",
     "PatentNumbersLinked",
     "PatentRegistered",
     "PatentsAssigned",
     "Recorded",
     "RegisterRecord",
+    "SecurityInterestAssigned",
     "SecurityInterestGranted",
     "SecurityInterestReleased",
     "Skipped",
@@ -373,11 +375,57 @@ class SecurityInterestGranted(Event):
 
 @event
 class SecurityInterestReleased(Event):
-    """``secured_party`` releases its interest in ``patents``."""
+    """``secured_party`` releases its interest in ``patents`` (those only: a partial release frees no others).
+
+    ``interest`` is the register reference (e.g. a reel/frame) of the grant
+    released, when the release cites it: then it ends that lien. Otherwise it
+    ends the one lien on each patent whose debtor and secured party it names
+    (spelled any way, roles such as "as administrative agent" aside), or the
+    one lien of that secured party (a release naming the current owner or the
+    debtor's new name). A release matching no lien, or several, ends nothing
+    and is listed by :meth:`Ledger.anomalies`.
+    """
 
     debtor: str = attribute(parse_party)
     secured_party: str = attribute(parse_party)
     patents: tuple[str, ...] = attribute(_many(normalize_patent, allow_empty=False))
+    interest: str | None = attribute(_optional_text, default=None)
+
+
+@event
+class SecurityInterestAssigned(Event):
+    """The liens ``secured_party`` holds on ``patents`` pass to ``successor`` (e.g. a successor agent).
+
+    ``debtor`` (optional) and ``interest`` (the register reference of the grant,
+    optional) narrow which liens move. The debtor and the lien's start stay as
+    they were; only the secured party changes, from ``effective``.
+
+    .. versionadded:: 0.15
+    """
+
+    secured_party: str = attribute(parse_party)
+    successor: str = attribute(parse_party)
+    patents: tuple[str, ...] = attribute(_many(normalize_patent, allow_empty=False))
+    debtor: str | None = attribute(_optional(parse_party), default=None)
+    interest: str | None = attribute(_optional_text, default=None)
+
+    def check(self) -> None:
+        if self.secured_party == self.successor:
+            self._fail("successor", "a security interest assigned to its own holder moves nothing")
+
+
+@event
+class PatentLapsed(Event):
+    """``patent`` lapsed on ``effective`` (e.g. unpaid maintenance fees): from then it confers no rights.
+
+    Its owners stay its owners for the record; licences and bans resting on it
+    alone are no longer live, and ``portfolio(..., live_only=True)`` leaves it out.
+
+    .. versionadded:: 0.15
+    """
+
+    patent: str = attribute(normalize_patent)
+    reason: str | None = attribute(_optional_text, default=None)
 
 
 @event
@@ -449,6 +497,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         PartiesMerged,
         SecurityInterestGranted,
         SecurityInterestReleased,
+        SecurityInterestAssigned,
+        PatentLapsed,
         DealAnnounced,
         EventRetracted,
         PatentNumbersLinked,

@@ -29,14 +29,21 @@ from .answers import (
     Licence,
     Licences,
     OwnersByPatent,
+    Licensees,
+    Parties,
+    Party,
     Portfolio,
     Span,
     Standing,
     TitleChain,
+    Transfer,
+    Transfers,
 )
 from .errors import InvalidEvent
-from .events import BanLifted, BanModified, Recorded
+from .events import BanLifted, BanModified, PatentsAssigned, Recorded
+from .parties import party_key
 from .projections.history import Fact
+from .projections.parties import spellings
 from .projections.reading import Reading, RefoldedReading, StoredReading
 from .projections.rights import BANS, LICENCES
 from .projections.runner import refresh, views_behind
@@ -159,12 +166,88 @@ class Questions:
                 found[patent_id] = reading.owners(reading.patent_id(patent_id), period.start, period.stop)
         return OwnersByPatent(found, period, basis.known_at, basis.registry_at)
 
-    def portfolio(self, party: str, on: DateLike, known_at: Instant = None, registry_at: Day = None) -> Portfolio:
-        """What ``party`` held on ``on``: listed patents plus undisclosed ones counted from deals."""
+    def portfolio(
+        self, party: str, on: DateLike, known_at: Instant = None, registry_at: Day = None, live_only: bool = False
+    ) -> Portfolio:
+        """What ``party`` held on ``on``: listed patents plus undisclosed ones counted from deals.
+
+        With ``live_only``, patents that had expired or lapsed by the start of ``on`` are left out
+        (undisclosed ones cannot be told apart, so they stay).
+        """
         name, period = parse_party(party, "party"), parse_period(on, "on")
+        if not isinstance(live_only, bool):
+            raise InvalidEvent("live_only", live_only, "expected True or False")
         reading = self._reading(known_at, registry_at)
         patents, blocks = reading.holdings(_names_of(reading, name, period), period.start, period.stop)
-        return Portfolio(party=name, on=period, patents=frozenset(p for p, _ in patents), undisclosed=sum(blocks.values()))
+        held = frozenset(p for p, _ in patents)
+        undisclosed = _undisclosed(reading, blocks)
+        if undisclosed:  # unlisted patents it sold on out of its blocks
+            undisclosed = max(0, undisclosed - _sold_unlisted(reading, _names_of(reading, name, period), period))
+        if live_only:
+            ends = reading.patent_ends(held)
+            held = frozenset(p for p in held if p not in ends or ends[p] > period.start)
+        return Portfolio(party=name, on=period, patents=held, undisclosed=undisclosed)
+
+    def parties(self, search: str | None = None, on: DateLike | None = None, known_at: Instant = None) -> Parties:
+        """The parties whose names match ``search`` (any part of a spelling or of its key; None = all).
+
+        Each with its normalised key (:func:`dealtrack.parties.party_key`), every spelling the log
+        recorded for it, and the patents it held on ``on`` (default: today), in all and per spelling;
+        most patents first. A way to find the spelling variants of one company.
+
+        .. versionadded:: 0.15
+        """
+        period = parse_period(date.today() if on is None else on, "on")
+        if search is not None and (not isinstance(search, str) or not search.strip()):
+            raise InvalidEvent("search", search, "expected some text to look for, or None")
+        reading = self._reading(known_at, None)
+        needle = None if search is None else (" ".join(search.upper().split()), party_key(search))
+        by_key: dict[str, list[str]] = {}
+        for key, name in reading.party_names():
+            if needle is None or needle[0] in " ".join(name.upper().split()) or needle[1] in key:
+                by_key.setdefault(key, []).append(name)
+        found = []
+        for key, names in by_key.items():
+            held, _ = reading.holdings(names, period.start, period.stop)
+            per_name = {name: len({p for p, _ in reading.holdings([name], period.start, period.stop)[0]}) for name in names}
+            ordered = sorted(names, key=lambda n: (-per_name[n], n))
+            found.append(Party(key, tuple(ordered), len({p for p, _ in held}), tuple(per_name[n] for n in ordered)))
+        return Parties(sorted(found, key=lambda party: (-party.patents, party.key)))
+
+    def transfers(
+        self, start: DateLike, end: DateLike, party: str | None = None, known_at: Instant = None
+    ) -> Transfers:
+        """Every change of title with a valid date from ``start`` to ``end`` (both included), by date.
+
+        One row per listed patent whose title it changed: ``patent``, ``assignor``, ``assignee``,
+        ``effective``, ``event_id`` (patents a deal did not list have no row; a transfer recorded again,
+        or reported twice, is listed once). With ``party``, only transfers to or from it
+        (under any of its spellings and names). Renames and mergers change names, not title: not listed.
+
+        .. versionadded:: 0.15
+        """
+        first, last = parse_period(start, "start").start, parse_period(end, "end").end
+        if last < first:
+            raise InvalidEvent("end", end, f"is before start ({first})")
+        reading = self._reading(known_at, None)
+        facts = reading.assignments_between(first, last)
+        if party is not None:
+            names = set(_names_of(reading, parse_party(party, "party"), Period(first, last)))
+            facts = [(p, e) for p, e in facts
+                     if isinstance(e, PatentsAssigned) and names & (set(e.assignor) | set(e.assignee))]
+        envelopes = self._envelopes({p for p, _ in facts})
+        started: dict[str, set[int]] = {}  # per patent, the events that started a holding: changes of title
+        found = []
+        for position, event in facts:
+            assert isinstance(event, PatentsAssigned) and event.effective is not None
+            for patent in event.patents:
+                patent_id = reading.patent_id(patent)
+                if patent_id not in started:
+                    started[patent_id] = {p for _, p in reading.owner_rows(patent_id, date.min, date.max)}
+                if position in started[patent_id]:  # the same transfer recorded twice changes title once
+                    found.append(Transfer(patent, event.assignor, event.assignee, event.effective,
+                                          envelopes[position].event_id, event.deal))
+        return Transfers(found)
 
     def title_chain(self, patent: str, known_at: Instant = None, registry_at: Day = None) -> TitleChain:
         """``patent``'s holdings in valid-time order, each with its owners, dates, certainty and events."""
@@ -186,31 +269,58 @@ class Questions:
     # --- licences -------------------------------------------------------------------------------
 
     def licensees_of(
-        self, patent: str, on: DateLike, territory: str | None = None, known_at: Instant = None, registry_at: Day = None
-    ) -> frozenset[str]:
-        """Who held a live licence covering ``patent`` on ``on`` (in ``territory``, if given)."""
+        self,
+        patent: str,
+        on: DateLike,
+        territory: str | None = None,
+        known_at: Instant = None,
+        registry_at: Day = None,
+        field: str | None = None,
+    ) -> Licensees:
+        """Who held a live licence covering ``patent`` on ``on`` (in ``territory`` and ``field`` of use, if given).
+
+        A licence covers a patent only in the patent's own jurisdiction, and only when its licensor
+        could grant it (see :meth:`anomalies`). Without ``field``, licences limited to a field of use
+        count, and the answer's ``fields`` says whose coverage depends on the field.
+        """
         period, reading = parse_period(on, "on"), self._reading(known_at, registry_at)
         where = None if territory is None else parse_territory(territory)
+        wanted = _field(field)
         aliases = _aliases_at(reading, period.end)
-        return frozenset(
-            aliases.canonical(licence.licensee)
-            for licence in _licences_covering(reading, reading.patent_id(patent), period)
-            if licence.covers(where)
-        )
+        patent_id = reading.patent_id(patent)
+        fields: dict[str, set[str | None]] = {}
+        for licence in _licences_covering(reading, patent_id, period):
+            if _applies(licence, patent_id, where, wanted):
+                fields.setdefault(aliases.canonical(licence.licensee), set()).add(licence.field)
+        limited = {name: tuple(sorted(f for f in found if f is not None))
+                   for name, found in fields.items() if wanted is None and None not in found}
+        return Licensees(fields, limited)
 
     def is_licensed(
-        self, party: str, patent: str, on: DateLike, territory: str, known_at: Instant = None, registry_at: Day = None
+        self,
+        party: str,
+        patent: str,
+        on: DateLike,
+        territory: str,
+        known_at: Instant = None,
+        registry_at: Day = None,
+        field: str | None = None,
     ) -> bool:
-        """True when ``party`` owns ``patent`` or holds a live licence covering it in ``territory``."""
+        """True when ``party`` owns ``patent`` or holds a live licence covering it in ``territory`` (and ``field``).
+
+        A licence limited to a field of use covers only that field; without ``field`` it counts
+        (``licensees_of(...).fields`` tells when the answer depends on it).
+        """
         period, reading = parse_period(on, "on"), self._reading(known_at, registry_at)
         patent_id, where = reading.patent_id(patent), parse_territory(territory)
+        wanted = _field(field)
         names = set(_names_of(reading, parse_party(party, "party"), period))
         if reading.owners(patent_id, period.start, period.stop) & names:
             return True
         return any(  # only licences to one of the party's names (or names linked to them) can count
             _canonical(reading, licence.licensee, period.end) in names
             for licence in _licences_covering(reading, patent_id, period, licensees=names)
-            if licence.covers(where)
+            if _applies(licence, patent_id, where, wanted)
         )
 
     def encumbrances(
@@ -271,6 +381,11 @@ class Questions:
         """Everything odd in the record on this basis: title gaps, conflicting reports, clashing licences."""
         reading = self._reading(known_at, registry_at)
         found = reading.title_anomalies() + reading.register_anomalies() + _rights_anomalies(reading)
+        found += _deal_anomalies(reading) + _security_anomalies(reading)
+        found += [("two_grants", application, position,
+                   f"the register links {application} to {len(grants)} grants ({', '.join(grants)}): "
+                   f"each answers for the same property, kept under {grants[0]}", ())
+                  for application, grants, position in reading.split_applications()]
         envelopes = self._envelopes({f[2] for f in found} | {p for f in found for p in f[4]})
         return Anomalies(
             Anomaly(kind, subject, position, envelopes[position].event_id, message,
@@ -328,6 +443,96 @@ def recorded_from_row(row: Any) -> Recorded:
     )
 
 
+# --- releases and assignments of security interests that match no lien, or several --------------------
+
+
+def _security_anomalies(reading: Reading) -> list[tuple[str, str, int, str, tuple[int, ...]]]:
+    """One anomaly per event and property: a release recorded under every number of a property (an
+    application and its grant) is unmatched only when it matched under none of them."""
+    notes: dict[tuple[int, str, str], list[tuple[Any, ...]]] = {}
+    for row in reading.security_notes():
+        notes.setdefault((row[5], reading.patent_id(row[0]), row[6]), []).append(row)
+    found = []
+    for (position, patent, kind), rows in sorted(notes.items()):
+        if kind.startswith("unmatched"):
+            [(_, event)] = reading.log.facts([position])
+            numbers = {number for number in event.patents if reading.patent_id(number) == patent}  # type: ignore[attr-defined]
+            if {row[0] for row in rows} != numbers:  # it matched a lien under another number of the property
+                continue
+        found.append((kind, patent, position, rows[0][7], ()))
+    return found
+
+
+# --- deals reported more than once ---------------------------------------------------------------------
+
+
+def _reports(reading: Reading, deal: str, assignee: tuple[str, ...]) -> list[tuple[int, PatentsAssigned]]:
+    """The reports of ``deal`` to the same assignees (by key), in position order."""
+    keys = {party_key(name) for name in assignee}
+    return [
+        (position, event) for position, event in reading.deal_reports(deal)
+        if isinstance(event, PatentsAssigned) and {party_key(name) for name in event.assignee} == keys
+    ]
+
+
+def _undisclosed(reading: Reading, blocks: dict[int, int]) -> int:
+    """How many unlisted patents the undisclosed ``blocks`` (deal position -> count) hold, each deal once.
+
+    Reports of one deal (same ``deal`` id and assignees) are one block: the latest report's
+    ``disclosed_count`` less every patent any report lists.
+    """
+    total, seen = 0, set()
+    for position, event in reading.log.facts(blocks):
+        assert isinstance(event, PatentsAssigned)
+        if event.deal is None:
+            total += blocks[position]
+            continue
+        reports = _reports(reading, event.deal, event.assignee)
+        key = (event.deal, tuple(p for p, _ in reports))
+        if key in seen:
+            continue
+        seen.add(key)
+        counted = [e for _, e in reports if e.disclosed_count is not None]
+        listed = {patent for _, e in reports for patent in e.patents}
+        count = counted[-1].disclosed_count if counted else blocks[position]
+        assert count is not None
+        total += max(0, count - len(listed))
+    return total
+
+
+def _sold_unlisted(reading: Reading, names: Sequence[str], period: Period) -> int:
+    """How many unlisted patents ``names`` sold on (a sale whose ``disclosed_count`` exceeds its list) by the
+    start of ``period``; reports of one deal count once (the latest)."""
+    keys = {party_key(name) for name in names}
+    latest: dict[Any, PatentsAssigned] = {}
+    for position, event in reading.unlisted_deals():
+        assert isinstance(event, PatentsAssigned) and event.effective is not None
+        when = event.effective
+        sold = when.end <= period.start if when.is_exact else when.end < period.start
+        if sold and keys & {party_key(name) for name in event.assignor}:
+            deal = position if event.deal is None else (event.deal, frozenset(map(party_key, event.assignee)))
+            latest[deal] = event
+    return sum(event.undisclosed_count for event in latest.values())
+
+
+def _deal_anomalies(reading: Reading) -> list[tuple[str, str, int, str, tuple[int, ...]]]:
+    """Reports of one deal that give different ``disclosed_count``s: kept side by side, flagged."""
+    found = []
+    for deal in reading.repeated_deals():
+        groups: dict[frozenset[str], list[tuple[int, PatentsAssigned]]] = {}
+        for position, event in reading.deal_reports(deal):
+            assert isinstance(event, PatentsAssigned)
+            groups.setdefault(frozenset(party_key(n) for n in event.assignee), []).append((position, event))
+        for reports in groups.values():
+            counts = {e.disclosed_count for _, e in reports if e.disclosed_count is not None}
+            if len(counts) > 1:
+                last = reports[-1][0]
+                found.append(("deal_count_conflict", deal, last,
+                              f"reports of {deal} give different disclosed counts ({', '.join(map(str, sorted(counts)))}); "
+                              "the latest report counts", tuple(p for p, _ in reports[:-1])))
+    return found
+
+
 # --- names through renames and mergers --------------------------------------------------------------
 
 
@@ -351,7 +556,17 @@ def _canonical(reading: Reading, name: str, day: date) -> str:
 
 
 def _names_of(reading: Reading, party: str, period: Period) -> list[str]:
-    """The names ``party`` went by during ``period``, following renames and mergers."""
+    """The names ``party`` went by during ``period``: every spelling of it (:func:`~dealtrack.parties.party_key`),
+    following renames and mergers."""
+    names = _renamed_names_of(reading, party, period)
+    for spelling in sorted(spellings(reading.store, [party]) - {party}):
+        names += [name for name in _renamed_names_of(reading, spelling, period) if name not in names]
+    names += sorted(spellings(reading.store, names) - set(names))
+    return names
+
+
+def _renamed_names_of(reading: Reading, party: str, period: Period) -> list[str]:
+    """The names ``party`` (spelled so) went by during ``period``, following renames and mergers."""
     aliases = Aliases()
     names = []
     for _, event in reading.renames_of([party]):  # only renames linked to ``party`` can change its name
@@ -378,18 +593,78 @@ def _licences_covering(
 
     With ``licensees``, licences to anyone else may be left out (a question about one party).
     """
-    covering = []
+    covering: list[Licence] = []
     numbers = set(reading.numbers(patent))  # a licence may list any number of the property
+    end = reading.patent_ends([patent]).get(patent)
+    if end is not None:  # an expired or lapsed patent is covered by no licence from then on
+        if end <= period.start:
+            return covering
+        period = Period(period.start, min(period.end, end - ONE_DAY))
     for licence in reading.licences_on(patent, period.start, period.stop, licensees):
-        if licence.patents is not None:
-            if not numbers.isdisjoint(licence.patents):
-                covering.append(licence)
+        if licence.patents is not None and numbers.isdisjoint(licence.patents):
             continue
-        start = licence.valid_from
-        holders = reading.owners(patent, start, start + ONE_DAY)
-        if _canonical(reading, licence.licensor, start) in holders:
+        if _cannot_grant(reading, licence, patent, numbers) is None:
             covering.append(licence)
     return covering
+
+
+def _cannot_grant(reading: Reading, licence: Licence, patent: str, numbers: set[str]) -> tuple[str, str] | None:
+    """``(anomaly kind, why)`` when ``licence``'s licensor could not license ``patent`` on its start, else None.
+
+    It could when it held the patent (under any spelling or earlier name), or held a sublicensable
+    licence covering it. A listed patent nobody is known to hold then is given the benefit of the doubt;
+    a portfolio licence covers only what its licensor held.
+    """
+    start = licence.valid_from
+    holders = reading.owners(patent, start, start + ONE_DAY)
+    licensor = party_key(_canonical(reading, licence.licensor, start))
+    if licensor in {party_key(holder) for holder in holders} or (not holders and licence.patents is not None):
+        return None
+    if licence.patents is None:
+        return "not_in_portfolio", ""  # never an anomaly: a portfolio licence simply does not reach it
+    held = [
+        other for other in reading.licences_on(patent, start, start + ONE_DAY)
+        if other.licence_id != licence.licence_id
+        and party_key(_canonical(reading, other.licensee, start)) == licensor
+        and (other.patents is None or not numbers.isdisjoint(other.patents))
+    ]
+    if any(other.sublicensable for other in held):
+        return None
+    holder = " and ".join(sorted(holders))
+    if held:
+        return ("sublicence_without_right", f"{licence.licensor} sublicensed {patent} on {start} ({licence.licence_id}) "
+                f"under {', '.join(sorted(o.licence_id for o in held))}, which does not allow sublicences; "
+                "it is not counted as a licence")
+    return ("licence_without_title", f"{licence.licensor} licensed {patent} on {start} ({licence.licence_id}), "
+            f"but the known holder then was {holder}; it is not counted as a licence")
+
+
+def _jurisdiction(patent: str) -> str | None:
+    """The country whose patent ``patent`` is (None for a European or international number: several)."""
+    country = "US" if patent.startswith("USAPP") else patent[:2]
+    return None if country in ("EP", "WO") else country
+
+
+def _field(field: str | None) -> str | None:
+    if field is None:
+        return None
+    if not isinstance(field, str) or not field.strip():
+        raise InvalidEvent("field", field, "a field of use is a non-empty string such as 'mobile phones'")
+    return " ".join(field.casefold().split())
+
+
+def _applies(licence: Licence, patent: str, where: str | None, field: str | None) -> bool:
+    """Whether ``licence`` covers ``patent`` in ``where`` and ``field`` (None: any).
+
+    A licence whose territory leaves out the patent's own country (an Indian patent licensed "in CN")
+    covers nothing: the patent has no force where the licence applies.
+    """
+    country = _jurisdiction(patent)
+    if country is not None and not licence.covers(country):
+        return False
+    if not licence.covers(where):
+        return False
+    return field is None or licence.field is None or _field(licence.field) == field
 
 
 def _bans(
@@ -400,24 +675,31 @@ def _bans(
     names = None if against is None else set(_names_of(reading, parse_party(against, "against"), period))
     if product is not None and (not isinstance(product, str) or not product.strip()):
         raise InvalidEvent("product", product, "a product is a non-empty string")
-    found = []
-    if names is None:
-        bans = reading.bans_during(period.start, period.stop)
-    else:  # only the bans against one of the party's names (or names linked to them): an index finds them
-        bans = reading.bans_against(names, period.start, period.stop)
-    for position, ban in bans:
+    found: dict[str, tuple[int, Ban]] = {}
+    # every stretch of each ban in the period (a ban is in force if it stood, matching, at some moment of it);
+    # against a party, only the bans against one of its names (or names linked to them): an index finds them
+    for position, ban in reading.ban_stretches(names, period.start, period.stop):
         aliases = _aliases_at(reading, period.end, reading.renames_of(ban.against))
         parties = tuple(dict.fromkeys(aliases.canonical(name) for name in ban.against))
         if names is not None and not names & (set(parties) | set(ban.against)):
             continue
         if where is not None and where not in ban.territory and "WORLD" not in ban.territory:
             continue
+        if ban.patents and _all_ended(reading, ban.patents, max(ban.valid_from, period.start)):
+            continue  # it rests only on patents that had expired or lapsed
         if product is not None and (
             (ban.products is not None and product not in ban.products) or product in ban.exempt_products
         ):
             continue
-        found.append((position, attrs.evolve(ban, against=parties)))
-    return found
+        found[ban.ban_id] = (position, attrs.evolve(ban, against=parties))  # its latest matching stretch
+    return list(found.values())
+
+
+def _all_ended(reading: Reading, patents: Sequence[str], day: date) -> bool:
+    """Whether every one of ``patents`` had expired or lapsed by ``day``."""
+    ids = [reading.patent_id(patent) for patent in patents]
+    ends = reading.patent_ends(ids)
+    return all(patent in ends and ends[patent] <= day for patent in ids)
 
 
 def _rights_anomalies(reading: Reading) -> list[tuple[str, str, int, str, tuple[int, ...]]]:
@@ -435,14 +717,11 @@ def _rights_anomalies(reading: Reading) -> list[tuple[str, str, int, str, tuple[
                               f"exclusive licences {first.licence_id} and {second.licence_id} overlap "
                               "in patents, territory, field and time", (pair[0],)))
     for licence in licences:
-        for patent in licence.patents or ():
-            day = licence.valid_from
-            holders = reading.owners(patent, day, day + ONE_DAY)
-            licensor = _aliases_at(reading, day, renames).canonical(licence.licensor)
-            if holders and licensor not in holders:
-                found.append(("licence_without_title", patent, positions[licence.licence_id],
-                              f"{licence.licensor} licensed {patent} on {day} ({licence.licence_id}), "
-                              f"but the known holder then was {' and '.join(sorted(holders))}", ()))
+        for number in licence.patents or ():
+            patent = reading.patent_id(number)
+            why = _cannot_grant(reading, licence, patent, set(reading.numbers(patent)))
+            if why is not None:
+                found.append((why[0], patent, positions[licence.licence_id], why[1], ()))
     starts = reading.ban_starts()
     for ban_id, start in starts.items():
         for position, change in reading.key_facts(BANS, ban_id):
@@ -492,16 +771,19 @@ def _licence_facts(reading: Reading, licence_ids: set[str]) -> set[int]:
 
 
 def _explain_licensees(q: Questions, answer: frozenset[str], patent: str, on: DateLike,
-                       territory: str | None = None, known_at: Instant = None, registry_at: Day = None, **_: Any) -> set[int]:
+                       territory: str | None = None, known_at: Instant = None, registry_at: Day = None,
+                       field: str | None = None, **_: Any) -> set[int]:
     period = parse_period(on, "on")
     reading = q._reading(known_at, registry_at)
-    where = None if territory is None else parse_territory(territory)
-    covering = {lic.licence_id for lic in _licences_covering(reading, reading.patent_id(patent), period) if lic.covers(where)}
+    where, patent_id = None if territory is None else parse_territory(territory), reading.patent_id(patent)
+    covering = {lic.licence_id for lic in _licences_covering(reading, patent_id, period)
+                if _applies(lic, patent_id, where, _field(field))}
     return _licence_facts(reading, covering)
 
 
 def _explain_is_licensed(q: Questions, answer: bool, party: str, patent: str, on: DateLike, territory: str,
-                         known_at: Instant = None, registry_at: Day = None, **_: Any) -> set[int]:
+                         known_at: Instant = None, registry_at: Day = None, field: str | None = None,
+                         **_: Any) -> set[int]:
     period = parse_period(on, "on")
     reading = q._reading(known_at, registry_at)
     patent_id, where = reading.patent_id(patent), parse_territory(territory)
@@ -510,7 +792,7 @@ def _explain_is_licensed(q: Questions, answer: bool, party: str, patent: str, on
     aliases = _aliases_at(reading, period.end)
     covering = {
         lic.licence_id for lic in _licences_covering(reading, patent_id, period)
-        if lic.covers(where) and aliases.canonical(lic.licensee) in names
+        if _applies(lic, patent_id, where, _field(field)) and aliases.canonical(lic.licensee) in names
     }
     return owned | _licence_facts(reading, covering)
 

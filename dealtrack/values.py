@@ -40,6 +40,9 @@ _SEPARATORS = re.compile(r"[\s,.\-]+")
 _US_APPLICATION = re.compile(r"^US(?:APP)?([0-9]{2})/([0-9]{3,})$")  # US 14/696,669
 _PUBLICATION = re.compile(r"^([A-Z]{2})([0-9]{4})/([0-9]+)$")  # WO 2016/123456
 _PLAIN = re.compile(r"^([A-Z]{2})(APP)?(RE|PP|D|H|T)?([0-9]+)(?:[A-Z][0-9]?)?$")
+_US_APPLICATION_PLAIN = re.compile(r"^US(?:APP)?(0[89]|1[0-9]|2[09]|3[05]|6[0-3])([0-9]{6})X0$")  # the register's X0
+_US_SERIAL = re.compile(r"^US(1[3-9])([0-9]{6})$")  # 8 digits from 13,000,000 up: a serial number, not (yet) a grant
+_EP_APPLICATION = re.compile(r"^EP([0-9]{8})\.([0-9])$")  # EP16171234.5: an application and its check digit
 
 
 def normalize_patent(text: Any, field: str = "patent") -> str:
@@ -47,11 +50,22 @@ def normalize_patent(text: Any, field: str = "patent") -> str:
 
     The country prefix is upper case; spaces, commas, dots, dashes and the
     kind code are dropped. A US application not (yet) granted is written
-    ``"USAPP14696669"`` (``"US 14/696,669"`` normalises to that).
+    ``"USAPP14696669"`` (``"US 14/696,669"`` normalises to that, and so do
+    ``"US14696669"``, eight digits above any grant number yet, and the
+    register's application kind code, ``"US 14696669 X0"``). An EP application
+    keeps its number without its check digit (``"EP16171234.5"`` ->
+    ``"EP16171234"``).
     """
     if not isinstance(text, str):
         raise InvalidEvent(field, text, "a patent id must be a string such as 'US 7,123,456 B2'")
-    compact = _SEPARATORS.sub("", text.upper())
+    upper = text.upper().strip()
+    match = _EP_APPLICATION.match(re.sub(r"[\s,\-]+", "", upper))
+    if match:  # the check digit is not part of the number (and must not be read as one)
+        return f"EP{match[1]}"
+    compact = _SEPARATORS.sub("", upper)
+    match = _US_APPLICATION_PLAIN.match(compact) or _US_SERIAL.match(compact)
+    if match:
+        return f"USAPP{match[1]}{match[2]}"
     match = _US_APPLICATION.match(compact)
     if match:
         return f"USAPP{match[1]}{match[2]}"

@@ -36,5 +36,6 @@ def view_rows(ledger: Ledger) -> dict[str, list[tuple]]:
     ledger.refresh()
     tables = ["title_facts", "title_parties", "ownership", "undisclosed_holdings", "anomalies",
               "licences", "licences_facts", "bans", "bans_facts", "security_interests", "security_interests_facts",
-              "patent_numbers", "register_records"]
+              "patent_numbers", "register_records", "party_names",
+              "patent_terms", "patent_terms_facts"]
     return {t: sorted(ledger.db.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}

@@ -24,10 +24,12 @@ from dealtrack.events import (
     LicenseTerminated,
     PartiesMerged,
     PartyRenamed,
+    PatentLapsed,
     PatentNumbersLinked,
     PatentRegistered,
     PatentsAssigned,
     RegisterRecord,
+    SecurityInterestAssigned,
     SecurityInterestGranted,
     SecurityInterestReleased,
 )
@@ -46,6 +48,8 @@ MINIMAL: dict[type[Event], dict[str, Any]] = {
     PartiesMerged: {"absorbed": "Nokia", "into": "Microsoft"},
     SecurityInterestGranted: {"debtor": "Xiaomi", "secured_party": "Bank", "patents": ["US8000001"]},
     SecurityInterestReleased: {"debtor": "Xiaomi", "secured_party": "Bank", "patents": ["US8000001"]},
+    SecurityInterestAssigned: {"secured_party": "Bank", "successor": "Other Bank", "patents": ["US8000001"]},
+    PatentLapsed: {"patent": "US8000001"},
     DealAnnounced: {"deal": "msft-xiaomi-2016", "title": "Microsoft and Xiaomi", "parties": ["Microsoft", "Xiaomi"]},
     EventRetracted: {"target": "ev-1", "reason": "misreported"},
     PatentNumbersLinked: {"application": "USAPP14678893", "grant": "US9219817"},
@@ -66,6 +70,8 @@ REQUIRED_FIELDS: dict[type[Event], tuple[str, ...]] = {
     PartiesMerged: ("absorbed", "into"),
     SecurityInterestGranted: ("debtor", "secured_party", "patents"),
     SecurityInterestReleased: ("debtor", "secured_party", "patents"),
+    SecurityInterestAssigned: ("secured_party", "successor", "patents"),
+    PatentLapsed: ("patent",),
     DealAnnounced: ("deal", "title", "parties"),
     EventRetracted: ("target", "reason"),
     PatentNumbersLinked: ("application", "grant"),
@@ -88,7 +94,7 @@ def refusal(cls: type[Event], **overrides: Any) -> InvalidEvent:
 
 def test_the_fixtures_cover_every_event_type() -> None:
     assert set(MINIMAL) == set(REQUIRED_FIELDS) == set(ALL_TYPES)
-    assert len(ALL_TYPES) == 16
+    assert len(ALL_TYPES) == 18  # issue 15: SecurityInterestAssigned, PatentLapsed
 
 
 # --- construction and immutability -------------------------------------------------------------

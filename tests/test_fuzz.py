@@ -32,6 +32,8 @@ from dealtrack.events import (
     PatentNumbersLinked,
     PatentRegistered,
     RegisterRecord,
+    PatentLapsed,
+    SecurityInterestAssigned,
     SecurityInterestGranted,
     SecurityInterestReleased,
 )
@@ -174,6 +176,9 @@ BASES: dict[str, Event] = {
         BanLifted(ban_id="ericsson-v-xiaomi-in", effective="2016-04"),
         PartiesMerged(absorbed="Nokia", into="Microsoft", effective="2019"),
         SecurityInterestReleased(debtor="Xiaomi", secured_party="Bank", patents=["US8000001"], effective="2018-06"),
+        SecurityInterestAssigned(secured_party="Bank", successor="Other Bank, as successor agent",
+                                 patents=["US8000001"], effective="2018-01"),
+        PatentLapsed(patent="US8000002", effective="2019-03-01", reason="maintenance fees not paid"),
         PatentNumbersLinked(application="USAPP14696669", grant="US8000004", effective="2012-01-10"),
         RegisterRecord(conveyance="OPTION AGREEMENT", assignor="Microsoft", assignee="Xiaomi",
                        patents=["US8000002"], effective="2016-05-20", registry_ref="039000/0001"),

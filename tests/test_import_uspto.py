@@ -130,7 +130,8 @@ def test_a_release_ends_the_interest_and_a_licence_is_a_licence(imported, real_r
 def test_inventor_assignments_of_properties_first_seen_are_no_chain_gaps(imported) -> None:
     """Several inventors of one application assign in separate records: all of them, no gap, no one dropped."""
     ledger, _ = imported
-    assert ledger.anomalies() == []
+    # releases of liens granted before this file was recorded match no lien in it: listed, not silent (issue 15)
+    assert [a for a in ledger.anomalies() if a.kind != "unmatched_release"] == []
     # 037388/0711 (PENNEY -> Dana-Farber and Brigham) then 037388/0705 (LODA, TYEKUCHEVA -> Dana-Farber)
     assert ledger.owners_of("USAPP14441716", on="2016-01-01") == {
         "DANA-FARBER CANCER INSTITUTE, INC.", "THE BRIGHAM AND WOMEN'S HOSPITAL, INC."}

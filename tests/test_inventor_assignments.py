@@ -17,8 +17,30 @@ def test_each_inventors_share_joins_the_holders(ledger: Ledger) -> None:
         inventors(["LI, JINYOU", "ZHANG, YONG"], "HENKEL AG & CO. KGAA", "2015-11-01"),
     )
     assert ledger.owners_of("USAPP14729229", on="2015-12-01") == {"HENKEL IP & HOLDING GMBH", "HENKEL AG & CO. KGAA"}
-    assert ledger.owners_of("USAPP14729229", on="2015-07-01") == {"HENKEL IP & HOLDING GMBH"}
+    # the inventors who had not assigned yet still hold their shares (issue 15 item 11)
+    assert ledger.owners_of("USAPP14729229", on="2015-07-01") == {"HENKEL IP & HOLDING GMBH", "LI, JINYOU", "ZHANG, YONG"}
     assert ledger.anomalies() == []
+
+
+def test_before_the_first_assignment_from_its_inventors_the_inventors_own_it(ledger: Ledger) -> None:
+    ledger.append(
+        inventors(["LU, ZHIXIANG", "LU, ZHENG"], "HENKEL IP & HOLDING GMBH", "2015-06-09"),
+        inventors(["LI, JINYOU", "ZHANG, YONG"], "HENKEL AG & CO. KGAA", "2015-11-01"),
+    )
+    everyone = {"LU, ZHIXIANG", "LU, ZHENG", "LI, JINYOU", "ZHANG, YONG"}
+    assert ledger.owners_of("USAPP14729229", on="2015-06-08") == everyone
+    assert ledger.owners_of("USAPP14729229", on="2001") == everyone
+    assert "USAPP14729229" in ledger.portfolio("LU, ZHENG", on="2015-01-01").patents
+    assert "USAPP14729229" not in ledger.portfolio("LU, ZHENG", on="2015-07-01").patents
+
+
+def test_a_registered_owner_comes_before_the_inventors(ledger: Ledger) -> None:
+    ledger.append(
+        PatentRegistered(patent="USAPP14729229", owner="HENKEL IP & HOLDING GMBH", effective="2015-01-01"),
+        inventors(["LI, JINYOU"], "HENKEL AG & CO. KGAA", "2015-11-01"),
+    )
+    assert ledger.owners_of("USAPP14729229", on="2014") == frozenset()
+    assert ledger.owners_of("USAPP14729229", on="2015-07-01") == {"HENKEL IP & HOLDING GMBH"}
 
 
 def test_the_same_records_without_the_flag_are_a_gap(ledger: Ledger) -> None:

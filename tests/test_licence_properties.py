@@ -26,7 +26,7 @@ histories = st.lists(st.one_of(registrations, assignments, grants, grants, termi
 
 
 def oracle_licensed(history: list[tuple[int, Event]], party: str, patent: str, day: date, territory: str) -> bool:
-    """Scan the events valid on ``day``: ownership, or a live licence covering the patent there."""
+    """Scan the events valid on ``day``: ownership, or a live licence covering the patent there from its holder."""
     if party in oracle_owners(history, patent, day):
         return True
     for _, event in history:
@@ -39,11 +39,14 @@ def oracle_licensed(history: list[tuple[int, Event]], party: str, patent: str, d
             continue
         if territory not in event.territory and "WORLD" not in event.territory:
             continue
+        if patent[:2] not in event.territory and "WORLD" not in event.territory:
+            continue  # issue 15: a licence covers a patent only in the patent's own country
+        holders = oracle_owners(history, patent, event.effective.start)
         if event.patents is None:
-            if event.licensor in oracle_owners(history, patent, event.effective.start):
+            if event.licensor in holders:
                 return True
-        elif patent in event.patents:
-            return True
+        elif patent in event.patents and (not holders or event.licensor in holders):
+            return True  # issue 15: a licence from someone who did not hold the patent is no licence
     return False
 
 

@@ -52,11 +52,15 @@ def test_owning_counts_as_licensed_and_world_covers_every_country(ledger: Ledger
     ledger.append(licence("L2", licensee="Xiaomi", patents=["US1"], territory=["IN"]))
     assert ledger.is_licensed("Nokia", "US1", on="2015-01-01", territory="US")
     assert ledger.is_licensed("Microsoft", "US1", on="2015-01-01", territory="BR")
-    assert ledger.is_licensed("Xiaomi", "US1", on="2015-01-01", territory="IN")
+    # issue 15 item 7: a licence covers a patent only in the patent's own jurisdiction, so L2 (India only)
+    # covers nothing of a US patent, in India or anywhere
+    assert not ledger.is_licensed("Xiaomi", "US1", on="2015-01-01", territory="IN")
     assert not ledger.is_licensed("Xiaomi", "US1", on="2015-01-01", territory="US")
     assert ledger.licensees_of("US1", on="2015-01-01", territory="US") == {"Microsoft"}
-    assert ledger.licensees_of("US1", on="2015-01-01") == {"Microsoft", "Xiaomi"}
-    assert not ledger.is_licensed("Xiaomi", "US1", on="2014-01-01", territory="IN")  # before it began
+    assert ledger.licensees_of("US1", on="2015-01-01") == {"Microsoft"}
+    ledger.append(reg("IN1", "Nokia"), licence("L3", licensee="Xiaomi", patents=["IN1"], territory=["IN"]))
+    assert ledger.is_licensed("Xiaomi", "IN1", on="2015-01-01", territory="IN")
+    assert not ledger.is_licensed("Xiaomi", "IN1", on="2014-01-01", territory="IN")  # before it began
 
 
 def test_a_licence_ends_on_expiry_termination_or_retraction(ledger: Ledger) -> None:

@@ -38,7 +38,9 @@ def batch_events(worker: int, batch: int, size: int, keyed: bool = False) -> lis
                 effective=f"{2010 + index}-{1 + batch % 12:02d}", natural_key=key))
         elif index % 3 == 2:
             events.append(LicenseGranted(
-                licence_id=f"lic/{worker}/{batch}/{index}", licensor=maker, licensee=f"Licensee {batch % 5}", patents=[patent],
+                # the holder then (the last assignment's assignee): a licence from anyone else is none (issue 15)
+                licence_id=f"lic/{worker}/{batch}/{index}", licensor=holders[(index - 1) % 2 == 1],
+                licensee=f"Licensee {batch % 5}", patents=[patent],
                 territory=["IN", "US"], effective=f"{2010 + index}", natural_key=key))
         else:
             events.append(SecurityInterestGranted(

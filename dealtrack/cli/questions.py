@@ -355,6 +355,45 @@ def anomalies(db: str, out: Output, known_at: str | None, registry_at: str | Non
              asked.title(f"Anomalies: {len(found)}"), display_columns=["kind", "subject", "position", "message"])
 
 
+KNOWN_AT = click.option("--known-at", metavar="TIME", default=None,
+                        help="Answer as the ledger stood at this moment (ISO datetime; a date means the end of that day).")
+
+
+@command(main, "transfers", rows=True)
+@click.argument("start")
+@click.argument("end")
+@click.option("--party", metavar="PARTY", default=None, help="Only transfers to or from this party.")
+@KNOWN_AT
+def transfers(db: str, out: Output, start: str, end: str, party: str | None, known_at: str | None) -> None:
+    """Every change of title dated from START to END, both included (ledger.transfers)."""
+    from ..values import parse_party, parse_period
+
+    first, last = parse_period(start, "START"), parse_period(end, "END")
+    who = None if party is None else parse_party(party, "--party")
+    with ledger_at(db) as ledger:
+        asked = Asked(ledger, None, known_at, None)
+        found = ledger.transfers(first, last, party=who, known_at=asked.axes["known_at"])
+    rows = [{**row, "known_at": asked.basis["known_at"]} for row in found.to_rows()]
+    whom = f" to or from {who}" if who else ""
+    out.rows(rows, ["patent", "assignor", "assignee", "effective", "event_id", "known_at"],
+             asked.title(f"Transfers{whom} from {first} to {last}: {len(found)}"),
+             display_columns=["patent", "assignor", "assignee", "effective", "event_id"])
+
+
+@command(main, "parties", rows=True)
+@click.argument("search", required=False)
+@click.option("--on", "on", default=None, metavar="DATE", help="Count patents held on this date (default: today).")
+@KNOWN_AT
+def parties(db: str, out: Output, search: str | None, on: str | None, known_at: str | None) -> None:
+    """Parties whose names match SEARCH, with every spelling and the patents held (ledger.parties)."""
+    with ledger_at(db) as ledger:
+        asked = Asked(ledger, on, known_at, None)
+        found = ledger.parties(search, on=asked.period, known_at=asked.axes["known_at"])
+    rows = [{**row, "on": asked.basis["on"], "known_at": asked.basis["known_at"]} for row in found.to_rows()]
+    out.rows(rows, ["key", "names", "patents", "counts", "on", "known_at"], asked.title(f"Parties: {len(found)}"),
+             display_columns=["key", "names", "patents", "counts"])
+
+
 # --- why an answer is what it is ----------------------------------------------------------------------------
 
 EXPLAINED = {  # the question, and the arguments its command takes before the options

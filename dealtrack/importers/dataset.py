@@ -251,4 +251,6 @@ def _kind(convey_ty: str | None, text: str) -> str:
         return from_text
     if typed in OWNERSHIP_KINDS and from_text in OWNERSHIP_KINDS:
         return from_text
+    if typed == "security_interest" and from_text == "security_assignment":  # a lien passing to a successor agent
+        return from_text
     return typed

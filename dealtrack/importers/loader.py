@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import attrs
+
 from ..errors import ImportFailed, InvalidEvent
 from ..events import (
     Event,
@@ -22,10 +24,12 @@ from ..events import (
     PatentNumbersLinked,
     PatentsAssigned,
     RegisterRecord,
+    SecurityInterestAssigned,
     SecurityInterestGranted,
     SecurityInterestReleased,
 )
 from ..ledger import Ledger
+from ..parties import clean_name
 from ..values import Source
 from .records import (
     OWNERSHIP_KINDS,
@@ -45,9 +49,18 @@ _KIND_OF_TYPE = {
     "PatentsAssigned": "assignment",
     "SecurityInterestGranted": "security_interest",
     "SecurityInterestReleased": "release",
+    "SecurityInterestAssigned": "security_assignment",
     "LicenseGranted": "licence",
     "RegisterRecord": "unclassified",
 }
+
+
+def _dated_as(event: Event, original: Event) -> Event:
+    """A correction takes effect when the transfer it corrects did (executing it again later is no new
+    transfer: the buyer held title all along)."""
+    if original.effective is None or event.effective is None or original.effective.start >= event.effective.start:
+        return event
+    return attrs.evolve(event, effective=original.effective)
 
 
 def record_keys(record: AssignmentRecord, count: int) -> list[str]:
@@ -76,13 +89,14 @@ def events_for(record: AssignmentRecord, kind: str | None = None, note: str | No
 
     Title passes (assignment, nunc pro tunc, merger, change of name) for the
     listed properties; a security interest runs from each assignor (debtor) to
-    each assignee; a release names every number of each property, so it closes
+    each assignee; an assignment of a security interest moves the assignors' liens to
+    the assignees; a release names every number of each property, so it closes
     an interest recorded under either; a licence runs from each assignor to
     each assignee, in the US; anything else is kept as a :class:`RegisterRecord`.
     """
     kind = kind or record.kind
-    assignors = tuple(dict.fromkeys(a.name for a in record.assignors))
-    assignees = tuple(dict.fromkeys(record.assignees))
+    assignors = tuple(dict.fromkeys(clean_name(a.name) for a in record.assignors))  # one spelling rule for all
+    assignees = tuple(dict.fromkeys(clean_name(name) for name in record.assignees))
     patents = tuple(dict.fromkeys(p.id for p in record.properties))
     common: dict[str, Any] = {
         "effective": record.executed or record.recorded,
@@ -100,8 +114,14 @@ def events_for(record: AssignmentRecord, kind: str | None = None, note: str | No
                  for debtor in assignors for secured in assignees if debtor != secured]
     elif kind == "release":
         every_number = tuple(dict.fromkeys(n for p in record.properties for n in p.numbers))
-        specs = [(SecurityInterestReleased, {"debtor": debtor, "secured_party": secured, "patents": every_number})
+        specs = [(SecurityInterestReleased, {"debtor": debtor, "secured_party": secured, "patents": every_number,
+                                             "interest": corrected_ref(record.conveyance)})
                  for secured in assignors for debtor in assignees if debtor != secured]
+    elif kind == "security_assignment":  # the liens pass from one lender or agent to another
+        every_number = tuple(dict.fromkeys(n for p in record.properties for n in p.numbers))
+        specs = [(SecurityInterestAssigned, {"secured_party": before, "successor": after, "patents": every_number,
+                                             "interest": corrected_ref(record.conveyance)})
+                 for before in assignors for after in assignees if before != after]
     elif kind == "licence":
         text = record.conveyance.upper()
         exclusive = "EXCLUSIVE" in text and "NON-EXCLUSIVE" not in text and "NONEXCLUSIVE" not in text
@@ -267,7 +287,9 @@ class Loader:
         kind = _KIND_OF_TYPE.get(found[0][2], "assignment")
         note = f"corrects {target}: {record.conveyance}"
         try:
-            replacement = self._links(record) + events_for(record, kind, note=note)
+            replacement = self._links(record) + [
+                _dated_as(event, self.ledger.get(found[0][1]).event) for event in events_for(record, kind, note=note)
+            ]
         except InvalidEvent as error:
             self._problem(record.where, f"skipped: {error}")
             return

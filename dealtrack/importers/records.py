@@ -37,6 +37,7 @@ KINDS = (
     "assignment",
     "merger",
     "change_of_name",
+    "security_assignment",
     "release",
     "security_interest",
     "licence",
@@ -51,6 +52,9 @@ _PATTERNS = [
     ("assignment", re.compile(r"\bASSIGNMENT OF (THE )?ASSIGNOR|\bASSIGNS THE ENTIRE INTEREST")),
     ("merger", re.compile(r"\bMERGER\b")),
     ("change_of_name", re.compile(r"\bCHANGE OF NAME\b")),
+    ("security_assignment", re.compile(
+        r"\b(ASSIGNMENT|TRANSFER)( AND ASSUMPTION)? OF (THE )?(PATENT |INTELLECTUAL PROPERTY )?SECURITY\b"
+        r"|\bSUCCESSOR (ADMINISTRATIVE |COLLATERAL )?AGENT\b|\bAGENCY (RESIGNATION|ASSIGNMENT|TRANSFER)\b")),
     ("release", re.compile(r"\bRELEASE\b")),
     ("security_interest", re.compile(r"\bSECURITY (INTEREST|AGREEMENT)\b|\bPATENT SECURITY\b|\bCOLLATERAL\b")),
     ("licence", re.compile(r"\bLICEN[CS]E\b")),

@@ -22,7 +22,8 @@ from ..store import Store
 from .history import Fact
 from .reader import LogReader
 
-__all__ = ["NumbersProjection", "linked_grants", "linked_numbers", "numbers_of", "properties_of", "property_of"]
+__all__ = ["NumbersProjection", "linked_grants", "linked_numbers", "numbers_of", "properties_of", "property_of",
+           "split_applications"]
 
 
 def linked_numbers(event: Event) -> tuple[str, ...]:
@@ -43,7 +44,26 @@ def properties_of(conn: sqlite3.Connection, numbers: Iterable[str]) -> dict[str,
             f"SELECT application, MIN(grant) FROM patent_numbers WHERE application IN ({marks}) GROUP BY application", chunk
         ):
             found[application] = grant
+    grants = sorted(n for n in found if not n.startswith("USAPP") and n.startswith("US"))
+    for start in range(0, len(grants), 500):  # a second grant of an application goes by the first
+        chunk = grants[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        for grant, first in conn.execute(
+            f"SELECT p.grant, MIN(q.grant) FROM patent_numbers p JOIN patent_numbers q ON q.application = p.application "
+            f"WHERE p.grant IN ({marks}) GROUP BY p.grant", chunk
+        ):
+            found[grant] = first
     return found
+
+
+def split_applications(conn: sqlite3.Connection, known: int) -> list[tuple[str, list[str], int]]:
+    """``(application, its grants, the position of the last link)`` for each application linked to more than one grant
+    by links recorded at or before ``known``."""
+    rows = conn.execute(
+        "SELECT application, GROUP_CONCAT(grant), MAX(position) FROM (SELECT DISTINCT application, grant, position "
+        "FROM patent_numbers WHERE position <= ? ORDER BY grant) GROUP BY application HAVING COUNT(DISTINCT grant) > 1 "
+        "ORDER BY application", (known,))
+    return [(application, sorted(set(grants.split(","))), position) for application, grants, position in rows]
 
 
 def linked_grants(conn: sqlite3.Connection, numbers: Iterable[str]) -> set[str]:
@@ -59,11 +79,17 @@ def property_of(conn: sqlite3.Connection, number: str) -> str:
 
 
 def numbers_of(conn: sqlite3.Connection, patent: str) -> list[str]:
-    """Every number of the property ``patent`` names: its id first, then the applications linked to it."""
+    """Every number of the property ``patent`` names: its id first, then the applications linked to it
+    (and any other grant the register gave one of them)."""
     property_id = property_of(conn, patent)
     applications = [row[0] for row in conn.execute(
         "SELECT DISTINCT application FROM patent_numbers WHERE grant = ? ORDER BY application", (property_id,))]
-    return [property_id, *(a for a in applications if property_of(conn, a) == property_id)]
+    mine = [a for a in applications if property_of(conn, a) == property_id]
+    marks = ", ".join("?" for _ in mine)
+    others = [row[0] for row in conn.execute(
+        f"SELECT DISTINCT grant FROM patent_numbers WHERE application IN ({marks}) AND grant != ? ORDER BY grant",
+        [*mine, property_id])] if mine else []
+    return [property_id, *mine, *others]
 
 
 class NumbersProjection:

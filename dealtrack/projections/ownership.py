@@ -117,7 +117,7 @@ class OwnershipProjection:
     name = "ownership"
     # 2: anomalies name related events; 3: covering index; 5: WITHOUT ROWID keys; 6: per-position rows;
     # 7: rows per commit point
-    version = 7
+    version = 9  # 8: an assignor spelled otherwise than the holder (party_key) is the holder; 9: inventors first, F/K/A
     folded = ("ownership", "undisclosed_holdings", "anomalies")
 
     def create(self, store: Store) -> None:

@@ -24,13 +24,15 @@ from ..store import Store
 from ..values import normalize_patent
 from .history import KNOWN, OVERLAPS, Fact, live_at, valid_order
 from .keyed import KeyedView
-from .numbers import numbers_of, property_of
+from .numbers import numbers_of, property_of, split_applications
 from .ownership import relevant_renames, title_parties
 from .reader import LogReader
 from .rights import (
     BANS,
     LICENCES,
+    PATENT_TERMS,
     SECURITY_INTERESTS,
+    ban_from_row,
     ban_rows_against,
     latest_bans,
     licence_from_row,
@@ -124,6 +126,25 @@ class Reading:
         """Every chain-of-title anomaly on this basis."""
         raise NotImplementedError
 
+    def term_rows(self, numbers: Sequence[str]) -> list[tuple[Any, ...]]:
+        """``patent_terms`` rows of any of ``numbers`` on this basis."""
+        raise NotImplementedError
+
+    def patent_ends(self, patents: Iterable[str]) -> dict[str, date]:
+        """``property id -> the first day it confers no rights`` (expired or lapsed), for those of ``patents`` that do."""
+        ids = {patent: self.numbers(patent) for patent in set(patents)}
+        owner = {number: patent for patent, numbers in ids.items() for number in numbers}
+        ends: dict[str, date] = {}
+        for row in self.term_rows(sorted(owner)) if owner else []:
+            patent, day = owner[row[0]], date.fromisoformat(row[1])
+            ends[patent] = min(day, ends.get(patent, day))
+        return ends
+
+    def security_notes(self) -> list[tuple[Any, ...]]:
+        """``security_interests`` rows on this basis that are no lien: releases and assignments that matched
+        no lien, or several."""
+        raise NotImplementedError
+
     def register_anomalies(self) -> list[AnomalyRow]:
         """Register records counted on this basis that dealtrack could not read as a change of rights."""
         return [("unclassified", subject, position, message, ()) for subject, position, message in self._register_rows("")]
@@ -170,13 +191,22 @@ class Reading:
     def bans_against(self, names: Iterable[str], start: date, stop: date) -> list[tuple[int, Ban]]:
         return latest_bans(self.ban_rows_against(names, start, stop))
 
+    def ban_stretches(self, names: Iterable[str] | None, start: date, stop: date) -> list[tuple[int, Ban]]:
+        """Every stretch of every ban in force at some moment of ``[start, stop)`` (against ``names``, when given).
+
+        ``(imposing position, ban as it stood in that stretch)``, by ban and start.
+        """
+        rows = self.ban_rows(start, stop) if names is None else self.ban_rows_against(names, start, stop)
+        return [(row[12], ban_from_row(row)) for row in rows]
+
     def security_interests_on(self, patent: str, start: date, stop: date) -> list[tuple[int, Encumbrance]]:
         """Security interests recorded under any number of the property, each once, as on ``patent``."""
         found: dict[tuple[Any, ...], tuple[int, Encumbrance]] = {}
         for number in self.numbers(patent):
             for row in self.security_rows(number, start, stop):
                 interest = attrs.evolve(security_from_row(row), patent=patent)
-                found.setdefault((interest.grantor, interest.holder, interest.valid_from, interest.valid_to), (row[5], interest))
+                found.setdefault((interest.grantor, interest.holder, interest.valid_from, interest.valid_to, row[5]),
+                                 (row[5], interest))
         return sorted(found.values(), key=lambda item: (item[1].valid_from, item[0]))
 
     def licence_positions(self) -> dict[str, int]:
@@ -214,6 +244,41 @@ class Reading:
         """The facts counted on this basis for one key of a keyed view (a licence, a ban)."""
         positions = [r[0] for r in self.store.conn.execute(f"SELECT position FROM {view.facts_table} WHERE key = ?", (key,))]
         return self.visible(self.log.facts(positions))
+
+    def _assignments(self, where: str, params: Sequence[Any]) -> list[Fact]:
+        positions = [r[0] for r in self.store.conn.execute(
+            f"SELECT position FROM events WHERE type = 'PatentsAssigned' AND position <= ? AND {where}",
+            [self.known, *params])]
+        return self.visible(self.log.facts(positions))
+
+    def deal_reports(self, deal: str) -> list[Fact]:
+        """Every assignment counted on this basis that reports the deal ``deal``, in position order."""
+        return self._assignments("deal = ?", [deal])
+
+    def split_applications(self) -> list[tuple[str, list[str], int]]:
+        """Applications the register links to more than one grant, on this basis."""
+        return split_applications(self.store.conn, self.known)
+
+    def unlisted_deals(self) -> list[Fact]:
+        """Every assignment counted on this basis that moved patents it did not list (an undisclosed block)."""
+        positions = [r[0] for r in self.store.conn.execute(
+            "SELECT DISTINCT deal_position FROM undisclosed_holdings WHERE deal_position <= ?", (self.known,))]
+        return self.visible(self.log.facts(positions))
+
+    def repeated_deals(self) -> list[str]:
+        """Deal ids more than one assignment reports (candidates for duplicate reports)."""
+        return [r[0] for r in self.store.conn.execute(
+            "SELECT deal FROM events WHERE type = 'PatentsAssigned' AND deal IS NOT NULL AND position <= ? "
+            "GROUP BY deal HAVING COUNT(*) > 1 ORDER BY deal", (self.known,))]
+
+    def assignments_between(self, start: date, end: date) -> list[Fact]:
+        """Assignments counted on this basis whose effective date starts in ``[start, end]``, in valid-time order."""
+        facts = self._assignments("effective_start >= ? AND effective_start <= ?", [start.isoformat(), end.isoformat()])
+        return sorted(facts, key=valid_order)
+
+    def party_names(self) -> list[tuple[str, str]]:
+        """``(key, spelling)`` of every party name in the log."""
+        return [(r[0], r[1]) for r in self.store.conn.execute("SELECT key, name FROM party_names ORDER BY key, name")]
 
     def title(self, patent: str) -> TitleFold:
         """``patent``'s chain of title folded from the facts counted on this basis."""
@@ -290,7 +355,24 @@ class StoredReading(Reading):
         return self._view_rows(BANS, start, stop, "", "ban_id, valid_from")
 
     def security_rows(self, patent: str, start: date, stop: date) -> list[tuple[Any, ...]]:
-        return self._view_rows(SECURITY_INTERESTS, start, stop, "patent = :patent AND ", "valid_from", patent=patent)
+        return self._view_rows(SECURITY_INTERESTS, start, stop, "patent = :patent AND kind = 'lien' AND ", "valid_from",
+                               patent=patent)
+
+    def term_rows(self, numbers: Sequence[str]) -> list[tuple[Any, ...]]:
+        found: list[tuple[Any, ...]] = []
+        for start in range(0, len(numbers), 500):
+            chunk = list(numbers[start : start + 500])
+            params = {"known": self.known, **{f"p{i}": number for i, number in enumerate(chunk)}}
+            marks = ", ".join(f":p{i}" for i in range(len(chunk)))
+            found += [tuple(row) for row in self.store.conn.execute(
+                f"SELECT {', '.join(PATENT_TERMS.columns)} FROM patent_terms WHERE patent IN ({marks}) AND {KNOWN}", params)]
+        return found
+
+    def security_notes(self) -> list[tuple[Any, ...]]:
+        cursor = self.store.conn.execute(
+            f"SELECT {', '.join(SECURITY_INTERESTS.columns)} FROM security_interests WHERE kind != 'lien' AND {KNOWN}",
+            {"known": self.known})
+        return [tuple(row) for row in cursor]
 
     def title_anomalies(self) -> list[AnomalyRow]:
         cursor = self.store.conn.execute(
@@ -380,7 +462,14 @@ class RefoldedReading(Reading):
         return self._view_rows(BANS, start, stop, None, lambda row: (row[0], row[10]))
 
     def security_rows(self, patent: str, start: date, stop: date) -> list[tuple[Any, ...]]:
-        return self._view_rows(SECURITY_INTERESTS, start, stop, [patent], lambda row: row[3])
+        rows = self._view_rows(SECURITY_INTERESTS, start, stop, [patent], lambda row: row[3])
+        return [row for row in rows if row[6] == "lien"]
+
+    def security_notes(self) -> list[tuple[Any, ...]]:
+        return [row for row in SECURITY_INTERESTS.refold(self.log, self.visible) if row[6] != "lien"]
+
+    def term_rows(self, numbers: Sequence[str]) -> list[tuple[Any, ...]]:
+        return PATENT_TERMS.refold(self.log, self.visible, numbers)
 
     def register_anomalies(self) -> list[AnomalyRow]:
         shown = " AND COALESCE(e.registry_recorded, e.effective_start) <= :registry"

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
+import attrs
 import orjson
 
 from ..answers import Ban, Encumbrance, Licence
@@ -24,13 +25,17 @@ from ..events import (
     Event,
     LicenseGranted,
     LicenseTerminated,
+    PatentLapsed,
+    PatentRegistered,
+    SecurityInterestAssigned,
     SecurityInterestGranted,
     SecurityInterestReleased,
 )
+from ..parties import lender_keys, party_key
 from .history import KNOWN, OVERLAPS, Fact, iso, valid_order
 from .keyed import KeyedView
 
-__all__ = ["BANS", "LICENCES", "SECURITY_INTERESTS", "as_list"]
+__all__ = ["BANS", "LICENCES", "PATENT_TERMS", "SECURITY_INTERESTS", "as_list"]
 
 
 def _json(values: Iterable[str] | None) -> str | None:
@@ -204,28 +209,82 @@ BANS = KeyedView(
 
 
 def _security_keys(event: Event) -> Iterator[str]:
-    if isinstance(event, (SecurityInterestGranted, SecurityInterestReleased)):
+    if isinstance(event, (SecurityInterestGranted, SecurityInterestReleased, SecurityInterestAssigned)):
         yield from event.patents
 
 
+@attrs.define
+class _Lien:
+    debtor: str
+    secured_party: str
+    since: date
+    position: int  # the event that started this row (the grant, or the assignment that moved it)
+    reference: str | None  # the grant's register reference (a reel/frame)
+
+
+def _matching(liens: list[_Lien], debtor: str | None, secured_party: str, interest: str | None) -> list[_Lien]:
+    """The open liens a release or an assignment names: by the grant it cites, else by parties (any spelling).
+
+    Among the liens the cited grant started (else all of them): debtor and secured party first; failing
+    that, the secured party alone (a release naming the current owner or the debtor's new name). A lender
+    merged away is matched through the predecessor its successor's name cites
+    (:func:`~dealtrack.parties.lender_keys`); a release by another lender ends nothing.
+    """
+    cited = [lien for lien in liens if interest is not None and lien.reference == interest]
+    lenders = lender_keys(secured_party)
+    by_lender = [lien for lien in cited or liens if party_key(lien.secured_party) in lenders]
+    both = [lien for lien in by_lender if debtor is not None and party_key(lien.debtor) == party_key(debtor)]
+    if cited:  # one register record may grant several liens (one per debtor and lender): the parties pick
+        return both or by_lender or cited
+    return both or by_lender
+
+
 def fold_security(patent: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
-    """One row per security interest on ``patent``: who holds it over whose title, and when."""
-    open_: dict[tuple[str, str], tuple[date, int]] = {}
+    """One row per stretch of each lien on ``patent`` (who holds it over whose title, and when), and one row
+    per release or assignment that named no lien, or several (``kind`` tells which)."""
+    liens: list[_Lien] = []
+
+    def row(lien: _Lien, until: date | None) -> tuple[Any, ...]:
+        return (patent, lien.debtor, lien.secured_party, lien.since.isoformat(), iso(until), lien.position, "lien",
+                None, lien.reference)
+
     for position, event in sorted(live, key=valid_order):
-        assert isinstance(event, (SecurityInterestGranted, SecurityInterestReleased)) and event.effective
-        pair = (event.debtor, event.secured_party)
+        assert event.effective is not None
+        day = event.effective.start
         if isinstance(event, SecurityInterestGranted):
-            open_.setdefault(pair, (event.effective.start, position))
-        elif pair in open_:
-            since, started = open_.pop(pair)
-            yield (patent, *pair, since.isoformat(), event.effective.start.isoformat(), started)
-    for pair, (since, started) in open_.items():
-        yield (patent, *pair, since.isoformat(), None, started)
+            same = (event.registry_ref, event.debtor, event.secured_party)
+            if event.registry_ref is None or all((l.reference, l.debtor, l.secured_party) != same for l in liens):
+                liens.append(_Lien(event.debtor, event.secured_party, day, position, event.registry_ref))
+            continue  # (the same register record twice is one lien)
+        assert isinstance(event, (SecurityInterestReleased, SecurityInterestAssigned))
+        found = _matching(liens, event.debtor, event.secured_party, event.interest)
+        what = "release" if isinstance(event, SecurityInterestReleased) else "assignment of a security interest"
+        if not found or (len(found) > 1 and isinstance(event, SecurityInterestReleased)):
+            kind = "unmatched" if not found else "ambiguous"
+            several = "" if not found else f" {len(found)} liens ({', '.join(_lien_names(found))}) and"
+            message = (f"{what} of {patent} by {event.secured_party} (debtor {event.debtor or '?'}, {event.effective}) "
+                       f"matches{several or ' no lien'}{' ends none' if found else ''}")
+            yield (patent, event.debtor, event.secured_party, day.isoformat(), day.isoformat(), position,
+                   f"{kind}_{'release' if isinstance(event, SecurityInterestReleased) else 'security_assignment'}",
+                   message, event.interest)
+            continue
+        for lien in found:
+            yield row(lien, day)
+            liens.remove(lien)
+            if isinstance(event, SecurityInterestAssigned):
+                liens.append(_Lien(lien.debtor, event.successor, day, position, lien.reference))
+    for lien in liens:
+        yield row(lien, None)
+
+
+def _lien_names(liens: list[_Lien]) -> list[str]:
+    return [f"{lien.debtor} to {lien.secured_party}" + (f" at {lien.reference}" if lien.reference else "")
+            for lien in liens]
 
 
 SECURITY_INTERESTS = KeyedView(
     name="security_interests",
-    version=5,  # 3: WITHOUT ROWID facts; 4: per-position rows; 5: commit points
+    version=6,  # 3: WITHOUT ROWID facts; 4: per-position rows; 5: commit points; 6: kind, message, reference
     table="security_interests",
     columns={
         "patent": str,
@@ -234,8 +293,11 @@ SECURITY_INTERESTS = KeyedView(
         "valid_from": str,
         "valid_to": str,
         "position": int,
+        "kind": str,  # "lien", or a release / assignment that matched no lien or several
+        "message": str,
+        "reference": str,  # the grant's register reference (reel/frame), if known
     },
-    types=("SecurityInterestGranted", "SecurityInterestReleased"),
+    types=("SecurityInterestGranted", "SecurityInterestReleased", "SecurityInterestAssigned"),
     keys=_security_keys,
     fold=fold_security,
 )
@@ -287,8 +349,8 @@ def ban_from_row(row: Sequence[Any]) -> Ban:
 
 
 def security_from_row(row: Sequence[Any]) -> Encumbrance:
-    """An :class:`Encumbrance` from a ``security_interests`` row (its columns in view order)."""
-    return Encumbrance("security_interest", row[0], holder=row[2], grantor=row[1], reference=None,
+    """An :class:`Encumbrance` from a ``security_interests`` lien row (its columns in view order)."""
+    return Encumbrance("security_interest", row[0], holder=row[2], grantor=row[1], reference=row[8],
                        valid_from=date.fromisoformat(row[3]), valid_to=_day(row[4]))
 
 
@@ -351,3 +413,36 @@ def ban_rows_against(conn: sqlite3.Connection, parties: Iterable[str], start: da
         params,
     )
     return [tuple(row) for row in cursor]
+
+
+# --- patent terms: when a patent stops conferring rights -------------------------------------------
+
+
+def _term_keys(event: Event) -> Iterator[str]:
+    if isinstance(event, PatentLapsed) or (isinstance(event, PatentRegistered) and event.expires is not None):
+        yield event.patent
+
+
+def fold_term(patent: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
+    """At most one row: from ``valid_from`` on, ``patent`` confers no rights (it expired or lapsed, the earliest)."""
+    ends: list[tuple[date, str, int]] = []
+    for position, event in live:
+        if isinstance(event, PatentRegistered) and event.expires is not None:
+            ends.append((event.expires.stop, f"expired on {event.expires}", position))  # in force through that day
+        elif isinstance(event, PatentLapsed) and event.effective is not None:
+            ends.append((event.effective.start, f"lapsed on {event.effective}" + (f": {event.reason}" if event.reason else ""),
+                         position))
+    if ends:
+        day, reason, position = min(ends)
+        yield (patent, day.isoformat(), None, reason, position)
+
+
+PATENT_TERMS = KeyedView(
+    name="patent_terms",
+    version=1,
+    table="patent_terms",
+    columns={"patent": str, "valid_from": str, "valid_to": str, "reason": str, "position": int},
+    types=("PatentRegistered", "PatentLapsed"),
+    keys=_term_keys,
+    fold=fold_term,
+)

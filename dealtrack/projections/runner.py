@@ -19,9 +19,10 @@ from ..store import Store
 from .history import Fact
 from .numbers import NumbersProjection
 from .ownership import OwnershipProjection
+from .parties import PartiesProjection
 from .reader import LogReader, Projection
 from .register import RegisterProjection
-from .rights import BANS, LICENCES, SECURITY_INTERESTS
+from .rights import BANS, LICENCES, PATENT_TERMS, SECURITY_INTERESTS
 from .views import BrowsingViews
 
 __all__ = ["PROJECTIONS", "apply_all", "catch_up", "rebuild_all", "refresh", "views_behind"]
@@ -42,6 +43,8 @@ PROJECTIONS: list[Projection] = [
     LICENCES,
     BANS,
     SECURITY_INTERESTS,
+    PATENT_TERMS,
+    PartiesProjection(),
     BrowsingViews(),
 ]
 

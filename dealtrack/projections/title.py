@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 
 from ..events import Event, PartiesMerged, PartyRenamed, PatentRegistered, PatentsAssigned
+from ..parties import former_key, party_key
 from .history import Fact, valid_order
 
 __all__ = ["Aliases", "Doubt", "Holding", "TitleAnomaly", "TitleSpan", "fold_title", "renamed_names", "title_spans"]
@@ -106,7 +107,9 @@ def fold_title(
     done: list[Holding] = []
     fading: list[list] = []  # [owner, since, until, position]: holdings that may have ended already
     found_doubts: list[Doubt] = []
-    for position, event in sorted(facts, key=valid_order):
+    ordered = sorted(facts, key=valid_order)
+    holders.update(_first_inventors(ordered))
+    for position, event in ordered:
         assert event.effective is not None
         start = event.effective.start
         settled = start if event.effective.is_exact else event.effective.stop
@@ -134,6 +137,20 @@ def fold_title(
     return [h for h in done if h.valid_to is None or h.valid_to > h.valid_from], state.anomalies
 
 
+def _first_inventors(ordered: Sequence[Fact]) -> dict[str, tuple[date, int]]:
+    """When a patent's first recorded title event is its inventors assigning it, the inventors held it before:
+    every inventor who assigns their share, from the start of time until their own assignment."""
+    first = next((event for _, event in ordered if isinstance(event, (PatentRegistered, PatentsAssigned))), None)
+    if not (isinstance(first, PatentsAssigned) and first.by_inventors):
+        return {}
+    inventors: dict[str, tuple[date, int]] = {}
+    for position, event in ordered:
+        if isinstance(event, PatentsAssigned) and event.by_inventors:
+            for name in event.assignor:
+                inventors.setdefault(name, (date.min, position))
+    return inventors
+
+
 class _TitleState:
     """What the fold remembers between events: names, the transfers so far, open conflicts."""
 
@@ -152,7 +169,7 @@ class _TitleState:
             return (holders - {old}) | {names[1]} if old in holders else holders
         if isinstance(event, PatentRegistered):
             owner = self.aliases.canonical(event.owner)
-            if holders and owner not in holders:
+            if holders and party_key(owner) not in {party_key(holder) for holder in holders}:
                 self._note("registration_conflict", position,
                            f"{self.subject} registered to {owner} on {event.effective} while held by {_names(holders)}")
             return {owner}
@@ -161,7 +178,11 @@ class _TitleState:
         return holders
 
     def _assignment(self, position: int, event: PatentsAssigned, holders: set[str]) -> set[str]:
-        assignors = frozenset(self.aliases.canonical(name) for name in event.assignor)
+        spelled = {party_key(holder): holder for holder in holders}  # a holder's other spellings name it too,
+        assignors = frozenset(  # and so does a name that says it was formerly the holder's ("X F/K/A holder")
+            spelled.get(party_key(name)) or spelled.get(former_key(name) or "", name)
+            for name in (self.aliases.canonical(name) for name in event.assignor)
+        )
         assignees = frozenset(self.aliases.canonical(name) for name in event.assignee)
         rival = self._rival(event, assignors, assignees)
         self.transfers.append((position, event, assignors, assignees))
@@ -178,6 +199,11 @@ class _TitleState:
                                    [rival_assignees, assignees], (rival_position, position)))
             return holders | assignees
         missing = assignors - holders
+        if missing and _keys(assignees) <= _keys(holders) and any(  # the same transfer recorded again: one transfer
+            _keys(earlier_from) == _keys(assignors) and _keys(earlier_to) == _keys(assignees)
+            for _, _, earlier_from, earlier_to in self.transfers[:-1]
+        ):
+            return holders
         if event.by_inventors:  # the inventors' own shares: they held them from the start
             return (holders - assignors) | assignees
         if missing:
@@ -216,6 +242,10 @@ class _TitleState:
 
     def _note(self, kind: str, position: int, message: str, related: tuple[int, ...] = ()) -> None:
         self.anomalies.append(TitleAnomaly(kind, position, message, related))
+
+
+def _keys(names: Iterable[str]) -> frozenset[str]:
+    return frozenset(party_key(name) for name in names)
 
 
 def _cite(event: Event) -> str:

@@ -107,6 +107,10 @@ NOTES: dict[str, tuple[str, str, dict[str, str]]] = {
     "licences_terms": ("table", "Index: the patents each licence lists (licences naming a patent are found by it).", {}),
     "bans_terms": ("table", "Index: the parties each ban is against (bans against a party are found by it).", {}),
     "security_interests_facts": ("table", "Index: which events bear on which patent's security interests.", {}),
+    "patent_terms": ("table", "When a patent stops conferring rights (expired or lapsed): from valid_from on.", {}),
+    "patent_terms_facts": ("table", "Index: which events bear on which patent's term.", {}),
+    "party_names": ("table", "Index: every spelling of a party name recorded in the log, by its normalised key "
+                    "(case, spaces, punctuation, corporate suffixes and roles dropped).", {}),
     "ledger_head": ("table", "The last position and hash of the log.", {}),
     "projection_checkpoints": ("table", "How far each view has read the log.", {}),
     "dealtrack_tables": ("table", "What each table and view in this file holds.", {}),
@@ -127,7 +131,7 @@ class BrowsingViews:
     """The SQL views and the ``dealtrack_tables`` notes, recreated on rebuild; nothing to do per append."""
 
     name = "browsing_views"
-    version = 2  # 2: current_anomalies lists unclassified register records
+    version = 3  # 2: current_anomalies lists unclassified register records; 3: party_names and patent_terms described
     folded = ()
 
     def create(self, store: Store) -> None:

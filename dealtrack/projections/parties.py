@@ -1,0 +1,78 @@
+"""The party-name index: every spelling a party was recorded under, by its normalised key.
+
+Table ``party_names(key, name)``: one row per spelling seen in the log (a
+superset: a retracted event's names stay, and find nothing). Questions use it
+to treat ``"NYTELL SOFTWARE LLC"`` and ``"NYTELL SOFTWARE LLC."`` as one party,
+and :meth:`Ledger.parties` to list the spellings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+import attrs
+
+from .. import codec
+from ..events import EVENT_TYPES, Event
+from ..parties import party_key
+from ..store import Store
+from .history import Fact
+from .reader import LogReader
+
+__all__ = ["PartiesProjection", "event_parties", "spellings"]
+
+_PARTY_FIELDS = ("owner", "assignor", "assignee", "licensor", "licensee", "parties", "against", "requested_by",
+                 "old", "new", "absorbed", "into", "debtor", "secured_party")
+_TYPES = tuple(
+    name for name, cls in EVENT_TYPES.items() if {field.name for field in attrs.fields(cls)} & set(_PARTY_FIELDS)
+)
+
+
+def event_parties(event: Event) -> Iterator[str]:
+    """Every party name ``event`` records."""
+    for field in _PARTY_FIELDS:
+        value = getattr(event, field, None)
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, tuple):
+            yield from (name for name in value if isinstance(name, str))
+
+
+def spellings(store: Store, names: Iterable[str]) -> set[str]:
+    """``names`` and every other spelling recorded under the same keys."""
+    wanted = set(names)
+    keys = sorted({party_key(name) for name in wanted})
+    found = set(wanted)
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        found.update(r[0] for r in store.conn.execute(f"SELECT name FROM party_names WHERE key IN ({marks})", chunk))
+    return found
+
+
+class PartiesProjection:
+    """Spellings of party names by normalised key; rows are never folded, only added."""
+
+    name = "party_names"
+    version = 1
+    folded = ()
+
+    def create(self, store: Store) -> None:
+        store.ensure_view_table("party_names", {"key": str, "name": str}, ("key", "name"), without_rowid=True)
+
+    def apply(self, log: LogReader, batch: Sequence[Fact]) -> None:
+        self._insert(log.store, (name for _, event in batch for name in event_parties(event)))
+
+    def rebuild(self, log: LogReader) -> None:
+        log.store.conn.execute("DELETE FROM party_names")
+        marks = ", ".join("?" for _ in _TYPES)
+        names: set[str] = set()
+        for _, type_name, payload, version in log.store.payloads(f"type IN ({marks})", _TYPES):
+            names.update(event_parties(codec.decode_stored(type_name, payload, version)))
+        self._insert(log.store, names)
+
+    @staticmethod
+    def _insert(store: Store, names: Iterable[str]) -> None:
+        rows = {(party_key(name), name) for name in names}
+        if rows:
+            store.conn.executemany("INSERT OR IGNORE INTO party_names (key, name) VALUES (?, ?)", sorted(rows))

@@ -1,0 +1,104 @@
+"""Issue 15 item 9: one party, one name, in every importer and every question; ``ledger.parties``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import view_rows
+from hypothesis import given
+from hypothesis import strategies as st
+from register_files import assignment_xml, made_up, write_dataset
+
+from dealtrack import InvalidEvent, Ledger
+from dealtrack.events import PatentRegistered, PatentsAssigned
+from dealtrack.importers import import_assignments, import_dataset
+from dealtrack.parties import clean_name, party_key, role_of
+
+ASSIGN = "ASSIGNMENT OF ASSIGNORS INTEREST (SEE DOCUMENT FOR DETAILS)."
+
+
+@pytest.mark.parametrize("spelling", [
+    "NYTELL SOFTWARE LLC", "NYTELL SOFTWARE LLC.", "Nytell Software, L.L.C.", "  NYTELL   SOFTWARE  LLC ",
+    "NYTELL SOFTWARE LLC, AS COLLATERAL AGENT", "Nytell Software LLC F/K/A Old Nytell Inc",
+])
+def test_every_spelling_of_one_company_has_one_key(spelling: str) -> None:
+    assert party_key(spelling) == "NYTELL SOFTWARE"
+
+
+def test_roles_are_dropped_from_the_key_and_read_on_their_own() -> None:
+    agent = "BANK OF AMERICA, N.A., AS ADMINISTRATIVE AGENT"
+    assert party_key(agent) == party_key("Bank of America, N.A.")
+    assert role_of(agent) == "AS ADMINISTRATIVE AGENT"
+    assert role_of("Bank of America, N.A.") is None
+    assert party_key("Apple Inc.") != party_key("Apple Bank")
+
+
+def test_clean_name_keeps_the_register_spelling_and_squeezes_spaces() -> None:
+    assert clean_name("  NYTELL   SOFTWARE  LLC. ") == "NYTELL SOFTWARE LLC."
+
+
+@given(st.text(alphabet=st.characters(categories=["L", "N", "P", "Zs"]), min_size=1, max_size=40)
+       .filter(lambda s: s.strip()))
+def test_a_key_does_not_depend_on_case_or_spacing(name: str) -> None:
+    assert party_key(name) == party_key(name.upper()) == party_key("  " + name.replace(" ", "   ") + " ")
+
+
+def test_both_importers_spell_one_owner_the_same(tmp_path: Path) -> None:
+    record = made_up("50000", "1", ASSIGN, "DOE, JANE", "NYTELL  SOFTWARE   LLC", "14000001")
+    xml = tmp_path / "ad20160102.xml"
+    xml.write_text(assignment_xml([record]))
+    with Ledger.open() as from_xml, Ledger.open() as from_dataset:
+        import_assignments(from_xml, xml)
+        import_dataset(from_dataset, write_dataset([record], tmp_path / "dataset"))
+        owners = {"NYTELL SOFTWARE LLC"}
+        assert from_xml.owners_of("USAPP14000001", on="2016-01-01") == owners
+        assert from_dataset.owners_of("USAPP14000001", on="2016-01-01") == owners
+
+
+@pytest.fixture
+def nytell(ledger: Ledger) -> Ledger:
+    ledger.append(
+        PatentRegistered(patent="US9000001", owner="NYTELL SOFTWARE LLC", effective="2010-01-01"),
+        PatentRegistered(patent="US9000002", owner="NYTELL SOFTWARE LLC", effective="2010-01-01"),
+        PatentRegistered(patent="US9000003", owner="NYTELL SOFTWARE LLC.", effective="2010-01-01"),
+        PatentRegistered(patent="US9000004", owner="Xiaomi", effective="2010-01-01"),
+    )
+    return ledger
+
+
+def test_a_portfolio_holds_what_every_spelling_holds(nytell: Ledger) -> None:
+    for spelling in ("NYTELL SOFTWARE LLC", "NYTELL SOFTWARE LLC.", "Nytell Software, L.L.C."):
+        assert nytell.portfolio(spelling, on="2015").patents == {"US9000001", "US9000002", "US9000003"}
+    assert nytell.is_licensed("nytell software llc", "US9000003", on="2015", territory="US")
+
+
+def test_an_assignment_by_another_spelling_of_the_holder_is_no_chain_gap(nytell: Ledger) -> None:
+    nytell.append(PatentsAssigned(assignor="Nytell Software, L.L.C.", assignee="Xiaomi", patents=["US9000003"],
+                                  effective="2016-01-01"))
+    assert nytell.owners_of("US9000003", on="2016-02") == {"Xiaomi"}
+    assert not [a for a in nytell.anomalies() if a.kind == "chain_gap"]
+
+
+def test_parties_lists_the_spellings_of_each_party_with_their_counts(nytell: Ledger) -> None:
+    [party] = nytell.parties("nytell", on="2015")
+    assert (party.key, party.names, party.patents, party.counts) == (
+        "NYTELL SOFTWARE", ("NYTELL SOFTWARE LLC", "NYTELL SOFTWARE LLC."), 3, (2, 1))
+    everyone = nytell.parties(on="2015")
+    assert [p.key for p in everyone] == ["NYTELL SOFTWARE", "XIAOMI"]
+    assert nytell.parties("Software LLC.", on="2015")[0].key == "NYTELL SOFTWARE"
+    assert nytell.parties("nokia") == []
+    assert everyone.to_rows()[0]["names"] == "NYTELL SOFTWARE LLC | NYTELL SOFTWARE LLC."
+    with pytest.raises(InvalidEvent):
+        nytell.parties("   ")
+
+
+def test_the_name_index_rebuilt_equals_the_kept_one(tmp_path: Path) -> None:
+    path = tmp_path / "deals.db"
+    with Ledger.open(path) as ledger:
+        ledger.append(PatentRegistered(patent="US9000001", owner="NYTELL SOFTWARE LLC", effective="2010-01-01"))
+        ledger.append(PatentsAssigned(assignor="NYTELL SOFTWARE LLC.", assignee="Xiaomi Inc", patents=["US9000001"],
+                                      effective="2012-01-01"))
+        kept = view_rows(ledger)
+        ledger.rebuild()
+        assert view_rows(ledger) == kept
