@@ -424,7 +424,7 @@ class Questions:
     def _party_names(self) -> set[str]:
         """Every party name the ledger mentions: in titles, licences, bans, renames and mergers."""
         reading = self._reading(None, None)
-        names = reading.party_names()
+        names = reading.mentioned_names()
         for _, event in reading.renames():
             names.update(renamed_names(event) or ())
         return names
@@ -707,7 +707,6 @@ def _rights_anomalies(reading: Reading) -> list[tuple[str, str, int, str, tuple[
     found: list[tuple[str, str, int, str, tuple[int, ...]]] = []
     licences = reading.licences_during(date.min, date.max)
     positions = reading.licence_positions()
-    renames = reading.renames()
     exclusive = [lic for lic in licences if lic.exclusive]
     for i, first in enumerate(exclusive):
         for second in exclusive[i + 1:]:

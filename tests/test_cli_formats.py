@@ -124,10 +124,12 @@ def test_an_unknown_patent_is_not_an_ownerless_one(db: str) -> None:
     assert known.exit_code == 0 and "no owner known on 2000-01-01" in known.output
 
 
-def test_a_compact_application_number_suggests_the_application(db: str) -> None:
-    result = invoke("owners-of", "US14678893", "--on", "2016", "--db", db)
-    assert result.exit_code == 1 and "did you mean the application USAPP14678893" in result.stderr
-    assert invoke("owners-of", "US 14/678,893", "--on", "2016", "--db", db, "--json").exit_code == 0
+def test_a_compact_application_number_is_read_as_the_application(db: str) -> None:
+    compact = invoke("owners-of", "US14678893", "--on", "2016", "--db", db, "--json")
+    written = invoke("owners-of", "US 14/678,893", "--on", "2016", "--db", db, "--json")
+    assert compact.exit_code == written.exit_code == 0
+    assert json.loads(compact.stdout) == json.loads(written.stdout)
+    assert json.loads(compact.stdout)[0]["patent"] == "USAPP14678893"
 
 
 @pytest.mark.parametrize(("party", "hint"), [("xiaomi", "did you mean Xiaomi?"), ("Xiaomy", "did you mean Xiaomi?"),

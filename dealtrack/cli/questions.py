@@ -9,7 +9,6 @@ Heavy modules are imported inside the commands, so ``--help`` stays fast.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -66,16 +65,10 @@ class Asked:
         if not self.ledger._knows_patent(patent, **self.axes):
             known = self.basis["known_at"]
             when = "" if known is None else f" as known at {known.isoformat(timespec='seconds')}"
-            message = f"{patent} is not in this ledger{when}{self._patent_hint(patent)}"
+            message = f"{patent} is not in this ledger{when}"
             self.unknown.append(message)
             return message
         return f"{nothing} on {self.basis['on']}" if self.period is not None else nothing
-
-    def _patent_hint(self, patent: str) -> str:
-        application = re.fullmatch(r"US(\d{8})", patent)
-        if application and self.ledger._knows_patent(f"USAPP{application[1]}", **self.axes):
-            return f"; did you mean the application USAPP{application[1]} (written US {application[1][:2]}/...)?"
-        return ""
 
     def check_party(self, party: str) -> None:
         """Fail, with near matches, when the ledger has never heard of ``party``."""

@@ -94,7 +94,7 @@ class Reading:
         ).fetchone()
         return bool(found)
 
-    def party_names(self) -> set[str]:
+    def mentioned_names(self) -> set[str]:
         """Every party name the views know: title holders, licensors, licensees and parties banned."""
         return {row[0] for row in self.store.conn.execute(
             "SELECT party FROM title_parties UNION SELECT licensor FROM licences "
