@@ -16,7 +16,7 @@ import random
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -110,14 +110,27 @@ _TRIGGERS = [
     BEGIN SELECT RAISE(ABORT, 'dealtrack: the events log is append-only; append a correction instead'); END""",
     """CREATE TRIGGER events_refuse_delete BEFORE DELETE ON events
     BEGIN SELECT RAISE(ABORT, 'dealtrack: the events log is append-only; retract the event instead'); END""",
+    # INSERT OR REPLACE deletes the row it replaces without firing a DELETE trigger: refuse it before it can
+    """CREATE TRIGGER events_refuse_replace BEFORE INSERT ON events
+    WHEN EXISTS (SELECT 1 FROM events WHERE position = NEW.position)
+      OR EXISTS (SELECT 1 FROM events WHERE event_id = NEW.event_id)
+    BEGIN SELECT RAISE(ABORT, 'dealtrack: the events log is append-only; a logged row cannot be replaced'); END""",
 ]
+TRIGGER_NAMES = [sql.split()[2] for sql in _TRIGGERS]
+
+#: SQLite limits on every connection: no value or statement larger than this is read or written.
+_MAX_LENGTH = 256 * 1024 * 1024
+_MAX_SQL_LENGTH = 4 * 1024 * 1024
+#: Seconds any one statement run while a file is being opened (before it is known to be dealtrack's own) may take.
+OPEN_STATEMENT_SECONDS = 10.0
 
 
 class Store:
     """A connection to one ledger file and the SQL that reads and writes its log."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, *, readonly: bool = False) -> None:
         self.conn = conn
+        self.readonly = readonly  # opened only to read: nothing may be written to the file
         self.db = sqlite_utils.Database(conn)
         self.retries = 0  # how often a write had to wait for another writer, for the stress benchmark
         # Decoded log facts that never change (positions are immutable), kept per connection: e.g. the renames.
@@ -126,16 +139,33 @@ class Store:
     # --- opening ------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None, *, synchronous: str = "NORMAL") -> Store:
-        """Open or create the ledger at ``path`` (``None``: in memory)."""
+    def open(
+        cls,
+        path: str | os.PathLike[str] | None,
+        *,
+        synchronous: str = "NORMAL",
+        readonly: bool = False,
+        inspect: Callable[[list[SchemaObject]], None] | None = None,
+    ) -> Store:
+        """Open or create the ledger at ``path`` (``None``: in memory).
+
+        ``inspect`` is shown the file's schema objects before anything else runs
+        on it, and may raise to refuse the file. With ``readonly``, nothing is
+        written to the file; a file that would need an upgrade is read into memory.
+        """
         if synchronous.upper() not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
             raise ValueError(f"synchronous must be OFF, NORMAL, FULL or EXTRA, not {synchronous!r}")
         if path is None:
             conn = sqlite3.connect(":memory:", isolation_level=None)
         else:
-            _refuse_foreign_file(Path(path))
+            objects = _refuse_foreign_file(Path(path), readonly=readonly)
+            if inspect is not None:
+                inspect(objects)
+            if readonly:
+                return cls._open_readonly(Path(path))
             conn = sqlite3.connect(os.fspath(path), isolation_level=None, timeout=_BUSY_TIMEOUT)
         try:
+            _guard(conn)
             if path is not None:
                 conn.execute("PRAGMA journal_mode=WAL")
                 # Copy the WAL back into the file every ~40 MB rather than every 4 MB: an append rewrites
@@ -146,11 +176,86 @@ class Store:
             # the views, and with a small cache they are written out and read back within one transaction.
             conn.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
             store = cls(conn)
-            store._ensure_schema()
+            with store.time_limit(OPEN_STATEMENT_SECONDS):
+                store._ensure_schema()
         except BaseException:
             conn.close()
             raise
         return store
+
+    @classmethod
+    def _open_readonly(cls, path: Path) -> Store:
+        """Open an existing ledger file only to read it; copied into memory when it needs an upgrade first."""
+        quiet = "&immutable=1" if not path.with_name(path.name + "-wal").exists() else ""
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{quiet}", uri=True, isolation_level=None,
+                               timeout=_BUSY_TIMEOUT)
+        try:
+            _guard(conn)
+            conn.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
+            store = cls(conn, readonly=True)
+            with store.time_limit(OPEN_STATEMENT_SECONDS):
+                if store._pragma("application_id") != APPLICATION_ID:
+                    raise LedgerFileError(f"{path} is not a dealtrack ledger yet: there is nothing to read")
+                if store._pragma("user_version") < FORMAT_VERSION or store._missing_objects():
+                    store = store.copied_to_memory()
+        except BaseException:
+            conn.close()
+            raise
+        return store
+
+    def copied_to_memory(self) -> Store:
+        """A read-only store over an in-memory copy of this file (which is closed): upgrades and views go there."""
+        memory = sqlite3.connect(":memory:", isolation_level=None)
+        try:
+            self.conn.backup(memory)
+            self.conn.close()
+            _guard(memory)
+            store = type(self)(memory, readonly=True)
+            store._ensure_schema()
+        except BaseException:
+            memory.close()
+            raise
+        return store
+
+    @contextmanager
+    def time_limit(self, seconds: float) -> Iterator[None]:
+        """Interrupt any one statement run inside that takes longer than ``seconds`` (a file's own SQL, say)."""
+        started = [time.monotonic()]
+        self.conn.set_trace_callback(lambda _sql: started.__setitem__(0, time.monotonic()))
+        self.conn.set_progress_handler(lambda: int(time.monotonic() - started[0] > seconds), 10_000)
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if "interrupted" in str(exc):
+                raise LedgerFileError(f"a statement on this file ran for more than {seconds} s and was stopped") from None
+            raise
+        finally:
+            self.conn.set_progress_handler(None, 0)
+            self.conn.set_trace_callback(None)
+
+    def schema_objects(self) -> list[SchemaObject]:
+        """Every table, index, trigger and view in the file, as ``sqlite_master`` lists them."""
+        return [SchemaObject(*row) for row in self.conn.execute(_SCHEMA_OBJECTS)]
+
+    def _missing_objects(self) -> bool:
+        have = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger')")}
+        return any(name not in have for name, _ in _LATER_INDEXES) or any(name not in have for name in TRIGGER_NAMES)
+
+    def ensure_triggers(self, *, repair: bool = False) -> None:
+        """Create the log's triggers a file lacks (one made before a trigger was added); ``repair``: also
+        re-create any whose text was changed. Inside the caller's transaction."""
+        have = dict(self.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"))
+        for name, sql in zip(TRIGGER_NAMES, _TRIGGERS):
+            if name in have and repair and have[name] != sql:
+                self.conn.execute(f"DROP TRIGGER [{name}]")
+                del have[name]
+            if name not in have:
+                self.conn.execute(sql)
+
+    def integrity_problems(self, full: bool = True) -> list[str]:
+        """What SQLite's own ``integrity_check`` (or the faster ``quick_check``) finds wrong; empty when sound."""
+        rows = [row[0] for row in self.conn.execute(f"PRAGMA {'integrity_check' if full else 'quick_check'}(20)")]
+        return [] if rows == ["ok"] else rows
 
     def close(self) -> None:
         self.conn.close()
@@ -159,13 +264,14 @@ class Store:
         return int(self.conn.execute(f"PRAGMA {name}").fetchone()[0])
 
     def _ensure_indexes(self) -> None:
-        """Indexes added since a file was made (they change no layout, so no format version either)."""
+        """Indexes and triggers added since a file was made (they change no layout, so no format version either)."""
         have = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
         missing = [(name, sql) for name, sql in _LATER_INDEXES if name not in have]
-        if missing:
+        if missing or self._missing_objects():
             with self.transaction():
                 for _, sql in missing:
                     self.conn.execute(sql)
+                self.ensure_triggers()
 
     def _ensure_schema(self) -> None:
         """Create the tables of a new ledger, or upgrade an older one; safe when several processes open at once."""
@@ -298,13 +404,20 @@ class Store:
         return int(row[0]), str(row[1]), row[2]
 
     def next_instant(self) -> datetime:
-        """The transaction time for a new append: now, but always after the last one."""
+        """The transaction time for a new append: now, but always after the last one.
+
+        When the last one is the latest time there is (a far-future time from
+        an older import), the new append shares it rather than failing.
+        """
         now = datetime.now(timezone.utc)
         last = self.head()[2]
         if last is not None:
             previous = parse_instant_column(last)
             if now <= previous:
-                now = previous + timedelta(microseconds=1)
+                try:
+                    now = previous + timedelta(microseconds=1)
+                except OverflowError:
+                    now = previous
         return now
 
     # --- writing -------------------------------------------------------------------
@@ -317,6 +430,22 @@ class Store:
             "UPDATE ledger_head SET position = ?, hash = ?, recorded_at = ? WHERE id = 1",
             (last.position, last.hash, last.recorded_at),
         )
+
+    def append_key(self, key: str) -> tuple[str, list[int]] | None:
+        """``(digest, positions)`` an earlier append with this idempotency key stored; None when it is new."""
+        exists = self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'append_keys'").fetchone()
+        if exists is None:
+            return None
+        row = self.conn.execute("SELECT digest, first, count FROM append_keys WHERE key = ?", (key,)).fetchone()
+        return None if row is None else (str(row[0]), list(range(int(row[1]), int(row[1]) + int(row[2]))))
+
+    def remember_append(self, key: str, digest: str, positions: Sequence[int]) -> None:
+        """Note an append's idempotency key, its events' digest and positions (inside its transaction)."""
+        self.conn.execute("CREATE TABLE IF NOT EXISTS append_keys "
+                          "(key TEXT PRIMARY KEY, digest TEXT NOT NULL, first INTEGER NOT NULL, count INTEGER NOT NULL)")
+        first = positions[0] if positions else 0
+        self.conn.execute("INSERT INTO append_keys (key, digest, first, count) VALUES (?, ?, ?, ?)",
+                          (key, digest, first, len(positions)))
 
     def insert_retractions(self, pairs: Iterable[tuple[int, int]]) -> None:
         """Note ``(target position, retracting position)`` pairs."""
@@ -440,15 +569,18 @@ def is_lock_error(exc: sqlite3.Error) -> bool:
 _LEDGER_TABLES = ("events", "retractions", "ledger_head", "projection_checkpoints")
 
 
-def _refuse_foreign_file(path: Path) -> None:
+def _refuse_foreign_file(path: Path, readonly: bool = False) -> list[SchemaObject]:
     """Raise unless ``path`` is absent, empty, or a SQLite file that is (or could become) a ledger we can read.
 
     Only reads the file: a file that is not a ledger is left byte-for-byte as it was.
+    Returns its schema objects (none for a new file).
     """
     if path.is_dir():
         raise LedgerFileError(f"{path} is a folder, not a ledger file")
     if not path.exists() or path.stat().st_size == 0:
-        return
+        if readonly:
+            raise LedgerFileError(f"{path}: there is no ledger to open read-only")
+        return []
     try:
         with path.open("rb") as handle:
             header = handle.read(100)
@@ -463,9 +595,11 @@ def _refuse_foreign_file(path: Path) -> None:
         quiet = "&immutable=1" if not path.with_name(path.name + "-wal").exists() else ""
         probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{quiet}", uri=True, timeout=_BUSY_TIMEOUT)
         try:
+            _guard(probe)
             application_id = probe.execute("PRAGMA application_id").fetchone()[0]
             version = probe.execute("PRAGMA user_version").fetchone()[0]
-            tables = {row[0] for row in probe.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            objects = [SchemaObject(*row) for row in probe.execute(_SCHEMA_OBJECTS)]
+            tables = {o.name for o in objects if o.type == "table"}
         finally:
             probe.close()
     except sqlite3.DatabaseError as exc:
@@ -484,6 +618,35 @@ def _refuse_foreign_file(path: Path) -> None:
     missing = [name for name in _LEDGER_TABLES if name not in tables]
     if missing:
         raise LedgerFileError(f"{path} is a damaged dealtrack ledger: the table(s) {', '.join(missing)} are missing")
+    return objects
+
+
+@attrs.frozen
+class SchemaObject:
+    """One row of ``sqlite_master``: a table, index, trigger or view and the SQL that made it."""
+
+    type: str
+    name: str
+    table: str
+    sql: str | None
+
+
+_SCHEMA_OBJECTS = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid"
+
+
+def _guard(conn: sqlite3.Connection) -> None:
+    """SQLite's protections for a file from a stranger, on every connection dealtrack opens.
+
+    The file's own schema may not call functions with side effects
+    (``trusted_schema=OFF``), no value or statement may exceed the limits, and
+    (where Python exposes it) defensive mode forbids writing the schema directly.
+    """
+    conn.execute("PRAGMA trusted_schema=OFF")
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, _MAX_LENGTH)
+    conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, _MAX_SQL_LENGTH)
+    conn.setlimit(sqlite3.SQLITE_LIMIT_TRIGGER_DEPTH, 10)
+    if hasattr(conn, "setconfig"):  # Python 3.12+
+        conn.setconfig(sqlite3.SQLITE_DBCONFIG_DEFENSIVE, True)  # type: ignore[attr-defined]
 
 
 def _refuse_cut_file(path: Path, header: bytes) -> None:

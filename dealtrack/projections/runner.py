@@ -19,7 +19,7 @@ from .register import RegisterProjection
 from .rights import BANS, LICENCES, SECURITY_INTERESTS
 from .views import BrowsingViews
 
-__all__ = ["PROJECTIONS", "apply_all", "catch_up", "rebuild_all"]
+__all__ = ["PROJECTIONS", "apply_all", "catch_up", "is_behind", "rebuild_all"]
 
 # patent_numbers comes first: the ownership view keys facts by the property ids it gives.
 # The browsing views read the other views' tables, so they come last.
@@ -87,6 +87,16 @@ def _rebuild(store: Store, projections: Sequence[Projection]) -> None:
     finally:
         if collecting:
             gc.enable()
+
+
+def is_behind(store: Store) -> bool:
+    """Whether :func:`catch_up` would have to rebuild a view (e.g. before reading a read-only file)."""
+    position = store.head()[0]
+    checkpoints = {
+        name: (version, at)
+        for name, version, at in store.conn.execute("SELECT name, version, position FROM projection_checkpoints")
+    }
+    return any(checkpoints.get(p.name) != (p.version, position) for p in PROJECTIONS)
 
 
 def catch_up(store: Store) -> None:
