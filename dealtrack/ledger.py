@@ -289,12 +289,17 @@ class Ledger(Questions):
 
         return plot_timeline(self, patents=patents, party=party, path=path, **options)
 
-    def verify(self, anchor: Anchor | str | None = None) -> VerifyReport:
+    def verify(self, anchor: Anchor | str | None = None, *, full: bool = True) -> VerifyReport:
         """Check the whole log (positions, hash chain, stored columns, views in step); truthy when sound.
 
         With ``anchor`` (an earlier :meth:`head`), also prove the log still extends it.
+        Also checks the log's triggers, SQL the file holds that dealtrack did not
+        make, and SQLite's ``integrity_check``; ``full`` (the default) recounts
+        every view from the log, ``full=False`` skips that for speed.
         """
-        return verify_log(self._store, anchor)
+        if not isinstance(full, bool):
+            raise InvalidEvent("full", full, "expected True or False")
+        return verify_log(self._store, anchor, full)
 
     def head(self) -> Anchor:
         """The log's last position and hash: keep it elsewhere; ``verify(anchor=...)`` proves nothing before it changed."""

@@ -205,17 +205,33 @@ class Store:
 
     def copied_to_memory(self) -> Store:
         """A read-only store over an in-memory copy of this file (which is closed): upgrades and views go there."""
+        store = self.memory_copy(readonly=True)
+        self.conn.close()
+        return store
+
+    def memory_copy(self, *, readonly: bool = False) -> Store:
+        """A store over a copy of this file in memory, brought to the current layout (this one stays open)."""
         memory = sqlite3.connect(":memory:", isolation_level=None)
         try:
             self.conn.backup(memory)
-            self.conn.close()
             _guard(memory)
-            store = type(self)(memory, readonly=True)
+            store = type(self)(memory, readonly=readonly)
             store._ensure_schema()
         except BaseException:
             memory.close()
             raise
         return store
+
+    def table_digest(self, table: str) -> str:
+        """A SHA-256 over every row of ``table`` (a name dealtrack chose), in the order of all its columns."""
+        count = len(self.conn.execute(f"PRAGMA table_info([{table}])").fetchall())
+        if not count:
+            return "absent"
+        digest = hashlib.sha256()
+        order = ", ".join(str(i) for i in range(1, count + 1))
+        for row in self.conn.execute(f"SELECT * FROM [{table}] ORDER BY {order}"):
+            digest.update(repr(row).encode())
+        return digest.hexdigest()
 
     @contextmanager
     def time_limit(self, seconds: float) -> Iterator[None]:

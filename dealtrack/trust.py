@@ -17,7 +17,7 @@ from .errors import LedgerFileError
 from .projections.runner import catch_up
 from .store import SchemaObject, Store
 
-__all__ = ["foreign_objects", "refuse_foreign_objects"]
+__all__ = ["foreign_objects", "refuse_foreign_objects", "view_tables"]
 
 # An index that only orders columns runs no SQL of its own: older dealtrack versions made such indexes.
 _PLAIN_INDEX = re.compile(
@@ -36,6 +36,15 @@ def _own_objects() -> dict[tuple[str, str], str | None]:
         return {(o.type, o.name): o.sql for o in store.schema_objects()}
     finally:
         store.close()
+
+
+#: Tables that hold the log itself rather than a view of it.
+_LOG_TABLES = frozenset({"events", "retractions", "ledger_head", "projection_checkpoints", "append_keys", "dealtrack_tables"})
+
+
+def view_tables() -> list[str]:
+    """The tables of every view: what a recount from the log must reproduce row for row."""
+    return sorted(name for kind, name in _own_objects() if kind == "table" and name not in _LOG_TABLES)
 
 
 def foreign_objects(objects: Iterable[SchemaObject]) -> list[str]:
