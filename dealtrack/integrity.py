@@ -47,7 +47,7 @@ def verify_log(store: Store, anchor: Anchor | str | None = None, full: bool = Tr
         with store.snapshot():
             return _Walk(store, wanted, full).run()
     except sqlite3.DatabaseError as exc:
-        raise LedgerFileError(f"the ledger file cannot be read to the end: {exc}") from None
+        raise LedgerFileError(f"the ledger file cannot be read to the end: {exc}") from exc
 
 
 #: At one position, what the log's shape says comes before what a row's content says.

@@ -196,8 +196,9 @@ class Store:
             with store.time_limit(OPEN_STATEMENT_SECONDS):
                 if store._pragma("application_id") != APPLICATION_ID:
                     raise LedgerFileError(f"{path} is not a dealtrack ledger yet: there is nothing to read")
-                if store._pragma("user_version") < FORMAT_VERSION or store._missing_objects():
-                    store = store.copied_to_memory()
+                older = store._pragma("user_version") < FORMAT_VERSION or store._missing_objects()
+            if older:
+                store = store.copied_to_memory()
         except BaseException:
             conn.close()
             raise
@@ -270,7 +271,17 @@ class Store:
 
     def integrity_problems(self, full: bool = True) -> list[str]:
         """What SQLite's own ``integrity_check`` (or the faster ``quick_check``) finds wrong; empty when sound."""
-        rows = [row[0] for row in self.conn.execute(f"PRAGMA {'integrity_check' if full else 'quick_check'}(20)")]
+        try:
+            rows = [row[0] for row in self.conn.execute(f"PRAGMA {'integrity_check' if full else 'quick_check'}(20)")]
+        except sqlite3.DatabaseError as exc:  # a page too damaged even to check: name the tables it breaks
+            names = [row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            broken = []
+            for name in names:
+                try:
+                    self.conn.execute(f"SELECT COUNT(*) FROM [{name}]").fetchone()
+                except sqlite3.DatabaseError:
+                    broken.append(name)
+            return [f"{exc}: the table(s) {', '.join(broken) or '(unknown)'} cannot be read"]
         return [] if rows == ["ok"] else rows
 
     def close(self) -> None:
@@ -410,7 +421,11 @@ class Store:
             yield
         finally:
             if self.conn.in_transaction:
-                self.conn.execute("COMMIT")
+                try:
+                    self.conn.execute("COMMIT")
+                except sqlite3.DatabaseError:  # a read found a damaged page; it has nothing to commit
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
 
     # --- the head of the log ----------------------------------------------------------
 
