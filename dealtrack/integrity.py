@@ -241,6 +241,7 @@ class _Walk:
             self.report(0, "file_damaged", f"the file cannot be copied to recount its views: {exc}")
             return
         try:
+            copy.drop_triggers()  # a trigger slipped in after opening runs nowhere, not even in the copy
             rebuild_all(copy)
             for table in view_tables():
                 try:

@@ -17,6 +17,7 @@ from .answers import Anchor, Basis, VerifyReport
 from .checks import Checker, stream_of
 from .errors import ConcurrencyError, DealtrackError, InvalidEvent, LedgerBusy, LedgerFileError, LedgerReadOnly
 from .events import EVENT_TYPES, Appended, Event, EventRetracted, Recorded, Skipped
+from .guard import typed_errors
 from .integrity import head_anchor, verify_log
 from .projections.runner import apply_all, catch_up, is_behind, rebuild_all
 from .questions import Questions
@@ -350,6 +351,7 @@ def _metadata_json(metadata: dict[str, Any] | None) -> str | None:
         return None
     if not isinstance(metadata, dict):
         raise InvalidEvent("metadata", metadata, "expected a dict of JSON values")
+    limits.check_value(metadata, "metadata")
     try:
         return orjson.dumps(metadata, option=orjson.OPT_SORT_KEYS).decode()
     except TypeError as exc:
@@ -399,3 +401,7 @@ def _row(position: int, event_id: str, recorded_at: str, event: Event, metadata:
     )
 
 
+
+
+typed_errors(Ledger)
+typed_errors(LedgerView)

@@ -29,6 +29,7 @@ __all__ = [
     "check_event",
     "check_key",
     "check_path",
+    "check_value",
     "check_recorded_at",
 ]
 
@@ -84,6 +85,13 @@ def check_event(event: Any) -> None:
     if total > MAX_PAYLOAD_CHARS:
         raise InvalidEvent(type(event).__name__, f"<about {total} characters>",
                            f"the event is larger than {MAX_PAYLOAD_CHARS} characters in all")
+
+
+def check_value(value: Any, field: str) -> None:
+    """Raise :class:`InvalidEvent` if ``value`` (e.g. an append's metadata) is past any maximum or MAX_TEXT in all."""
+    total = _walk(value, field, 1)
+    if total > MAX_TEXT:
+        raise InvalidEvent(field, f"<about {total} characters>", f"is larger than {MAX_TEXT} characters in all")
 
 
 def _walk(value: Any, field: str, depth: int) -> int:

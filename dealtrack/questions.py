@@ -94,7 +94,7 @@ class Questions:
         With ``registry_at``, only events a register showed by then (and retractions).
         Read lazily; ``.to_rows()`` / ``.to_frame()`` turn what is left of it into a table.
         """
-        if isinstance(after, bool) or not isinstance(after, int):
+        if isinstance(after, bool) or not isinstance(after, int) or not -(2**63) <= after < 2**63:
             raise InvalidEvent("after", after, "expected a position (a whole number)")
         if deal is not None:
             if not isinstance(deal, str):
@@ -118,7 +118,7 @@ class Questions:
         if deal is not None:
             clauses.append("deal = ?")
             params.append(deal)
-        return EventLog(recorded_from_row(row) for row in self._store.rows(" AND ".join(clauses), params))
+        return EventLog(recorded_from_row(row) for row in self._store.rows_in_pages(" AND ".join(clauses), params))
 
     def get(self, event_id: str) -> Recorded:
         """The envelope of one event by its id."""

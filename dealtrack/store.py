@@ -26,7 +26,7 @@ import attrs
 import orjson
 import sqlite_utils
 
-from .errors import LedgerBusy, LedgerFileError
+from .errors import InvalidEvent, LedgerBusy, LedgerFileError
 
 __all__ = ["EventRow", "Store"]
 
@@ -153,8 +153,8 @@ class Store:
         on it, and may raise to refuse the file. With ``readonly``, nothing is
         written to the file; a file that would need an upgrade is read into memory.
         """
-        if synchronous.upper() not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
-            raise ValueError(f"synchronous must be OFF, NORMAL, FULL or EXTRA, not {synchronous!r}")
+        if not isinstance(synchronous, str) or synchronous.upper() not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+            raise InvalidEvent("synchronous", synchronous, "expected OFF, NORMAL, FULL or EXTRA")
         if path is None:
             conn = sqlite3.connect(":memory:", isolation_level=None)
         else:
@@ -162,7 +162,10 @@ class Store:
             if inspect is not None:
                 inspect(objects)
             if readonly:
-                return cls._open_readonly(Path(path))
+                store = cls._open_readonly(Path(path))
+                if inspect is None:
+                    store.conn.execute("PRAGMA trusted_schema=OFF")
+                return store
             conn = sqlite3.connect(os.fspath(path), isolation_level=None, timeout=_BUSY_TIMEOUT)
         try:
             _guard(conn)
@@ -178,10 +181,18 @@ class Store:
             store = cls(conn)
             with store.time_limit(OPEN_STATEMENT_SECONDS):
                 store._ensure_schema()
+                store.check_log_columns()
+            if path is None or inspect is not None:
+                store.trust_own_schema()
         except BaseException:
             conn.close()
             raise
         return store
+
+    def trust_own_schema(self) -> None:
+        """Let the file's views use SQLite's JSON functions again, once every view and trigger in it is
+        known to be dealtrack's own (``inspect`` passed): dealtrack's ``event_log`` view needs them."""
+        self.conn.execute("PRAGMA trusted_schema=ON")
 
     @classmethod
     def _open_readonly(cls, path: Path) -> Store:
@@ -197,8 +208,11 @@ class Store:
                 if store._pragma("application_id") != APPLICATION_ID:
                     raise LedgerFileError(f"{path} is not a dealtrack ledger yet: there is nothing to read")
                 older = store._pragma("user_version") < FORMAT_VERSION or store._missing_objects()
+                if not older:
+                    store.check_log_columns()
             if older:
                 store = store.copied_to_memory()
+            store.trust_own_schema()
         except BaseException:
             conn.close()
             raise
@@ -207,6 +221,7 @@ class Store:
     def copied_to_memory(self) -> Store:
         """A read-only store over an in-memory copy of this file (which is closed): upgrades and views go there."""
         store = self.memory_copy(readonly=True)
+        store.trust_own_schema()  # a copy of a file whose objects were checked on open
         self.conn.close()
         return store
 
@@ -218,10 +233,16 @@ class Store:
             _guard(memory)
             store = type(self)(memory, readonly=readonly)
             store._ensure_schema()
+            store.check_log_columns()
         except BaseException:
             memory.close()
             raise
         return store
+
+    def drop_triggers(self) -> None:
+        """Drop every trigger (in a scratch copy, before dealtrack writes to it: none of the file's SQL runs)."""
+        for (name,) in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+            self.conn.execute(f"DROP TRIGGER [{name}]")
 
     def table_digest(self, table: str) -> str:
         """A SHA-256 over every row of ``table`` (a name dealtrack chose), in the order of all its columns."""
@@ -249,6 +270,14 @@ class Store:
         finally:
             self.conn.set_progress_handler(None, 0)
             self.conn.set_trace_callback(None)
+
+    def check_log_columns(self) -> None:
+        """Raise :class:`LedgerFileError` unless the ``events`` table has exactly dealtrack's columns."""
+        have = [row[1] for row in self.conn.execute("PRAGMA table_info(events)")]
+        missing = [c for c in EVENT_COLUMNS if c not in have]
+        extra = [c for c in have if c not in EVENT_COLUMNS]
+        if missing or extra:  # the order may differ: an upgraded file has natural_key last
+            raise LedgerFileError(f"the events table's columns are not dealtrack's: missing {missing}, extra {extra}")
 
     def schema_objects(self) -> list[SchemaObject]:
         """Every table, index, trigger and view in the file, as ``sqlite_master`` lists them."""
@@ -432,6 +461,8 @@ class Store:
     def head(self) -> tuple[int, str, str | None]:
         """``(position, hash, recorded_at)`` of the last event (position 0 when empty)."""
         row = self.conn.execute("SELECT position, hash, recorded_at FROM ledger_head WHERE id = 1").fetchone()
+        if row is None or not isinstance(row[0], int) or not isinstance(row[1], str):
+            raise LedgerFileError(f"the ledger head (table ledger_head, id 1) is missing or damaged: {row!r}")
         return int(row[0]), str(row[1]), row[2]
 
     def next_instant(self) -> datetime:
@@ -492,6 +523,22 @@ class Store:
         cursor = self.conn.execute(f"{sql} ORDER BY {order}", params)
         for values in cursor:
             yield EventRow(*values)
+
+    def rows_in_pages(self, where: str = "", params: Sequence[Any] = (), size: int = 1000) -> Iterator[EventRow]:
+        """Stream event rows in position order, ``size`` at a time, each page its own finished statement.
+
+        Unlike :meth:`rows`, a caller that stops half-way holds no read
+        transaction open: the connection goes on seeing new appends, and may append.
+        """
+        sql = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE {f'({where}) AND ' if where else ''}position > ? "
+        sql += "ORDER BY position LIMIT ?"
+        after = -1
+        while True:
+            page = self.conn.execute(sql, [*params, after, size]).fetchall()
+            yield from (EventRow(*values) for values in page)
+            if len(page) < size:
+                return
+            after = page[-1][0]
 
     def payloads(self, where: str = "", params: Sequence[Any] = (), order: str = "position") -> Iterator[tuple[int, str, str, int]]:
         """Stream ``(position, type, payload, schema_version)``: the columns a fold needs, nothing more."""
