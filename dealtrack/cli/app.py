@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ import click
 import orjson
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from .. import codec, tables
 from ..errors import DealtrackError
@@ -28,7 +30,23 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
+    return as_text(" ".join(str(exc).split()) or type(exc).__name__)
+
+
+# C0/C1 controls (ESC starts terminal sequences, CR/LF forge rows) and the bidi overrides that reorder a line
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def as_text(value: str, keep_newlines: bool = False) -> str:
+    """Stored text made safe to print: control characters shown as escapes (``\\x1b``), never obeyed."""
+
+    def escape(match: re.Match[str]) -> str:
+        char = match.group()
+        if keep_newlines and char == "\n":
+            return char
+        return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+    return _CONTROLS.sub(escape, value)
 
 
 class _Group(click.Group):
@@ -51,7 +69,8 @@ class _Group(click.Group):
 
 @click.group(cls=_Group)
 @click.version_option(package_name="dealtrack")
-def main() -> None:
+@click.option("--readonly", is_flag=True, help="Open the ledger read-only: answer, never write (Ledger.open(readonly=True)).")
+def main(readonly: bool) -> None:
     """Patent deals as an immutable event log, asked about as of any date.
 
     Every command reads or writes the ledger file given by --db (default:
@@ -78,7 +97,9 @@ def ledger_at(db: str, *, create: bool = False) -> Iterator[Ledger]:
     """Open the ledger at ``db``; unless ``create``, a missing file is an error rather than a new ledger."""
     if not create and not Path(db).exists():
         raise DealtrackError(f"no ledger at {db}; create one with: dealtrack init --db {db}")
-    with Ledger.open(db) as ledger:
+    context = click.get_current_context(silent=True)
+    readonly = bool(context and context.find_root().params.get("readonly"))
+    with Ledger.open(db, readonly=readonly) as ledger:
         yield ledger
 
 
@@ -113,21 +134,21 @@ def print_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None
     console = _console()
     names = tables.columns_of(rows, columns)
     if title:
-        console.print(title, style="bold", markup=False)
+        console.print(Text(as_text(title), style="bold"))
     if not rows:
         console.print("(none)")
         return
     table = Table()
     for name in names:
-        table.add_column(name, overflow="fold")
-    for row in rows:
-        table.add_row(*(tables.cell(row.get(name)) for name in names))
+        table.add_column(Text(as_text(name)), overflow="fold")
+    for row in rows:  # stored names are text, never rich markup or terminal sequences
+        table.add_row(*(Text(as_text(tables.cell(row.get(name)))) for name in names))
     console.print(table)
 
 
 def say(text: str) -> None:
-    """Print a line of plain text."""
-    click.echo(text)
+    """Print a line of plain text (control characters in it shown as escapes, line breaks kept)."""
+    click.echo(as_text(text, keep_newlines=True))
 
 
 def time_axes(function: F) -> F:
