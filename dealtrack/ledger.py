@@ -192,6 +192,12 @@ class Ledger(Questions):
                 store.remember_append(key, digest, [r.position for r in recorded])
         return Appended(recorded, skipped)
 
+    def _atomic(self) -> Any:
+        """A transaction that appends inside it join: all of them land or none (e.g. an import's
+        record and its retraction)."""
+        self._refuse_if_readonly()
+        return self._store.transaction()
+
     def _refuse_if_readonly(self) -> None:
         if self._store.readonly:
             raise LedgerReadOnly(f"{self.path or 'this ledger'} was opened read-only (readonly=True, or the file or "

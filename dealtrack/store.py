@@ -132,6 +132,7 @@ class Store:
         self.conn = conn
         self.readonly = readonly  # opened only to read: nothing may be written to the file
         self.db = sqlite_utils.Database(conn)
+        self._outer = False  # inside one of this store's transactions: a nested one joins it
         self.retries = 0  # how often a write had to wait for another writer, for the stress benchmark
         # Decoded log facts that never change (positions are immutable), kept per connection: e.g. the renames.
         self.memo: dict[str, Any] = {}
@@ -418,7 +419,11 @@ class Store:
 
         When another process holds the write lock, SQLite waits up to its busy
         timeout; past that we back off and try again a few times before giving up.
+        Inside another of this store's transactions it joins that one: all of both lands or none.
         """
+        if self._outer:
+            yield
+            return
         for attempt in range(_LOCK_ATTEMPTS):
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
@@ -430,6 +435,7 @@ class Store:
                 if attempt == _LOCK_ATTEMPTS - 1:
                     raise LedgerBusy(f"the ledger stayed locked by another writer: {exc}") from None
                 time.sleep(random.uniform(0, 0.05 * 2**attempt))
+        self._outer = True
         try:
             yield
         except BaseException:
@@ -437,6 +443,8 @@ class Store:
                 self.conn.execute("ROLLBACK")
             self.memo.clear()  # it may hold facts of the positions just given back
             raise
+        finally:
+            self._outer = False
         self.conn.execute("COMMIT")
 
     @contextmanager

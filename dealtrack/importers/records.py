@@ -83,8 +83,8 @@ def corrected_ref(conveyance: str) -> str | None:
     found = _CORRECTED.search(conveyance.upper())
     if found is None:
         return None
-    reel, frame = (found[1], found[2]) if found[1] else (found[3], found[4])
-    return reel_frame(int(reel), int(frame))
+    numbers = reel_frame_numbers(*((found[1], found[2]) if found[1] else (found[3], found[4])))
+    return None if numbers is None else reel_frame(*numbers)
 
 
 _ORGANISATION = re.compile(
@@ -123,6 +123,15 @@ def by_inventors(kind: str, assignors: Sequence[Assignor], assignees: Sequence[s
         and any(looks_like_person(name) for name in names)
         and any(looks_like_organisation(name) for name in assignees)
     )
+
+
+def reel_frame_numbers(reel: str | None, frame: str | None) -> tuple[int, int] | None:
+    """A record's reel and frame as numbers, or None unless both are plain ASCII digits of a sane length."""
+    for text in (reel, frame):
+        if text is None or not text.isascii() or not text.isdigit() or len(text) > 12:
+            return None
+    assert reel is not None and frame is not None
+    return int(reel), int(frame)
 
 
 def reel_frame(reel: int, frame: int) -> str:
