@@ -133,6 +133,7 @@ class Store:
         self.readonly = readonly  # opened only to read: nothing may be written to the file
         self.db = sqlite_utils.Database(conn)
         self._outer = False  # inside one of this store's transactions: a nested one joins it
+        self._instant: datetime | None = None  # the transaction time of the transaction under way
         self.retries = 0  # how often a write had to wait for another writer, for the stress benchmark
         # Decoded log facts that never change (positions are immutable), kept per connection: e.g. the renames.
         self.memo: dict[str, Any] = {}
@@ -435,7 +436,7 @@ class Store:
                 if attempt == _LOCK_ATTEMPTS - 1:
                     raise LedgerBusy(f"the ledger stayed locked by another writer: {exc}") from None
                 time.sleep(random.uniform(0, 0.05 * 2**attempt))
-        self._outer = True
+        self._outer, self._instant = True, None
         try:
             yield
         except BaseException:
@@ -444,7 +445,7 @@ class Store:
             self.memo.clear()  # it may hold facts of the positions just given back
             raise
         finally:
-            self._outer = False
+            self._outer, self._instant = False, None
         self.conn.execute("COMMIT")
 
     @contextmanager
@@ -478,7 +479,10 @@ class Store:
 
         When the last one is the latest time there is (a far-future time from
         an older import), the new append shares it rather than failing.
+        Appends joined in one transaction share one time: they become known together.
         """
+        if self._instant is not None:
+            return self._instant
         now = datetime.now(timezone.utc)
         last = self.head()[2]
         if last is not None:
@@ -488,6 +492,8 @@ class Store:
                     now = previous + timedelta(microseconds=1)
                 except OverflowError:
                     now = previous
+        if self._outer:
+            self._instant = now
         return now
 
     # --- writing -------------------------------------------------------------------
