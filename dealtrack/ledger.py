@@ -79,6 +79,10 @@ class Ledger(Questions):
             if is_lock_error(exc):
                 raise LedgerBusy(f"{path} is locked by another program ({exc}); try again when it lets go") from None
             raise LedgerFileError(f"cannot open {path}: {exc}") from None
+        except BaseException:
+            if store is not None:  # closed, so that no -wal/-shm file is left beside a file refused
+                store.close()
+            raise
         return cls(store, None if path is None else os.fspath(path))
 
     def close(self) -> None:

@@ -353,8 +353,8 @@ def _bans(
     """``(imposing position, ban)`` for the bans in force in ``period`` that match the filters."""
     where = None if territory is None else parse_territory(territory)
     names = None if against is None else set(_names_of(reading, parse_party(against, "against"), period))
-    if product is not None and (not isinstance(product, str) or not product.strip()):
-        raise InvalidEvent("product", product, "a product is a non-empty string")
+    if product is not None and (not isinstance(product, str) or not product.strip() or len(product) > 10_000):
+        raise InvalidEvent("product", product, "a product is a non-empty string of at most 10000 characters")
     found = []
     if names is None:
         bans = reading.bans_during(period.start, period.stop)

@@ -145,7 +145,7 @@ def parse_day(text: str | None) -> date | None:
         return None
     digits = text.strip().replace("-", "")
     if len(digits) != 8 or not digits.isdigit():
-        raise ValueError(f"not a date: {text!r}")
+        raise ValueError(f"not a date: {text[:40]!r}{'...' if len(text) > 40 else ''}")
     return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
 
 
