@@ -6,7 +6,17 @@ any date, as known at any time.
 """
 
 from .answers import Anchor, Anomaly, Basis, Explanation, Portfolio, Problem, Span, TitleChain, VerifyReport
-from .errors import ConcurrencyError, DealtrackError, ImportFailed, InvalidEvent, LedgerBusy, LedgerFileError
+from .errors import (
+    ConcurrencyError,
+    DealtrackError,
+    IdempotencyConflict,
+    ImportFailed,
+    InvalidEvent,
+    LedgerBusy,
+    LedgerFileError,
+    LedgerReadOnly,
+    WrongThread,
+)
 from .events import (
     Appended,
     BanImposed,
@@ -49,15 +59,18 @@ __all__ = [
     "Event",
     "EventRetracted",
     "Explanation",
+    "IdempotencyConflict",
     "ImportFailed",
     "InvalidEvent",
     "LedgerBusy",
     "LedgerFileError",
+    "LedgerReadOnly",
     "Ledger",
     "LedgerView",
     "LicenseGranted",
     "LicenseTerminated",
     "Money",
+    "WrongThread",
     "PartiesMerged",
     "PartyRenamed",
     "PatentNumbersLinked",
