@@ -121,7 +121,7 @@ TRIGGER_NAMES = [sql.split()[2] for sql in _TRIGGERS]
 #: SQLite limits on every connection: no value or statement larger than this is read or written.
 _MAX_LENGTH = 256 * 1024 * 1024
 _MAX_SQL_LENGTH = 4 * 1024 * 1024
-#: Seconds any one statement run while a file is being opened (before it is known to be dealtrack's own) may take.
+#: CPU seconds any one statement run while a file is being opened may take (a bomb in it, were one let through).
 OPEN_STATEMENT_SECONDS = 10.0
 
 
@@ -259,10 +259,13 @@ class Store:
 
     @contextmanager
     def time_limit(self, seconds: float) -> Iterator[None]:
-        """Interrupt any one statement run inside that takes longer than ``seconds`` (a file's own SQL, say)."""
-        started = [time.monotonic()]
-        self.conn.set_trace_callback(lambda _sql: started.__setitem__(0, time.monotonic()))
-        self.conn.set_progress_handler(lambda: int(time.monotonic() - started[0] > seconds), 10_000)
+        """Interrupt any one statement run inside that computes for longer than ``seconds`` (a file's own SQL, say).
+
+        CPU time, not wall time: waiting for another writer's lock does not count.
+        """
+        started = [time.process_time()]
+        self.conn.set_trace_callback(lambda _sql: started.__setitem__(0, time.process_time()))
+        self.conn.set_progress_handler(lambda: int(time.process_time() - started[0] > seconds), 10_000)
         try:
             yield
         except sqlite3.OperationalError as exc:

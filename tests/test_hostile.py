@@ -545,11 +545,11 @@ def test_fuzz_hostile_event_fields(story: Ledger, cls: type[ev.Event], data: st.
     value = data.draw(hostile)
     before = log_state(story)
     try:
-        story.append(cls(**{**BASE[cls], name: value}))
+        written = story.append(cls(**{**BASE[cls], name: value}))
     except DealtrackError:
         assert log_state(story) == before
     else:  # some hostile-looking values are legitimate (a control character in a note); they are stored whole
-        assert len(story) == len(before[0]) + 1 and story.verify()
+        assert len(story) == len(before[0]) + len(written) and story.verify(full=False)
 
 
 QUESTION_NAMES = ["owners_of", "portfolio", "licensees_of", "encumbrances"]
