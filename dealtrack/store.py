@@ -312,7 +312,8 @@ class Store:
             broken = []
             for name in names:
                 try:
-                    self.conn.execute(f"SELECT COUNT(*) FROM [{name}]").fetchone()
+                    for _ in self.conn.execute(f"SELECT * FROM [{name}]"):  # every page of it, not an index's count
+                        pass
                 except sqlite3.DatabaseError:
                     broken.append(name)
             return [f"{exc}: the table(s) {', '.join(broken) or '(unknown)'} cannot be read"]

@@ -193,6 +193,7 @@ def test_verify_names_a_zeroed_view_page(story_file: Path) -> None:
     with Ledger.open(story_file) as ledger:
         report = ledger.verify()
         assert "file_damaged" in kinds(ledger) and "file_damaged" in kinds(ledger, full=False)
+        assert "ownership" in next(p.message for p in report.problems if p.kind == "file_damaged")
         assert not report
 
 
