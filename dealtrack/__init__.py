@@ -14,7 +14,17 @@ from typing import TYPE_CHECKING, Any
 # `import dealtrack.errors` do not pay for SQLite, cattrs and friends; type checkers see them all.
 if TYPE_CHECKING:
     from .answers import Anchor, Anomaly, Basis, Explanation, Portfolio, Problem, Span, TitleChain, VerifyReport
-    from .errors import ConcurrencyError, DealtrackError, ImportFailed, InvalidEvent, LedgerBusy, LedgerFileError
+    from .errors import (
+        ConcurrencyError,
+        DealtrackError,
+        IdempotencyConflict,
+        ImportFailed,
+        InvalidEvent,
+        LedgerBusy,
+        LedgerFileError,
+        LedgerReadOnly,
+        WrongThread,
+    )
     from .events import (
         Appended,
         BanImposed,
@@ -59,15 +69,18 @@ __all__ = [
     "Event",
     "EventRetracted",
     "Explanation",
+    "IdempotencyConflict",
     "ImportFailed",
     "InvalidEvent",
     "LedgerBusy",
     "LedgerFileError",
+    "LedgerReadOnly",
     "Ledger",
     "LedgerView",
     "LicenseGranted",
     "LicenseTerminated",
     "Money",
+    "WrongThread",
     "PartiesMerged",
     "PartyRenamed",
     "PatentLapsed",
@@ -94,7 +107,8 @@ __all__ = [
 _HOMES = {
     "answers": ("Anchor", "Anomaly", "Basis", "Explanation", "Portfolio", "Problem", "Span", "TitleChain",
                 "VerifyReport"),
-    "errors": ("ConcurrencyError", "DealtrackError", "ImportFailed", "InvalidEvent", "LedgerBusy", "LedgerFileError"),
+    "errors": ("ConcurrencyError", "DealtrackError", "IdempotencyConflict", "ImportFailed", "InvalidEvent", "LedgerBusy",
+               "LedgerFileError", "LedgerReadOnly", "WrongThread"),
     "ledger": ("Ledger", "LedgerView"),
     "values": ("Money", "Period", "Source", "normalize_patent"),
 }

@@ -251,10 +251,10 @@ def _instant(value: Any) -> datetime:
     if isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            moment = None
-        if moment is not None and moment.tzinfo is not None:
-            return moment.astimezone(timezone.utc)
+            if moment.tzinfo is not None:
+                return moment.astimezone(timezone.utc)
+        except (ValueError, OverflowError):  # OverflowError: e.g. 9999-12-31T23:00-05:00 is past the last UTC time
+            pass
     raise InvalidEvent("recorded_at", value, "expected an ISO datetime with its UTC offset")
 
 

@@ -75,3 +75,15 @@ class MissingExtra(DealtrackError, ImportError):
         self.package = package
         self.extra = extra
         super().__init__(f'{feature} needs {package}, an optional extra: pip install "dealtrack[{extra}]"')
+
+
+class LedgerReadOnly(DealtrackError):
+    """The ledger was opened read-only (``readonly=True``, or its file or folder is not writable): nothing was written."""
+
+
+class IdempotencyConflict(InvalidEvent):
+    """An ``idempotency_key`` already used by an append of other events; nothing was written."""
+
+
+class WrongThread(DealtrackError):
+    """A Ledger was used from a thread other than the one that opened it; open one Ledger per thread."""

@@ -8,6 +8,7 @@ shows; the report lists the first problem of each kind, in position order.
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime, timezone
 from typing import Any
 
 import attrs
@@ -17,8 +18,11 @@ from .answers import Anchor, Problem, VerifyReport
 from .checks import stream_of
 from .errors import DealtrackError, LedgerFileError
 from .events import EventRetracted
-from .projections.runner import PROJECTIONS
-from .store import GENESIS_HASH, EventRow, Store
+from .limits import MAX_CLOCK_SKEW
+from .projections.runner import PROJECTIONS, rebuild_all
+from .store import _TRIGGERS as TRIGGERS
+from .store import GENESIS_HASH, TRIGGER_NAMES, EventRow, Store, format_instant
+from .trust import foreign_objects, view_tables
 
 __all__ = ["head_anchor", "verify_log"]
 
@@ -29,25 +33,32 @@ def head_anchor(store: Store) -> Anchor:
     return Anchor(position, digest)
 
 
-def verify_log(store: Store, anchor: Anchor | str | None = None) -> VerifyReport:
+def verify_log(store: Store, anchor: Anchor | str | None = None, full: bool = True) -> VerifyReport:
     """Walk the log once and report the first problem of each kind (an empty report: all is well).
 
     With ``anchor`` (from an earlier :func:`head_anchor`), also prove the log
     still extends it: the event at ``anchor.position`` still carries ``anchor.hash``.
+    Also checks the log's triggers, SQL objects dealtrack did not make, and
+    SQLite's own ``integrity_check``; ``full`` also recounts every view from
+    the log (``full=False``: a ``quick_check`` and no recount).
     """
     wanted = None if anchor is None else Anchor.parse(anchor)
     try:
         with store.snapshot():
-            return _Walk(store, wanted).run()
+            return _Walk(store, wanted, full).run()
     except sqlite3.DatabaseError as exc:
-        raise LedgerFileError(f"the ledger file cannot be read to the end: {exc}") from None
+        raise LedgerFileError(f"the ledger file cannot be read to the end: {exc}") from exc
 
 
 #: At one position, what the log's shape says comes before what a row's content says.
 _KIND_ORDER = [
     "missing_rows", "inserted_row", "hash_mismatch", "cut_tail", "anchor_mismatch", "head_mismatch",
-    "time_went_back", "unreadable_event", "column_mismatch", "retraction_mismatch", "view_behind",
+    "time_went_back", "time_in_future", "unreadable_event", "column_mismatch", "retraction_mismatch", "view_behind",
+    "view_mismatch", "trigger_missing", "trigger_changed", "foreign_object", "file_damaged",
 ]
+
+#: Problems of the log itself: a recount of the views from it would prove nothing.
+_LOG_KINDS = frozenset(_KIND_ORDER[: _KIND_ORDER.index("view_behind") + 1]) - {"time_in_future"}
 
 
 def _hash_of(row: EventRow, previous: str) -> str | None:
@@ -60,9 +71,10 @@ def _hash_of(row: EventRow, previous: str) -> str | None:
 class _Walk:
     """One pass over the log, collecting problems."""
 
-    def __init__(self, store: Store, anchor: Anchor | None) -> None:
+    def __init__(self, store: Store, anchor: Anchor | None, full: bool = True) -> None:
         self.store = store
         self.anchor = anchor
+        self.full = full
         self.problems: list[Problem] = []
         self.kinds: set[str] = set()
 
@@ -80,6 +92,7 @@ class _Walk:
         if anchor is not None and anchor.position == 0 and anchor.hash != GENESIS_HASH:
             self.report(0, "anchor_mismatch", "the anchor's hash is not the hash of an empty log")
         broken: tuple[EventRow, str] | None = None  # a row whose hash did not chain, and the hash before it
+        future = format_instant(datetime.now(timezone.utc) + MAX_CLOCK_SKEW)
         for row in store.rows():
             checked += 1
             gap = row.position != expected
@@ -101,6 +114,9 @@ class _Walk:
                 self.report(row.position, "time_went_back", f"recorded_at {row.recorded_at!r} is before {last_recorded}")
             else:
                 last_recorded = row.recorded_at
+                if last_recorded > future:
+                    self.report(row.position, "time_in_future",
+                                f"recorded_at {row.recorded_at} lies in the future: every later append is stamped after it")
             event = self._event(row)
             if isinstance(event, EventRetracted):
                 retractions.append((row.position, event.target))
@@ -112,6 +128,7 @@ class _Walk:
             self._check_anchor(anchor, last, hashes_at)
         self._check_retractions(retractions)
         self._check_views(head_position)
+        self._check_file(head_position)
         problems = tuple(sorted(self.problems, key=lambda p: (p.position, _KIND_ORDER.index(p.kind))))
         return VerifyReport(events_checked=checked, problems=problems)
 
@@ -197,6 +214,48 @@ class _Walk:
             self.report(target, "retraction_mismatch",
                         f"the retractions table says {stored.get(target)} retracts position {target}, "
                         f"the log says {expected.get(target)}")
+
+    def _check_file(self, head_position: int) -> None:
+        """The log's triggers, SQL objects dealtrack did not make, SQLite's own check, and (full) a view recount."""
+        store = self.store
+        have = {o.name: o.sql for o in store.schema_objects() if o.type == "trigger"}
+        for name, sql in zip(TRIGGER_NAMES, TRIGGERS):
+            if name not in have:
+                self.report(0, "trigger_missing", f"the trigger {name} that keeps the log append-only is missing")
+            elif have[name] != sql:
+                self.report(0, "trigger_changed", f"the trigger {name} that keeps the log append-only was changed")
+        for found in foreign_objects(o for o in store.schema_objects() if o.name not in TRIGGER_NAMES):
+            self.report(0, "foreign_object", f"the file holds SQL that dealtrack did not create: {found}")
+        damage = store.integrity_problems(full=self.full)
+        if damage:
+            self.report(0, "file_damaged", f"SQLite's {'integrity' if self.full else 'quick'}_check: {'; '.join(damage[:3])}")
+        # views are recounted from a sound log only: from an edited one they would differ, and say nothing new
+        if self.full and not self.kinds & _LOG_KINDS:
+            self._recount_views(head_position)
+
+    def _recount_views(self, head_position: int) -> None:
+        """Rebuild every view from the log in a copy in memory and compare each table with the file's."""
+        try:
+            copy = self.store.memory_copy()
+        except sqlite3.DatabaseError as exc:
+            self.report(0, "file_damaged", f"the file cannot be copied to recount its views: {exc}")
+            return
+        try:
+            copy.drop_triggers()  # a trigger slipped in after opening runs nowhere, not even in the copy
+            rebuild_all(copy)
+            for table in view_tables():
+                try:
+                    same = self.store.table_digest(table) == copy.table_digest(table)
+                except sqlite3.DatabaseError as exc:
+                    self.report(head_position, "view_mismatch", f"the {table} view cannot be read: {exc}")
+                    continue
+                if not same:
+                    self.report(head_position, "view_mismatch",
+                                f"the {table} view's rows differ from a recount from the log; rebuild() repairs it")
+        except (sqlite3.DatabaseError, DealtrackError) as exc:
+            self.report(head_position, "view_mismatch", f"the views cannot be recounted from the log: {exc}")
+        finally:
+            copy.close()
 
     def _check_views(self, head_position: int) -> None:
         """Views may trail the log (they catch up before a question), but all together, never past its head."""

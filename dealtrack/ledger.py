@@ -11,19 +11,28 @@ from typing import Any
 
 import orjson
 
-from . import codec, tables
+from . import codec, idempotency, limits, tables, trust
 from .answers import Anchor, Basis, VerifyReport
 from .checks import Checker, stream_of
-from .errors import ConcurrencyError, DealtrackError, InvalidEvent, LedgerBusy, LedgerFileError
+from .errors import ConcurrencyError, DealtrackError, InvalidEvent, LedgerBusy, LedgerFileError, LedgerReadOnly
 from .events import EVENT_TYPES, Appended, Event, EventRetracted, Recorded, Skipped
+from .guard import typed_errors
 from .integrity import head_anchor, verify_log
-from .projections.runner import catch_up, rebuild_all, refresh
+from .projections.runner import catch_up, is_behind, rebuild_all, refresh
 from .questions import Questions
 from .storage import hash_values
 from .store import EventRow, Store, format_instant, is_lock_error, new_event_id, parse_instant_column
 from .values import DateLike
 
 __all__ = ["Ledger", "LedgerView"]
+
+
+def _writable(path: str) -> bool:
+    """Whether dealtrack may write ``path`` (a WAL ledger also writes files beside it, in its folder)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        return False
+    return os.access(folder, os.W_OK)
 
 
 class Ledger(Questions):
@@ -37,16 +46,32 @@ class Ledger(Questions):
         self.path = path
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None = None, *, synchronous: str = "NORMAL") -> Ledger:
+    def open(
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        synchronous: str = "NORMAL",
+        readonly: bool = False,
+    ) -> Ledger:
         """Open or create the ledger at ``path``; ``None`` keeps it in memory.
 
         File ledgers use WAL with ``synchronous=NORMAL``: a power cut may lose
         the last commits but never corrupts the file. Pass ``"FULL"`` to make
         every append durable before it returns, at some cost in speed.
+        With ``readonly=True`` (automatic when the file or its folder is not
+        writable) every question is answered and nothing is written to the file.
+        A file holding triggers, views or indexes dealtrack did not create is
+        refused with :class:`LedgerFileError` before any of them can run.
         """
+        path = limits.check_path(path)
+        if not isinstance(readonly, bool):
+            raise InvalidEvent("readonly", readonly, "expected True or False")
+        readonly = readonly or (path is not None and not _writable(path))
         store = None
         try:
-            store = Store.open(path, synchronous=synchronous)
+            store = Store.open(path, synchronous=synchronous, readonly=readonly, inspect=trust.refuse_foreign_objects)
+            if store.readonly and is_behind(store):
+                store = store.copied_to_memory()  # its views are caught up in memory, never in the file
             catch_up(store)
         except sqlite3.Error as exc:
             if store is not None:
@@ -54,6 +79,10 @@ class Ledger(Questions):
             if is_lock_error(exc):
                 raise LedgerBusy(f"{path} is locked by another program ({exc}); try again when it lets go") from None
             raise LedgerFileError(f"cannot open {path}: {exc}") from None
+        except BaseException:
+            if store is not None:  # closed, so that no -wal/-shm file is left beside a file refused
+                store.close()
+            raise
         return cls(store, None if path is None else os.fspath(path))
 
     def close(self) -> None:
@@ -111,6 +140,7 @@ class Ledger(Questions):
         *events: Event,
         metadata: dict[str, Any] | None = None,
         expected_position: int | None = None,
+        idempotency_key: str | None = None,
     ) -> Appended:
         """Append ``events`` atomically (all or none) and return their envelopes.
 
@@ -120,10 +150,18 @@ class Ledger(Questions):
         ``metadata`` (a JSON-ready dict, e.g. who imported what) is stored with each.
         With ``expected_position``, raise :class:`ConcurrencyError` and write
         nothing unless the log still ends there.
+        With ``idempotency_key`` (the caller's name for this call), a retry of
+        the same events with the same key writes nothing and returns the first
+        call's envelopes; other events with a used key raise :class:`IdempotencyConflict`.
         """
+        self._refuse_if_readonly()
+        if len(events) > limits.MAX_EVENTS_PER_APPEND:
+            raise InvalidEvent("events", f"<{len(events)} events>", f"more than {limits.MAX_EVENTS_PER_APPEND} in one append")
         for event in events:
             if not isinstance(event, Event) or EVENT_TYPES.get(type(event).__name__) is not type(event):
                 raise InvalidEvent("events", event, "expected dealtrack events, e.g. PatentsAssigned(...)")
+            limits.check_event(event)
+        key = None if idempotency_key is None else limits.check_key(idempotency_key, "idempotency_key")
         if expected_position is not None and (
             isinstance(expected_position, bool) or not isinstance(expected_position, int) or expected_position < 0
         ):
@@ -132,6 +170,11 @@ class Ledger(Questions):
         store = self._store
         with store.transaction():
             position, previous_hash, last = store.head()
+            if key is not None:
+                digest = idempotency.digest(events, meta)
+                earlier = idempotency.replay(store, key, digest)
+                if earlier is not None:
+                    return earlier
             if expected_position is not None and expected_position != position:
                 raise ConcurrencyError(expected_position, position)
             if not events:
@@ -156,7 +199,20 @@ class Ledger(Questions):
             if rows:
                 store.insert_events(rows)
                 store.insert_retractions(retractions)
+            if key is not None:
+                store.remember_append(key, digest, [r.position for r in recorded])
         return Appended(recorded, skipped)
+
+    def _atomic(self) -> Any:
+        """A transaction that appends inside it join: all of them land or none (e.g. an import's
+        record and its retraction)."""
+        self._refuse_if_readonly()
+        return self._store.transaction()
+
+    def _refuse_if_readonly(self) -> None:
+        if self._store.readonly:
+            raise LedgerReadOnly(f"{self.path or 'this ledger'} was opened read-only (readonly=True, or the file or "
+                                 "its folder is not writable): nothing was written")
 
     def _restore(self, envelopes: Sequence[codec.Envelope]) -> tuple[Appended, tuple[int, InvalidEvent] | None]:
         """Append logged events keeping their event ids, recorded times, payloads and metadata.
@@ -168,6 +224,7 @@ class Ledger(Questions):
         them, and the refused one's index in ``envelopes`` with the error.
         Used by :func:`dealtrack.importers.import_jsonl`.
         """
+        self._refuse_if_readonly()
         store = self._store
         with store.transaction():
             position, previous_hash, last = store.head()
@@ -184,6 +241,8 @@ class Ledger(Questions):
                     continue
                 stamp = format_instant(envelope.recorded_at)
                 try:
+                    limits.check_recorded_at(envelope.recorded_at)
+                    limits.check_event(envelope.event)
                     if last is not None and stamp < last:
                         raise InvalidEvent("recorded_at", stamp, f"is before the log's last recorded time ({last})")
                     target = checker.check(position + 1, envelope.event_id, envelope.event)
@@ -242,7 +301,11 @@ class Ledger(Questions):
         self.refresh()
 
     def rebuild(self) -> None:
-        """Recompute every view from the log (answers do not change; this proves it or repairs a view)."""
+        """Recompute every view from the log and restore the log's triggers (answers do not change; this
+        proves it or repairs a view)."""
+        self._refuse_if_readonly()
+        with self._store.transaction():
+            self._store.ensure_triggers(repair=True)
         rebuild_all(self._store)
 
     def view(self, known_at: datetime | str | None = None, registry_at: DateLike | None = None) -> LedgerView:
@@ -261,12 +324,17 @@ class Ledger(Questions):
 
         return plot_timeline(self, patents=patents, party=party, path=path, **options)
 
-    def verify(self, anchor: Anchor | str | None = None) -> VerifyReport:
+    def verify(self, anchor: Anchor | str | None = None, *, full: bool = True) -> VerifyReport:
         """Check the whole log (positions, hash chain, stored columns, views in step); truthy when sound.
 
         With ``anchor`` (an earlier :meth:`head`), also prove the log still extends it.
+        Also checks the log's triggers, SQL the file holds that dealtrack did not
+        make, and SQLite's ``integrity_check``; ``full`` (the default) recounts
+        every view from the log, ``full=False`` skips that for speed.
         """
-        return verify_log(self._store, anchor)
+        if not isinstance(full, bool):
+            raise InvalidEvent("full", full, "expected True or False")
+        return verify_log(self._store, anchor, full)
 
     def head(self) -> Anchor:
         """The log's last position and hash: keep it elsewhere; ``verify(anchor=...)`` proves nothing before it changed."""
@@ -317,6 +385,7 @@ def _metadata_json(metadata: dict[str, Any] | None) -> str | None:
         return None
     if not isinstance(metadata, dict):
         raise InvalidEvent("metadata", metadata, "expected a dict of JSON values")
+    limits.check_value(metadata, "metadata")
     try:
         return orjson.dumps(metadata, option=orjson.OPT_SORT_KEYS).decode()
     except TypeError as exc:
@@ -376,3 +445,7 @@ def _row(
         metadata,
     ]
     return EventRow(*values, event.natural_key, hash_values(previous_hash, values))
+
+
+typed_errors(Ledger)
+typed_errors(LedgerView)

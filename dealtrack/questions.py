@@ -106,7 +106,7 @@ class Questions:
         With ``registry_at``, only events a register showed by then (and retractions).
         Read lazily; ``.to_rows()`` / ``.to_frame()`` turn what is left of it into a table.
         """
-        if isinstance(after, bool) or not isinstance(after, int):
+        if isinstance(after, bool) or not isinstance(after, int) or not -(2**63) <= after < 2**63:
             raise InvalidEvent("after", after, "expected a position (a whole number)")
         if deal is not None:
             if not isinstance(deal, str):
@@ -130,7 +130,7 @@ class Questions:
         if deal is not None:
             clauses.append("deal = ?")
             params.append(deal)
-        return EventLog(recorded_from_row(row) for row in self._store.rows(" AND ".join(clauses), params))
+        return EventLog(recorded_from_row(row) for row in self._store.rows_in_pages(" AND ".join(clauses), params))
 
     def get(self, event_id: str) -> Recorded:
         """The envelope of one event by its id."""
@@ -673,8 +673,8 @@ def _bans(
     """``(imposing position, ban)`` for the bans in force in ``period`` that match the filters."""
     where = None if territory is None else parse_territory(territory)
     names = None if against is None else set(_names_of(reading, parse_party(against, "against"), period))
-    if product is not None and (not isinstance(product, str) or not product.strip()):
-        raise InvalidEvent("product", product, "a product is a non-empty string")
+    if product is not None and (not isinstance(product, str) or not product.strip() or len(product) > 10_000):
+        raise InvalidEvent("product", product, "a product is a non-empty string of at most 10000 characters")
     found: dict[str, tuple[int, Ban]] = {}
     # every stretch of each ban in the period (a ban is in force if it stood, matching, at some moment of it);
     # against a party, only the bans against one of its names (or names linked to them): an index finds them

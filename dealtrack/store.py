@@ -12,20 +12,22 @@ triggers still shows in :meth:`dealtrack.Ledger.verify`.
 
 from __future__ import annotations
 
+import hashlib
 import operator
 import os
 import random
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import attrs
 import sqlite_utils
 
-from .errors import LedgerBusy, LedgerFileError
+from .errors import InvalidEvent, LedgerBusy, LedgerFileError
 from .storage import EVENT_COLUMNS, GENESIS_HASH, EventRow, chain_hash
 
 # EventRow, EVENT_COLUMNS, GENESIS_HASH and chain_hash live in .storage (backend-neutral); imported here as before.
@@ -76,15 +78,30 @@ _TRIGGERS = [
     BEGIN SELECT RAISE(ABORT, 'dealtrack: the events log is append-only; append a correction instead'); END""",
     """CREATE TRIGGER events_refuse_delete BEFORE DELETE ON events
     BEGIN SELECT RAISE(ABORT, 'dealtrack: the events log is append-only; retract the event instead'); END""",
+    # INSERT OR REPLACE deletes the row it replaces without firing a DELETE trigger: refuse it before it can
+    """CREATE TRIGGER events_refuse_replace BEFORE INSERT ON events
+    WHEN EXISTS (SELECT 1 FROM events WHERE position = NEW.position)
+      OR EXISTS (SELECT 1 FROM events WHERE event_id = NEW.event_id)
+    BEGIN SELECT RAISE(ABORT, 'dealtrack: the events log is append-only; a logged row cannot be replaced'); END""",
 ]
+TRIGGER_NAMES = [sql.split()[2] for sql in _TRIGGERS]
+
+#: SQLite limits on every connection: no value or statement larger than this is read or written.
+_MAX_LENGTH = 256 * 1024 * 1024
+_MAX_SQL_LENGTH = 4 * 1024 * 1024
+#: CPU seconds any one statement run while a file is being opened may take (a bomb in it, were one let through).
+OPEN_STATEMENT_SECONDS = 10.0
 
 
 class Store:
     """A connection to one ledger file and the SQL that reads and writes its log."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, *, readonly: bool = False) -> None:
         self.conn = conn
+        self.readonly = readonly  # opened only to read: nothing may be written to the file
         self.db = sqlite_utils.Database(conn)
+        self._outer = False  # inside one of this store's transactions: a nested one joins it
+        self._instant: datetime | None = None  # the transaction time of the transaction under way
         self.retries = 0  # how often a write had to wait for another writer, for the stress benchmark
         # Decoded log facts that never change (positions are immutable), kept per connection: e.g. the renames.
         self.memo: dict[str, Any] = {}
@@ -92,16 +109,36 @@ class Store:
     # --- opening ------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None, *, synchronous: str = "NORMAL") -> Store:
-        """Open or create the ledger at ``path`` (``None``: in memory)."""
-        if synchronous.upper() not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
-            raise ValueError(f"synchronous must be OFF, NORMAL, FULL or EXTRA, not {synchronous!r}")
+    def open(
+        cls,
+        path: str | os.PathLike[str] | None,
+        *,
+        synchronous: str = "NORMAL",
+        readonly: bool = False,
+        inspect: Callable[[list[SchemaObject]], None] | None = None,
+    ) -> Store:
+        """Open or create the ledger at ``path`` (``None``: in memory).
+
+        ``inspect`` is shown the file's schema objects before anything else runs
+        on it, and may raise to refuse the file. With ``readonly``, nothing is
+        written to the file; a file that would need an upgrade is read into memory.
+        """
+        if not isinstance(synchronous, str) or synchronous.upper() not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+            raise InvalidEvent("synchronous", synchronous, "expected OFF, NORMAL, FULL or EXTRA")
         if path is None:
             conn = sqlite3.connect(":memory:", isolation_level=None)
         else:
-            _refuse_foreign_file(Path(path))
+            objects = _refuse_foreign_file(Path(path), readonly=readonly)
+            if inspect is not None:
+                inspect(objects)
+            if readonly:
+                store = cls._open_readonly(Path(path))
+                if inspect is None:
+                    store.conn.execute("PRAGMA trusted_schema=OFF")
+                return store
             conn = sqlite3.connect(os.fspath(path), isolation_level=None, timeout=_BUSY_TIMEOUT)
         try:
+            _guard(conn)
             if path is not None:
                 conn.execute("PRAGMA journal_mode=WAL")
                 # Copy the WAL back into the file every ~40 MB rather than every 4 MB: an append rewrites
@@ -112,11 +149,143 @@ class Store:
             # the views, and with a small cache they are written out and read back within one transaction.
             conn.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
             store = cls(conn)
-            store._ensure_schema()
+            with store.time_limit(OPEN_STATEMENT_SECONDS):
+                store._ensure_schema()
+                store.check_log_columns()
+            if path is None or inspect is not None:
+                store.trust_own_schema()
         except BaseException:
             conn.close()
             raise
         return store
+
+    def trust_own_schema(self) -> None:
+        """Let the file's views use SQLite's JSON functions again, once every view and trigger in it is
+        known to be dealtrack's own (``inspect`` passed): dealtrack's ``event_log`` view needs them."""
+        self.conn.execute("PRAGMA trusted_schema=ON")
+
+    @classmethod
+    def _open_readonly(cls, path: Path) -> Store:
+        """Open an existing ledger file only to read it; copied into memory when it needs an upgrade first."""
+        quiet = "&immutable=1" if not path.with_name(path.name + "-wal").exists() else ""
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{quiet}", uri=True, isolation_level=None,
+                               timeout=_BUSY_TIMEOUT)
+        try:
+            _guard(conn)
+            conn.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
+            store = cls(conn, readonly=True)
+            with store.time_limit(OPEN_STATEMENT_SECONDS):
+                if store._pragma("application_id") != APPLICATION_ID:
+                    raise LedgerFileError(f"{path} is not a dealtrack ledger yet: there is nothing to read")
+                older = store._pragma("user_version") < FORMAT_VERSION or store._missing_objects()
+                if not older:
+                    store.check_log_columns()
+            if older:
+                store = store.copied_to_memory()
+            store.trust_own_schema()
+        except BaseException:
+            conn.close()
+            raise
+        return store
+
+    def copied_to_memory(self) -> Store:
+        """A read-only store over an in-memory copy of this file (which is closed): upgrades and views go there."""
+        store = self.memory_copy(readonly=True)
+        store.trust_own_schema()  # a copy of a file whose objects were checked on open
+        self.conn.close()
+        return store
+
+    def memory_copy(self, *, readonly: bool = False) -> Store:
+        """A store over a copy of this file in memory, brought to the current layout (this one stays open)."""
+        memory = sqlite3.connect(":memory:", isolation_level=None)
+        try:
+            self.conn.backup(memory)
+            _guard(memory)
+            store = type(self)(memory, readonly=readonly)
+            store._ensure_schema()
+            store.check_log_columns()
+        except BaseException:
+            memory.close()
+            raise
+        return store
+
+    def drop_triggers(self) -> None:
+        """Drop every trigger (in a scratch copy, before dealtrack writes to it: none of the file's SQL runs)."""
+        for (name,) in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+            self.conn.execute(f"DROP TRIGGER [{name}]")
+
+    def table_digest(self, table: str) -> str:
+        """A SHA-256 over every row of ``table`` (a name dealtrack chose), in the order of all its columns."""
+        count = len(self.conn.execute(f"PRAGMA table_info([{table}])").fetchall())
+        if not count:
+            return "absent"
+        digest = hashlib.sha256()
+        order = ", ".join(str(i) for i in range(1, count + 1))
+        for row in self.conn.execute(f"SELECT * FROM [{table}] ORDER BY {order}"):
+            digest.update(repr(row).encode())
+        return digest.hexdigest()
+
+    @contextmanager
+    def time_limit(self, seconds: float) -> Iterator[None]:
+        """Interrupt any one statement run inside that computes for longer than ``seconds`` (a file's own SQL, say).
+
+        CPU time, not wall time: waiting for another writer's lock does not count.
+        """
+        started = [time.process_time()]
+        self.conn.set_trace_callback(lambda _sql: started.__setitem__(0, time.process_time()))
+        self.conn.set_progress_handler(lambda: int(time.process_time() - started[0] > seconds), 10_000)
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if "interrupted" in str(exc):
+                raise LedgerFileError(f"a statement on this file ran for more than {seconds} s and was stopped") from None
+            raise
+        finally:
+            self.conn.set_progress_handler(None, 0)
+            self.conn.set_trace_callback(None)
+
+    def check_log_columns(self) -> None:
+        """Raise :class:`LedgerFileError` unless the ``events`` table has exactly dealtrack's columns."""
+        have = [row[1] for row in self.conn.execute("PRAGMA table_info(events)")]
+        missing = [c for c in EVENT_COLUMNS if c not in have]
+        extra = [c for c in have if c not in EVENT_COLUMNS]
+        if missing or extra:  # the order may differ: an upgraded file has natural_key last
+            raise LedgerFileError(f"the events table's columns are not dealtrack's: missing {missing}, extra {extra}")
+
+    def schema_objects(self) -> list[SchemaObject]:
+        """Every table, index, trigger and view in the file, as ``sqlite_master`` lists them."""
+        return [SchemaObject(*row) for row in self.conn.execute(_SCHEMA_OBJECTS)]
+
+    def _missing_objects(self) -> bool:
+        have = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger')")}
+        return any(name not in have for name, _ in _LATER_INDEXES) or any(name not in have for name in TRIGGER_NAMES)
+
+    def ensure_triggers(self, *, repair: bool = False) -> None:
+        """Create the log's triggers a file lacks (one made before a trigger was added); ``repair``: also
+        re-create any whose text was changed. Inside the caller's transaction."""
+        have = dict(self.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"))
+        for name, sql in zip(TRIGGER_NAMES, _TRIGGERS):
+            if name in have and repair and have[name] != sql:
+                self.conn.execute(f"DROP TRIGGER [{name}]")
+                del have[name]
+            if name not in have:
+                self.conn.execute(sql)
+
+    def integrity_problems(self, full: bool = True) -> list[str]:
+        """What SQLite's own ``integrity_check`` (or the faster ``quick_check``) finds wrong; empty when sound."""
+        try:
+            rows = [row[0] for row in self.conn.execute(f"PRAGMA {'integrity_check' if full else 'quick_check'}(20)")]
+        except sqlite3.DatabaseError as exc:  # a page too damaged even to check: name the tables it breaks
+            names = [row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            broken = []
+            for name in names:
+                try:
+                    for _ in self.conn.execute(f"SELECT * FROM [{name}]"):  # every page of it, not an index's count
+                        pass
+                except sqlite3.DatabaseError:
+                    broken.append(name)
+            return [f"{exc}: the table(s) {', '.join(broken) or '(unknown)'} cannot be read"]
+        return [] if rows == ["ok"] else rows
 
     def close(self) -> None:
         self.conn.close()
@@ -125,13 +294,14 @@ class Store:
         return int(self.conn.execute(f"PRAGMA {name}").fetchone()[0])
 
     def _ensure_indexes(self) -> None:
-        """Indexes added since a file was made (they change no layout, so no format version either)."""
+        """Indexes and triggers added since a file was made (they change no layout, so no format version either)."""
         have = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
         missing = [(name, sql) for name, sql in _LATER_INDEXES if name not in have]
-        if missing:
+        if missing or self._missing_objects():
             with self.transaction():
                 for _, sql in missing:
                     self.conn.execute(sql)
+                self.ensure_triggers()
 
     def _ensure_schema(self) -> None:
         """Create the tables of a new ledger, or upgrade an older one; safe when several processes open at once."""
@@ -222,7 +392,11 @@ class Store:
 
         When another process holds the write lock, SQLite waits up to its busy
         timeout; past that we back off and try again a few times before giving up.
+        Inside another of this store's transactions it joins that one: all of both lands or none.
         """
+        if self._outer:
+            yield
+            return
         for attempt in range(_LOCK_ATTEMPTS):
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
@@ -234,6 +408,7 @@ class Store:
                 if attempt == _LOCK_ATTEMPTS - 1:
                     raise LedgerBusy(f"the ledger stayed locked by another writer: {exc}") from None
                 time.sleep(random.uniform(0, 0.05 * 2**attempt))
+        self._outer, self._instant = True, None
         try:
             yield
         except BaseException:
@@ -241,6 +416,8 @@ class Store:
                 self.conn.execute("ROLLBACK")
             self.memo.clear()  # it may hold facts of the positions just given back
             raise
+        finally:
+            self._outer, self._instant = False, None
         self.conn.execute("COMMIT")
 
     @contextmanager
@@ -254,13 +431,19 @@ class Store:
             yield
         finally:
             if self.conn.in_transaction:
-                self.conn.execute("COMMIT")
+                try:
+                    self.conn.execute("COMMIT")
+                except sqlite3.DatabaseError:  # a read found a damaged page; it has nothing to commit
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
 
     # --- the head of the log ----------------------------------------------------------
 
     def head(self) -> tuple[int, str, str | None]:
         """``(position, hash, recorded_at)`` of the last event (position 0 when empty)."""
         row = self.conn.execute("SELECT position, hash, recorded_at FROM ledger_head WHERE id = 1").fetchone()
+        if row is None or not isinstance(row[0], int) or not isinstance(row[1], str):
+            raise LedgerFileError(f"the ledger head (table ledger_head, id 1) is missing or damaged: {row!r}")
         return int(row[0]), str(row[1]), row[2]
 
     def checkpoints(self) -> dict[str, tuple[int, int]]:
@@ -278,14 +461,26 @@ class Store:
 
     def next_instant(self, last: str | None = None) -> datetime:
         """The transaction time for a new append: now, but always after the last one (``last``, when the caller
-        has just read the head, saves reading it again)."""
+        has just read the head, saves reading it again).
+
+        When the last one is the latest time there is (a far-future time from
+        an older import), the new append shares it rather than failing.
+        Appends joined in one transaction share one time: they become known together.
+        """
+        if self._instant is not None:
+            return self._instant
         now = datetime.now(timezone.utc)
         if last is None:
             last = self.head()[2]
         if last is not None:
             previous = parse_instant_column(last)
             if now <= previous:
-                now = previous + timedelta(microseconds=1)
+                try:
+                    now = previous + timedelta(microseconds=1)
+                except OverflowError:
+                    now = previous
+        if self._outer:
+            self._instant = now
         return now
 
     # --- writing -------------------------------------------------------------------
@@ -298,6 +493,22 @@ class Store:
             "UPDATE ledger_head SET position = ?, hash = ?, recorded_at = ? WHERE id = 1",
             (last.position, last.hash, last.recorded_at),
         )
+
+    def append_key(self, key: str) -> tuple[str, list[int]] | None:
+        """``(digest, positions)`` an earlier append with this idempotency key stored; None when it is new."""
+        exists = self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'append_keys'").fetchone()
+        if exists is None:
+            return None
+        row = self.conn.execute("SELECT digest, first, count FROM append_keys WHERE key = ?", (key,)).fetchone()
+        return None if row is None else (str(row[0]), list(range(int(row[1]), int(row[1]) + int(row[2]))))
+
+    def remember_append(self, key: str, digest: str, positions: Sequence[int]) -> None:
+        """Note an append's idempotency key, its events' digest and positions (inside its transaction)."""
+        self.conn.execute("CREATE TABLE IF NOT EXISTS append_keys "
+                          "(key TEXT PRIMARY KEY, digest TEXT NOT NULL, first INTEGER NOT NULL, count INTEGER NOT NULL)")
+        first = positions[0] if positions else 0
+        self.conn.execute("INSERT INTO append_keys (key, digest, first, count) VALUES (?, ?, ?, ?)",
+                          (key, digest, first, len(positions)))
 
     def insert_retractions(self, pairs: Iterable[tuple[int, int]]) -> None:
         """Note ``(target position, retracting position)`` pairs."""
@@ -315,6 +526,22 @@ class Store:
         cursor = self.conn.execute(f"{sql} ORDER BY {order}", params)
         for values in cursor:
             yield EventRow(*values)
+
+    def rows_in_pages(self, where: str = "", params: Sequence[Any] = (), size: int = 1000) -> Iterator[EventRow]:
+        """Stream event rows in position order, ``size`` at a time, each page its own finished statement.
+
+        Unlike :meth:`rows`, a caller that stops half-way holds no read
+        transaction open: the connection goes on seeing new appends, and may append.
+        """
+        sql = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE {f'({where}) AND ' if where else ''}position > ? "
+        sql += "ORDER BY position LIMIT ?"
+        after = -1
+        while True:
+            page = self.conn.execute(sql, [*params, after, size]).fetchall()
+            yield from (EventRow(*values) for values in page)
+            if len(page) < size:
+                return
+            after = page[-1][0]
 
     def payloads(self, where: str = "", params: Sequence[Any] = (), order: str = "position") -> Iterator[tuple[int, str, str, int]]:
         """Stream ``(position, type, payload, schema_version)``: the columns a fold needs, nothing more."""
@@ -429,15 +656,18 @@ def is_lock_error(exc: sqlite3.Error) -> bool:
 _LEDGER_TABLES = ("events", "retractions", "ledger_head", "projection_checkpoints")
 
 
-def _refuse_foreign_file(path: Path) -> None:
+def _refuse_foreign_file(path: Path, readonly: bool = False) -> list[SchemaObject]:
     """Raise unless ``path`` is absent, empty, or a SQLite file that is (or could become) a ledger we can read.
 
     Only reads the file: a file that is not a ledger is left byte-for-byte as it was.
+    Returns its schema objects (none for a new file).
     """
     if path.is_dir():
         raise LedgerFileError(f"{path} is a folder, not a ledger file")
     if not path.exists() or path.stat().st_size == 0:
-        return
+        if readonly:
+            raise LedgerFileError(f"{path}: there is no ledger to open read-only")
+        return []
     try:
         with path.open("rb") as handle:
             header = handle.read(100)
@@ -452,9 +682,11 @@ def _refuse_foreign_file(path: Path) -> None:
         quiet = "&immutable=1" if not path.with_name(path.name + "-wal").exists() else ""
         probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{quiet}", uri=True, timeout=_BUSY_TIMEOUT)
         try:
+            _guard(probe)
             application_id = probe.execute("PRAGMA application_id").fetchone()[0]
             version = probe.execute("PRAGMA user_version").fetchone()[0]
-            tables = {row[0] for row in probe.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            objects = [SchemaObject(*row) for row in probe.execute(_SCHEMA_OBJECTS)]
+            tables = {o.name for o in objects if o.type == "table"}
         finally:
             probe.close()
     except sqlite3.DatabaseError as exc:
@@ -473,6 +705,35 @@ def _refuse_foreign_file(path: Path) -> None:
     missing = [name for name in _LEDGER_TABLES if name not in tables]
     if missing:
         raise LedgerFileError(f"{path} is a damaged dealtrack ledger: the table(s) {', '.join(missing)} are missing")
+    return objects
+
+
+@attrs.frozen
+class SchemaObject:
+    """One row of ``sqlite_master``: a table, index, trigger or view and the SQL that made it."""
+
+    type: str
+    name: str
+    table: str
+    sql: str | None
+
+
+_SCHEMA_OBJECTS = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid"
+
+
+def _guard(conn: sqlite3.Connection) -> None:
+    """SQLite's protections for a file from a stranger, on every connection dealtrack opens.
+
+    The file's own schema may not call functions with side effects
+    (``trusted_schema=OFF``), no value or statement may exceed the limits, and
+    (where Python exposes it) defensive mode forbids writing the schema directly.
+    """
+    conn.execute("PRAGMA trusted_schema=OFF")
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, _MAX_LENGTH)
+    conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, _MAX_SQL_LENGTH)
+    conn.setlimit(sqlite3.SQLITE_LIMIT_TRIGGER_DEPTH, 10)
+    if hasattr(conn, "setconfig"):  # Python 3.12+
+        conn.setconfig(sqlite3.SQLITE_DBCONFIG_DEFENSIVE, True)  # type: ignore[attr-defined]
 
 
 def _refuse_cut_file(path: Path, header: bytes) -> None:

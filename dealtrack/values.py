@@ -58,6 +58,8 @@ def normalize_patent(text: Any, field: str = "patent") -> str:
     """
     if not isinstance(text, str):
         raise InvalidEvent(field, text, "a patent id must be a string such as 'US 7,123,456 B2'")
+    if len(text) > 200:  # refused before it is copied: no patent id is this long
+        raise InvalidEvent(field, f"<{len(text)} characters: {text[:40]!r}...>", "is too long to be a patent id")
     upper = text.upper().strip()
     match = _EP_APPLICATION.match(re.sub(r"[\s,\-]+", "", upper))
     if match:  # the check digit is not part of the number (and must not be read as one)
@@ -240,6 +242,8 @@ def parse_party(value: Any, field: str = "party") -> str:
     """Return a party's name with surrounding white space removed; empty names are refused."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidEvent(field, value, "a party is a non-empty string such as 'Xiaomi'")
+    if len(value) > 10_000:  # limits.MAX_TEXT; refused before it is copied
+        raise InvalidEvent(field, f"<{len(value)} characters: {value[:40]!r}...>", "is longer than 10000 characters")
     return storable(value.strip(), field)
 
 

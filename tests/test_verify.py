@@ -43,7 +43,7 @@ def tamper(path: Path, *statements: str) -> None:
 
 
 def forge_chain(path: Path, head: bool = True) -> None:
-    """Recompute every row's hash (and, with ``head``, the ledger head) as a forger who read store.py would."""
+    """Recompute every row's hash (and, with ``head``, the ledger head and the views) as a forger who read store.py would."""
     raw = sqlite3.connect(path)
     previous = GENESIS_HASH
     rows = [EventRow(*values) for values in raw.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events ORDER BY position")]
@@ -55,6 +55,9 @@ def forge_chain(path: Path, head: bool = True) -> None:
         raw.execute("UPDATE projection_checkpoints SET position = ?", (rows[-1].position,))
     raw.commit()
     raw.close()
+    if head:
+        with Ledger.open(path) as ledger:
+            ledger.rebuild()  # and the views recounted from the forged log: verify() recounts them too
 
 
 def report_of(path: Path, anchor: Anchor | str | None = None):  # type: ignore[no-untyped-def]

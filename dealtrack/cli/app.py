@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,7 +31,23 @@ FORMATS = ("json", "nl", "csv", "tsv")
 
 
 def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
+    return as_text(" ".join(str(exc).split()) or type(exc).__name__)
+
+
+# C0/C1 controls (ESC starts terminal sequences, CR/LF forge rows) and the bidi overrides that reorder a line
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def as_text(value: str, keep_newlines: bool = False) -> str:
+    """Stored text made safe to print: control characters shown as escapes (``\\x1b``), never obeyed."""
+
+    def escape(match: re.Match[str]) -> str:
+        char = match.group()
+        if keep_newlines and char == "\n":
+            return char
+        return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+    return _CONTROLS.sub(escape, value)
 
 
 class _Group(click.Group):
@@ -53,7 +70,8 @@ class _Group(click.Group):
 
 @click.group(cls=_Group)
 @click.version_option(package_name="dealtrack")
-def main() -> None:
+@click.option("--readonly", is_flag=True, help="Open the ledger read-only: answer, never write (Ledger.open(readonly=True)).")
+def main(readonly: bool) -> None:
     """Patent deals as an immutable event log, asked about as of any date.
 
     Every command reads or writes the ledger file given by --db (default: the
@@ -136,7 +154,9 @@ def ledger_at(db: str, *, create: bool = False) -> Iterator[Ledger]:
 
     if not create and not Path(db).exists():
         raise DealtrackError(f"no ledger at {db}; create one with: dealtrack init --db {db}")
-    with Ledger.open(db) as ledger:
+    context = click.get_current_context(silent=True)
+    readonly = bool(context and context.find_root().params.get("readonly"))
+    with Ledger.open(db, readonly=readonly) as ledger:
         yield ledger
 
 
@@ -155,8 +175,8 @@ def print_table(rows: Any, columns: Any = None, title: str | None = None) -> Non
 
 
 def say(text: str) -> None:
-    """Print a line of plain text."""
-    click.echo(text)
+    """Print a line of plain text (control characters in it shown as escapes, line breaks kept)."""
+    click.echo(as_text(text, keep_newlines=True))
 
 
 def time_axes(function: F) -> F:

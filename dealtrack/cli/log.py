@@ -196,22 +196,24 @@ def import_group() -> None:
 
 @command(import_group, "uspto")
 @click.argument("file", metavar="FILE")
-def import_uspto(db: str, as_json: bool, file: str) -> None:
+@click.option("--strict", is_flag=True, help="Stop at the first record that cannot be read, instead of reporting it.")
+def import_uspto(db: str, as_json: bool, file: str, strict: bool) -> None:
     """Import USPTO patent assignment XML from FILE."""
     from ..importers.uspto import import_assignments
 
     with ledger_at(db, create=True) as ledger:
-        _report(import_assignments(ledger, file), as_json)
+        _report(import_assignments(ledger, file, strict=strict), as_json)
 
 
 @command(import_group, "dataset")
 @click.argument("folder", metavar="FOLDER")
-def import_dataset(db: str, as_json: bool, folder: str) -> None:
+@click.option("--strict", is_flag=True, help="Stop at the first record that cannot be read, instead of reporting it.")
+def import_dataset(db: str, as_json: bool, folder: str, strict: bool) -> None:
     """Import the USPTO Patent Assignment Dataset's CSV tables from FOLDER."""
     from ..importers.dataset import import_dataset
 
     with ledger_at(db, create=True) as ledger:
-        _report(import_dataset(ledger, folder), as_json)
+        _report(import_dataset(ledger, folder, strict=strict), as_json)
 
 
 @command(import_group, "jsonl")

@@ -64,21 +64,24 @@ def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = Non
     """Print ``rows`` as a rich table under ``title`` (``empty`` when there are no rows)."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
+
+    from .app import as_text
 
     console = Console(highlight=False)
     if not console.is_terminal:  # pipes and files: wide enough that rows stay on one line
         console = Console(highlight=False, width=200)
     names = tables.columns_of(rows, columns)
     if title:
-        console.print(title, style="bold", markup=False)
+        console.print(Text(as_text(title), style="bold"))
     if not rows:
-        console.print(empty, markup=False)
+        console.print(Text(as_text(empty)))
         return
     grid = Table()
     for name in names:
-        grid.add_column(name, overflow="fold")
-    for row in rows:
-        grid.add_row(*(tables.cell(row.get(name)) for name in names))
+        grid.add_column(Text(as_text(name)), overflow="fold")
+    for row in rows:  # stored names are text, never rich markup or terminal sequences
+        grid.add_row(*(Text(as_text(tables.cell(row.get(name)))) for name in names))
     console.print(grid)
 
 

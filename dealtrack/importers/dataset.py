@@ -39,6 +39,7 @@ from .records import (
     grant_number,
     parse_day,
     reel_frame,
+    reel_frame_numbers,
 )
 from .report import ImportReport, file_path, progress_bar, wants_progress
 
@@ -80,13 +81,15 @@ def import_dataset(
     *,
     batch_size: int = DEFAULT_BATCH,
     progress: bool | None = None,
+    strict: bool = False,
 ) -> ImportReport:
     """Import the Patent Assignment Dataset tables in ``folder`` into ``ledger``; see the module for the tables.
 
-    Same mapping, keys and report as :func:`~.uspto.import_assignments`.
+    Same mapping, keys, report and ``strict`` as :func:`~.uspto.import_assignments`.
     """
     name = file_path(folder, "folder")
-    loader = Loader(ledger, Path(name).name or name, importer="uspto-dataset", batch_size=batch_size)
+    loader = Loader(ledger, Path(name).name or name, importer="uspto-dataset", batch_size=batch_size,
+                    strict=strict is True)
     return loader.load(read_dataset(name, progress=progress))
 
 
@@ -184,10 +187,11 @@ def _records(staging: sqlite3.Connection, show: bool) -> Iterator[AssignmentReco
     with progress_bar(show, "records", total) as bar:
         for rf_id, line, reel, frame, recorded, text, purged in cursor:
             bar.update(1)
-            yield _record(
-                rf_id, f"assignment.csv line {line}", reel, frame, recorded, text or "", purged,
-                assignors.take(rf_id), assignees.take(rf_id), documents.take(rf_id), conveyances.take(rf_id),
-            )
+            rows = assignors.take(rf_id), assignees.take(rf_id), documents.take(rf_id), conveyances.take(rf_id)
+            try:
+                yield _record(rf_id, f"assignment.csv line {line}", reel, frame, recorded, text or "", purged, *rows)
+            except (ValueError, TypeError, OverflowError) as error:  # one record the reader cannot take
+                yield Unreadable(f"assignment.csv line {line} (rf_id {rf_id})", f"cannot be read ({error}); skipped")
 
 
 def _record(
@@ -203,10 +207,12 @@ def _record(
     document_rows: list[tuple[Any, ...]],
     conveyance_rows: list[tuple[Any, ...]],
 ) -> AssignmentRecord | Unreadable:
-    if not (reel or "").isdigit() or not (frame or "").isdigit():
-        return Unreadable(f"{where} (rf_id {rf_id})", f"has no reel/frame number (reel {reel!r}, frame {frame!r}); skipped")
-    assert reel is not None and frame is not None
-    where = f"{where} (reel/frame {reel_frame(int(reel), int(frame))})"
+    numbers = reel_frame_numbers(reel, frame)
+    if numbers is None:
+        shown = [value if value is None or len(value) <= 40 else f"{value[:40]}... ({len(value)} characters)"
+                 for value in (reel, frame)]
+        return Unreadable(f"{where} (rf_id {rf_id})", f"has no reel/frame number (reel {shown[0]!r}, frame {shown[1]!r}); skipped")
+    where = f"{where} (reel/frame {reel_frame(*numbers)})"
     try:
         recorded = parse_day(recorded_text)
         if recorded is None:
@@ -228,8 +234,8 @@ def _record(
     convey_ty, employer_assign = conveyance_rows[0] if conveyance_rows else (None, None)
     kind = _kind(convey_ty, conveyance)
     return AssignmentRecord(
-        reel=int(reel),
-        frame=int(frame),
+        reel=numbers[0],
+        frame=numbers[1],
         recorded=recorded,
         conveyance=conveyance,
         kind=kind,

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import orjson
 
 from .. import codec
 from ..errors import ImportFailed, InvalidEvent
+from ..limits import MAX_LINE_BYTES
 from ..ledger import Ledger
 from .loader import DEFAULT_BATCH
 from .report import ImportReport, file_path, progress_bar, wants_progress
@@ -58,8 +61,10 @@ def import_jsonl(
     with ledger.bulk(), open(name, "rb") as raw, \
             progress_bar(show, Path(name).name, os.path.getsize(name), in_bytes=True) as bar:
         try:
-            for number, line in enumerate(raw, start=1):
+            for number, line in enumerate(_lines(raw), start=1):
                 bar.update(len(line))
+                if len(line) > MAX_LINE_BYTES:
+                    raise ImportFailed(name, f"line {number}", f"longer than {MAX_LINE_BYTES} bytes: not a line dealtrack wrote")
                 if not line.strip():
                     continue
                 envelope = _read(name, number, line)
@@ -74,6 +79,17 @@ def import_jsonl(
             raise
         tally.commit(name, batch)
     return tally.report()
+
+
+def _lines(raw: BinaryIO) -> Iterator[bytes]:
+    """The file's lines; one longer than MAX_LINE_BYTES is cut there (and so refused), never read whole."""
+    while True:
+        line = raw.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        yield line
+        if len(line) > MAX_LINE_BYTES:
+            return
 
 
 def _read(name: str, number: int, line: bytes) -> codec.Envelope:

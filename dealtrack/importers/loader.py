@@ -142,7 +142,9 @@ def events_for(record: AssignmentRecord, kind: str | None = None, note: str | No
 class Loader:
     """Feeds records to a ledger in batches and keeps the tally for the report."""
 
-    def __init__(self, ledger: Ledger, source: str, *, importer: str, batch_size: int = DEFAULT_BATCH) -> None:
+    def __init__(
+        self, ledger: Ledger, source: str, *, importer: str, batch_size: int = DEFAULT_BATCH, strict: bool = False
+    ) -> None:
         if not isinstance(ledger, Ledger):
             raise InvalidEvent("ledger", ledger, "expected a dealtrack Ledger (Ledger.open(...))")
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
@@ -151,6 +153,7 @@ class Loader:
         self.source = source
         self.metadata = {"importer": importer, "file": source}
         self.batch_size = batch_size
+        self.strict = strict  # a record left out fails the import instead of being reported
         self._pending: list[tuple[AssignmentRecord, list[Event]]] = []
         self._pending_events = 0
         self._links_seen: set[str] = set()
@@ -178,11 +181,11 @@ class Loader:
     def add(self, item: AssignmentRecord | Unreadable) -> None:
         self._records += 1
         if isinstance(item, Unreadable):
-            self._problem(item.where, item.reason)
+            self._skip(item.where, item.reason)
             return
         self._kinds[item.kind] += 1
         if not item.properties:
-            self._problem(item.where, "lists no properties; skipped")
+            self._skip(item.where, "lists no properties; skipped")
             return
         if item.executed is None:
             self._problem(item.where, f"gives no execution date; taken to take effect when recorded ({item.recorded})")
@@ -193,7 +196,7 @@ class Loader:
         try:
             events = self._links(item) + events_for(item)
         except InvalidEvent as error:
-            self._problem(item.where, f"skipped: {error}")
+            self._skip(item.where, f"skipped: {error}")
             return
         self._pending.append((item, events))
         self._pending_events += len(events)
@@ -212,7 +215,7 @@ class Loader:
                 try:
                     self._append([one])
                 except InvalidEvent as error:
-                    self._problem(one[0].where, f"refused by the ledger, skipped: {error}")
+                    self._skip(one[0].where, f"refused by the ledger, skipped: {error}")
                     self._links_seen.difference_update(  # a later record of the same property brings them again
                         e.natural_key for e in one[1] if isinstance(e, PatentNumbersLinked) and e.natural_key
                     )
@@ -253,23 +256,38 @@ class Loader:
     def _problem(self, where: str, reason: str) -> None:
         self._problems.append(ImportProblem(where, reason))
 
+    def _skip(self, where: str, reason: str) -> None:
+        """A record left out: reported, or with ``strict`` the end of the import (what came before it stays)."""
+        self._problem(where, reason)
+        if self.strict:
+            raise ImportFailed(self.source, where, f"{reason} (strict: the import stops here)")
+
     def _recorded(self, ref: str) -> list[tuple[str, str, str]]:
         """``(natural key, event_id, type)`` of the events a record's reel/frame put in the ledger."""
         return self.ledger._store.recorded_under(ref)
 
     def _purge(self, record: AssignmentRecord) -> None:
-        """A record the register purged: recorded (if new) and retracted, so that it counts nowhere."""
+        """A record the register purged: recorded (if new) and retracted in one transaction, so that it
+        counts nowhere, even for a moment (a crash between the two would have left it live)."""
+        tally = (self._appended, self._skipped, self._events, self._retracted)
+        seen = set(self._links_seen)
         try:
-            self._append([(record, self._links(record) + events_for(record))])
+            with self.ledger._atomic():
+                self._append([(record, self._links(record) + events_for(record))])
+                retractions = [
+                    EventRetracted(target=event_id, reason=f"purged from the USPTO register (record {record.ref})",
+                                   registry_ref=record.ref, natural_key=f"{key} purged")
+                    for key, event_id, _ in self._recorded(record.ref)
+                ]
+                result = self.ledger.append(*retractions, metadata=self.metadata)
         except InvalidEvent as error:
-            self._problem(record.where, f"purged record refused by the ledger, skipped: {error}")
+            self._appended, self._skipped, self._events, self._retracted = tally
+            self._links_seen = seen
+            self._skip(record.where, f"purged record refused by the ledger, skipped: {error}")
             return
-        retractions = [
-            EventRetracted(target=event_id, reason=f"purged from the USPTO register (record {record.ref})",
-                           registry_ref=record.ref, natural_key=f"{key} purged")
-            for key, event_id, _ in self._recorded(record.ref)
-        ]
-        self._retract(record, retractions)
+        self._events += len(result)
+        if result:
+            self._retracted += 1
 
     def _correct(self, record: AssignmentRecord) -> None:
         """A corrective record: retract what it corrects and record it in its place, in one append."""
@@ -291,7 +309,7 @@ class Loader:
                 _dated_as(event, self.ledger.get(found[0][1]).event) for event in events_for(record, kind, note=note)
             ]
         except InvalidEvent as error:
-            self._problem(record.where, f"skipped: {error}")
+            self._skip(record.where, f"skipped: {error}")
             return
         retractions = [
             EventRetracted(target=event_id, reason=f"corrected by USPTO record {record.ref}", registry_ref=record.ref,
@@ -310,15 +328,4 @@ class Loader:
         try:
             self._append([(record, self._links(record) + events_for(record, kind, note=note))])
         except InvalidEvent as error:
-            self._problem(record.where, f"refused by the ledger, skipped: {error}")
-
-    def _retract(self, record: AssignmentRecord, retractions: list[EventRetracted]) -> None:
-        try:
-            result = self.ledger.append(*retractions, metadata=self.metadata)
-        except InvalidEvent as error:
-            self._problem(record.where, f"purged, but could not be retracted: {error}")
-            return
-        self._events += len(result)
-        if result:
-            self._retracted += 1
-
+            self._skip(record.where, f"refused by the ledger, skipped: {error}")

@@ -87,8 +87,8 @@ def corrected_ref(conveyance: str) -> str | None:
     found = _CORRECTED.search(conveyance.upper())
     if found is None:
         return None
-    reel, frame = (found[1], found[2]) if found[1] else (found[3], found[4])
-    return reel_frame(int(reel), int(frame))
+    numbers = reel_frame_numbers(*((found[1], found[2]) if found[1] else (found[3], found[4])))
+    return None if numbers is None else reel_frame(*numbers)
 
 
 _ORGANISATION = re.compile(
@@ -129,6 +129,15 @@ def by_inventors(kind: str, assignors: Sequence[Assignor], assignees: Sequence[s
     )
 
 
+def reel_frame_numbers(reel: str | None, frame: str | None) -> tuple[int, int] | None:
+    """A record's reel and frame as numbers, or None unless both are plain ASCII digits of a sane length."""
+    for text in (reel, frame):
+        if text is None or not text.isascii() or not text.isdigit() or len(text) > 12:
+            return None
+    assert reel is not None and frame is not None
+    return int(reel), int(frame)
+
+
 def reel_frame(reel: int, frame: int) -> str:
     """The register's reference for a record: ``"RRRRRR/FFFF"``, zero padded."""
     return f"{reel:06d}/{frame:04d}"
@@ -140,7 +149,7 @@ def parse_day(text: str | None) -> date | None:
         return None
     digits = text.strip().replace("-", "")
     if len(digits) != 8 or not digits.isdigit():
-        raise ValueError(f"not a date: {text!r}")
+        raise ValueError(f"not a date: {text[:40]!r}{'...' if len(text) > 40 else ''}")
     return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
 
 

@@ -30,6 +30,7 @@ from .records import (
     grant_number,
     parse_day,
     reel_frame,
+    reel_frame_numbers,
 )
 from .report import ImportReport, ProgressBar, file_path, progress_bar, wants_progress
 
@@ -47,6 +48,7 @@ def import_assignments(
     *,
     batch_size: int = DEFAULT_BATCH,
     progress: bool | None = None,
+    strict: bool = False,
 ) -> ImportReport:
     """Import a USPTO patent assignment XML file (``.xml``, or a ``.zip`` of them) into ``ledger``.
 
@@ -54,9 +56,11 @@ def import_assignments(
     nothing: each record is keyed by its reel/frame. ``progress`` shows a bar
     on stderr (default: only when stderr is a terminal). Raises
     :class:`~dealtrack.ImportFailed` for a file that is not such a file.
+    A record it cannot read is left out and listed in the report's problems
+    (where, why); with ``strict=True`` it raises ImportFailed there instead.
     """
     name = file_path(path)
-    loader = Loader(ledger, Path(name).name, importer="uspto-xml", batch_size=batch_size)
+    loader = Loader(ledger, Path(name).name, importer="uspto-xml", batch_size=batch_size, strict=strict is True)
     return loader.load(read_records(name, progress=progress))
 
 
@@ -119,7 +123,10 @@ def _parse(source: IO[bytes] | _Counting, label: str) -> Iterator[AssignmentReco
                 continue
             if element.tag == "patent-assignment":
                 index += 1
-                record = _record(element, index)
+                try:
+                    record = _record(element, index)
+                except (ValueError, TypeError, OverflowError) as error:  # one record the reader cannot take
+                    record = Unreadable(f"record {index}", f"cannot be read ({error}); skipped")
                 last = record.where
                 yield record
                 (container if container is not None else root).clear()  # type: ignore[union-attr]
@@ -144,9 +151,10 @@ def _text(element: ET.Element | None, path: str) -> str | None:
 def _record(element: ET.Element, index: int) -> AssignmentRecord | Unreadable:
     head = element.find("assignment-record")
     reel, frame = _text(head, "reel-no"), _text(head, "frame-no")
-    if reel is None or frame is None or not reel.isdigit() or not frame.isdigit():
-        return Unreadable(f"record {index}", f"has no reel/frame number (reel {reel!r}, frame {frame!r}); skipped")
-    where = f"record {index} (reel/frame {reel_frame(int(reel), int(frame))})"
+    numbers = reel_frame_numbers(reel, frame)
+    if numbers is None:
+        return Unreadable(f"record {index}", f"has no reel/frame number (reel {_cut(reel)}, frame {_cut(frame)}); skipped")
+    where = f"record {index} (reel/frame {reel_frame(*numbers)})"
     try:
         recorded = parse_day(_text(head, "recorded-date/date"))
         if recorded is None:
@@ -178,8 +186,8 @@ def _record(element: ET.Element, index: int) -> AssignmentRecord | Unreadable:
     else:
         inventors = by_inventors(kind, assignors, assignees)
     return AssignmentRecord(
-        reel=int(reel),
-        frame=int(frame),
+        reel=numbers[0],
+        frame=numbers[1],
         recorded=recorded,
         conveyance=conveyance,
         kind=kind,
@@ -190,6 +198,11 @@ def _record(element: ET.Element, index: int) -> AssignmentRecord | Unreadable:
         inventors=inventors,
         where=where,
     )
+
+
+def _cut(text: str | None) -> str:
+    """A value from the file, shown at most 40 characters long."""
+    return repr(text) if text is None or len(text) <= 40 else f"{text[:40]!r}... ({len(text)} characters)"
 
 
 def _property(item: ET.Element) -> Property | None:

@@ -25,7 +25,7 @@ from .register import RegisterProjection
 from .rights import BANS, LICENCES, PATENT_TERMS, SECURITY_INTERESTS
 from .views import BrowsingViews
 
-__all__ = ["PROJECTIONS", "apply_all", "catch_up", "rebuild_all", "refresh", "views_behind"]
+__all__ = ["PROJECTIONS", "apply_all", "catch_up", "is_behind", "rebuild_all", "refresh", "views_behind"]
 
 #: A catch-up folds at most about this many events at a time (then cuts at the next commit point), so its
 #: memory stays bounded however far the views are behind.
@@ -108,6 +108,13 @@ def views_behind(store: Store) -> bool:
     """True when some view has not caught up with the log (one indexed read: cheap enough for every question)."""
     head, views = store.views_position()
     return views != head
+
+
+def is_behind(store: Store) -> bool:
+    """Whether :func:`catch_up` would have to write to the views: one is missing, of another version, or behind."""
+    head = store.head()[0]
+    checkpoints = store.checkpoints()
+    return any(checkpoints.get(p.name) != (p.version, head) for p in PROJECTIONS)
 
 
 def catch_up(store: Store) -> None:
