@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -209,6 +209,14 @@ class Ledger(Questions):
         self._refuse_if_readonly()
         return self._store.transaction()
 
+    def _catch_up(self) -> None:
+        """Catch the views up before a question; a read-only ledger does it in a copy in memory, never the file."""
+        if self._store.readonly:
+            self._store = self._store.copied_to_memory()
+            catch_up(self._store)
+        else:
+            refresh(self._store)
+
     def _refuse_if_readonly(self) -> None:
         if self._store.readonly:
             raise LedgerReadOnly(f"{self.path or 'this ledger'} was opened read-only (readonly=True, or the file or "
@@ -330,11 +338,20 @@ class Ledger(Questions):
         With ``anchor`` (an earlier :meth:`head`), also prove the log still extends it.
         Also checks the log's triggers, SQL the file holds that dealtrack did not
         make, and SQLite's ``integrity_check``; ``full`` (the default) recounts
-        every view from the log, ``full=False`` skips that for speed.
+        every view from the log, ``full=False`` skips that for speed. Views
+        that trail the log together (appends not yet caught up) are caught up
+        first, so that the recount compares like with like; views out of step
+        with each other are reported, not repaired.
         """
         if not isinstance(full, bool):
             raise InvalidEvent("full", full, "expected True or False")
-        return verify_log(self._store, anchor, full)
+        store = self._store
+        if not store.readonly:
+            head, views = store.views_position()
+            if views is not None and views != head:
+                with suppress(DealtrackError):  # a log that cannot be folded is what the checks below report
+                    refresh(store)
+        return verify_log(store, anchor, full)
 
     def head(self) -> Anchor:
         """The log's last position and hash: keep it elsewhere; ``verify(anchor=...)`` proves nothing before it changed."""

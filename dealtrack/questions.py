@@ -39,7 +39,7 @@ from .answers import (
     Transfer,
     Transfers,
 )
-from .errors import InvalidEvent
+from .errors import InvalidEvent, LedgerReadOnly
 from .events import BanLifted, BanModified, PatentsAssigned, Recorded
 from .parties import party_key
 from .projections.history import Fact
@@ -82,9 +82,16 @@ class Questions:
         registry = None if registry_at is None else parse_period(registry_at, "registry_at").end
         return Basis(position, moment, registry)
 
+    def _catch_up(self) -> None:
+        """Catch the views up with the log, before a question that found them behind."""
+        if self._store.readonly:
+            raise LedgerReadOnly("another program appended to this ledger since it was opened read-only, and "
+                                 "its views cannot catch up in a read-only file: open it again")
+        refresh(self._store)
+
     def _reading(self, known_at: Instant, registry_at: Day) -> Reading:
         if views_behind(self._store):  # appends write only the log: the views catch up before they answer
-            refresh(self._store)
+            self._catch_up()
         basis = self._basis(known_at, registry_at)
         if basis.registry_at is None:
             return StoredReading(self._store, basis.position)
@@ -418,6 +425,7 @@ class Questions:
 
     def _knows_party(self, party: str) -> bool:
         """True when the ledger mentions ``party`` anywhere: titles, licences, bans, renames, mergers."""
+        party = parse_party(party, "party")
         reading = self._reading(None, None)
         return reading.knows_party(party) or bool(reading.renames_of([party]))
 

@@ -457,6 +457,8 @@ class Store:
             "SELECT (SELECT position FROM ledger_head WHERE id = 1), MIN(position), MAX(position) "
             "FROM projection_checkpoints"
         ).fetchone()
+        if not isinstance(head, int):
+            self.head()  # names what is wrong with the head row
         return int(head), (low if low == high else None)
 
     def next_instant(self, last: str | None = None) -> datetime:

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import view_rows
-from dealtrack import InvalidEvent, Ledger, codec
+from dealtrack import InvalidEvent, Ledger, LedgerReadOnly, codec
 from dealtrack.events import Event, PatentRegistered, PatentsAssigned
 from dealtrack.projections import runner
 from dealtrack.story import seed_story
@@ -255,3 +255,19 @@ def test_a_writer_killed_between_the_log_commit_and_the_catch_up_leaves_answers_
         assert answers(ledger, probe, None, None) == asked
         assert asked["owners US1"] == frozenset()  # (the story's patents are US8000001...; these ask nothing known)
         assert ledger.owners_of("US8000001", on=probe) == {"Xiaomi"}
+
+
+def test_a_read_only_ledger_catches_up_with_another_writers_appends_in_memory_not_in_the_file(
+    ledger_path: Path,
+) -> None:
+    with Ledger.open(ledger_path) as writer:
+        writer.append(*seed_story())
+    # (the writer opens first: a read-only ledger opened while no program writes the file reads it as immutable)
+    with Ledger.open(ledger_path) as writer, Ledger.open(ledger_path, readonly=True) as reader:
+        assert reader.owners_of("US8000004", on="2017") == {"Microsoft"}
+        writer.append(PatentsAssigned(assignor="Microsoft", assignee="Nokia", patents=["US8000004"], effective="2016"))
+        checkpoints = writer._store.checkpoints()
+        assert reader.owners_of("US8000004", on="2017") == {"Nokia"}  # caught up, in a copy in memory
+        assert writer._store.checkpoints() == checkpoints  # ... not in the file
+        with pytest.raises(LedgerReadOnly):
+            reader.append(PatentRegistered(patent="US1", owner="Nokia", effective="2010"))
