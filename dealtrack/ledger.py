@@ -18,6 +18,7 @@ from .checks import Checker, stream_of
 from .errors import ConcurrencyError, DealtrackError, InvalidEvent, LedgerBusy, LedgerFileError
 from .events import EVENT_TYPES, Appended, Event, EventRetracted, Recorded, Skipped
 from .integrity import head_anchor, verify_log
+from .parquet import export as write_parquet, prepare as prepare_parquet
 from .projections.runner import catch_up, rebuild_all, refresh
 from .questions import Questions
 from .store import EventRow, Store, chain_hash, format_instant, is_lock_error, new_event_id, parse_instant_column
@@ -295,6 +296,19 @@ class Ledger(Questions):
         except OSError as error:
             raise DealtrackError(f"cannot write {target}: {error}") from None
         return count
+
+    def export_parquet(self, directory: str | os.PathLike[str]) -> dict[str, int]:
+        """Write the log and every view as Parquet files into ``directory``; return table name -> rows written.
+
+        ``events.parquet`` holds the log (payloads as JSON text, ``retracted_by``
+        from the retractions) and ``<table>.parquet`` each view table, all read
+        in one transaction, with the views caught up first. ``directory`` must be
+        new or empty: the files are written beside it and renamed into place, so
+        they appear whole or not at all. Needs the ``parquet`` extra (pyarrow).
+        """
+        target = prepare_parquet(directory)  # a missing pyarrow or an occupied folder fails before any work
+        self.refresh()
+        return write_parquet(self._store, target)
 
 
 class LedgerView(Questions):
