@@ -90,7 +90,6 @@ def export(store: Store, directory: str | os.PathLike[str], batch_size: int = BA
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise InvalidEvent("batch_size", batch_size, "expected a whole number of rows >= 1")
     pa, _ = _pyarrow()
-    target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.parent / f".{target.name}.{secrets.token_hex(4)}.partial"
     try:
         staging.mkdir()
