@@ -31,9 +31,10 @@ from .errors import DealtrackError, InvalidEvent, MissingExtra
 from .storage import EVENT_COLUMNS
 from .store import Store
 
-__all__ = ["BATCH_ROWS", "DATE_COLUMNS", "LIST_COLUMNS", "export", "prepare"]
+__all__ = ["BATCH_ROWS", "DATE_COLUMNS", "LIST_COLUMNS", "ROW_GROUP_ROWS", "export", "prepare"]
 
-BATCH_ROWS = 65_536  # rows read, converted and written at a time (one Parquet row group each)
+BATCH_ROWS = 8_192  # rows read from SQLite and turned into Arrow at a time (Python rows are large)
+ROW_GROUP_ROWS = 65_536  # rows per Parquet row group, held as compact Arrow batches until written
 
 #: Columns that hold ISO dates (in the log and in every view that has them).
 DATE_COLUMNS = frozenset({"valid_from", "valid_to", "effective_start", "effective_end", "registry_recorded"})
@@ -79,7 +80,12 @@ def prepare(directory: str | os.PathLike[str]) -> Path:
     return target
 
 
-def export(store: Store, directory: str | os.PathLike[str], batch_size: int = BATCH_ROWS) -> dict[str, int]:
+def export(
+    store: Store,
+    directory: str | os.PathLike[str],
+    batch_size: int = BATCH_ROWS,
+    row_group_rows: int = ROW_GROUP_ROWS,
+) -> dict[str, int]:
     """Write the log and every view table of ``store`` into ``directory``; return table name -> rows written.
 
     Call it with the views caught up. The log is written up to the position the
@@ -87,12 +93,16 @@ def export(store: Store, directory: str | os.PathLike[str], batch_size: int = BA
     each other even while another process appends.
     """
     target = prepare(directory)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise InvalidEvent("batch_size", batch_size, "expected a whole number of rows >= 1")
+    for name, rows in (("batch_size", batch_size), ("row_group_rows", row_group_rows)):
+        if isinstance(rows, bool) or not isinstance(rows, int) or rows < 1:
+            raise InvalidEvent(name, rows, "expected a whole number of rows >= 1")
     pa, _ = _pyarrow()
     staging = target.parent / f".{target.name}.{secrets.token_hex(4)}.partial"
     try:
         staging.mkdir()
+    except OSError as error:  # e.g. no parent folder, or no right to write there
+        raise DealtrackError(f"cannot write Parquet files to {target}: {error}") from None
+    try:
         written: dict[str, int] = {}
         with store.snapshot():
             _, reached = store.views_position()
@@ -101,11 +111,12 @@ def export(store: Store, directory: str | os.PathLike[str], batch_size: int = BA
             metadata = {"dealtrack.position": str(reached)}
             written["events"] = write_table(
                 staging / "events.parquet", schema_of(pa, "events", _LOG_COLUMNS, metadata),
-                store.event_batches(reached, batch_size),
+                store.event_batches(reached, batch_size), row_group_rows,
             )
             for name in store.view_tables():
                 schema = schema_of(pa, name, store.table_columns(name), metadata)
-                written[name] = write_table(staging / f"{name}.parquet", schema, store.table_batches(name, batch_size))
+                batches = store.table_batches(name, batch_size)
+                written[name] = write_table(staging / f"{name}.parquet", schema, batches, row_group_rows)
         _sync(staging)
         _move_into_place(staging, target)
     except OSError as error:
@@ -139,15 +150,32 @@ def _arrow_type(pa: Any, table: str, column: str, declared: str) -> Any:
     return pa.string()
 
 
-def write_table(path: Path, schema: Any, batches: Iterable[list[tuple[Any, ...]]]) -> int:
-    """Write ``batches`` of SQLite rows to ``path`` as one Parquet file of ``schema``; return the row count."""
+def write_table(
+    path: Path, schema: Any, batches: Iterable[list[tuple[Any, ...]]], row_group_rows: int = ROW_GROUP_ROWS
+) -> int:
+    """Write ``batches`` of SQLite rows to ``path`` as one Parquet file of ``schema``; return the row count.
+
+    Each batch becomes Arrow at once (so few Python rows live at a time); the Arrow
+    batches are written out as a row group whenever ``row_group_rows`` have gathered.
+    """
     pa, pq = _pyarrow()
     count = 0
+    pending: list[Any] = []
     with open(path, "wb") as out:
         with pq.ParquetWriter(out, schema, compression="zstd") as writer:
+
+            def flush() -> None:
+                table = pa.Table.from_batches(pending, schema=schema)
+                writer.write_table(table, row_group_size=max(table.num_rows, 1))
+                pending.clear()
+
             for rows in batches:
-                writer.write_batch(record_batch(pa, schema, rows))
+                pending.append(record_batch(pa, schema, rows))
                 count += len(rows)
+                if sum(batch.num_rows for batch in pending) >= row_group_rows:
+                    flush()
+            if pending:
+                flush()
         out.flush()
         os.fsync(out.fileno())
     return count
