@@ -18,7 +18,8 @@ from .errors import ConcurrencyError, DealtrackError, InvalidEvent, LedgerBusy, 
 from .events import EVENT_TYPES, Appended, Event, EventRetracted, Recorded, Skipped
 from .guard import typed_errors
 from .integrity import head_anchor, verify_log
-from .projections.runner import catch_up, is_behind, rebuild_all, refresh
+from .parquet import export as write_parquet, prepare as prepare_parquet
+from .projections.runner import catch_up, is_behind, rebuild_all, refresh, views_behind
 from .questions import Questions
 from .storage import hash_values
 from .store import EventRow, Store, format_instant, is_lock_error, new_event_id, parse_instant_column
@@ -378,6 +379,20 @@ class Ledger(Questions):
         except OSError as error:
             raise DealtrackError(f"cannot write {target}: {error}") from None
         return count
+
+    def export_parquet(self, directory: str | os.PathLike[str]) -> dict[str, int]:
+        """Write the log and every view as Parquet files into ``directory``; return table name -> rows written.
+
+        ``events.parquet`` holds the log (payloads as JSON text, ``retracted_by``
+        from the retractions) and ``<table>.parquet`` each view table, all read
+        in one transaction, with the views caught up first. ``directory`` must be
+        new or empty: the files are written beside it and renamed into place, so
+        they appear whole or not at all. Needs the ``parquet`` extra (pyarrow).
+        """
+        target = prepare_parquet(directory)  # a missing pyarrow or an occupied folder fails before any work
+        if views_behind(self._store):
+            self._catch_up()  # (in memory, for a read-only ledger)
+        return write_parquet(self._store, target)
 
 
 class LedgerView(Questions):

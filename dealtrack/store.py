@@ -649,6 +649,55 @@ class Store:
         row = self.conn.execute("SELECT position FROM retractions WHERE target = ?", (target,)).fetchone()
         return None if row is None else int(row[0])
 
+    # --- whole tables, for exports ---------------------------------------------------------
+
+    def view_tables(self) -> list[str]:
+        """The names of the views' tables (every table but the log's own and the file's notes), by name."""
+        cursor = self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+        return [name for (name,) in cursor if name not in _LEDGER_TABLES and name != "dealtrack_tables"]
+
+    def table_columns(self, name: str) -> list[tuple[str, str]]:
+        """``(column, declared SQL type)`` of the view table ``name``, in table order."""
+        _refuse_unknown_table(name, self.view_tables())
+        return [(str(row[1]), str(row[2]).upper()) for row in self.conn.execute(f"PRAGMA table_info([{name}])")]
+
+    def table_batches(self, name: str, size: int = 65_536) -> Iterator[list[tuple[Any, ...]]]:
+        """Stream the view table ``name`` in lists of at most ``size`` rows (columns as :meth:`table_columns`).
+
+        Only one batch is held at a time; read inside :meth:`snapshot` so every batch sees one state.
+        """
+        columns = ", ".join(f"[{column}]" for column, _ in self.table_columns(name))
+        yield from _batches(self.conn.execute(f"SELECT {columns} FROM [{name}]"), size)
+
+    def event_batches(self, through: int, size: int = 65_536) -> Iterator[list[tuple[Any, ...]]]:
+        """Stream the log up to position ``through`` in lists of at most ``size`` rows, in position order.
+
+        Each row is :data:`EVENT_COLUMNS` and then ``retracted_by``: the position of the event
+        retracting it, when that retraction is at or before ``through`` (else None).
+        """
+        columns = ", ".join(f"e.{column}" for column in EVENT_COLUMNS)
+        cursor = self.conn.execute(
+            f"SELECT {columns}, r.position FROM events e "
+            "LEFT JOIN retractions r ON r.target = e.position AND r.position <= :through "
+            "WHERE e.position <= :through ORDER BY e.position",
+            {"through": through},
+        )
+        yield from _batches(cursor, size)
+
+
+def _batches(cursor: sqlite3.Cursor, size: int) -> Iterator[list[tuple[Any, ...]]]:
+    if size < 1:
+        raise ValueError(f"a batch holds at least one row, not {size}")
+    while batch := cursor.fetchmany(size):
+        yield batch
+
+
+def _refuse_unknown_table(name: str, known: Sequence[str]) -> None:
+    if name not in known:
+        raise ValueError(f"{name!r} is not one of the ledger's view tables ({', '.join(known)})")
+
 
 def is_lock_error(exc: sqlite3.Error) -> bool:
     """True when SQLite gave up waiting for another connection's lock (SQLITE_BUSY / SQLITE_LOCKED)."""

@@ -243,6 +243,19 @@ def export_jsonl(db: str, as_json: bool, file: str) -> None:
         say(f"exported {count} events to {file}")
 
 
+@command(export_group, "parquet")
+@click.argument("directory", metavar="DIR")
+def export_parquet(db: str, as_json: bool, directory: str) -> None:
+    """Write the log and every view as Parquet files into DIR, new or empty (ledger.export_parquet)."""
+    with ledger_at(db) as ledger:
+        written = ledger.export_parquet(directory)
+    if as_json:
+        emit({"path": directory, "tables": written})
+    else:
+        print_table([{"file": f"{name}.parquet", "rows": rows} for name, rows in written.items()], ["file", "rows"],
+                    f"exported {len(written)} tables to {directory}")
+
+
 @command(main, "metadata")
 @click.option("--title", default=None, help="The title Datasette shows (default: the file's name).")
 def metadata(db: str, as_json: bool, title: str | None) -> None:
