@@ -517,7 +517,8 @@ def _sold_unlisted(reading: Reading, names: Sequence[str], period: Period) -> in
         assert isinstance(event, PatentsAssigned) and event.effective is not None
         when = event.effective
         sold = when.end <= period.start if when.is_exact else when.end < period.start
-        if sold and keys & {party_key(name) for name in event.assignor}:
+        sellers, buyers = {party_key(name) for name in event.assignor}, {party_key(name) for name in event.assignee}
+        if sold and keys & sellers and not keys & buyers:  # (a party assigning to itself sells nothing)
             deal = position if event.deal is None else (event.deal, frozenset(map(party_key, event.assignee)))
             latest[deal] = event
     return sum(event.undisclosed_count for event in latest.values())

@@ -29,6 +29,7 @@ EXCEPTIONS = {
     "owners_of_many": "dealtrack owners-of with several patents",
     "plot_timeline": "dealtrack title-chain --plot",
     "export_jsonl": "dealtrack export jsonl",
+    "export_parquet": "dealtrack export parquet",
     "view": "--known-at and --registry-at on every question",
     "bulk": "a Python context manager; `dealtrack append FILE` is one append already",
 }

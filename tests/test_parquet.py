@@ -180,8 +180,14 @@ def test_duckdb_counts_equal_portfolio_on_generated_histories(
     with Ledger.open() as ledger, tempfile.TemporaryDirectory() as scratch:
         logged: list[tuple[int, Event]] = []
         retracted: set[int] = set()
+        # one deal at most moves unlisted patents: the files hold each report's block as recorded, while
+        # portfolio() also nets out unlisted patents sold on out of a block (see docs/analytics.md)
+        # (and then no rename may join its seller and buyer into one name: that too is a sale portfolio() nets out)
+        blocks = 0
+        renames = any(isinstance(event, (PartyRenamed, PartiesMerged)) for event in history)
         for event, extra in zip(history, undisclosed):
-            if isinstance(event, PatentsAssigned) and extra:
+            if isinstance(event, PatentsAssigned) and extra and not blocks and not renames:
+                blocks += 1
                 event = PatentsAssigned(assignor=event.assignor, assignee=event.assignee, patents=event.patents,
                                         effective=event.effective, disclosed_count=len(event.patents) + extra)
             (recorded,) = ledger.append(event)
