@@ -159,7 +159,7 @@ class OwnershipProjection:
         """Recompute the view from the log, streaming: memory stays bounded by one patent's history."""
         store = log.store
         for table in _TABLES:
-            store.views.clear(table, _FIXED.get(table, {}))
+            store.views.clear(table, _FIXED.get(table))
         blocks: list[int] = []
         pending: list[Fact] = []
         for position, type_name, payload, version in store.views.events_of_types(("PatentRegistered", "PatentsAssigned")):
@@ -204,7 +204,7 @@ class OwnershipProjection:
         believed: dict[str, dict[tuple[Any, ...], tuple[int, Any]]] = {patent: {} for patent in patents}
         for table in ("ownership", "anomalies"):
             columns = _COLUMNS[table][:-2]  # the fold's columns, the key first
-            for rowid, *row, since in views.open_rows(table, columns[0], columns, patents, _FIXED.get(table, {})):
+            for rowid, *row, since in views.open_rows(table, columns[0], columns, patents, _FIXED.get(table)):
                 believed[row[0]][(table, *row)] = (since, (table, rowid))
         decoded = dict(log.facts(position for found in positions.values() for position in found))
         groups = log.rename_groups()
@@ -277,7 +277,7 @@ class _Writer:
             self.views.close_rows(table, pairs)
             pairs.clear()
         for table, rows in self.rows.items():
-            self.views.insert_rows(table, _COLUMNS[table], rows, _FIXED.get(table, {}))
+            self.views.insert_rows(table, _COLUMNS[table], rows, _FIXED.get(table))
             rows.clear()
         self.count = 0
 

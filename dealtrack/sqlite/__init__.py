@@ -11,12 +11,12 @@ they move here next. What is here so far:
   deals of owners, number links).
 
 Each is reached through the store (``store.views``, ``store.views.title``) and
-satisfies its Protocol in :mod:`dealtrack.storage`.
+satisfies its Protocol in :mod:`dealtrack.storage` (``ViewTables``, ``TitleTables``).
 """
 
 from __future__ import annotations
 
-from .title_tables import TitleTables
-from .view_tables import ViewTables, chunks
+from .title_tables import SQLiteTitleTables, chunks
+from .view_tables import SQLiteViewTables
 
-__all__ = ["TitleTables", "ViewTables", "chunks"]
+__all__ = ["SQLiteTitleTables", "SQLiteViewTables", "chunks"]

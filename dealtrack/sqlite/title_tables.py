@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-__all__ = ["TitleTables", "chunks", "select_in"]
+__all__ = ["SQLiteTitleTables", "chunks", "select_in"]
 
 #: At most this many values in one ``IN (...)`` list (SQLite's default limit on bound values is far above it).
 CHUNK = 500
@@ -37,7 +37,7 @@ def select_in(
         yield from conn.execute(sql.format(marks=marks), [*before, *chunk * repeat])
 
 
-class TitleTables:
+class SQLiteTitleTables:
     """Reads of ``ownership``, ``title_facts``, ``title_parties``, ``undisclosed_holdings`` and ``patent_numbers``."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:

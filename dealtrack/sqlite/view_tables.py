@@ -16,21 +16,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .title_tables import TitleTables, chunks, select_in
+from .title_tables import SQLiteTitleTables, chunks, select_in
 
 if TYPE_CHECKING:
     from ..store import Store
     from ..storage import EventRow
 
-__all__ = ["KNOWN", "OVERLAPS", "ViewTables", "chunks"]
+__all__ = ["KNOWN", "OVERLAPS", "SQLiteViewTables", "chunks"]
 
 #: SQL: the view row was believed when the log stood at position ``:known``.
 KNOWN = "known_from <= :known AND (known_to IS NULL OR known_to > :known)"
 #: SQL: the view row's ``[valid_from, valid_to)`` meets some moment of ``[:start, :stop)``.
 OVERLAPS = "valid_from < :stop AND (valid_to IS NULL OR valid_to > :start)"
-
-_NO_FIXED: Mapping[str, Any] = {}
-
 
 def _literal(value: Any) -> str:
     """A constant column value (a view's own, e.g. ``view = 'title'``) written into an INSERT."""
@@ -39,18 +36,19 @@ def _literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _fixed_where(fixed: Mapping[str, Any]) -> tuple[str, list[Any]]:
+def _fixed_where(fixed: Mapping[str, Any] | None) -> tuple[str, list[Any]]:
     """``fixed`` columns as a WHERE prefix (``"view = ? AND "``) and its parameters."""
+    fixed = fixed or {}
     return "".join(f"{column} = ? AND " for column in fixed), list(fixed.values())
 
 
-class ViewTables:
+class SQLiteViewTables:
     """The view tables of one SQLite store (``store.views``): reads and writes named for what folds need."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self.conn = store.conn
-        self.title = TitleTables(store.conn)
+        self.title = SQLiteTitleTables(store.conn)
         self._inserts: dict[tuple[str, tuple[str, ...], tuple[tuple[str, Any], ...]], str] = {}
 
     # --- facts: which positions bear on which keys ------------------------------------------
@@ -87,7 +85,7 @@ class ViewTables:
     # --- the rows of folded views -------------------------------------------------------------
 
     def open_rows(
-        self, table: str, key: str, columns: Sequence[str], keys: Iterable[Any], fixed: Mapping[str, Any] = _NO_FIXED
+        self, table: str, key: str, columns: Sequence[str], keys: Iterable[Any], fixed: Mapping[str, Any] | None = None
     ) -> list[tuple[Any, ...]]:
         """``(handle, *columns, known_from)`` of the rows of ``keys`` still believed (``known_to`` NULL)."""
         prefix, params = _fixed_where(fixed)
@@ -95,7 +93,7 @@ class ViewTables:
                f"WHERE {prefix}{key} IN ({{marks}}) AND known_to IS NULL")
         return list(select_in(self.conn, sql, keys, before=params))
 
-    def reopen(self, table: str, key: str, keys: Iterable[Any], after: int, fixed: Mapping[str, Any] = _NO_FIXED) -> None:
+    def reopen(self, table: str, key: str, keys: Iterable[Any], after: int, fixed: Mapping[str, Any] | None = None) -> None:
         """Put the rows of ``keys`` back as they stood at commit point ``after``, to be folded on from there."""
         prefix, params = _fixed_where(fixed)
         for chunk in chunks(sorted(set(keys))):
@@ -110,11 +108,12 @@ class ViewTables:
             self.conn.executemany(f"UPDATE {table} SET known_to = ? WHERE rowid = ?", closed)
 
     def insert_rows(
-        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], fixed: Mapping[str, Any] = _NO_FIXED
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], fixed: Mapping[str, Any] | None = None
     ) -> None:
         """Insert view rows (values for ``columns``, with ``fixed`` columns the same for all)."""
         if not rows:
             return
+        fixed = fixed or {}
         shape = (table, tuple(columns), tuple(fixed.items()))
         sql = self._inserts.get(shape)
         if sql is None:
@@ -123,10 +122,10 @@ class ViewTables:
             sql = self._inserts[shape] = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(values)})"
         self.conn.executemany(sql, rows)
 
-    def clear(self, table: str, fixed: Mapping[str, Any] = _NO_FIXED) -> None:
+    def clear(self, table: str, fixed: Mapping[str, Any] | None = None) -> None:
         """Delete every row of a view's table (only those with the ``fixed`` values, when given)."""
         prefix, params = _fixed_where(fixed)
-        where = f" WHERE {prefix[: -len(' AND ')]}" if fixed else ""
+        where = f" WHERE {prefix.removesuffix(' AND ')}" if fixed else ""
         self.conn.execute(f"DELETE FROM {table}{where}", params)
 
     def move_commit_point(self, tables: Iterable[str], old: int, new: int) -> None:
