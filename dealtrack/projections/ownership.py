@@ -226,6 +226,7 @@ class OwnershipProjection:
         if not blocks:
             return
         views = log.store.views
+        believed: dict[int, dict[tuple[Any, ...], tuple[int, Any]]] = {block: {} for block in blocks}
         if log.reopened:
             views.reopen("undisclosed_holdings", "deal_position", blocks, after)
         columns = _COLUMNS["undisclosed_holdings"][:-2]
