@@ -89,7 +89,7 @@ class Store:
         self.retries = 0  # how often a write had to wait for another writer, for the stress benchmark
         # Decoded log facts that never change (positions are immutable), kept per connection: e.g. the renames.
         self.memo: dict[str, Any] = {}
-        self.views = SQLiteViewTables(self)  # the SQL of view upkeep (dealtrack.sqlite), as storage.ViewTables names it
+        self.views = SQLiteViewTables(conn)  # the SQL of view upkeep (dealtrack.sqlite), as storage.ViewTables names it
 
     # --- opening ------------------------------------------------------------------
 

@@ -13,14 +13,12 @@ a user; values are always bound.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..storage import EVENT_COLUMNS, EventRow
 from .title_tables import SQLiteTitleTables, chunks, select_in
-
-if TYPE_CHECKING:
-    from ..store import Store
-    from ..storage import EventRow
 
 __all__ = ["KNOWN", "OVERLAPS", "SQLiteViewTables", "chunks"]
 
@@ -45,10 +43,9 @@ def _fixed_where(fixed: Mapping[str, Any] | None) -> tuple[str, list[Any]]:
 class SQLiteViewTables:
     """The view tables of one SQLite store (``store.views``): reads and writes named for what folds need."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.conn = store.conn
-        self.title = SQLiteTitleTables(store.conn)
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.title = SQLiteTitleTables(conn)
         self._inserts: dict[tuple[str, tuple[str, ...], tuple[tuple[str, Any], ...]], str] = {}
 
     # --- facts: which positions bear on which keys ------------------------------------------
@@ -159,7 +156,9 @@ class SQLiteViewTables:
 
     def events_of_types(self, types: Sequence[str]) -> Iterator[tuple[int, str, str, int]]:
         """Stream ``(position, type, payload, schema_version)`` of the events of ``types``, in log order."""
-        return self.store.payloads(f"type IN ({', '.join('?' for _ in types)})", types)
+        marks = ", ".join("?" for _ in types)
+        return iter(self.conn.execute(
+            f"SELECT position, type, payload, schema_version FROM events WHERE type IN ({marks}) ORDER BY position", types))
 
     def positions_of_types(self, types: Sequence[str], after: int = 0) -> list[int]:
         """The positions after ``after`` of the events of ``types``, in log order."""
@@ -169,7 +168,8 @@ class SQLiteViewTables:
 
     def rows_after(self, position: int) -> Iterator[EventRow]:
         """Stream the log's rows after ``position``, in log order."""
-        return self.store.rows("position > ?", (position,))
+        cursor = self.conn.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE position > ? ORDER BY position", (position,))
+        return (EventRow(*values) for values in cursor)
 
     def stream_events(self, stream: str, types: Sequence[str]) -> list[tuple[int, str, str, str]]:
         """``(position, type, effective_start, effective_end)`` of the unretracted events of ``stream`` with ``types``."""
