@@ -8,7 +8,8 @@ they move here next. What is here so far:
   rows, closing and inserting rows, clearing, checkpoints), and the few log
   reads the folds and checks make by name;
 - :mod:`.title_tables`: the ownership view's own reads (patents of parties,
-  deals of owners, number links).
+  deals of owners, number links);
+- :mod:`.batches`: the one helper that cuts ``IN (...)`` lists 500 values at a time.
 
 Each is reached through the store (``store.views``, ``store.views.title``) and
 satisfies its Protocol in :mod:`dealtrack.storage` (``ViewTables``, ``TitleTables``).
@@ -16,7 +17,8 @@ satisfies its Protocol in :mod:`dealtrack.storage` (``ViewTables``, ``TitleTable
 
 from __future__ import annotations
 
-from .title_tables import SQLiteTitleTables, chunks
+from .batches import chunks
+from .title_tables import SQLiteTitleTables
 from .view_tables import SQLiteViewTables
 
 __all__ = ["SQLiteTitleTables", "SQLiteViewTables", "chunks"]

@@ -18,9 +18,10 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ..storage import EVENT_COLUMNS, EventRow
-from .title_tables import SQLiteTitleTables, chunks, select_in
+from .batches import chunks, select_in
+from .title_tables import SQLiteTitleTables
 
-__all__ = ["KNOWN", "OVERLAPS", "SQLiteViewTables", "chunks"]
+__all__ = ["KNOWN", "OVERLAPS", "SQLiteViewTables"]
 
 #: SQL: the view row was believed when the log stood at position ``:known``.
 KNOWN = "known_from <= :known AND (known_to IS NULL OR known_to > :known)"
