@@ -20,12 +20,14 @@ def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
 
 def select_in(
     conn: sqlite3.Connection, sql: str, values: Iterable[Any], *, before: Sequence[Any] = (), repeat: int = 1
-) -> Iterator[tuple[Any, ...]]:
+) -> list[tuple[Any, ...]]:
     """The rows of ``sql`` over the distinct ``values`` in sorted order, 500 at a time.
 
     ``sql`` holds ``{marks}`` where each ``IN`` list goes (``repeat`` of them, each bound to the
     same piece); ``before`` are the parameters that come ahead of the first list.
     """
+    rows: list[tuple[Any, ...]] = []
     for chunk in chunks(sorted(set(values))):
         marks = ", ".join("?" for _ in chunk)
-        yield from conn.execute(sql.format(marks=marks), [*before, *chunk * repeat])
+        rows.extend(conn.execute(sql.format(marks=marks), [*before, *chunk * repeat]))  # no Python step per row
+    return rows

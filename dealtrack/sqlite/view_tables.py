@@ -89,7 +89,7 @@ class SQLiteViewTables:
         prefix, params = _fixed_where(fixed)
         sql = (f"SELECT rowid, {', '.join(columns)}, known_from FROM {table} "
                f"WHERE {prefix}{key} IN ({{marks}}) AND known_to IS NULL")
-        return list(select_in(self.conn, sql, keys, before=params))
+        return select_in(self.conn, sql, keys, before=params)
 
     def reopen(self, table: str, key: str, keys: Iterable[Any], after: int, fixed: Mapping[str, Any] | None = None) -> None:
         """Put the rows of ``keys`` back as they stood at commit point ``after``, to be folded on from there."""
