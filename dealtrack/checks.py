@@ -83,17 +83,9 @@ class Checker:
         """
         types = tuple(types)
         names = [cls.__name__ for cls in types]
-        marks = ", ".join("?" for _ in names)
-        cursor = self.store.conn.execute(
-            "SELECT e.position, e.type, e.effective_start, e.effective_end FROM events e "
-            "LEFT JOIN retractions r ON r.target = e.position "
-            # ``+e.type``: look up by stream (a handful of rows), never by type (thousands)
-            f"WHERE e.stream = ? AND +e.type IN ({marks}) AND r.target IS NULL ORDER BY e.position",
-            [stream, *names],
-        )
         found = [
             (type_name, Period(date.fromisoformat(start), date.fromisoformat(end)))
-            for position, type_name, start, end in cursor
+            for position, type_name, start, end in self.store.views.stream_events(stream, names)
             if position not in self._retracting
         ]
         pending = [event for position, event in self._pending.get(stream, []) if position not in self._retracting]

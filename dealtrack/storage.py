@@ -18,6 +18,13 @@ A backend keeps these promises, and ``tests/contract/`` checks them:
 - every view's checkpoint (name -> (version, position)) is written in the
   same transaction as the view's rows.
 
+The views' upkeep goes through :class:`ViewTables` (``storage.views``) and the
+ownership view's look-ups through :class:`TitleTables` (``storage.views.title``):
+a *folded* view keeps a facts table of ``(key, position)`` pairs and rows that
+carry ``known_from``/``known_to`` commit points; a stored row is named by an
+opaque *handle* (SQLite: its rowid). Table and column names passed to them are
+dealtrack's own view definitions, never a user's.
+
 Some read methods still take a ``where``/``order`` text that dealtrack (never a
 user) writes in SQL; they are the part of the contract a second backend would
 first have to replace with named filters.
@@ -26,7 +33,7 @@ first have to replace with named filters.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -34,7 +41,10 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 import orjson
 
-__all__ = ["EVENT_COLUMNS", "GENESIS_HASH", "EventRow", "LogStorage", "Storage", "ViewStorage", "chain_hash", "hash_values"]
+__all__ = [
+    "EVENT_COLUMNS", "GENESIS_HASH", "EventRow", "LogStorage", "Storage", "TitleTables", "ViewStorage", "ViewTables",
+    "chain_hash", "hash_values",
+]
 
 GENESIS_HASH = "0" * 64  # the hash "before" position 1
 
@@ -172,8 +182,136 @@ class LogStorage(Protocol):
 
 
 @runtime_checkable
+class TitleTables(Protocol):
+    """The ownership view's own look-ups: who touched which patents, and which numbers name one property."""
+
+    def patents_of_parties(self, names: Iterable[str]) -> set[str]:
+        """The patents any of ``names`` ever held, or that an event naming them bears on."""
+        ...
+
+    def deals_of_owners(self, names: Iterable[str]) -> set[int]:
+        """The positions of the deals whose undisclosed patents any of ``names`` ever held."""
+        ...
+
+    def indexed_patents(self, numbers: Iterable[str]) -> set[str]:
+        """Those of ``numbers`` that have title facts under their own number."""
+        ...
+
+    def fact_positions(self, patents: Iterable[str]) -> list[int]:
+        """The positions of the title facts of ``patents``, each once, in order."""
+        ...
+
+    def forget(self, patents: Iterable[str]) -> None:
+        """Delete every title fact, party, holding and title anomaly of ``patents``."""
+        ...
+
+    def properties_of(self, numbers: Iterable[str]) -> dict[str, str]:
+        """``number -> property id``: a linked application's (smallest) grant, else the number itself."""
+        ...
+
+    def linked_grants(self, numbers: Iterable[str]) -> set[str]:
+        """The grants any of ``numbers`` (applications) are linked to now."""
+        ...
+
+    def linked_twice(self, applications: Iterable[str]) -> set[str]:
+        """Those of ``applications`` linked to more than one grant."""
+        ...
+
+
+@runtime_checkable
+class ViewTables(Protocol):
+    """What folded views do to their tables, in coarse batches (lists in, lists out), plus the log reads they need."""
+
+    title: TitleTables
+    """The ownership view's own look-ups."""
+
+    # --- facts: which positions bear on which keys ---------------------------------------------
+
+    def add_facts(self, table: str, pairs: Sequence[tuple[Any, Any]], columns: tuple[str, str] = ("key", "position")) -> None:
+        """Note ``pairs`` in a two-column facts (or terms) table, leaving those already there."""
+        ...
+
+    def keys_at(self, table: str, positions: Iterable[int], key: str = "key") -> list[Any]:
+        """The keys a facts table notes at any of ``positions``."""
+        ...
+
+    def facts_of(self, table: str, keys: Iterable[Any] | None = None, key: str = "key") -> dict[Any, list[int]]:
+        """``key -> positions`` for those of ``keys`` that have facts (every key when None)."""
+        ...
+
+    def facts_with_events(self, table: str, key: str = "key") -> Iterator[tuple[Any, int, str, str, int]]:
+        """Stream ``(key, position, type, payload, schema_version)`` for every fact, in key then position order."""
+        ...
+
+    # --- the rows of folded views ----------------------------------------------------------------
+
+    def open_rows(
+        self, table: str, key: str, columns: Sequence[str], keys: Iterable[Any], fixed: Mapping[str, Any] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """``(handle, *columns, known_from)`` of the rows of ``keys`` still believed."""
+        ...
+
+    def reopen(self, table: str, key: str, keys: Iterable[Any], after: int, fixed: Mapping[str, Any] | None = None) -> None:
+        """Put the rows of ``keys`` back as they stood at commit point ``after``."""
+        ...
+
+    def close_rows(self, table: str, closed: Sequence[tuple[int, Any]]) -> None:
+        """End belief in stored rows, given ``(known_to, handle)`` pairs."""
+        ...
+
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], fixed: Mapping[str, Any] | None = None
+    ) -> None:
+        """Insert view rows (values for ``columns``; ``fixed`` columns the same for every row)."""
+        ...
+
+    def clear(self, table: str, fixed: Mapping[str, Any] | None = None) -> None:
+        """Delete every row of a view's table (only those with the ``fixed`` values, when given)."""
+        ...
+
+    def move_commit_point(self, tables: Iterable[str], old: int, new: int) -> None:
+        """Rows believed from or until position ``old`` are so from or until ``new`` instead."""
+        ...
+
+    # --- checkpoints -------------------------------------------------------------------------------
+
+    def set_checkpoint(self, name: str, version: int, position: int) -> None:
+        """Write view ``name``'s checkpoint: at ``version``, the log read up to ``position``."""
+        ...
+
+    def advance_checkpoints(self, views: Iterable[tuple[str, int]], position: int) -> None:
+        """Move the checkpoints of the ``(name, version)`` views to ``position``."""
+        ...
+
+    # --- the log, as folds and checks read it ----------------------------------------------------
+
+    def retractions(self) -> dict[int, int]:
+        """``target position -> retracting position`` for the whole log."""
+        ...
+
+    def events_of_types(self, types: Sequence[str]) -> Iterator[tuple[int, str, str, int]]:
+        """Stream ``(position, type, payload, schema_version)`` of the events of ``types``, in log order."""
+        ...
+
+    def positions_of_types(self, types: Sequence[str], after: int = 0) -> list[int]:
+        """The positions after ``after`` of the events of ``types``, in log order."""
+        ...
+
+    def rows_after(self, position: int) -> Iterator[EventRow]:
+        """Stream the log's rows after ``position``, in log order."""
+        ...
+
+    def stream_events(self, stream: str, types: Sequence[str]) -> list[tuple[int, str, str, str]]:
+        """``(position, type, effective_start, effective_end)`` of the unretracted events of ``stream`` with ``types``."""
+        ...
+
+
+@runtime_checkable
 class ViewStorage(Protocol):
     """The materialised views beside the log, and the checkpoint that says how far each has read."""
+
+    views: ViewTables
+    """The views' tables: upkeep, checkpoints and the log reads folds need."""
 
     def ensure_view_table(
         self,

@@ -28,6 +28,7 @@ import attrs
 import sqlite_utils
 
 from .errors import InvalidEvent, LedgerBusy, LedgerFileError
+from .sqlite import SQLiteViewTables
 from .storage import EVENT_COLUMNS, GENESIS_HASH, EventRow, chain_hash
 
 # EventRow, EVENT_COLUMNS, GENESIS_HASH and chain_hash live in .storage (backend-neutral); imported here as before.
@@ -105,6 +106,7 @@ class Store:
         self.retries = 0  # how often a write had to wait for another writer, for the stress benchmark
         # Decoded log facts that never change (positions are immutable), kept per connection: e.g. the renames.
         self.memo: dict[str, Any] = {}
+        self.views = SQLiteViewTables(conn)  # the SQL of view upkeep (dealtrack.sqlite), as storage.ViewTables names it
 
     # --- opening ------------------------------------------------------------------
 

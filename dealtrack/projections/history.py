@@ -15,12 +15,14 @@ point, so a key two events of one append touch is folded once, not twice.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
 from ..events import Event
+# KNOWN and OVERLAPS are SQL and live in the backend; re-exported here only for projections/rights.py and
+# projections/reading.py, which still write their own SQL (issue 13): drop this line when they move.
+from ..sqlite.view_tables import KNOWN, OVERLAPS
 
 Row = TypeVar("Row", bound=Hashable)
 Fact = tuple[int, Event]  # (position, event)
@@ -28,14 +30,8 @@ Fact = tuple[int, Event]  # (position, event)
 FoldPoint = Callable[[int], int]
 
 __all__ = [
-    "KNOWN", "OVERLAPS", "Fact", "FoldPoint", "advance", "believed_rows", "iso", "live_at", "reopen", "valid_order",
+    "KNOWN", "OVERLAPS", "Fact", "FoldPoint", "advance", "believed_rows", "iso", "live_at", "valid_order",
 ]
-
-#: SQL: the view row was believed when the log stood at position ``:known``.
-KNOWN = "known_from <= :known AND (known_to IS NULL OR known_to > :known)"
-#: SQL: the view row's ``[valid_from, valid_to)`` meets some moment of ``[:start, :stop)``.
-OVERLAPS = "valid_from < :stop AND (valid_to IS NULL OR valid_to > :start)"
-
 
 def iso(day: date | None) -> str | None:
     """A day as stored in view rows (ISO text; None stays None)."""
@@ -115,8 +111,3 @@ def advance(
     new += [(row, since, None) for row, (since, handle) in believed.items() if handle is None]
     return closed, new
 
-
-def reopen(conn: sqlite3.Connection, table: str, where: str, params: Sequence[Any], after: int) -> None:
-    """Put the stored rows ``where`` selects back as they stood at commit point ``after``, to be folded on from there."""
-    conn.execute(f"DELETE FROM {table} WHERE {where} AND known_from > ?", [*params, after])
-    conn.execute(f"UPDATE {table} SET known_to = NULL WHERE {where} AND known_to > ?", [*params, after])

@@ -19,8 +19,7 @@ for the whole append. A rebuild streams the log one patent at a time.
 from __future__ import annotations
 
 import itertools
-import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import orjson
@@ -28,8 +27,8 @@ import orjson
 from .. import codec
 from ..events import Event, PatentRegistered, PatentsAssigned
 from ..store import Store
-from .history import Fact, advance, iso, reopen
-from .numbers import linked_grants, linked_numbers, properties_of
+from .history import Fact, advance, iso
+from .numbers import linked_numbers
 from .reader import LogReader, RenameGroups
 from .title import fold_title, renamed_names
 
@@ -125,17 +124,16 @@ class OwnershipProjection:
             store.ensure_view_table(table, columns, pk, _INDEXES[table], without_rowid=pk is not None)
 
     def apply(self, log: LogReader, batch: Sequence[Fact]) -> None:
-        conn = log.store.conn
+        views = log.store.views
         linked: set[str] = set()  # numbers whose facts may sit under another id now
-        facts = _by_property(conn, _title_facts(batch))
-        _index(conn, facts, batch)
+        facts = _by_property(log.store, _title_facts(batch))
+        _index(log.store, facts, batch)
         patents = {patent for patent, _ in facts}
         blocks = {position for position, event in batch if _is_block(event)}
         names: set[str] = set()
         targets = list(log.targets(batch).values())
         if targets:  # a retraction touches what its target touched
-            marks = ", ".join("?" for _ in targets)
-            patents.update(row[0] for row in conn.execute(f"SELECT patent FROM title_facts WHERE position IN ({marks})", targets))
+            patents.update(views.keys_at("title_facts", targets, "patent"))
             for position, event in log.facts(targets):
                 if _is_block(event):
                     blocks.add(position)
@@ -143,54 +141,40 @@ class OwnershipProjection:
                 linked.update(linked_numbers(event))
         for _, event in batch:
             names.update(renamed_names(event) or ())
-        linked.update(_moved(conn, [linked_numbers(event) for _, event in batch if linked_numbers(event)]))
+        linked.update(_moved(log.store, [linked_numbers(event) for _, event in batch if linked_numbers(event)]))
         relinked: set[str] = set()
         if linked:  # a link joins two numbers' chains of title (a retracted one parts them): fold those afresh
-            relinked = _relink(conn, log, linked)
+            relinked = _relink(log, linked)
             patents.update(relinked)
         if names:  # a rename touches every holding under any name linked to it by renames
             groups = log.rename_groups()
             for group in groups.groups_of(names):
                 names |= groups.names(group)
-            marks = ", ".join("?" for _ in names)
-            patents.update(
-                r[0]
-                for r in conn.execute(
-                    f"SELECT patent FROM ownership WHERE owner IN ({marks}) "
-                    f"UNION SELECT patent FROM title_parties WHERE party IN ({marks})",
-                    [*names, *names],
-                )
-            )
-            blocks.update(
-                r[0] for r in conn.execute(f"SELECT DISTINCT deal_position FROM undisclosed_holdings WHERE owner IN ({marks})", [*names])
-            )
+            patents.update(views.title.patents_of_parties(names))
+            blocks.update(views.title.deals_of_owners(names))
         self._refresh_patents(log, sorted(patents), log.after, afresh=relinked)
         self._refresh_blocks(log, sorted(blocks), log.after)
 
     def rebuild(self, log: LogReader) -> None:
         """Recompute the view from the log, streaming: memory stays bounded by one patent's history."""
-        conn = log.store.conn
+        store = log.store
         for table in _TABLES:
-            conn.execute(f"DELETE FROM {table}" + (" WHERE view = 'title'" if table == "anomalies" else ""))
+            store.views.clear(table, _FIXED.get(table))
         blocks: list[int] = []
         pending: list[Fact] = []
-        for position, type_name, payload, version in log.store.payloads("type IN ('PatentRegistered', 'PatentsAssigned')"):
+        for position, type_name, payload, version in store.views.events_of_types(("PatentRegistered", "PatentsAssigned")):
             event = codec.decode_stored(type_name, payload, version)
             pending.append((position, event))
             if _is_block(event):
                 blocks.append(position)
             if len(pending) >= 5_000:
-                _index(conn, _by_property(conn, _title_facts(pending)), pending)
+                _index(store, _by_property(store, _title_facts(pending)), pending)
                 pending = []
-        _index(conn, _by_property(conn, _title_facts(pending)), pending)
+        _index(store, _by_property(store, _title_facts(pending)), pending)
         retracted = log.retracted()
         groups = log.rename_groups()
-        writer = _Writer(conn)
-        cursor = conn.execute(
-            "SELECT f.patent, e.position, e.type, e.payload, e.schema_version "
-            "FROM title_facts f JOIN events e ON e.position = f.position ORDER BY f.patent, f.position"
-        )
-        for patent, rows in itertools.groupby(cursor, key=lambda row: row[0]):
+        writer = _Writer(store)
+        for patent, rows in itertools.groupby(store.views.facts_with_events("title_facts", "patent"), key=lambda row: row[0]):
             facts = [(position, codec.decode_stored(type_name, payload, version)) for _, position, type_name, payload, version in rows]
             facts += groups.renames_of(_names_in(facts))
             _, new = advance(facts, retracted, _title_fold(patent), {}, 0, log.fold_point)
@@ -211,26 +195,17 @@ class OwnershipProjection:
         """
         if not patents:
             return
-        conn = log.store.conn
-        positions: dict[str, list[int]] = {patent: [] for patent in patents}
+        views = log.store.views
+        if log.reopened:  # fold these patents again from the last commit point before the batch
+            views.reopen("ownership", "patent", patents, after)
+            views.reopen("anomalies", "subject", patents, after, _FIXED["anomalies"])
+        found = views.facts_of("title_facts", patents, "patent")
+        positions: dict[str, list[int]] = {patent: found.get(patent, []) for patent in patents}
         believed: dict[str, dict[tuple[Any, ...], tuple[int, Any]]] = {patent: {} for patent in patents}
-        for chunk in _chunks(patents):
-            marks = ", ".join("?" for _ in chunk)
-            if log.reopened:  # fold these patents again from the last commit point before the batch
-                reopen(conn, "ownership", f"patent IN ({marks})", chunk, after)
-                reopen(conn, "anomalies", f"view = 'title' AND subject IN ({marks})", chunk, after)
-            for patent, position in conn.execute(f"SELECT patent, position FROM title_facts WHERE patent IN ({marks})", chunk):
-                positions[patent].append(position)
-            for rowid, *row, since in conn.execute(
-                f"SELECT rowid, patent, owner, valid_from, valid_to, position, known_from FROM ownership "
-                f"WHERE patent IN ({marks}) AND known_to IS NULL", chunk
-            ):
-                believed[row[0]][("ownership", *row)] = (since, ("ownership", rowid))
-            for rowid, *row, since in conn.execute(
-                f"SELECT rowid, subject, kind, position, message, related, known_from FROM anomalies "
-                f"WHERE view = 'title' AND subject IN ({marks}) AND known_to IS NULL", chunk
-            ):
-                believed[row[0]][("anomalies", *row)] = (since, ("anomalies", rowid))
+        for table in ("ownership", "anomalies"):
+            columns = _COLUMNS[table][:-2]  # the fold's columns, the key first
+            for rowid, *row, since in views.open_rows(table, columns[0], columns, patents, _FIXED.get(table)):
+                believed[row[0]][(table, *row)] = (since, (table, rowid))
         decoded = dict(log.facts(position for found in positions.values() for position in found))
         groups = log.rename_groups()
         per_patent = {}
@@ -238,7 +213,7 @@ class OwnershipProjection:
             facts = [(position, decoded[position]) for position in positions[patent]]
             per_patent[patent] = facts + groups.renames_of(_names_in(facts))
         retracted = log.retracted_among({pos for facts in per_patent.values() for pos, _ in facts})
-        writer = _Writer(conn)
+        writer = _Writer(log.store)
         for patent, facts in per_patent.items():
             if patent in afresh:
                 writer.close(*advance(facts, retracted, _title_fold(patent), {}, 0, log.fold_point))
@@ -250,44 +225,40 @@ class OwnershipProjection:
         """Undisclosed patents of a deal follow its assignees through renames and mergers."""
         if not blocks:
             return
-        conn = log.store.conn
+        views = log.store.views
         believed: dict[int, dict[tuple[Any, ...], tuple[int, Any]]] = {block: {} for block in blocks}
-        for chunk in _chunks(blocks):
-            marks = ", ".join("?" for _ in chunk)
-            if log.reopened:
-                reopen(conn, "undisclosed_holdings", f"deal_position IN ({marks})", chunk, after)
-            for rowid, *row, since in conn.execute(
-                "SELECT rowid, deal_position, owner, patents_count, valid_from, valid_to, known_from "
-                f"FROM undisclosed_holdings WHERE deal_position IN ({marks}) AND known_to IS NULL", chunk
-            ):
-                believed[row[0]][("undisclosed_holdings", *row)] = (since, ("undisclosed_holdings", rowid))
+        if log.reopened:
+            views.reopen("undisclosed_holdings", "deal_position", blocks, after)
+        columns = _COLUMNS["undisclosed_holdings"][:-2]
+        for rowid, *row, since in views.open_rows("undisclosed_holdings", columns[0], columns, blocks):
+            believed[row[0]][("undisclosed_holdings", *row)] = (since, ("undisclosed_holdings", rowid))
         groups = log.rename_groups()
         deals = log.facts(blocks)
         retracted = log.retracted_among({pos for deal in deals for pos, _ in _block_facts(deal, groups)})
-        writer = _Writer(conn)
+        writer = _Writer(log.store)
         for deal in deals:
             writer.close(*advance(_block_facts(deal, groups), retracted, _block_fold(deal), believed[deal[0]], after,
                                   log.fold_point))
         writer.flush()
 
 
-_INSERTS = {
-    "ownership": "INSERT INTO ownership (patent, owner, valid_from, valid_to, position, known_from, known_to) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-    "anomalies": "INSERT INTO anomalies (view, subject, kind, position, message, related, known_from, known_to) "
-    "VALUES ('title', ?, ?, ?, ?, ?, ?, ?)",
-    "undisclosed_holdings": "INSERT INTO undisclosed_holdings "
-    "(deal_position, owner, patents_count, valid_from, valid_to, known_from, known_to) VALUES (?, ?, ?, ?, ?, ?, ?)",
+# The columns the folds write, in the order their rows carry them, then known_from and known_to;
+# _FIXED: columns with the same value in every row this view writes (the anomalies table is shared).
+_COLUMNS: dict[str, tuple[str, ...]] = {
+    "ownership": ("patent", "owner", "valid_from", "valid_to", "position", "known_from", "known_to"),
+    "anomalies": ("subject", "kind", "position", "message", "related", "known_from", "known_to"),
+    "undisclosed_holdings": ("deal_position", "owner", "patents_count", "valid_from", "valid_to", "known_from", "known_to"),
 }
+_FIXED: dict[str, dict[str, str]] = {"anomalies": {"view": "title"}}
 
 
 class _Writer:
     """Collects view rows (tagged with their table) and stored rows to close, and writes them in few statements."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-        self.rows: dict[str, list[tuple[Any, ...]]] = {table: [] for table in _INSERTS}
-        self.closed: dict[str, list[tuple[int, int]]] = {table: [] for table in _INSERTS}
+    def __init__(self, store: Store) -> None:
+        self.views = store.views
+        self.rows: dict[str, list[tuple[Any, ...]]] = {table: [] for table in _COLUMNS}
+        self.closed: dict[str, list[tuple[int, int]]] = {table: [] for table in _COLUMNS}
         self.count = 0
 
     def add(self, new: list[tuple[tuple[Any, ...], int, int | None]]) -> None:
@@ -304,13 +275,11 @@ class _Writer:
 
     def flush(self) -> None:
         for table, pairs in self.closed.items():
-            if pairs:
-                self.conn.executemany(f"UPDATE {table} SET known_to = ? WHERE rowid = ?", pairs)
-                pairs.clear()
+            self.views.close_rows(table, pairs)
+            pairs.clear()
         for table, rows in self.rows.items():
-            if rows:
-                self.conn.executemany(_INSERTS[table], rows)
-                rows.clear()
+            self.views.insert_rows(table, _COLUMNS[table], rows, _FIXED.get(table))
+            rows.clear()
         self.count = 0
 
 
@@ -360,30 +329,26 @@ def _related(positions: tuple[int, ...]) -> str | None:
     return orjson.dumps(positions).decode() if positions else None
 
 
-def _chunks(values: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _index(conn: sqlite3.Connection, facts: list[tuple[str, int]], batch: Sequence[Fact]) -> None:
+def _index(store: Store, facts: list[tuple[str, int]], batch: Sequence[Fact]) -> None:
     """Note which events bear on which patents, and which parties they name."""
     if not facts:
         return
-    conn.executemany("INSERT OR IGNORE INTO title_facts (patent, position) VALUES (?, ?)", facts)
+    store.views.add_facts("title_facts", facts, ("patent", "position"))
     events = dict(batch)
-    conn.executemany(
-        "INSERT OR IGNORE INTO title_parties (party, patent) VALUES (?, ?)",
+    store.views.add_facts(
+        "title_parties",
         [(party, patent) for patent, position in facts for party in title_parties(events[position])],
+        ("party", "patent"),
     )
 
 
-def _by_property(conn: sqlite3.Connection, facts: list[tuple[str, int]]) -> list[tuple[str, int]]:
+def _by_property(store: Store, facts: list[tuple[str, int]]) -> list[tuple[str, int]]:
     """``facts`` keyed by property id: an application linked to its grant goes by the grant (see :mod:`.numbers`)."""
-    ids = properties_of(conn, {patent for patent, _ in facts})
+    ids = store.views.title.properties_of({patent for patent, _ in facts})
     return list(dict.fromkeys((ids[patent], position) for patent, position in facts))
 
 
-def _moved(conn: sqlite3.Connection, links: list[tuple[str, ...]]) -> set[str]:
+def _moved(store: Store, links: list[tuple[str, ...]]) -> set[str]:
     """The numbers of new links whose facts were indexed under another id before (most were not).
 
     The links of an append are in place before its facts are indexed, so only
@@ -393,30 +358,24 @@ def _moved(conn: sqlite3.Connection, links: list[tuple[str, ...]]) -> set[str]:
     applications = sorted({application for application, _ in links})
     if not applications:
         return set()
-    marks = ", ".join("?" for _ in applications)
-    moved = {row[0] for row in conn.execute(f"SELECT DISTINCT patent FROM title_facts WHERE patent IN ({marks})", applications)}
-    moved |= {row[0] for row in conn.execute(
-        f"SELECT application FROM patent_numbers WHERE application IN ({marks}) GROUP BY application "
-        "HAVING COUNT(DISTINCT grant) > 1", applications)}
+    moved = store.views.title.indexed_patents(applications) | store.views.title.linked_twice(applications)
     return {number for application, grant in links if application in moved for number in (application, grant)}
 
 
-def _relink(conn: sqlite3.Connection, log: LogReader, numbers: set[str]) -> set[str]:
+def _relink(log: LogReader, numbers: set[str]) -> set[str]:
     """Index again, under today's property ids, the facts of ``numbers`` and of the properties they name.
 
     Called when a link joins an application to its grant or a retraction parts
     them; returns the property ids whose chains of title must be folded again.
     An application's facts may sit under any grant it is linked to, so those are included.
     """
-    ids = set(numbers) | linked_grants(conn, numbers) | set(properties_of(conn, numbers).values())
-    marks = ", ".join("?" for _ in ids)
-    positions = [r[0] for r in conn.execute(f"SELECT DISTINCT position FROM title_facts WHERE patent IN ({marks})", [*ids])]
-    for table in ("title_facts", "title_parties", "ownership"):
-        conn.execute(f"DELETE FROM {table} WHERE patent IN ({marks})", [*ids])
-    conn.execute(f"DELETE FROM anomalies WHERE view = 'title' AND subject IN ({marks})", [*ids])
+    title = log.store.views.title
+    ids = set(numbers) | title.linked_grants(numbers) | set(title.properties_of(numbers).values())
+    positions = title.fact_positions(ids)
+    title.forget(ids)
     events = log.facts(positions)
-    facts = [(patent, position) for patent, position in _by_property(conn, _title_facts(events)) if patent in ids]
-    _index(conn, facts, events)
+    facts = [(patent, position) for patent, position in _by_property(log.store, _title_facts(events)) if patent in ids]
+    _index(log.store, facts, events)
     return ids
 
 

@@ -131,7 +131,7 @@ class LogReader:
             head = self.store.head()[0]
             kept = self.store.memo.get("retracted")
             if kept is None or kept[0] != head:
-                kept = self.store.memo["retracted"] = (head, dict(self.store.conn.execute("SELECT target, position FROM retractions")))
+                kept = self.store.memo["retracted"] = (head, self.store.views.retractions())
             upto = self.upto
             self._retracted = kept[1] if upto is None else {t: p for t, p in kept[1].items() if p <= upto}
         return self._retracted
@@ -156,14 +156,11 @@ class LogReader:
         if self._renames is None:
             memo = self.store.memo
             known: list[Fact] = memo.setdefault("renames", [])
-            marks = ", ".join("?" for _ in _RENAME_TYPES)
             # the log only grows: look only past the last position already searched
             searched = memo.get("renames_searched", 0)
             head = self.store.head()[0]
             if head > searched:
-                positions = [row[0] for row in self.store.conn.execute(
-                    f"SELECT position FROM events WHERE type IN ({marks}) AND position > ? ORDER BY position",
-                    [*_RENAME_TYPES, searched])]
+                positions = self.store.views.positions_of_types(_RENAME_TYPES, searched)
                 known.extend(self.facts(positions))
                 memo["renames_searched"] = head
             self._renames = list(known) if self.upto is None else [fact for fact in known if fact[0] <= self.upto]

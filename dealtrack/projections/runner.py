@@ -49,14 +49,6 @@ PROJECTIONS: list[Projection] = [
 ]
 
 
-def _set_checkpoint(store: Store, projection: Projection, position: int) -> None:
-    store.conn.execute(
-        "INSERT INTO projection_checkpoints (name, version, position) VALUES (?, ?, ?) "
-        "ON CONFLICT(name) DO UPDATE SET version = excluded.version, position = excluded.position",
-        (projection.name, projection.version, position),
-    )
-
-
 def apply_all(store: Store, batch: Sequence[Fact], ends: Sequence[int] | None = None, reopen: int | None = None) -> None:
     """Bring every view up to date with ``batch``, the log's events after the views' checkpoint (in a transaction).
 
@@ -70,17 +62,13 @@ def apply_all(store: Store, batch: Sequence[Fact], ends: Sequence[int] | None = 
     if reopen is not None:
         after = store.commit_span(reopen)[0] - 1
         point = store.commit_point(reopen)
-        for projection in PROJECTIONS:
-            for table in projection.folded:  # rows of keys the batch leaves alone: believed from the new point
-                store.conn.execute(f"UPDATE {table} SET known_from = ? WHERE known_from = ?", (point, reopen))
-                store.conn.execute(f"UPDATE {table} SET known_to = ? WHERE known_to = ?", (point, reopen))
+        # rows of keys the batch leaves alone: believed from (or until) the new point
+        store.views.move_commit_point([table for projection in PROJECTIONS for table in projection.folded], reopen, point)
     log = LogReader(store, batch, ends, after, upto=batch[-1][0])
     for projection in PROJECTIONS:
         projection.apply(log, batch)
-    store.conn.executemany(  # every view moved to the same position: one statement for all
-        "UPDATE projection_checkpoints SET position = ? WHERE name = ? AND version = ?",
-        [(batch[-1][0], projection.name, projection.version) for projection in PROJECTIONS],
-    )
+    # every view moved to the same position: one statement for all
+    store.views.advance_checkpoints([(projection.name, projection.version) for projection in PROJECTIONS], batch[-1][0])
 
 
 def rebuild_all(store: Store) -> None:
@@ -98,7 +86,7 @@ def _rebuild(store: Store, projections: Sequence[Projection]) -> None:
         for projection in projections:
             projection.create(store)
             projection.rebuild(log)
-            _set_checkpoint(store, projection, position)
+            store.views.set_checkpoint(projection.name, projection.version, position)
     finally:
         if collecting:
             gc.enable()
@@ -150,7 +138,7 @@ def refresh(store: Store) -> int:
 
 def _fold_since(store: Store, known: int) -> None:
     """Fold the events after position ``known`` into the views, a step at a time, each step ending at a commit point."""
-    rows = store.rows("position > ?", (known,))
+    rows = store.views.rows_after(known)
     reopen = known if store.commit_point(known) > known else None  # a restore went on with the last recorded time
     step: list[Fact] = []
     ends: list[int] = []

@@ -38,7 +38,7 @@ from dealtrack.events import (
     PatentsAssigned,
 )
 from dealtrack.projections.runner import PROJECTIONS
-from dealtrack.storage import GENESIS_HASH, EventRow, LogStorage, Storage, ViewStorage
+from dealtrack.storage import GENESIS_HASH, EventRow, LogStorage, Storage, TitleTables, ViewStorage, ViewTables
 
 __all__ = ["ConcurrentWritersContract", "LogContract", "StorageHooks", "ViewCheckpointContract"]
 
@@ -354,6 +354,16 @@ class ReopenContract(StorageHooks):
 
 class ViewTableContract(StorageHooks):
     """Creating a view's table: kept when its layout matches, emptied when it changed."""
+
+    def test_the_view_tables_have_every_method_of_their_contract_with_its_parameters(self, store: Storage) -> None:
+        assert isinstance(store.views, ViewTables) and isinstance(store.views.title, TitleTables)
+        for protocol, kept in ((ViewTables, store.views), (TitleTables, store.views.title)):
+            for name, declared in vars(protocol).items():
+                if name.startswith("_") or not inspect.isfunction(declared):
+                    continue
+                assert [(p.name, p.kind, p.default) for p in inspect.signature(getattr(type(kept), name)).parameters.values()] == [
+                    (p.name, p.kind, p.default) for p in inspect.signature(declared).parameters.values()
+                ], name
 
     def test_ensure_view_table_keeps_rows_of_the_same_layout_and_empties_a_changed_one(
         self, store: Storage, raw: Any
