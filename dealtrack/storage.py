@@ -239,6 +239,10 @@ class ViewTables(Protocol):
         """``key -> positions`` for those of ``keys`` that have facts (every key when None)."""
         ...
 
+    def values_under(self, table: str, column: str, keys: Iterable[Any], key: str = "key") -> list[Any]:
+        """The ``column`` of every row of ``table`` filed under one of ``keys`` (e.g. each spelling of a party)."""
+        ...
+
     def facts_with_events(self, table: str, key: str = "key") -> Iterator[tuple[Any, int, str, str, int]]:
         """Stream ``(key, position, type, payload, schema_version)`` for every fact, in key then position order."""
         ...

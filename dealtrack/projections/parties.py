@@ -41,13 +41,7 @@ def event_parties(event: Event) -> Iterator[str]:
 def spellings(store: Store, names: Iterable[str]) -> set[str]:
     """``names`` and every other spelling recorded under the same keys."""
     wanted = set(names)
-    keys = sorted({party_key(name) for name in wanted})
-    found = set(wanted)
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        marks = ", ".join("?" for _ in chunk)
-        found.update(r[0] for r in store.conn.execute(f"SELECT name FROM party_names WHERE key IN ({marks})", chunk))
-    return found
+    return wanted | set(store.views.values_under("party_names", "name", {party_key(name) for name in wanted}))
 
 
 class PartiesProjection:
@@ -64,15 +58,13 @@ class PartiesProjection:
         self._insert(log.store, (name for _, event in batch for name in event_parties(event)))
 
     def rebuild(self, log: LogReader) -> None:
-        log.store.conn.execute("DELETE FROM party_names")
-        marks = ", ".join("?" for _ in _TYPES)
+        log.store.views.clear("party_names")
         names: set[str] = set()
-        for _, type_name, payload, version in log.store.payloads(f"type IN ({marks})", _TYPES):
+        for _, type_name, payload, version in log.store.views.events_of_types(_TYPES):
             names.update(event_parties(codec.decode_stored(type_name, payload, version)))
         self._insert(log.store, names)
 
     @staticmethod
     def _insert(store: Store, names: Iterable[str]) -> None:
-        rows = {(party_key(name), name) for name in names}
-        if rows:
-            store.conn.executemany("INSERT OR IGNORE INTO party_names (key, name) VALUES (?, ?)", sorted(rows))
+        rows = sorted({(party_key(name), name) for name in names})
+        store.views.add_facts("party_names", rows, columns=("key", "name"))  # spellings already noted stay as they are

@@ -73,6 +73,10 @@ class SQLiteViewTables:
             positions.setdefault(found, []).append(position)
         return positions
 
+    def values_under(self, table: str, column: str, keys: Iterable[Any], key: str = "key") -> list[Any]:
+        """The ``column`` of every row of ``table`` filed under one of ``keys`` (e.g. each spelling of a party)."""
+        return [row[0] for row in select_in(self.conn, f"SELECT {column} FROM {table} WHERE {key} IN ({{marks}})", keys)]
+
     def facts_with_events(self, table: str, key: str = "key") -> Iterator[tuple[Any, int, str, str, int]]:
         """Stream ``(key, position, type, payload, schema_version)`` for every fact, in key then position order."""
         return iter(self.conn.execute(
