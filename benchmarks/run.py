@@ -140,6 +140,7 @@ def _fmt(value: float, unit: str) -> str:
 
 
 def markdown(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
+    """The figures as Markdown: one table per scale (figure / dealtrack / baseline / ratio / target / met)."""
     lines = [
         "# dealtrack benchmark results",
         "",
@@ -147,36 +148,52 @@ def markdown(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         f"Machine: {meta['cpus']} CPUs, Python {meta['python']}, SQLite {meta['sqlite']}; dealtrack at {meta['commit']}; "
         f"{meta['when']}",
         "",
-        "Each figure is min / median / max over its repeats; *ratio* = dealtrack's median / the baseline's median "
-        "(for events/s, 0.33 = a third of the baseline's speed; for latencies, 3 = three times as slow).",
-        "",
-        "| scale | figure | dealtrack min / median / max | baseline | baseline min / median / max | ratio | target | met |",
-        "|---|---|---|---|---|---|---|---|",
+        *LEGEND,
     ]
-    for row in rows:
-        unit = row["unit"]
-        ours = row["dealtrack"]
-        mine = " / ".join(_fmt(ours[k], unit) for k in ("min", "median", "max"))
-        if "p99" in ours:
-            mine += f" (p99 {_fmt(ours['p99'], unit)})"
-        base = row["baseline"]
-        if base:
-            theirs = " / ".join(_fmt(base[k], unit) for k in ("min", "median", "max"))
-            if "p99" in base:
-                theirs += f" (p99 {_fmt(base['p99'], unit)})"
-            name = base["name"]
-        else:
-            theirs, name = "", ""
-        ratio = "" if row["ratio"] is None else f"{row['ratio']:.2f}"
-        if row.get("ratio_p99") is not None:
-            ratio += f" (p99 {row['ratio_p99']:.2f})"
-        met = {True: "yes", False: "no", None: ""}[row.get("met")]
-        figure = row["figure"] + (f" ({row['note']})" if row.get("note") else "")
-        target = row["target"] or ""
-        if target and row.get("absolute"):
-            target += f" {unit} (absolute)"
-        lines.append(f"| {row['scale']} | {figure} | {mine} | {name} | {theirs} | {ratio} | {target} | {met} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + tables(rows)) + "\n"
+
+
+LEGEND = [
+    "Each figure is min / median / max over its samples (p99 too for latencies); *ratio* = dealtrack's median / the "
+    "baseline's median (for events/s, 0.35 = 35% of the baseline's speed; for latencies, 3 = three times as slow). "
+    "A target marked *absolute* applies to dealtrack's median itself.",
+]
+
+
+def tables(rows: list[dict[str, Any]]) -> list[str]:
+    """One Markdown table per scale, in the order the scales were run."""
+    lines: list[str] = []
+    for scale in dict.fromkeys(row["scale"] for row in rows):
+        lines += ["", f"### {scale}", "",
+                  "| figure | dealtrack min / median / max | baseline | baseline min / median / max | ratio | target | met |",
+                  "|---|---|---|---|---|---|---|"]
+        lines += [_line(row) for row in rows if row["scale"] == scale]
+    return lines
+
+
+def _line(row: dict[str, Any]) -> str:
+    unit = row["unit"]
+    ours = row["dealtrack"]
+    mine = " / ".join(_fmt(ours[k], unit) for k in ("min", "median", "max"))
+    if "p99" in ours:
+        mine += f" (p99 {_fmt(ours['p99'], unit)})"
+    base = row["baseline"]
+    if base:
+        theirs = " / ".join(_fmt(base[k], unit) for k in ("min", "median", "max"))
+        if "p99" in base:
+            theirs += f" (p99 {_fmt(base['p99'], unit)})"
+        name = base["name"]
+    else:
+        theirs, name = "", ""
+    ratio = "" if row["ratio"] is None else f"{row['ratio']:.2f}"
+    if row.get("ratio_p99") is not None:
+        ratio += f" (p99 {row['ratio_p99']:.2f})"
+    met = {True: "yes", False: "no", None: ""}[row.get("met")]
+    figure = row["figure"] + (f" ({row['note']})" if row.get("note") else "")
+    target = row["target"] or ""
+    if target and row.get("absolute"):
+        target += f" {unit} (absolute)"
+    return f"| {figure} | {mine} | {name} | {theirs} | {ratio} | {target} | {met} |"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -193,7 +210,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keep", action="store_true", help="keep the ledger files in --workdir")
     parser.add_argument("--questions-only", action="store_true",
                         help="only ask the questions again, of ledgers a --keep run left in --workdir")
+    parser.add_argument("--render", type=Path, metavar="JSON",
+                        help="only print the Markdown of a results file an earlier run wrote (e.g. results/latest.json)")
     args = parser.parse_args(argv)
+    if args.render:
+        saved = json.loads(args.render.read_text())
+        print(markdown(saved["rows"], saved["meta"]), end="")
+        return
     labels = [label.strip().lower() for label in args.scale.split(",") if label.strip()]
     args.workdir.mkdir(parents=True, exist_ok=True)
     args.out.mkdir(parents=True, exist_ok=True)

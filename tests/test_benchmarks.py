@@ -79,3 +79,12 @@ def test_growth_compares_each_question_s_median_across_scales() -> None:
     found = questions.growth(rows, ["10k", "1m"])
     assert [r["figure"] for r in found] == [f"{name} latency: growth of the median" for name in questions.QUESTIONS]
     assert all(r["met"] and abs(r["ratio"] - 1.2) < 1e-9 for r in found)
+
+
+def test_the_markdown_has_one_table_per_scale() -> None:
+    from benchmarks import run
+    from benchmarks.measure import result
+
+    rows = [result(scale, "x latency", "s", [1e-5, 2e-5], "raw", [1e-5], target="<= 3", p99=True) for scale in ("10k", "1m")]
+    text = run.markdown(rows, {"command": "c", "cpus": 2, "python": "3", "sqlite": "3", "commit": "abc", "when": "now"})
+    assert text.count("### ") == 2 and text.count("| x latency |") == 2 and "| <= 3 | yes |" in text
