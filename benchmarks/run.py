@@ -215,7 +215,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.render:
         saved = json.loads(args.render.read_text())
-        print(markdown(saved["rows"], saved["meta"]), end="")
+        measured = [row for row in saved["rows"] if "->" not in row["scale"]]  # derived rows are derived again
+        scales = list(dict.fromkeys(row["scale"] for row in measured))
+        print(markdown(measured + questions.growth(measured, scales), saved["meta"]), end="")
         return
     labels = [label.strip().lower() for label in args.scale.split(",") if label.strip()]
     args.workdir.mkdir(parents=True, exist_ok=True)
