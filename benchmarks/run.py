@@ -2,7 +2,12 @@
 
 Builds a synthetic USPTO-shaped ledger at each scale, measures every figure
 next to its baseline in the same run, and writes ``results/latest.json`` and
-``results/latest.md`` (a Markdown table) beside this file.
+``results/latest.md`` (a Markdown table per scale) beside this file. The
+phases, in order: batched appends (views left behind), single appends, the
+first catch-up, questions on caught-up views, read back, ``refresh()`` after N
+appends, questions right after a change to their key, the ``eventsourcing``
+peer, then ``bulk()``, rebuild and the floor in child processes.
+``--render results/latest.json`` prints the tables of an earlier run again.
 """
 
 from __future__ import annotations
