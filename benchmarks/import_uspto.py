@@ -1,6 +1,6 @@
 """Throughput of the USPTO assignment XML importer against parsing the same file alone.
 
-    python3 benchmarks/import_uspto.py [--records 100000] [--batch-size 2000] [--out FILE]
+    python3 benchmarks/import_uspto.py [--records 100000] [--batch-size 2000] [--import-repeats 1] [--out FILE]
 
 Writes a synthetic assignment file in the real daily file's shape (the same
 elements, the real mix of conveyances, several assignors per record, 1 to 36
@@ -8,10 +8,11 @@ properties with application, publication and grant numbers, properties that
 recur across records), then in one run times
 
 - ``parse``: reading every record with ``dealtrack.importers.uspto.read_records`` (iterparse, no ledger);
-- ``import``: ``import_assignments`` into a fresh file ledger (events, checks, hash chain, views);
+- ``import``: ``import_assignments`` into a fresh file ledger (events, checks, hash chain; it loads in
+  ``ledger.bulk()``, so the time includes the views' catch-up at the end: they are ready when it returns);
 
-and reports records/s for each and the ratio import / parse (target: within
-3x). Figures go to stdout and to a JSON file (default
+and reports records/s for each (min / median / max over the repeats) and the
+ratio of the medians, import / parse (target: within 2x). Figures go to stdout and to a JSON file (default
 ``benchmarks/results/import_uspto.json``). Not part of the test suite.
 """
 
@@ -174,6 +175,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--batch-size", type=int, default=2000)
     parser.add_argument("--parse-repeats", type=int, default=3)
+    parser.add_argument("--import-repeats", type=int, default=1, help="imports, each into a fresh ledger")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "import_uspto.json")
     args = parser.parse_args()
@@ -191,16 +193,23 @@ def main() -> None:
             assert read == args.records, read
             parse_times.append(seconds)
         parse = statistics.median(parse_times)
-        print(f"parse only: {parse:.2f} s median of {args.parse_repeats} ({args.records / parse:,.0f} records/s)", flush=True)
 
-        with Ledger.open(Path(scratch) / "bench.db") as ledger:
-            seconds, report = timed(lambda: import_assignments(ledger, path, batch_size=args.batch_size, progress=False))
-            events = len(ledger)
-            assert report.appended == args.records and not report.problems, report
+        import_times = []
+        for attempt in range(args.import_repeats):
+            with Ledger.open(Path(scratch) / f"bench-{attempt}.db") as ledger:
+                seconds, report = timed(
+                    lambda: import_assignments(ledger, path, batch_size=args.batch_size, progress=False))
+                events = len(ledger)
+                assert report.appended == args.records and not report.problems, report
+                assert ledger._store.views_position() == (events, events), "the views are ready when it returns"
+            import_times.append(seconds)
+        seconds = statistics.median(import_times)
         ratio = seconds / parse
-        print(f"import: {seconds:.2f} s ({args.records / seconds:,.0f} records/s, {events / seconds:,.0f} events/s, "
-              f"{events:,} events)", flush=True)
-        print(f"import / parse: {ratio:.2f}x (target: within 3x)")
+        print(f"parse only: min / median / max {min(parse_times):.2f} / {parse:.2f} / {max(parse_times):.2f} s "
+              f"({args.records / parse:,.0f} records/s)", flush=True)
+        print(f"import: min / median / max {min(import_times):.2f} / {seconds:.2f} / {max(import_times):.2f} s "
+              f"({args.records / seconds:,.0f} records/s, {events / seconds:,.0f} events/s, {events:,} events)", flush=True)
+        print(f"import / parse: {ratio:.2f}x (target: within 2x)")
 
     figures = {
         "benchmark": "import_uspto",
@@ -211,11 +220,12 @@ def main() -> None:
         "batch_size": args.batch_size,
         "parse_seconds": [round(t, 3) for t in parse_times],
         "parse_records_per_s": round(args.records / parse),
-        "import_seconds": round(seconds, 3),
+        "import_seconds": [round(t, 3) for t in import_times],
         "import_records_per_s": round(args.records / seconds),
         "import_events_per_s": round(events / seconds),
         "ratio_import_to_parse": round(ratio, 2),
-        "target_ratio": 3.0,
+        "target_ratio": 2.0,
+        "met": ratio <= 2.0,
         "python": platform.python_version(),
         "machine": platform.machine(),
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

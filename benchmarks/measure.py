@@ -57,11 +57,13 @@ def result(
     target: str | None = None,
     note: str | None = None,
     p99: bool = False,
+    absolute: bool = False,
 ) -> dict[str, Any]:
     """One row: our measurements, the baseline's, and ``ratio`` = our median / the baseline's median.
 
     For throughputs (events/s) a ratio of 0.33 means a third of the baseline's
-    speed; for latencies a ratio of 3 means three times as slow.
+    speed; for latencies a ratio of 3 means three times as slow. With
+    ``absolute``, ``target`` applies to our median itself (e.g. ``"<= 300"`` MB), not to the ratio.
     """
     row: dict[str, Any] = {
         "scale": scale,
@@ -71,6 +73,7 @@ def result(
         "baseline": {"name": baseline_name, **spread(baseline)} if baseline else None,
         "ratio": statistics.median(ours) / statistics.median(baseline) if baseline else None,
         "target": target,
+        "absolute": absolute,
         "note": note,
     }
     if p99:
@@ -78,7 +81,9 @@ def result(
         if baseline:
             row["baseline"]["p99"] = percentile(baseline, 0.99)
             row["ratio_p99"] = row["dealtrack"]["p99"] / row["baseline"]["p99"]
-    if target is not None and row["ratio"] is not None:
+    if target is not None and absolute:
+        row["met"] = _meets(row["dealtrack"]["median"], target)
+    elif target is not None and row["ratio"] is not None:
         row["met"] = _meets(row["ratio"], target)
     return row
 

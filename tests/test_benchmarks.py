@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import suite  # noqa: E402
+from benchmarks import questions, suite  # noqa: E402
 from benchmarks.synth import Retract, generate, parse_scale  # noqa: E402
 
 
@@ -35,17 +35,56 @@ def test_the_generator_is_seeded_and_has_the_register_s_shape() -> None:
 
 
 def test_a_tiny_run_appends_everything_and_returns_well_formed_rows(tmp_path: Path) -> None:
-    items = list(generate(1_200, seed=3))
+    items = list(generate(2_400, seed=3))
+    stream = iter(items[1_110:])
     rows, ledger, raw, rates = suite.build("tiny", items[:1_100], tmp_path / "l.db", tmp_path / "r.db", segments=1)
     assert len(ledger) == 1_100 and len(rates) == 2
     assert raw.execute("SELECT count(*) FROM events").fetchone()[0] == 1_100
+    assert ledger._store.views_position() == (1_100, 0), "the timed appends never caught the views up"
+    rows += suite.single_appends("tiny", ledger, raw, items[1_100:1_110], offset=0)
+    rows += suite.catch_up_all("tiny", ledger)
     assert ledger.verify()
-    rows += suite.single_appends("tiny", ledger, raw, items[1_100:1_110], offset=1_100)
-    rows += suite.questions("tiny", ledger, raw, items, count=20)
-    for row in rows:
-        assert row["scale"] == "tiny" and row["unit"] in ("events/s", "s")
-        assert 0 < row["dealtrack"]["min"] <= row["dealtrack"]["median"] <= row["dealtrack"]["max"]
-        assert row["ratio"] > 0
-    assert {row["figure"] for row in rows} >= {"owners_of latency", "is_licensed latency", "active_bans latency"}
+    sampler = suite.Sampler()
+    for item in items:
+        sampler.note(item)
+    rows += questions.questions("tiny", ledger, raw, sampler, count=20)
+    rows += suite.refreshes("tiny", ledger, stream, plan=((100, 2), (500, 1)))
+    assert len(ledger) == 1_810
+    rows += questions.changed_keys("tiny", ledger, raw, sampler, count=3)
+    assert len(ledger) == 1_820 and ledger.verify()  # 3 questions each, 1 portfolio (party-wide: fewer)
     ledger.close()
     raw.close()
+    rows += suite.child_runs("tiny", tmp_path / "l.db", 1_100, 1, tmp_path)
+    for row in rows:
+        assert row["scale"] == "tiny" and row["unit"] in ("events/s", "s", "MB")
+        assert 0 < row["dealtrack"]["min"] <= row["dealtrack"]["median"] <= row["dealtrack"]["max"]
+        assert row["ratio"] > 0
+        assert row["target"] is None or row["met"] in (True, False)
+    figures = {row["figure"] for row in rows}
+    for name in questions.QUESTIONS:
+        assert {f"{name} latency", f"{name} known_at (mid-log) vs current knowledge",
+                f"{name} latency, key changed since the last catch-up"} <= figures
+    assert {"refresh() after 100 appended events", "refresh() after 500 appended events",
+            "bulk() end to end, views ready (1,000 per append)", "peak RSS of bulk() (child process)",
+            "full rebuild of every view", "peak RSS of a rebuild (child process)"} <= figures
+    floor = next(row for row in rows if row["baseline"] and row["baseline"]["name"].startswith("the floor"))
+    assert floor["target"] == ">= 0.35"
+
+
+def test_growth_compares_each_question_s_median_across_scales() -> None:
+    def row(scale: str, name: str, median: float) -> dict[str, object]:
+        return {"scale": scale, "figure": f"{name} latency", "dealtrack": {"min": median, "median": median, "max": median}}
+
+    rows = [row(scale, name, median) for name in questions.QUESTIONS for scale, median in (("10k", 1.0), ("1m", 1.2))]
+    found = questions.growth(rows, ["10k", "1m"])
+    assert [r["figure"] for r in found] == [f"{name} latency: growth of the median" for name in questions.QUESTIONS]
+    assert all(r["met"] and abs(r["ratio"] - 1.2) < 1e-9 for r in found)
+
+
+def test_the_markdown_has_one_table_per_scale() -> None:
+    from benchmarks import run
+    from benchmarks.measure import result
+
+    rows = [result(scale, "x latency", "s", [1e-5, 2e-5], "raw", [1e-5], target="<= 3", p99=True) for scale in ("10k", "1m")]
+    text = run.markdown(rows, {"command": "c", "cpus": 2, "python": "3", "sqlite": "3", "commit": "abc", "when": "now"})
+    assert text.count("### ") == 2 and text.count("| x latency |") == 2 and "| <= 3 | yes |" in text
