@@ -40,6 +40,8 @@ def oracle_owners(history: list[tuple[int, Event]], patent: str, day: date) -> s
 
     Two reports of the same assignors giving the patent to different assignees
     in overlapping periods conflict: both assignees are kept as possible owners.
+    The same transfer recorded again, when its assignors no longer hold the
+    patent and its assignees already do, is one transfer: it changes nothing.
     """
     holders: set[str] = set()
     successor: dict[str, str] = {}
@@ -74,8 +76,11 @@ def oracle_owners(history: list[tuple[int, Event]], patent: str, day: date) -> s
                 and other.effective.start <= event.effective.end and event.effective.start <= other.effective.end
                 for before, after, other in transfers
             )
+            repeated = any(before == assignors and after == assignees for before, after, _ in transfers)
             transfers.append((assignors, assignees, event))
             held = assignors & holders
+            if not held and repeated and assignees <= holders:
+                continue  # the same transfer recorded again, from a party that no longer holds it: one transfer
             if holders and conflicting:
                 holders = holders | assignees
             else:

@@ -54,12 +54,21 @@ class SQLiteTitleTables:
     # --- number links (patent_numbers) -----------------------------------------------------------
 
     def properties_of(self, numbers: Iterable[str]) -> dict[str, str]:
-        """``number -> property id`` for each of ``numbers``: a linked application's (smallest) grant, else itself."""
+        """``number -> property id`` for each of ``numbers``: a linked application's (smallest) grant, else itself.
+
+        (The same as :func:`dealtrack.projections.numbers.properties_of`, until that module's SQL moves here.)
+        """
         found = {number: number for number in numbers}
         found.update(select_in(
             self.conn,
             "SELECT application, MIN(grant) FROM patent_numbers WHERE application IN ({marks}) GROUP BY application",
             [n for n in found if n.startswith("USAPP")],
+        ))
+        found.update(select_in(  # a second grant of an application goes by the first
+            self.conn,
+            "SELECT p.grant, MIN(q.grant) FROM patent_numbers p JOIN patent_numbers q ON q.application = p.application "
+            "WHERE p.grant IN ({marks}) GROUP BY p.grant",
+            [n for n in found if n.startswith("US") and not n.startswith("USAPP")],
         ))
         return found
 
