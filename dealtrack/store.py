@@ -749,7 +749,7 @@ def _refuse_foreign_file(path: Path, readonly: bool = False) -> list[SchemaObjec
     if application_id != APPLICATION_ID:
         if application_id != 0 or tables:
             raise LedgerFileError(f"{path} is a SQLite database but not a dealtrack ledger (it has other tables)")
-        return
+        return objects  # an empty database, e.g. one another process is making a ledger of right now
     if version > FORMAT_VERSION:
         raise LedgerFileError(
             f"{path} was written by a newer dealtrack (ledger format {version}; this one reads up to "

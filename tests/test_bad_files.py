@@ -221,3 +221,13 @@ def test_a_file_locked_exclusively_elsewhere_raises_ledger_busy_on_open(ledger_p
         holder.close()
     with Ledger.open(ledger_path) as ledger:
         assert ledger.verify()
+
+
+def test_an_empty_sqlite_file_another_process_is_making_a_ledger_of_opens_as_a_new_ledger(ledger_path: Path) -> None:
+    raw = sqlite3.connect(ledger_path)
+    raw.execute("PRAGMA journal_mode=WAL")  # a header and no tables yet: what a writer racing to create it leaves
+    raw.close()
+    assert ledger_path.stat().st_size > 0
+    with Ledger.open(ledger_path) as ledger:
+        ledger.append(PatentRegistered(patent="US9000001", owner="Nokia", effective="2010"))
+        assert ledger.owners_of("US9000001", on="2011") == {"Nokia"}
