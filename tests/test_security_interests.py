@@ -13,6 +13,8 @@ from register_files import Doc, Record, assignment_xml, made_up
 
 from dealtrack import Ledger
 from dealtrack.events import (
+    PartiesMerged,
+    PartyRenamed,
     PatentRegistered,
     PatentsAssigned,
     SecurityInterestAssigned,
@@ -207,3 +209,66 @@ def test_the_real_file_liens_and_releases_answer_as_the_records_say(tmp_path: Pa
         assert len(bank.names) == 2
         keys = [party.key for party in ledger.parties(on="2016-01-01")]
         assert len(keys) == len(set(keys))
+
+
+# --- renames and mergers of either party -------------------------------------------------------------
+
+
+def test_a_release_by_the_lender_a_merger_made_ends_the_lien(ledger: Ledger) -> None:
+    ledger.append(grant(secured="Square 1 Bank"),
+                  PartiesMerged(absorbed="Square 1 Bank", into="Pacific Western Bank", effective="2015-06-01"),
+                  release(secured="PACIFIC WESTERN BANK, AS AGENT", debtor="Acme Inc."))
+    assert liens(ledger, P1, "2016-06") == set() and kinds(ledger) == []
+
+
+def test_a_release_naming_the_debtors_new_name_ends_its_loan_and_not_the_other_debtors(ledger: Ledger) -> None:
+    ledger.append(grant(debtor="Acme Inc."), grant(debtor="Zeta Corp."),
+                  PartyRenamed(old="Acme Inc.", new="Acme Holdings Inc.", effective="2015-06-01"),
+                  release(debtor="ACME HOLDINGS INC"))
+    assert liens(ledger, P1, "2016-06") == {("Zeta Corp.", "Bank of America, N.A.")}
+    assert kinds(ledger) == []
+
+
+def test_a_merger_recorded_after_the_release_ends_the_lien_from_the_release_on(ledger: Ledger) -> None:
+    ledger.append(grant(secured="Square 1 Bank"))
+    [released] = ledger.append(release(secured="Pacific Western Bank", debtor="Acme Inc."))
+    assert kinds(ledger) == ["unmatched_release"]
+    ledger.append(PartiesMerged(absorbed="Square 1 Bank", into="Pacific Western Bank", effective="2015-06-01"))
+    assert liens(ledger, P1, "2016-06") == set() and kinds(ledger) == []
+    assert kinds_as_known(ledger, released.recorded_at) == ["unmatched_release"]  # what we believed before
+    kept = view_rows(ledger)
+    ledger.rebuild()
+    assert view_rows(ledger) == kept
+
+
+def kinds_as_known(ledger: Ledger, known_at) -> list[str]:
+    return [a.kind for a in ledger.anomalies(known_at=known_at)]
+
+
+BANKS = ["Square 1 Bank", "Pacific Western Bank", "Bank of America, N.A."]
+DEBTORS = ["Acme Inc.", "Acme Holdings Inc.", "Zeta Corp."]
+SECURITY_DAYS = st.sampled_from(["2014-01-01", "2015-01-01", "2015-06-01", "2016-01-01", "2017-01-01"])
+security_events = st.one_of(
+    st.builds(lambda b, d, day: grant(secured=b, debtor=d, on=day), st.sampled_from(BANKS), st.sampled_from(DEBTORS),
+              SECURITY_DAYS),
+    st.builds(lambda b, d, day: release(secured=b, debtor=d, on=day), st.sampled_from(BANKS), st.sampled_from(DEBTORS),
+              SECURITY_DAYS),
+    st.builds(lambda pair, day: PartiesMerged(absorbed=pair[0], into=pair[1], effective=day),
+              st.lists(st.sampled_from(BANKS), min_size=2, max_size=2, unique=True), SECURITY_DAYS),
+    st.builds(lambda pair, day: PartyRenamed(old=pair[0], new=pair[1], effective=day),
+              st.lists(st.sampled_from(DEBTORS), min_size=2, max_size=2, unique=True), SECURITY_DAYS),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=st.lists(security_events, min_size=1, max_size=10), batch=st.integers(1, 3))
+def test_liens_kept_append_by_append_through_renames_equal_a_rebuild(history, batch: int) -> None:
+    with Ledger.open() as ledger:
+        for start in range(0, len(history), batch):
+            ledger.append(*history[start:start + batch])
+            ledger.encumbrances(P1, on="2016-06")  # catch the views up between appends
+        kept = view_rows(ledger)
+        answers = [ledger.encumbrances(P1, on=day) for day in ("2014-06", "2015-03", "2015-09", "2016-06", "2018")]
+        ledger.rebuild()
+        assert view_rows(ledger) == kept
+        assert [ledger.encumbrances(P1, on=day) for day in ("2014-06", "2015-03", "2015-09", "2016-06", "2018")] == answers

@@ -20,6 +20,7 @@ from ..events import Event
 from ..store import Store
 from .history import Fact, advance
 from .reader import LogReader
+from .title import renamed_names
 
 __all__ = ["KeyedView"]
 
@@ -39,6 +40,9 @@ class KeyedView:
     # Look-up terms an event names (e.g. the patents a licence lists), kept in ``{table}_terms(term, key)``
     # so a question can find the few keys about one term; a superset (retracted facts keep their terms).
     terms: Callable[[Event], Iterable[str]] | None = None
+    # With ``renamed``, the fold also gets the renames and mergers linked to the party names its terms hold
+    # (``terms`` must then give those names): a rename refolds the keys that name either of its parties.
+    renamed: bool = False
 
     @property
     def facts_table(self) -> str:
@@ -82,6 +86,12 @@ class KeyedView:
         targets = list(log.targets(batch).values())
         if targets:
             touched.update(views.keys_at(self.facts_table, targets))
+        if self.renamed:  # a rename (or the retraction of one) refolds the keys that name its parties
+            moved = [event for _, event in batch if renamed_names(event) is not None]
+            moved += [event for _, event in log.facts(targets) if renamed_names(event) is not None]
+            if moved:
+                names = log.rename_groups().linked(name for event in moved for name in renamed_names(event) or ())
+                touched.update(views.values_under(self.terms_table, "key", names, key="term"))
         if touched:
             self._refresh(log, sorted(touched), log.after)
 
@@ -104,7 +114,8 @@ class KeyedView:
         retracted = log.retracted()
         rows: list[tuple[Any, ...]] = []
         for key, group in itertools.groupby(views.facts_with_events(self.facts_table), key=lambda row: row[0]):
-            facts = [(position, codec.decode_stored(t, payload, v)) for _, position, t, payload, v in group]
+            facts = self._with_renames(log, [(position, codec.decode_stored(t, payload, v))
+                                             for _, position, t, payload, v in group])
             _, new = advance(facts, retracted, self._fold_of(key), {}, 0, log.fold_point)
             rows.extend((*row, since, until) for row, since, until in new)
             if len(rows) >= 10_000:
@@ -116,6 +127,13 @@ class KeyedView:
     def _stored_columns(self) -> tuple[str, ...]:
         return (*self.columns, "known_from", "known_to")
 
+    def _with_renames(self, log: LogReader, facts: list[Fact]) -> list[Fact]:
+        """``facts``, and (for a ``renamed`` view) every rename or merger linked to the names they hold."""
+        if not self.renamed or self.terms is None:
+            return facts
+        names = {name for _, event in facts for name in self.terms(event)}
+        return sorted([*facts, *log.rename_groups().renames_of(names)], key=lambda fact: fact[0])
+
     def _fold_of(self, key: str) -> Callable[[list[Fact]], list[tuple[Any, ...]]]:
         return lambda live: list(self.fold(key, live))
 
@@ -124,7 +142,8 @@ class KeyedView:
     ) -> list[tuple[Any, ...]]:
         """The rows of ``keys`` (every key when None) folded afresh from the facts ``visible`` keeps."""
         positions = log.store.views.facts_of(self.facts_table, keys)
-        return [row for key, found in sorted(positions.items()) for row in self.fold(key, visible(log.facts(found)))]
+        return [row for key, found in sorted(positions.items())
+                for row in self.fold(key, visible(self._with_renames(log, log.facts(found))))]
 
     def _refresh(self, log: LogReader, keys: Sequence[str], after: int) -> None:
         """Carry each key's rows forward over the positions after ``after``."""
@@ -137,11 +156,12 @@ class KeyedView:
         for rowid, *row, since in views.open_rows(self.table, self.key_column, list(self.columns), keys):
             believed[row[0]][tuple(row)] = (since, rowid)
         decoded = dict(log.facts(pos for found in positions.values() for pos in found))
-        retracted = log.retracted_among(decoded)
+        by_key = {key: self._with_renames(log, [(pos, decoded[pos]) for pos in positions[key]]) for key in keys}
+        retracted = log.retracted_among({pos for facts in by_key.values() for pos, _ in facts})
         closed: list[tuple[int, int]] = []
         rows: list[tuple[Any, ...]] = []
         for key in keys:
-            facts = [(pos, decoded[pos]) for pos in positions[key]]
+            facts = by_key[key]
             ended, new = advance(facts, retracted, self._fold_of(key), believed[key], after, log.fold_point)
             closed.extend((until, rowid) for rowid, until in ended)
             rows.extend((*row, since, until) for row, since, until in new)

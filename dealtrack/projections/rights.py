@@ -34,6 +34,7 @@ from ..events import (
 from ..parties import lender_keys, party_key
 from .history import KNOWN, OVERLAPS, Fact, iso, valid_order
 from .keyed import KeyedView
+from .title import Aliases, renamed_names
 
 __all__ = ["BANS", "LICENCES", "PATENT_TERMS", "SECURITY_INTERESTS", "as_list"]
 
@@ -222,18 +223,26 @@ class _Lien:
     reference: str | None  # the grant's register reference (a reel/frame)
 
 
-def _matching(liens: list[_Lien], debtor: str | None, secured_party: str, interest: str | None) -> list[_Lien]:
+def _matching(
+    liens: list[_Lien], debtor: str | None, secured_party: str, interest: str | None, aliases: Aliases
+) -> list[_Lien]:
     """The open liens a release or an assignment names: by the grant it cites, else by parties (any spelling).
 
     Among the liens the cited grant started (else all of them): debtor and secured party first; failing
     that, the secured party alone (a release naming the current owner or the debtor's new name). A lender
     merged away is matched through the predecessor its successor's name cites
-    (:func:`~dealtrack.parties.lender_keys`); a release by another lender ends nothing.
+    (:func:`~dealtrack.parties.lender_keys`) and through the renames and mergers recorded by then
+    (``aliases``), and so is a debtor; a release by another lender ends nothing.
     """
+
+    def now(name: str) -> str:  # the key a name answers to on the day, after renames and mergers
+        return party_key(aliases.canonical(name))
+
     cited = [lien for lien in liens if interest is not None and lien.reference == interest]
-    lenders = lender_keys(secured_party)
-    by_lender = [lien for lien in cited or liens if party_key(lien.secured_party) in lenders]
-    both = [lien for lien in by_lender if debtor is not None and party_key(lien.debtor) == party_key(debtor)]
+    lenders = {now(secured_party)} | lender_keys(secured_party)
+    by_lender = [lien for lien in cited or liens
+                 if party_key(lien.secured_party) in lenders or now(lien.secured_party) in lenders]
+    both = [lien for lien in by_lender if debtor is not None and now(lien.debtor) == now(debtor)]
     if cited:  # one register record may grant several liens (one per debtor and lender): the parties pick
         return both or by_lender or cited
     return both or by_lender
@@ -243,6 +252,7 @@ def fold_security(patent: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
     """One row per stretch of each lien on ``patent`` (who holds it over whose title, and when), and one row
     per release or assignment that named no lien, or several (``kind`` tells which)."""
     liens: list[_Lien] = []
+    aliases = Aliases()
 
     def row(lien: _Lien, until: date | None) -> tuple[Any, ...]:
         return (patent, lien.debtor, lien.secured_party, lien.since.isoformat(), iso(until), lien.position, "lien",
@@ -251,13 +261,17 @@ def fold_security(patent: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
     for position, event in sorted(live, key=valid_order):
         assert event.effective is not None
         day = event.effective.start
+        pair = renamed_names(event)
+        if pair is not None:  # from its day, a release may name the party by its new name
+            aliases.move(*pair)
+            continue
         if isinstance(event, SecurityInterestGranted):
             same = (event.registry_ref, event.debtor, event.secured_party)
             if event.registry_ref is None or all((l.reference, l.debtor, l.secured_party) != same for l in liens):
                 liens.append(_Lien(event.debtor, event.secured_party, day, position, event.registry_ref))
             continue  # (the same register record twice is one lien)
         assert isinstance(event, (SecurityInterestReleased, SecurityInterestAssigned))
-        found = _matching(liens, event.debtor, event.secured_party, event.interest)
+        found = _matching(liens, event.debtor, event.secured_party, event.interest, aliases)
         what = "release" if isinstance(event, SecurityInterestReleased) else "assignment of a security interest"
         if not found or (len(found) > 1 and isinstance(event, SecurityInterestReleased)):
             kind = "unmatched" if not found else "ambiguous"
@@ -282,9 +296,21 @@ def _lien_names(liens: list[_Lien]) -> list[str]:
             for lien in liens]
 
 
+def _security_parties(event: Event) -> Iterator[str]:
+    """The debtor and secured party a security event names (the names renames must reach)."""
+    if isinstance(event, (SecurityInterestGranted, SecurityInterestReleased, SecurityInterestAssigned)):
+        if event.debtor is not None:
+            yield event.debtor
+        yield event.secured_party
+        if isinstance(event, SecurityInterestAssigned):
+            yield event.successor
+
+
 SECURITY_INTERESTS = KeyedView(
     name="security_interests",
-    version=6,  # 3: WITHOUT ROWID facts; 4: per-position rows; 5: commit points; 6: kind, message, reference
+    # 3: WITHOUT ROWID facts; 4: per-position rows; 5: commit points; 6: kind, message, reference;
+    # 7: releases match through renames and mergers
+    version=7,
     table="security_interests",
     columns={
         "patent": str,
@@ -300,6 +326,8 @@ SECURITY_INTERESTS = KeyedView(
     types=("SecurityInterestGranted", "SecurityInterestReleased", "SecurityInterestAssigned"),
     keys=_security_keys,
     fold=fold_security,
+    terms=_security_parties,
+    renamed=True,
 )
 
 

@@ -106,6 +106,8 @@ NOTES: dict[str, tuple[str, str, dict[str, str]]] = {
     "bans_facts": ("table", "Index: which events bear on which ban.", {}),
     "licences_terms": ("table", "Index: the patents each licence lists (licences naming a patent are found by it).", {}),
     "bans_terms": ("table", "Index: the parties each ban is against (bans against a party are found by it).", {}),
+    "security_interests_terms": ("table", "Index: the debtor and lender each security interest names (a rename or "
+                                 "merger of either refolds its patents).", {}),
     "security_interests_facts": ("table", "Index: which events bear on which patent's security interests.", {}),
     "patent_terms": ("table", "When a patent stops conferring rights (expired or lapsed): from valid_from on.", {}),
     "patent_terms_facts": ("table", "Index: which events bear on which patent's term.", {}),
@@ -131,7 +133,8 @@ class BrowsingViews:
     """The SQL views and the ``dealtrack_tables`` notes, recreated on rebuild; nothing to do per append."""
 
     name = "browsing_views"
-    version = 3  # 2: current_anomalies lists unclassified register records; 3: party_names and patent_terms described
+    version = 4  # 2: current_anomalies lists unclassified register records; 3: party_names and patent_terms described;
+    # 4: security_interests_terms described
     folded = ()
 
     def create(self, store: Store) -> None:
