@@ -213,6 +213,22 @@ class TitleTables(Protocol):
         """The grants any of ``numbers`` (applications) are linked to now."""
         ...
 
+    def numbers_of(self, patent: str) -> list[str]:
+        """Every number of the property ``patent`` names: its id first, then its applications and their other grants."""
+        ...
+
+    def split_applications(self, known: int) -> list[tuple[str, list[str], int]]:
+        """``(application, grants, last link's position)`` for applications linked to several grants by ``known``."""
+        ...
+
+    def add_links(self, links: Sequence[tuple[str, str, int]]) -> None:
+        """Note ``(application, grant, position)`` links."""
+        ...
+
+    def drop_link(self, position: int) -> None:
+        """Forget the link recorded at ``position`` (it was retracted)."""
+        ...
+
     def linked_twice(self, applications: Iterable[str]) -> set[str]:
         """Those of ``applications`` linked to more than one grant."""
         ...

@@ -24,7 +24,6 @@ from ..store import Store
 from ..values import normalize_patent
 from .history import KNOWN, OVERLAPS, Fact, live_at, valid_order
 from .keyed import KeyedView
-from .numbers import numbers_of, property_of, split_applications
 from .ownership import relevant_renames, title_parties
 from .reader import LogReader
 from .rights import (
@@ -71,11 +70,12 @@ class Reading:
 
     def patent_id(self, patent: str) -> str:
         """The id the views keep ``patent`` under: any spelling, and an application's grant number once linked."""
-        return property_of(self.store.conn, normalize_patent(patent))
+        patent = normalize_patent(patent)
+        return self.store.views.title.properties_of([patent])[patent]
 
     def numbers(self, patent: str) -> list[str]:
         """Every number of the property ``patent`` names (an application and its grant), the property id first."""
-        return numbers_of(self.store.conn, patent)
+        return self.store.views.title.numbers_of(patent)
 
     def knows_patent(self, patent: str) -> bool:
         """True when some event counted on this basis bears on ``patent``'s title (any of its numbers)."""
@@ -257,7 +257,7 @@ class Reading:
 
     def split_applications(self) -> list[tuple[str, list[str], int]]:
         """Applications the register links to more than one grant, on this basis."""
-        return split_applications(self.store.conn, self.known)
+        return self.store.views.title.split_applications(self.known)
 
     def unlisted_deals(self) -> list[Fact]:
         """Every assignment counted on this basis that moved patents it did not list (an undisclosed block)."""

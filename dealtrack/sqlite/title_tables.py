@@ -8,7 +8,7 @@ title makes.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from .batches import chunks, select_in
 
@@ -56,7 +56,7 @@ class SQLiteTitleTables:
     def properties_of(self, numbers: Iterable[str]) -> dict[str, str]:
         """``number -> property id`` for each of ``numbers``: a linked application's (smallest) grant, else itself.
 
-        (The same as :func:`dealtrack.projections.numbers.properties_of`, until that module's SQL moves here.)
+        A second grant of an application goes by the first.
         """
         found = {number: number for number in numbers}
         found.update(select_in(
@@ -78,6 +78,38 @@ class SQLiteTitleTables:
             self.conn, "SELECT grant FROM patent_numbers WHERE application IN ({marks})",
             [n for n in numbers if n.startswith("USAPP")],
         )}
+
+    def numbers_of(self, patent: str) -> list[str]:
+        """Every number of the property ``patent`` names: its id first, then the applications linked to it
+        (and any other grant the register gave one of them)."""
+        property_id = self.properties_of([patent])[patent]
+        applications = [row[0] for row in self.conn.execute(
+            "SELECT DISTINCT application FROM patent_numbers WHERE grant = ? ORDER BY application", (property_id,))]
+        ids = self.properties_of(applications)
+        mine = [a for a in applications if ids[a] == property_id]
+        marks = ", ".join("?" for _ in mine)
+        others = [row[0] for row in self.conn.execute(
+            f"SELECT DISTINCT grant FROM patent_numbers WHERE application IN ({marks}) AND grant != ? ORDER BY grant",
+            [*mine, property_id])] if mine else []
+        return [property_id, *mine, *others]
+
+    def split_applications(self, known: int) -> list[tuple[str, list[str], int]]:
+        """``(application, its grants, the position of the last link)`` for each application linked to more
+        than one grant by links recorded at or before ``known``."""
+        rows = self.conn.execute(
+            "SELECT application, GROUP_CONCAT(grant), MAX(position) FROM (SELECT DISTINCT application, grant, position "
+            "FROM patent_numbers WHERE position <= ? ORDER BY grant) GROUP BY application "
+            "HAVING COUNT(DISTINCT grant) > 1 ORDER BY application", (known,))
+        return [(application, sorted(set(grants.split(","))), position) for application, grants, position in rows]
+
+    def add_links(self, links: Sequence[tuple[str, str, int]]) -> None:
+        """Note ``(application, grant, position)`` links."""
+        if links:
+            self.conn.executemany("INSERT INTO patent_numbers (application, grant, position) VALUES (?, ?, ?)", links)
+
+    def drop_link(self, position: int) -> None:
+        """Forget the link recorded at ``position`` (it was retracted)."""
+        self.conn.execute("DELETE FROM patent_numbers WHERE position = ?", (position,))
 
     def linked_twice(self, applications: Iterable[str]) -> set[str]:
         """Those of ``applications`` linked to more than one grant."""
