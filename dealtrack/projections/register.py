@@ -39,22 +39,19 @@ class RegisterProjection:
         store.ensure_view_table("register_records", _COLUMNS, "position", [("known_from",)])
 
     def apply(self, log: LogReader, batch: Sequence[Fact]) -> None:
-        conn = log.store.conn
         self._insert(log, [(p, e, None) for p, e in batch if isinstance(e, RegisterRecord)])
-        for position, event in batch:
-            if isinstance(event, EventRetracted):
-                conn.execute("UPDATE register_records SET known_to = ? WHERE position = ?",
-                             (position, log.store.position_of(event.target)))
+        retracted = [(position, log.store.position_of(event.target))
+                     for position, event in batch if isinstance(event, EventRetracted)]
+        # a row's handle is its position (the table's key): a retraction ends belief in its target's row
+        log.store.views.close_rows("register_records", [(at, target) for at, target in retracted if target is not None])
 
     def rebuild(self, log: LogReader) -> None:
-        log.store.conn.execute("DELETE FROM register_records")
-        positions = [row.position for row in log.store.rows("type = 'RegisterRecord'")]
+        log.store.views.clear("register_records")
+        positions = log.store.views.positions_of_types(("RegisterRecord",))
         retracted = log.retracted()
         self._insert(log, [(p, e, retracted.get(p)) for p, e in log.facts(positions)])
 
     @staticmethod
     def _insert(log: LogReader, found: Sequence[tuple[int, object, int | None]]) -> None:
         rows = [_row(position, record, until) for position, record, until in found if isinstance(record, RegisterRecord)]
-        log.store.conn.executemany(
-            "INSERT INTO register_records (subject, position, message, known_from, known_to) VALUES (?, ?, ?, ?, ?)", rows
-        )
+        log.store.views.insert_rows("register_records", ("subject", "position", "message", "known_from", "known_to"), rows)
