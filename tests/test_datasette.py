@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from dealtrack import Ledger
 from dealtrack.cli import main
 from dealtrack.events import BanImposed, BanLifted, PatentsAssigned
-from dealtrack.projections.views import NOTES, VIEWS, datasette_metadata
+from dealtrack.sqlite.browsing import NOTES, VIEWS, datasette_metadata
 from dealtrack.story import seed_story
 
 TODAY = date.today()

@@ -263,7 +263,7 @@ def metadata(db: str, as_json: bool, title: str | None) -> None:
 
     dealtrack metadata --db deals.db --json > metadata.json && datasette deals.db -m metadata.json
     """
-    from ..projections.views import NOTES, datasette_metadata
+    from ..sqlite.browsing import NOTES, datasette_metadata
 
     document = datasette_metadata(Path(db).stem, title)
     if as_json:

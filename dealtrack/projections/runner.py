@@ -15,6 +15,7 @@ import gc
 from collections.abc import Sequence
 
 from .. import codec
+from ..sqlite.browsing import BrowsingViews
 from ..store import Store
 from .history import Fact
 from .numbers import NumbersProjection
@@ -23,7 +24,6 @@ from .parties import PartiesProjection
 from .reader import LogReader, Projection
 from .register import RegisterProjection
 from .rights import BANS, LICENCES, PATENT_TERMS, SECURITY_INTERESTS
-from .views import BrowsingViews
 
 __all__ = ["PROJECTIONS", "apply_all", "catch_up", "is_behind", "rebuild_all", "refresh", "views_behind"]
 

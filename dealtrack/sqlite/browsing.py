@@ -10,11 +10,12 @@ rebuild, so the definitions always match this dealtrack.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..store import Store
-from .history import Fact
-from .reader import LogReader
+if TYPE_CHECKING:  # (the runner registers this view; the backend imports nothing above it)
+    from ..projections.history import Fact
+    from ..projections.reader import LogReader
+    from ..store import Store
 
 __all__ = ["QUERIES", "BrowsingViews", "NOTES", "VIEWS", "datasette_metadata"]
 
