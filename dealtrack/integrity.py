@@ -7,7 +7,6 @@ shows; the report lists the first problem of each kind, in position order.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timezone
 from typing import Any
 
@@ -21,8 +20,8 @@ from .events import EventRetracted
 from .limits import MAX_CLOCK_SKEW
 from .projections.runner import PROJECTIONS, rebuild_all
 from .store import _TRIGGERS as TRIGGERS
-from .store import GENESIS_HASH, TRIGGER_NAMES, EventRow, Store, format_instant
-from .trust import foreign_objects, view_tables
+from .store import GENESIS_HASH, TRIGGER_NAMES, EventRow, StorageDamaged, Store, format_instant
+from .sqlite.trust import foreign_objects, view_tables
 
 __all__ = ["head_anchor", "verify_log"]
 
@@ -46,7 +45,7 @@ def verify_log(store: Store, anchor: Anchor | str | None = None, full: bool = Tr
     try:
         with store.snapshot():
             return _Walk(store, wanted, full).run()
-    except sqlite3.DatabaseError as exc:
+    except StorageDamaged as exc:
         raise LedgerFileError(f"the ledger file cannot be read to the end: {exc}") from exc
 
 
@@ -205,7 +204,7 @@ class _Walk:
             found = self.store.position_of(target) if isinstance(target, str) else None
             if found is not None:
                 expected[found] = position
-        stored = dict(self.store.conn.execute("SELECT target, position FROM retractions"))
+        stored = self.store.views.retractions()
         wrong = sorted(
             target for target in set(expected) | set(stored) if expected.get(target) != stored.get(target)
         )
@@ -237,7 +236,7 @@ class _Walk:
         """Rebuild every view from the log in a copy in memory and compare each table with the file's."""
         try:
             copy = self.store.memory_copy()
-        except sqlite3.DatabaseError as exc:
+        except StorageDamaged as exc:
             self.report(0, "file_damaged", f"the file cannot be copied to recount its views: {exc}")
             return
         try:
@@ -246,13 +245,13 @@ class _Walk:
             for table in view_tables():
                 try:
                     same = self.store.table_digest(table) == copy.table_digest(table)
-                except sqlite3.DatabaseError as exc:
+                except StorageDamaged as exc:
                     self.report(head_position, "view_mismatch", f"the {table} view cannot be read: {exc}")
                     continue
                 if not same:
                     self.report(head_position, "view_mismatch",
                                 f"the {table} view's rows differ from a recount from the log; rebuild() repairs it")
-        except (sqlite3.DatabaseError, DealtrackError) as exc:
+        except (StorageDamaged, DealtrackError) as exc:
             self.report(head_position, "view_mismatch", f"the views cannot be recounted from the log: {exc}")
         finally:
             copy.close()

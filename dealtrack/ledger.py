@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager, suppress
-import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 import orjson
 
-from . import codec, idempotency, limits, tables, trust
+from . import codec, idempotency, limits, tables
 from .answers import Anchor, Basis, VerifyReport
 from .checks import Checker, stream_of
 from .errors import ConcurrencyError, DealtrackError, InvalidEvent, LedgerBusy, LedgerFileError, LedgerReadOnly
 from .events import EVENT_TYPES, Appended, Event, EventRetracted, Recorded, Skipped
-from .guard import typed_errors
+from .sqlite import trust
+from .sqlite.guard import typed_errors
 from .integrity import head_anchor, verify_log
 from .parquet import export as write_parquet, prepare as prepare_parquet
 from .projections.runner import catch_up, is_behind, rebuild_all, refresh, views_behind
 from .questions import Questions
 from .storage import hash_values
-from .store import EventRow, Store, format_instant, is_lock_error, new_event_id, parse_instant_column
+from .store import EventRow, Store, StorageError, format_instant, is_lock_error, new_event_id, parse_instant_column
 from .values import DateLike
 
 __all__ = ["Ledger", "LedgerView"]
@@ -74,7 +74,7 @@ class Ledger(Questions):
             if store.readonly and is_behind(store):
                 store = store.copied_to_memory()  # its views are caught up in memory, never in the file
             catch_up(store)
-        except sqlite3.Error as exc:
+        except StorageError as exc:
             if store is not None:
                 store.close()
             if is_lock_error(exc):
@@ -95,7 +95,7 @@ class Ledger(Questions):
         try:
             if self.path is not None:  # an in-memory ledger is gone with its connection
                 refresh(self._store)
-        except (DealtrackError, sqlite3.Error):
+        except (DealtrackError, StorageError):
             pass
         finally:
             self._store.close()

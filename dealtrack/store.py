@@ -701,6 +701,11 @@ def _refuse_unknown_table(name: str, known: Sequence[str]) -> None:
         raise ValueError(f"{name!r} is not one of the ledger's view tables ({', '.join(known)})")
 
 
+#: The backend's own errors under neutral names, for the callers that turn them into dealtrack's errors.
+StorageError = sqlite3.Error
+StorageDamaged = sqlite3.DatabaseError
+
+
 def is_lock_error(exc: sqlite3.Error) -> bool:
     """True when SQLite gave up waiting for another connection's lock (SQLITE_BUSY / SQLITE_LOCKED)."""
     return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))

@@ -23,16 +23,7 @@ BACKEND = ("sqlite/", "store.py")
 NOT_YET_MOVED = frozenset({
     "projections/reading.py",
     "projections/rights.py",
-    "questions.py",
-    "integrity.py",
     "importers/dataset.py",
-    "importers/records.py",
-    "importers/loader.py",
-    "cli/app.py",
-    "ledger.py",
-    "parquet.py",
-    "guard.py",
-    "trust.py",
 })
 
 SQL_STATEMENT = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|PRAGMA) ")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,9 +57,13 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except (DealtrackError, OSError, sqlite3.Error) as exc:
+        except (DealtrackError, OSError) as exc:
             raise click.ClickException(_one_line(exc)) from None
         except Exception as exc:  # a bug: still one line, with a way to see the traceback
+            from ..store import StorageError  # (loaded by then: only the engine raises it)
+
+            if isinstance(exc, StorageError):
+                raise click.ClickException(_one_line(exc)) from None
             if os.environ.get("DEALTRACK_DEBUG"):
                 raise
             raise click.ClickException(

@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from .errors import DealtrackError, InvalidEvent, LedgerBusy, LedgerFileError, WrongThread
+from ..errors import DealtrackError, InvalidEvent, LedgerBusy, LedgerFileError, WrongThread
 
 __all__ = ["typed_errors"]
 

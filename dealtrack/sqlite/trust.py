@@ -13,9 +13,8 @@ import functools
 import re
 from collections.abc import Iterable
 
-from .errors import LedgerFileError
-from .projections.runner import catch_up
-from .store import SchemaObject, Store
+from ..errors import LedgerFileError
+from ..store import SchemaObject, Store
 
 __all__ = ["foreign_objects", "refuse_foreign_objects", "view_tables"]
 
@@ -30,6 +29,8 @@ _PLAIN_INDEX = re.compile(
 @functools.cache
 def _own_objects() -> dict[tuple[str, str], str | None]:
     """``(type, name) -> SQL`` of every object this dealtrack creates in a ledger (read off a fresh one)."""
+    from ..projections.runner import catch_up  # (the views' own objects: made by the runner, read back here)
+
     store = Store.open(None)
     try:
         catch_up(store)
