@@ -79,7 +79,7 @@ def _named(parse: Callable[[Any, str], T]) -> Any:
             raise InvalidEvent(name, None, "is required")
         return parse(value, name)
 
-    return attrs.Converter(convert, takes_self=True, takes_field=True)  # type: ignore[call-overload]
+    return attrs.Converter(convert, takes_self=True, takes_field=True)
 
 
 def _optional(parse: Callable[[Any, str], T]) -> Callable[[Any, str], T | None]:

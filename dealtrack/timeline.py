@@ -237,7 +237,8 @@ def _extent(rows: Sequence[Lane]) -> tuple[date, date]:
 def _colours(owners: Iterable[str]) -> dict[str, Any]:
     from matplotlib import colormaps
 
-    palette = colormaps["tab20"].colors
+    tab20: Any = colormaps["tab20"]  # a ListedColormap: its .colors are 20 RGB tuples
+    palette = tab20.colors
     names = list(dict.fromkeys(owners))
     return {name: palette[(2 * i) % 20 if i < 10 else (2 * i + 1) % 20] for i, name in enumerate(names)}
 
