@@ -152,10 +152,6 @@ _territories = _many(parse_territory, allow_empty=False)
 _products = _many(_text, allow_empty=True)
 
 
-def _converter(parse: Callable[[Any, str], Any]) -> Any:
-    return _named(parse)
-
-
 # The converters of the events' fields. Type checkers read each one's first
 # parameter as what the field accepts in ``__init__`` (so ``effective="2016-05"``
 # checks against ``effective: Period | None``); at run time each is an attrs
@@ -186,25 +182,25 @@ if TYPE_CHECKING:
     # A field that must be given: to type checkers, an attrs field without a default.
     from attrs import field as required
 else:
-    _to_flag = _converter(_flag)
-    _to_count_or_none = _converter(_optional(_count))
-    _to_day_or_none = _converter(_optional(_day))
-    _to_money_or_none = _converter(_optional(_money))
-    _to_patents_or_none = _converter(_optional(_patents))
-    _to_products_or_none = _converter(_optional(_products))
-    _to_party_or_none = _converter(_optional(parse_party))
-    _to_period_or_none = _converter(_optional(parse_period))
-    _to_text_or_none = _converter(_optional_text)
-    _to_parties = _converter(_parties)
-    _to_parties_or_empty = _converter(_many(parse_party, allow_empty=True))
-    _to_patents = _converter(_patents)
-    _to_some_patents = _converter(_many(normalize_patent, allow_empty=False))
-    _to_products = _converter(_products)
-    _to_territories = _converter(_territories)
-    _to_text = _converter(_text)
-    _to_patent = _converter(normalize_patent)
-    _to_party = _converter(parse_party)
-    _to_sources = _converter(_many(_source, allow_empty=True))
+    _to_flag = _named(_flag)
+    _to_count_or_none = _named(_optional(_count))
+    _to_day_or_none = _named(_optional(_day))
+    _to_money_or_none = _named(_optional(_money))
+    _to_patents_or_none = _named(_optional(_patents))
+    _to_products_or_none = _named(_optional(_products))
+    _to_party_or_none = _named(_optional(parse_party))
+    _to_period_or_none = _named(_optional(parse_period))
+    _to_text_or_none = _named(_optional_text)
+    _to_parties = _named(_parties)
+    _to_parties_or_empty = _named(_many(parse_party, allow_empty=True))
+    _to_patents = _named(_patents)
+    _to_some_patents = _named(_many(normalize_patent, allow_empty=False))
+    _to_products = _named(_products)
+    _to_territories = _named(_territories)
+    _to_text = _named(_text)
+    _to_patent = _named(normalize_patent)
+    _to_party = _named(parse_party)
+    _to_sources = _named(_many(_source, allow_empty=True))
 
     def required(*, converter: Any) -> Any:
         """A field that must be given (leaving it out is an InvalidEvent naming it, not a TypeError)."""
