@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any
 
 import orjson
 
@@ -20,7 +20,7 @@ from .events import Event
 __all__ = ["read_events", "parse_events"]
 
 
-def read_events(source: str | os.PathLike[str] | TextIO) -> list[Event]:
+def read_events(source: str | os.PathLike[str] | IO[str]) -> list[Event]:
     """Read every event in a file (a path, or an open text stream such as stdin)."""
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any, Callable, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, TypeVar
 
 import attrs
 
@@ -79,7 +79,7 @@ def _named(parse: Callable[[Any, str], T]) -> Any:
             raise InvalidEvent(name, None, "is required")
         return parse(value, name)
 
-    return attrs.Converter(convert, takes_self=True, takes_field=True)  # type: ignore[call-overload]
+    return attrs.Converter(convert, takes_self=True, takes_field=True)
 
 
 def _optional(parse: Callable[[Any, str], T]) -> Callable[[Any, str], T | None]:
@@ -152,9 +152,59 @@ _territories = _many(parse_territory, allow_empty=False)
 _products = _many(_text, allow_empty=True)
 
 
-def attribute(parse: Callable[[Any, str], Any], default: Any = REQUIRED) -> Any:
-    """An event field whose value goes through ``parse`` (which names the field in errors)."""
-    return attrs.field(converter=_named(parse), default=default)
+# The converters of the events' fields. Type checkers read each one's first
+# parameter as what the field accepts in ``__init__`` (so ``effective="2016-05"``
+# checks against ``effective: Period | None``); at run time each is an attrs
+# converter that names its field in errors.
+if TYPE_CHECKING:
+    _Patents = str | Iterable[str]
+
+    def _to_flag(value: bool, /) -> bool: ...
+    def _to_count_or_none(value: int | None, /) -> int | None: ...
+    def _to_day_or_none(value: str | date | None, /) -> date | None: ...
+    def _to_money_or_none(value: Money | None, /) -> Money | None: ...
+    def _to_patents_or_none(value: _Patents | None, /) -> tuple[str, ...] | None: ...
+    def _to_products_or_none(value: str | Iterable[str] | None, /) -> tuple[str, ...] | None: ...
+    def _to_party_or_none(value: str | None, /) -> str | None: ...
+    def _to_period_or_none(value: str | date | Period | None, /) -> Period | None: ...
+    def _to_text_or_none(value: str | None, /) -> str | None: ...
+    def _to_parties(value: str | Iterable[str], /) -> tuple[str, ...]: ...
+    def _to_parties_or_empty(value: str | Iterable[str], /) -> tuple[str, ...]: ...
+    def _to_patents(value: _Patents, /) -> tuple[str, ...]: ...
+    def _to_some_patents(value: _Patents, /) -> tuple[str, ...]: ...
+    def _to_products(value: str | Iterable[str], /) -> tuple[str, ...]: ...
+    def _to_territories(value: str | Iterable[str], /) -> tuple[str, ...]: ...
+    def _to_text(value: str, /) -> str: ...
+    def _to_patent(value: str, /) -> str: ...
+    def _to_party(value: str, /) -> str: ...
+    def _to_sources(value: Iterable[Source], /) -> tuple[Source, ...]: ...
+
+    # A field that must be given: to type checkers, an attrs field without a default.
+    from attrs import field as required
+else:
+    _to_flag = _named(_flag)
+    _to_count_or_none = _named(_optional(_count))
+    _to_day_or_none = _named(_optional(_day))
+    _to_money_or_none = _named(_optional(_money))
+    _to_patents_or_none = _named(_optional(_patents))
+    _to_products_or_none = _named(_optional(_products))
+    _to_party_or_none = _named(_optional(parse_party))
+    _to_period_or_none = _named(_optional(parse_period))
+    _to_text_or_none = _named(_optional_text)
+    _to_parties = _named(_parties)
+    _to_parties_or_empty = _named(_many(parse_party, allow_empty=True))
+    _to_patents = _named(_patents)
+    _to_some_patents = _named(_many(normalize_patent, allow_empty=False))
+    _to_products = _named(_products)
+    _to_territories = _named(_territories)
+    _to_text = _named(_text)
+    _to_patent = _named(normalize_patent)
+    _to_party = _named(parse_party)
+    _to_sources = _named(_many(_source, allow_empty=True))
+
+    def required(*, converter: Any) -> Any:
+        """A field that must be given (leaving it out is an InvalidEvent naming it, not a TypeError)."""
+        return attrs.field(converter=converter, default=REQUIRED)
 
 
 _COMMON_FIELDS = ("effective", "deal", "sources", "note", "registry_ref", "registry_recorded", "natural_key")
@@ -166,15 +216,10 @@ def _own_fields_first(cls: type, fields: list[attrs.Attribute]) -> list[attrs.At
     return own + [f for f in fields if f.name in _COMMON_FIELDS]
 
 
-def event(cls: type[T]) -> type[T]:
-    """Class decorator: a frozen, keyword-only attrs event."""
-    return attrs.frozen(kw_only=True, field_transformer=_own_fields_first)(cls)  # type: ignore[no-any-return]
-
-
 # --- the events ---------------------------------------------------------------------
 
 
-@event
+@attrs.frozen(kw_only=True, field_transformer=_own_fields_first)
 class Event:
     """Fields every event carries.
 
@@ -189,13 +234,13 @@ class Event:
 
     needs_effective: ClassVar[bool] = True
 
-    effective: Period | None = attribute(_optional(parse_period), default=None)
-    deal: str | None = attribute(_optional_text, default=None)
-    sources: tuple[Source, ...] = attribute(_many(_source, allow_empty=True), default=())
-    note: str | None = attribute(_optional_text, default=None)
-    registry_ref: str | None = attribute(_optional_text, default=None)
-    registry_recorded: date | None = attribute(_optional(_day), default=None)
-    natural_key: str | None = attribute(_optional_text, default=None)
+    effective: Period | None = attrs.field(converter=_to_period_or_none, default=None)
+    deal: str | None = attrs.field(converter=_to_text_or_none, default=None)
+    sources: tuple[Source, ...] = attrs.field(converter=_to_sources, default=())
+    note: str | None = attrs.field(converter=_to_text_or_none, default=None)
+    registry_ref: str | None = attrs.field(converter=_to_text_or_none, default=None)
+    registry_recorded: date | None = attrs.field(converter=_to_day_or_none, default=None)
+    natural_key: str | None = attrs.field(converter=_to_text_or_none, default=None)
 
     def __attrs_post_init__(self) -> None:
         if self.needs_effective and self.effective is None:
@@ -219,21 +264,21 @@ class Event:
             self._fail(field_name, f"ends before the event takes effect ({self.effective})")
 
 
-@event
+@attrs.frozen(kw_only=True, field_transformer=_own_fields_first)
 class PatentRegistered(Event):
     """A patent exists, held by its original ``owner`` from ``effective``."""
 
-    patent: str = attribute(normalize_patent)
-    owner: str = attribute(parse_party)
-    title: str | None = attribute(_optional_text, default=None)
-    filed: Period | None = attribute(_optional(parse_period), default=None)
-    expires: Period | None = attribute(_optional(parse_period), default=None)
+    patent: str = required(converter=_to_patent)
+    owner: str = required(converter=_to_party)
+    title: str | None = attrs.field(converter=_to_text_or_none, default=None)
+    filed: Period | None = attrs.field(converter=_to_period_or_none, default=None)
+    expires: Period | None = attrs.field(converter=_to_period_or_none, default=None)
 
     def check(self) -> None:
         self._not_before_effective("expires")
 
 
-@event
+@attrs.frozen(kw_only=True, field_transformer=_own_fields_first)
 class PatentsAssigned(Event):
     """Title to ``patents`` passes from ``assignor`` to ``assignee`` (several = joint owners).
 
@@ -244,12 +289,12 @@ class PatentsAssigned(Event):
     assignees join whoever holds it already, and it is never a chain-of-title gap.
     """
 
-    assignor: tuple[str, ...] = attribute(_parties)
-    assignee: tuple[str, ...] = attribute(_parties)
-    patents: tuple[str, ...] = attribute(_patents, default=())
-    disclosed_count: int | None = attribute(_optional(_count), default=None)
-    consideration: Money | None = attribute(_optional(_money), default=None)
-    by_inventors: bool = attribute(_flag, default=False)
+    assignor: tuple[str, ...] = required(converter=_to_parties)
+    assignee: tuple[str, ...] = required(converter=_to_parties)
+    patents: tuple[str, ...] = attrs.field(converter=_to_patents, default=())
+    disclosed_count: int | None = attrs.field(converter=_to_count_or_none, default=None)
+    consideration: Money | None = attrs.field(converter=_to_money_or_none, default=None)
+    by_inventors: bool = attrs.field(converter=_to_flag, default=False)
 
     def check(self) -> None:
         if self.disclosed_count is not None and self.disclosed_count < len(self.patents):
@@ -261,19 +306,19 @@ class PatentsAssigned(Event):
         return 0 if self.disclosed_count is None else self.disclosed_count - len(self.patents)
 
 
-@event
+@attrs.frozen(kw_only=True, field_transformer=_own_fields_first)
 class LicenseGranted(Event):
     """``licensor`` licenses ``licensee``; ``patents=None`` is its whole portfolio on ``effective``."""
 
-    licence_id: str = attribute(_text)
-    licensor: str = attribute(parse_party)
-    licensee: str = attribute(parse_party)
-    patents: tuple[str, ...] | None = attribute(_optional(_patents), default=None)
-    territory: tuple[str, ...] = attribute(_territories, default=("WORLD",))
-    field: str | None = attribute(_optional_text, default=None)  # noqa: A003 - field of use
-    exclusive: bool = attribute(_flag, default=False)
-    sublicensable: bool = attribute(_flag, default=False)
-    expires: Period | None = attribute(_optional(parse_period), default=None)
+    licence_id: str = required(converter=_to_text)
+    licensor: str = required(converter=_to_party)
+    licensee: str = required(converter=_to_party)
+    patents: tuple[str, ...] | None = attrs.field(converter=_to_patents_or_none, default=None)
+    territory: tuple[str, ...] = attrs.field(converter=_to_territories, default=("WORLD",))
+    field: str | None = attrs.field(converter=_to_text_or_none, default=None)  # noqa: A003 - field of use
+    exclusive: bool = attrs.field(converter=_to_flag, default=False)
+    sublicensable: bool = attrs.field(converter=_to_flag, default=False)
+    expires: Period | None = attrs.field(converter=_to_period_or_none, default=None)
 
     def check(self) -> None:
         if self.licensor == self.licensee:
@@ -281,16 +326,16 @@ class LicenseGranted(Event):
         self._not_before_effective("expires")
 
 
-@event
+@attrs.frozen(kw_only=True, field_transformer=_own_fields_first)
 class CrossLicenseAgreed(Event):
     """Each of the two ``parties`` licenses the other (``patents=None``: whole portfolios)."""
 
-    licence_id: str = attribute(_text)
-    parties: tuple[str, ...] = attribute(_parties)
-    patents: tuple[str, ...] | None = attribute(_optional(_patents), default=None)
-    territory: tuple[str, ...] = attribute(_territories, default=("WORLD",))
-    field: str | None = attribute(_optional_text, default=None)  # noqa: A003 - field of use
-    expires: Period | None = attribute(_optional(parse_period), default=None)
+    licence_id: str = required(converter=_to_text)
+    parties: tuple[str, ...] = required(converter=_to_parties)
+    patents: tuple[str, ...] | None = attrs.field(converter=_to_patents_or_none, default=None)
+    territory: tuple[str, ...] = attrs.field(converter=_to_territories, default=("WORLD",))
+    field: str | None = attrs.field(converter=_to_text_or_none, default=None)  # noqa: A003 - field of use
+    expires: Period | None = attrs.field(converter=_to_period_or_none, default=None)
 
     def check(self) -> None:
         if len(self.parties) != 2:
@@ -298,82 +343,82 @@ class CrossLicenseAgreed(Event):
         self._not_before_effective("expires")
 
 
-@event
+@attrs.frozen(kw_only=True, field_transformer=_own_fields_first)
 class LicenseTerminated(Event):
     """The licence ``licence_id`` ends on ``effective``."""
 
-    licence_id: str = attribute(_text)
+    licence_id: str = required(converter=_to_text)
 
 
-@event
+@attrs.frozen(kw_only=True, field_transformer=_own_fields_first)
 class BanImposed(Event):
     """An ``authority`` bars ``against`` from selling ``products`` (None = all) in ``territory``."""
 
-    ban_id: str = attribute(_text)
-    against: tuple[str, ...] = attribute(_parties)
-    territory: tuple[str, ...] = attribute(_territories)
-    authority: str = attribute(_text)
-    requested_by: str | None = attribute(_optional(parse_party), default=None)
-    patents: tuple[str, ...] = attribute(_patents, default=())
-    products: tuple[str, ...] | None = attribute(_optional(_products), default=None)
-    case: str | None = attribute(_optional_text, default=None)
+    ban_id: str = required(converter=_to_text)
+    against: tuple[str, ...] = required(converter=_to_parties)
+    territory: tuple[str, ...] = required(converter=_to_territories)
+    authority: str = required(converter=_to_text)
+    requested_by: str | None = attrs.field(converter=_to_party_or_none, default=None)
+    patents: tuple[str, ...] = attrs.field(converter=_to_patents, default=())
+    products: tuple[str, ...] | None = attrs.field(converter=_to_products_or_none, default=None)
+    case: str | None = attrs.field(converter=_to_text_or_none, default=None)
 
 
-@event
+@attrs.frozen(kw_only=True, field_transformer=_own_fields_first)
 class BanModified(Event):
     """From ``effective``, ``exempt_products`` may be sold and the ban no longer rests on ``released_patents``."""
 
-    ban_id: str = attribute(_text)
-    exempt_products: tuple[str, ...] = attribute(_products, default=())
-    released_patents: tuple[str, ...] = attribute(_patents, default=())
-    conditions: str | None = attribute(_optional_text, default=None)
+    ban_id: str = required(converter=_to_text)
+    exempt_products: tuple[str, ...] = attrs.field(converter=_to_products, default=())
+    released_patents: tuple[str, ...] = attrs.field(converter=_to_patents, default=())
+    conditions: str | None = attrs.field(converter=_to_text_or_none, default=None)
 
     def check(self) -> None:
         if not (self.exempt_products or self.released_patents or self.conditions):
             self._fail("ban_id", "a modification must exempt products, release patents or set conditions")
 
 
-@event
+@attrs.frozen(kw_only=True, field_transformer=_own_fields_first)
 class BanLifted(Event):
     """The ban ``ban_id`` ends on ``effective``."""
 
-    ban_id: str = attribute(_text)
+    ban_id: str = required(converter=_to_text)
 
 
-@event
+@attrs.frozen(kw_only=True, field_transformer=_own_fields_first)
 class PartyRenamed(Event):
     """From ``effective`` everything ``old`` held is held by ``new``."""
 
-    old: str = attribute(parse_party)
-    new: str = attribute(parse_party)
+    old: str = required(converter=_to_party)
+    new: str = required(converter=_to_party)
 
     def check(self) -> None:
         if self.old == self.new:
             self._fail("new", "a rename needs a different name")
 
 
-@event
+@attrs.frozen(kw_only=True, field_transformer=_own_fields_first)
 class PartiesMerged(Event):
     """From ``effective`` everything ``absorbed`` held is held by ``into``."""
 
-    absorbed: str = attribute(parse_party)
-    into: str = attribute(parse_party)
+    absorbed: str = required(converter=_to_party)
+    into: str = required(converter=_to_party)
 
     def check(self) -> None:
         if self.absorbed == self.into:
             self._fail("into", "a party cannot merge into itself")
 
 
-@event
+@attrs.frozen(kw_only=True, field_transformer=_own_fields_first)
 class SecurityInterestGranted(Event):
     """``debtor`` pledges ``patents`` to ``secured_party``; ownership does not change."""
 
-    debtor: str = attribute(parse_party)
-    secured_party: str = attribute(parse_party)
-    patents: tuple[str, ...] = attribute(_many(normalize_patent, allow_empty=False))
+    debtor: str = required(converter=_to_party)
+    secured_party: str = required(converter=_to_party)
+    patents: tuple[str, ...] = required(converter=_to_some_patents)
 
 
-@event
+@attrs.frozen(kw_only=True, field_transformer=_own_fields_first)
 class SecurityInterestReleased(Event):
     """``secured_party`` releases its interest in ``patents`` (those only: a partial release frees no others).
 
@@ -386,13 +431,13 @@ class SecurityInterestReleased(Event):
     and is listed by :meth:`Ledger.anomalies`.
     """
 
-    debtor: str = attribute(parse_party)
-    secured_party: str = attribute(parse_party)
-    patents: tuple[str, ...] = attribute(_many(normalize_patent, allow_empty=False))
-    interest: str | None = attribute(_optional_text, default=None)
+    debtor: str = required(converter=_to_party)
+    secured_party: str = required(converter=_to_party)
+    patents: tuple[str, ...] = required(converter=_to_some_patents)
+    interest: str | None = attrs.field(converter=_to_text_or_none, default=None)
 
 
-@event
+@attrs.frozen(kw_only=True, field_transformer=_own_fields_first)
 class SecurityInterestAssigned(Event):
     """The liens ``secured_party`` holds on ``patents`` pass to ``successor`` (e.g. a successor agent).
 
@@ -403,18 +448,18 @@ class SecurityInterestAssigned(Event):
     .. versionadded:: 0.15
     """
 
-    secured_party: str = attribute(parse_party)
-    successor: str = attribute(parse_party)
-    patents: tuple[str, ...] = attribute(_many(normalize_patent, allow_empty=False))
-    debtor: str | None = attribute(_optional(parse_party), default=None)
-    interest: str | None = attribute(_optional_text, default=None)
+    secured_party: str = required(converter=_to_party)
+    successor: str = required(converter=_to_party)
+    patents: tuple[str, ...] = required(converter=_to_some_patents)
+    debtor: str | None = attrs.field(converter=_to_party_or_none, default=None)
+    interest: str | None = attrs.field(converter=_to_text_or_none, default=None)
 
     def check(self) -> None:
         if self.secured_party == self.successor:
             self._fail("successor", "a security interest assigned to its own holder moves nothing")
 
 
-@event
+@attrs.frozen(kw_only=True, field_transformer=_own_fields_first)
 class PatentLapsed(Event):
     """``patent`` lapsed on ``effective`` (e.g. unpaid maintenance fees): from then it confers no rights.
 
@@ -424,21 +469,21 @@ class PatentLapsed(Event):
     .. versionadded:: 0.15
     """
 
-    patent: str = attribute(normalize_patent)
-    reason: str | None = attribute(_optional_text, default=None)
+    patent: str = required(converter=_to_patent)
+    reason: str | None = attrs.field(converter=_to_text_or_none, default=None)
 
 
-@event
+@attrs.frozen(kw_only=True, field_transformer=_own_fields_first)
 class DealAnnounced(Event):
     """A deal was announced: its id, title, parties and (if disclosed) value."""
 
-    deal: str = attribute(_text)
-    title: str = attribute(_text)
-    parties: tuple[str, ...] = attribute(_parties)
-    value: Money | None = attribute(_optional(_money), default=None)
+    deal: str = required(converter=_to_text)
+    title: str = required(converter=_to_text)
+    parties: tuple[str, ...] = required(converter=_to_parties)
+    value: Money | None = attrs.field(converter=_to_money_or_none, default=None)
 
 
-@event
+@attrs.frozen(kw_only=True, field_transformer=_own_fields_first)
 class PatentNumbersLinked(Event):
     """The US application ``application`` issued as the patent ``grant``: both numbers name one property.
 
@@ -448,8 +493,8 @@ class PatentNumbersLinked(Event):
 
     needs_effective: ClassVar[bool] = False
 
-    application: str = attribute(normalize_patent)
-    grant: str = attribute(normalize_patent)
+    application: str = required(converter=_to_patent)
+    grant: str = required(converter=_to_patent)
 
     def check(self) -> None:
         if not self.application.startswith("USAPP"):
@@ -458,7 +503,7 @@ class PatentNumbersLinked(Event):
             self._fail("grant", "expected a US patent number, e.g. 'US9219817'")
 
 
-@event
+@attrs.frozen(kw_only=True, field_transformer=_own_fields_first)
 class RegisterRecord(Event):
     """A register record dealtrack does not read as a change of rights: kept, it changes no answer.
 
@@ -466,20 +511,20 @@ class RegisterRecord(Event):
     each such record as ``"unclassified"`` so that someone can look at it.
     """
 
-    conveyance: str = attribute(_text)
-    assignor: tuple[str, ...] = attribute(_many(parse_party, allow_empty=True), default=())
-    assignee: tuple[str, ...] = attribute(_many(parse_party, allow_empty=True), default=())
-    patents: tuple[str, ...] = attribute(_patents, default=())
+    conveyance: str = required(converter=_to_text)
+    assignor: tuple[str, ...] = attrs.field(converter=_to_parties_or_empty, default=())
+    assignee: tuple[str, ...] = attrs.field(converter=_to_parties_or_empty, default=())
+    patents: tuple[str, ...] = attrs.field(converter=_to_patents, default=())
 
 
-@event
+@attrs.frozen(kw_only=True, field_transformer=_own_fields_first)
 class EventRetracted(Event):
     """The event ``target`` (an event_id) should never have been believed."""
 
     needs_effective: ClassVar[bool] = False
 
-    target: str = attribute(_text)
-    reason: str = attribute(_text)
+    target: str = required(converter=_to_text)
+    reason: str = required(converter=_to_text)
 
 
 EVENT_TYPES: dict[str, type[Event]] = {

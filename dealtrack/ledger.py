@@ -28,7 +28,7 @@ from .values import DateLike
 __all__ = ["Ledger", "LedgerView"]
 
 
-def _writable(path: str) -> bool:
+def _writable(path: str | os.PathLike[str]) -> bool:
     """Whether dealtrack may write ``path`` (a WAL ledger also writes files beside it, in its folder)."""
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.exists(path) and not os.access(path, os.W_OK):
@@ -462,7 +462,7 @@ def _row(
     """
     effective = event.effective
     payload, version = stored if stored is not None else (codec.dumps(event), codec.SCHEMA_VERSIONS[event.type])
-    values = [  # the hashed columns, in the order of EventRow (all but natural_key and hash)
+    values: list[Any] = [  # the hashed columns, in the order of EventRow (all but natural_key and hash)
         position,
         event_id,
         event.type,
@@ -476,7 +476,8 @@ def _row(
         payload,
         metadata,
     ]
-    return EventRow(*values, event.natural_key, hash_values(previous_hash, values))
+    columns = [*values, event.natural_key, hash_values(previous_hash, values)]
+    return EventRow(*columns)
 
 
 typed_errors(Ledger)

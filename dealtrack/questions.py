@@ -460,7 +460,7 @@ def _security_anomalies(reading: Reading) -> list[tuple[str, str, int, str, tupl
     notes: dict[tuple[int, str, str], list[tuple[Any, ...]]] = {}
     for row in reading.security_notes():
         notes.setdefault((row[5], reading.patent_id(row[0]), row[6]), []).append(row)
-    found = []
+    found: list[tuple[str, str, int, str, tuple[int, ...]]] = []
     for (position, patent, kind), rows in sorted(notes.items()):
         if kind.startswith("unmatched"):
             [(_, event)] = reading.log.facts([position])

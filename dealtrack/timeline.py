@@ -113,14 +113,14 @@ def plot_timeline(
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     left, right = _extent(rows)
-    narrowest = (mdates.date2num(right) - mdates.date2num(left)) * MIN_BAR
+    narrowest = (_day_number(right) - _day_number(left)) * MIN_BAR
     colours = _colours(bar.label for lane in rows if lane.kind == "title" for bar in lane.bars)
     for y, lane in enumerate(reversed(rows)):
         for bar in lane.bars:
             end = bar.end or right
             face, edge, hatch = BANDS.get(lane.kind, (colours.get(bar.label), "#333333", None))
             axes.broken_barh(
-                [(mdates.date2num(bar.start), max(mdates.date2num(end) - mdates.date2num(bar.start), narrowest))],
+                [(_day_number(bar.start), max(_day_number(end) - _day_number(bar.start), narrowest))],
                 (y - 0.35, 0.7),
                 facecolors=face,
                 edgecolor=edge,
@@ -129,12 +129,12 @@ def plot_timeline(
                 hatch=hatch if bar.certain else "///",
             )
             if lane.kind != "title":
-                axes.text(mdates.date2num(bar.start), y, f" {bar.label}", va="center", ha="left", fontsize=7,
+                axes.text(_day_number(bar.start), y, f" {bar.label}", va="center", ha="left", fontsize=7,
                           clip_on=True)
     axes.set_yticks(range(len(rows)))
     axes.set_yticklabels([_lane_label(lane) for lane in reversed(rows)], fontsize=8)
     axes.set_ylim(-0.6, len(rows) - 0.4)
-    axes.set_xlim(mdates.date2num(left), mdates.date2num(right))
+    axes.set_xlim(_day_number(left), _day_number(right))
     axes.xaxis.set_major_locator(mdates.AutoDateLocator())
     axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(axes.xaxis.get_major_locator()))
     axes.grid(axis="x", linestyle=":", linewidth=0.5)
@@ -234,10 +234,18 @@ def _extent(rows: Sequence[Lane]) -> tuple[date, date]:
     return first - pad, last + pad
 
 
+def _day_number(day: date) -> float:
+    """matplotlib's number for ``day`` (its stubs type date2num as returning an array, even for one date)."""
+    from matplotlib import dates as mdates
+
+    return float(mdates.date2num(day))
+
+
 def _colours(owners: Iterable[str]) -> dict[str, Any]:
     from matplotlib import colormaps
 
-    palette = colormaps["tab20"].colors
+    tab20: Any = colormaps["tab20"]  # a ListedColormap: its .colors are 20 RGB tuples
+    palette = tab20.colors
     names = list(dict.fromkeys(owners))
     return {name: palette[(2 * i) % 20 if i < 10 else (2 * i + 1) % 20] for i, name in enumerate(names)}
 

@@ -11,6 +11,7 @@ import calendar
 import re
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
+from collections.abc import Callable
 from typing import Any, Union
 
 import attrs
@@ -99,6 +100,14 @@ def _day_of(value: Any, field: str) -> date:
     raise InvalidEvent(field, value, "expected a datetime.date")
 
 
+def _period_start(value: date) -> date:
+    return _day_of(value, "Period.start")
+
+
+def _period_end(value: date) -> date:
+    return _day_of(value, "Period.end")
+
+
 @attrs.frozen(repr=False, order=True)
 class Period:
     """A span of whole days, ``start`` to ``end`` inclusive; a partial date is one.
@@ -108,8 +117,8 @@ class Period:
     moment inside it, and dealtrack never rounds that away.
     """
 
-    start: date = attrs.field(converter=lambda value: _day_of(value, "Period.start"))
-    end: date = attrs.field(converter=lambda value: _day_of(value, "Period.end"))
+    start: date = attrs.field(converter=_period_start)
+    end: date = attrs.field(converter=_period_end)
 
     def __attrs_post_init__(self) -> None:
         if self.end < self.start:
@@ -262,7 +271,7 @@ def parse_territory(value: Any, field: str = "territory") -> str:
 # --- money and sources ----------------------------------------------------------
 
 
-def _to_amount(value: Any) -> Decimal:
+def _to_amount(value: int | float | str | Decimal) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
         raise InvalidEvent("Money.amount", value, "an amount is a number")
     try:
@@ -274,7 +283,7 @@ def _to_amount(value: Any) -> Decimal:
     return amount
 
 
-def _to_currency(value: Any) -> str:
+def _to_currency(value: str) -> str:
     if isinstance(value, str) and re.fullmatch(r"[A-Za-z]{3}", value.strip()):
         return value.strip().upper()
     raise InvalidEvent("Money.currency", value, "a currency is an ISO 4217 code such as 'USD'")
@@ -288,7 +297,7 @@ class Money:
     currency: str = attrs.field(converter=_to_currency)
 
 
-def _optional_text(name: str) -> Any:
+def _optional_text(name: str) -> Callable[[Any], str | None]:
     def convert(value: Any) -> str | None:
         if value is None:
             return None
@@ -299,7 +308,25 @@ def _optional_text(name: str) -> Any:
     return convert
 
 
-def _optional_period(value: Any) -> Period | None:
+# Named converters, whose parameter annotations type checkers read as what ``Source(...)`` accepts.
+_url_text = _optional_text("url")
+_title_text = _optional_text("title")
+_publisher_text = _optional_text("publisher")
+
+
+def _url(value: str | None) -> str | None:
+    return _url_text(value)
+
+
+def _title(value: str | None) -> str | None:
+    return _title_text(value)
+
+
+def _publisher(value: str | None) -> str | None:
+    return _publisher_text(value)
+
+
+def _optional_period(value: str | date | Period | None) -> Period | None:
     return None if value is None else parse_period(value, "Source.published")
 
 
@@ -307,9 +334,9 @@ def _optional_period(value: Any) -> Period | None:
 class Source:
     """Where a fact came from: a news article, a press release, a register record."""
 
-    url: str | None = attrs.field(default=None, converter=_optional_text("url"))
-    title: str | None = attrs.field(default=None, converter=_optional_text("title"))
-    publisher: str | None = attrs.field(default=None, converter=_optional_text("publisher"))
+    url: str | None = attrs.field(default=None, converter=_url)
+    title: str | None = attrs.field(default=None, converter=_title)
+    publisher: str | None = attrs.field(default=None, converter=_publisher)
     published: Period | None = attrs.field(default=None, converter=_optional_period)
 
     def __attrs_post_init__(self) -> None:

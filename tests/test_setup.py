@@ -41,3 +41,24 @@ def test_help_imports_neither_the_engine_nor_the_display_libraries() -> None:
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
     assert "owners-of" in result.stdout
     assert result.stderr.strip() == "[]"
+
+
+def test_ci_type_checks_the_package_and_typing_tests_with_mypy_and_pyright_before_the_tests() -> None:
+    """Issue 17, item 7: the README's and docs' examples in typing_tests/ are type-checked, never run."""
+    lines = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line and not line.startswith("#")]
+    mypy = lines.index(".venv/bin/mypy")
+    pyright = lines.index(".ci/node/node_modules/.bin/pyright")
+    assert any("pip install" in line and "mypy" in line for line in lines[:mypy])
+    assert any(line.startswith("npm install --prefix .ci/node") and "pyright" in line for line in lines[:pyright])
+    assert any("apt-get install -y nodejs npm" in line for line in lines[:pyright])  # a fresh Debian machine
+    assert lines[-1] == COMMANDS[1]  # the README's test command stays last, verbatim
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert '"typing_tests"' in pyproject.split("[tool.mypy]")[1].split("\n[tool.")[0]
+    assert '"typing_tests"' in pyproject.split("[tool.pyright]")[1]
+    assert ".ci/node/" in (ROOT / ".gitignore").read_text().splitlines()
+
+
+def test_typing_tests_are_never_collected_by_pytest() -> None:
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert 'testpaths = ["tests"]' in pyproject.split("[tool.pytest.ini_options]")[1].split("\n[")[0]
+    assert (ROOT / "typing_tests" / "first_ledger.py").is_file()

@@ -35,7 +35,7 @@ def append(db: str, as_json: bool, file: str) -> None:
     """Append the events in FILE (JSON or JSON Lines in the codec's format; - reads stdin), all or none."""
     from ..eventfile import read_events
 
-    events = read_events(click.get_text_stream("stdin") if file == "-" else file)
+    events = read_events(click.open_file("-") if file == "-" else file)
     with ledger_at(db, create=True) as ledger:
         appended = ledger.append(*events, metadata={"appended_from": file})
     written = [{"position": r.position, "event_id": r.event_id, "type": r.event.type, "recorded_at": r.recorded_at}
@@ -77,7 +77,7 @@ def correct(db: str, as_json: bool, event_id: str, file: str, reason: str) -> No
     from ..errors import DealtrackError
     from ..eventfile import read_events
 
-    events = read_events(click.get_text_stream("stdin") if file == "-" else file)
+    events = read_events(click.open_file("-") if file == "-" else file)
     if len(events) != 1:
         raise DealtrackError(f"{file} holds {len(events)} events; a correction is exactly one")
     with ledger_at(db) as ledger:

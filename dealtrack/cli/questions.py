@@ -51,6 +51,12 @@ class Asked:
         }
         self.unknown: list[str] = []
 
+    @property
+    def on(self) -> Period:
+        """The period asked about, for the questions whose ``--on`` is required (so it is never None)."""
+        assert self.period is not None, "--on is required"
+        return self.period
+
     def title(self, text: str) -> str:
         """``text`` with the basis: "on D", and "known at T" / "registry at R" when asked."""
         parts = [f"on {self.basis['on']}"] if self.period is not None else []
@@ -124,7 +130,7 @@ def owners_of(db: str, out: Output, patents: tuple[str, ...], from_file: str | N
     asked_ids = patent_ids(patents, from_file)
     with ledger_at(db) as ledger:
         asked = Asked(ledger, on, known_at, registry_at)
-        found = ledger.owners_of_many(asked_ids, on=asked.period, **asked.axes)
+        found = ledger.owners_of_many(asked_ids, on=asked.on, **asked.axes)
         rows = [{"patent": patent, "owners": sorted(owners), **asked.basis,
                  "note": asked.patent_note(patent, not owners, "no owner known")}
                 for patent, owners in found.items()]
@@ -190,7 +196,7 @@ def portfolio(db: str, out: Output, party: str, on: str, known_at: str | None, r
     with ledger_at(db) as ledger:
         asked = Asked(ledger, on, known_at, registry_at)
         asked.check_party(party)
-        held = ledger.portfolio(party, on=asked.period, **asked.axes)
+        held = ledger.portfolio(party, on=asked.on, **asked.axes)
     rows = [{**row, **asked.basis} for row in held.to_rows()]
     title = asked.title(f"{held.party}: {len(held)} patents ({len(held.patents)} listed, "
                         f"{held.undisclosed} undisclosed)")
@@ -218,7 +224,7 @@ def licensees_of(db: str, out: Output, patents: tuple[str, ...], from_file: str 
         asked = Asked(ledger, on, known_at, registry_at)
         rows = []
         for patent in asked_ids:
-            found = ledger.licensees_of(patent, on=asked.period, territory=where, **asked.axes)
+            found = ledger.licensees_of(patent, on=asked.on, territory=where, **asked.axes)
             rows.append({"patent": patent, "licensees": sorted(found), "territory": where, **asked.basis,
                          "note": asked.patent_note(patent, not found, "no licensee known")})
     place = f" in {where}" if where else ""
@@ -246,7 +252,7 @@ def is_licensed(db: str, out: Output, party: str, patents: tuple[str, ...], from
         asked.check_party(party)
         rows = []
         for patent in asked_ids:
-            licensed = ledger.is_licensed(party, patent, on=asked.period, territory=where, **asked.axes)
+            licensed = ledger.is_licensed(party, patent, on=asked.on, territory=where, **asked.axes)
             note = None if ledger._knows_patent(patent, **asked.axes) else asked.patent_note(patent, True, "")
             rows.append({"party": party, "patent": patent, "licensed": licensed, "territory": where, **asked.basis,
                          "note": note})
@@ -270,7 +276,7 @@ def encumbrances(db: str, out: Output, patents: tuple[str, ...], from_file: str 
         asked = Asked(ledger, on, known_at, registry_at)
         rows: list[dict[str, Any]] = []
         for patent in asked_ids:
-            found = ledger.encumbrances(patent, on=asked.period, **asked.axes).to_rows()
+            found = ledger.encumbrances(patent, on=asked.on, **asked.axes).to_rows()
             rows += [{**row, "patent": patent, **asked.basis, "note": None} for row in found]
             if not found:
                 rows.append({"patent": patent, **asked.basis,
@@ -300,7 +306,7 @@ def active_bans(db: str, out: Output, against: str | None, on: str, territory: s
         asked = Asked(ledger, on, known_at, registry_at)
         if who is not None:
             asked.check_party(who)
-        found = ledger.active_bans(against=who, on=asked.period, territory=where, product=product, **asked.axes)
+        found = ledger.active_bans(against=who, on=asked.on, territory=where, product=product, **asked.axes)
     rows = [{**row, **asked.basis} for row in found.to_rows()]
     whom = f" against {who}" if who else ""
     place = f" in {where}" if where else ""
@@ -324,7 +330,7 @@ def standing(db: str, out: Output, party: str, on: str, territory: str | None,
     with ledger_at(db) as ledger:
         asked = Asked(ledger, on, known_at, registry_at)
         asked.check_party(party)
-        found = ledger.standing(party, on=asked.period, territory=where, **asked.axes)
+        found = ledger.standing(party, on=asked.on, territory=where, **asked.axes)
     if out.fmt == "table":
         extra = asked.title("").strip().removeprefix(f"on {asked.basis['on']}").strip(", ")
         for number, (title, rows, columns) in enumerate(found.sections()):

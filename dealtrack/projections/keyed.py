@@ -102,7 +102,7 @@ class KeyedView:
         views.clear(self.facts_table)
         if self.terms is not None:
             views.clear(self.terms_table)
-        pairs = []
+        pairs: list[tuple[str, int]] = []
         for position, type_name, payload, version in views.events_of_types(self.types):
             event = codec.decode_stored(type_name, payload, version)
             pairs.extend((key, position) for key in self.keys(event))

@@ -19,7 +19,7 @@ for the whole append. A rebuild streams the log one patent at a time.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence, Set as AbstractSet
 from typing import Any
 
 import orjson
@@ -187,7 +187,7 @@ class OwnershipProjection:
 
     # --- keys touched by an append ----------------------------------------------------
 
-    def _refresh_patents(self, log: LogReader, patents: list[str], after: int, afresh: set[str] = frozenset()) -> None:
+    def _refresh_patents(self, log: LogReader, patents: list[str], after: int, afresh: AbstractSet[str] = frozenset()) -> None:
         """Carry each patent's rows forward over the positions after ``after``, a few SQL statements for all.
 
         Patents in ``afresh`` (their rows were cleared: a number link joined or parted their chains) are

@@ -133,7 +133,8 @@ class LogReader:
             if kept is None or kept[0] != head:
                 kept = self.store.memo["retracted"] = (head, self.store.views.retractions())
             upto = self.upto
-            self._retracted = kept[1] if upto is None else {t: p for t, p in kept[1].items() if p <= upto}
+            retracted: dict[int, int] = kept[1] if upto is None else {t: p for t, p in kept[1].items() if p <= upto}
+            self._retracted = retracted
         return self._retracted
 
     def retracted_among(self, positions: Iterable[int]) -> dict[int, int]:
@@ -173,7 +174,8 @@ class LogReader:
             kept = self.store.memo.get("rename_groups")
             if kept is None or kept[0] != len(renames):  # renames only ever grow in number
                 kept = self.store.memo["rename_groups"] = (len(renames), RenameGroups(renames))
-            self._groups = kept[1]
+            groups: RenameGroups = kept[1]
+            self._groups = groups
         return self._groups
 
 

@@ -235,7 +235,7 @@ class Reading:
         key = frozenset(groups.groups_of(names))
         if not key:
             return []
-        cache = self.__dict__.setdefault("_renames_of", {})
+        cache: dict[frozenset[Any], list[Fact]] = self.__dict__.setdefault("_renames_of", {})
         if key not in cache:
             cache[key] = sorted(self.visible(groups.renames_of(names)), key=valid_order)
         return cache[key]
@@ -403,7 +403,7 @@ class RefoldedReading(Reading):
         return [
             (h.owner, h.position)
             for h in self.title(patent)[0]
-            if _overlaps(h.valid_from.isoformat(), h.valid_to and h.valid_to.isoformat(), start, stop)
+            if _overlaps(h.valid_from.isoformat(), h.valid_to.isoformat() if h.valid_to else None, start, stop)
         ]
 
     def _hides_title(self, patent: str, stop: date) -> bool:
@@ -444,7 +444,7 @@ class RefoldedReading(Reading):
             assert isinstance(deal, PatentsAssigned)
             facts = self.visible([(position, deal), *relevant_renames(self.log.renames(), deal.assignee)])
             held, _ = fold_title(f"deal at {position}", facts)
-            if any(h.owner in wanted and _overlaps(h.valid_from.isoformat(), h.valid_to and h.valid_to.isoformat(), start, stop)
+            if any(h.owner in wanted and _overlaps(h.valid_from.isoformat(), h.valid_to.isoformat() if h.valid_to else None, start, stop)
                    for h in held):
                 blocks[position] = deal.undisclosed_count
         return patents, blocks

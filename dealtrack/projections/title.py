@@ -13,7 +13,7 @@ beginning. Nothing is rounded.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set as AbstractSet
 from datetime import date
 from typing import Any
 
@@ -105,7 +105,7 @@ def fold_title(
     state = _TitleState(subject)
     holders: dict[str, tuple[date, int]] = {}  # owner -> (since, starting position)
     done: list[Holding] = []
-    fading: list[list] = []  # [owner, since, until, position]: holdings that may have ended already
+    fading: list[list[Any]] = []  # [owner, since, until, position]: holdings that may have ended already
     found_doubts: list[Doubt] = []
     ordered = sorted(facts, key=valid_order)
     holders.update(_first_inventors(ordered))
@@ -255,7 +255,7 @@ def _cite(event: Event) -> str:
     return event.registry_ref or "no source given"
 
 
-def _names(names: Sequence[str] | set[str]) -> str:
+def _names(names: Sequence[str] | AbstractSet[str]) -> str:
     return " and ".join(sorted(names))
 
 

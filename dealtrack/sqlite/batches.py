@@ -29,5 +29,5 @@ def select_in(
     rows: list[tuple[Any, ...]] = []
     for chunk in chunks(sorted(set(values))):
         marks = ", ".join("?" for _ in chunk)
-        rows.extend(conn.execute(sql.format(marks=marks), [*before, *chunk * repeat]))  # no Python step per row
+        rows.extend(conn.execute(sql.format(marks=marks), [*before, *list(chunk) * repeat]))  # no Python step per row
     return rows
