@@ -60,5 +60,6 @@ class NumbersProjection:
     @staticmethod
     def _insert(log: LogReader, facts: Iterable[Fact]) -> None:
         log.store.views.title.add_links(
-            [(*linked_numbers(event), position) for position, event in facts if linked_numbers(event)]
+            [(event.application, event.grant, position) for position, event in facts
+             if isinstance(event, PatentNumbersLinked)]
         )
