@@ -23,7 +23,6 @@ BACKEND = ("sqlite/", "store.py")
 NOT_YET_MOVED = frozenset({
     "projections/reading.py",
     "projections/rights.py",
-    "importers/dataset.py",
 })
 
 SQL_STATEMENT = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|PRAGMA) ")

@@ -17,15 +17,13 @@ from __future__ import annotations
 
 import csv
 import os
-import sqlite3
-import tempfile
-from collections.abc import Iterator, Sequence
-from itertools import groupby
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ..errors import ImportFailed
 from ..ledger import Ledger
+from ..sqlite.staging import Staging, staging
 from .loader import DEFAULT_BATCH, Loader
 from .records import (
     OWNERSHIP_KINDS,
@@ -99,32 +97,25 @@ def read_dataset(folder: str | os.PathLike[str], *, progress: bool | None = None
     if not root.is_dir():
         raise ImportFailed(str(root), None, "no such folder")
     show = wants_progress(progress)
-    with tempfile.TemporaryDirectory(prefix="dealtrack-dataset-") as scratch:
-        staging = sqlite3.connect(Path(scratch) / "staging.db", isolation_level=None)
-        try:
-            staging.execute("PRAGMA journal_mode=OFF")
-            staging.execute("PRAGMA synchronous=OFF")
-            for table in COLUMNS:
-                _stage(staging, root / f"{table}.csv", table, show)
-            yield from _records(staging, show)
-        finally:
-            staging.close()
+    with staging("rf_id", prefix="dealtrack-dataset-") as tables:
+        for table in COLUMNS:
+            _stage(tables, root / f"{table}.csv", table, show)
+        yield from _records(tables, show)
 
 
-def _stage(staging: sqlite3.Connection, path: Path, table: str, show: bool) -> None:
+def _stage(tables: Staging, path: Path, table: str, show: bool) -> None:
     """Copy one CSV table into the staging database, keeping each row's line number."""
     if not path.is_file():
         raise ImportFailed(str(path), None, f"the {table} table is missing (expected {path.name})")
-    wanted = COLUMNS[table] + OPTIONAL[table]
-    staging.execute(f"CREATE TABLE {table} (line INTEGER, {', '.join(f'{c} TEXT' for c in wanted)})")
+    tables.create(table, COLUMNS[table] + OPTIONAL[table])
     try:
-        _copy(staging, path, table, show)
+        _copy(tables, path, table, show)
     except (UnicodeDecodeError, csv.Error, OSError) as error:
         raise ImportFailed(str(path), None, f"cannot be read as a UTF-8 CSV table: {error}") from None
-    staging.execute(f"CREATE INDEX {table}_rf_id ON {table} (CAST(rf_id AS INTEGER), line)")
+    tables.index(table)
 
 
-def _copy(staging: sqlite3.Connection, path: Path, table: str, show: bool) -> None:
+def _copy(tables: Staging, path: Path, table: str, show: bool) -> None:
     wanted = COLUMNS[table] + OPTIONAL[table]
     with open(path, newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle)
@@ -133,7 +124,6 @@ def _copy(staging: sqlite3.Connection, path: Path, table: str, show: bool) -> No
         if missing:
             raise ImportFailed(str(path), "line 1 (the header)", f"missing columns: {', '.join(missing)}")
         where = [header.index(column) if column in header else None for column in wanted]
-        insert = f"INSERT INTO {table} VALUES ({', '.join('?' for _ in range(len(wanted) + 1))})"
         with progress_bar(show, path.name) as bar:
             batch: list[tuple[Any, ...]] = []
             for line, row in enumerate(reader, start=2):
@@ -141,20 +131,11 @@ def _copy(staging: sqlite3.Connection, path: Path, table: str, show: bool) -> No
                     continue
                 batch.append((line, *(row[i].strip() if i is not None and i < len(row) else None for i in where)))
                 if len(batch) >= 10_000:
-                    staging.executemany(insert, batch)
+                    tables.insert(table, batch)
                     bar.update(len(batch))
                     batch = []
-            staging.executemany(insert, batch)
+            tables.insert(table, batch)
             bar.update(len(batch))
-
-
-def _by_record(staging: sqlite3.Connection, table: str, columns: Sequence[str]) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
-    """``(rf_id, rows)`` of one table, in rf_id order (rows in file order)."""
-    cursor = staging.execute(
-        f"SELECT CAST(rf_id AS INTEGER), {', '.join(columns)} FROM {table} ORDER BY CAST(rf_id AS INTEGER), line"
-    )
-    for rf_id, rows in groupby(cursor, key=lambda row: row[0]):
-        yield rf_id, [row[1:] for row in rows]
 
 
 class _Merged:
@@ -174,16 +155,13 @@ class _Merged:
         return []
 
 
-def _records(staging: sqlite3.Connection, show: bool) -> Iterator[AssignmentRecord | Unreadable]:
-    assignors = _Merged(_by_record(staging, "assignor", ("or_name", "exec_dt")))
-    assignees = _Merged(_by_record(staging, "assignee", ("ee_name",)))
-    documents = _Merged(_by_record(staging, "documentid", ("appno_doc_num", "grant_doc_num", "grant_date", "title")))
-    conveyances = _Merged(_by_record(staging, "assignment_conveyance", ("convey_ty", "employer_assign")))
-    (total,) = staging.execute("SELECT COUNT(*) FROM assignment").fetchone()
-    cursor = staging.execute(
-        "SELECT CAST(rf_id AS INTEGER), line, reel_no, frame_no, record_dt, convey_text, purge_indic "
-        "FROM assignment ORDER BY CAST(rf_id AS INTEGER), line"
-    )
+def _records(tables: Staging, show: bool) -> Iterator[AssignmentRecord | Unreadable]:
+    assignors = _Merged(tables.by_key("assignor", ("or_name", "exec_dt")))
+    assignees = _Merged(tables.by_key("assignee", ("ee_name",)))
+    documents = _Merged(tables.by_key("documentid", ("appno_doc_num", "grant_doc_num", "grant_date", "title")))
+    conveyances = _Merged(tables.by_key("assignment_conveyance", ("convey_ty", "employer_assign")))
+    total = tables.count("assignment")
+    cursor = tables.rows("assignment", ("line", "reel_no", "frame_no", "record_dt", "convey_text", "purge_indic"))
     with progress_bar(show, "records", total) as bar:
         for rf_id, line, reel, frame, recorded, text, purged in cursor:
             bar.update(1)
