@@ -19,7 +19,8 @@ A backend keeps these promises, and ``tests/contract/`` checks them:
   same transaction as the view's rows.
 
 The views' upkeep goes through :class:`ViewTables` (``storage.views``) and the
-ownership view's look-ups through :class:`TitleTables` (``storage.views.title``):
+ownership view's look-ups through :class:`TitleTables` (``storage.views.title``),
+the questions' reads through :class:`Reads` (``storage.views.reads``):
 a *folded* view keeps a facts table of ``(key, position)`` pairs and rows that
 carry ``known_from``/``known_to`` commit points; a stored row is named by an
 opaque *handle* (SQLite: its rowid). Table and column names passed to them are
@@ -35,14 +36,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
 import orjson
 
 __all__ = [
-    "EVENT_COLUMNS", "GENESIS_HASH", "EventRow", "LogStorage", "Storage", "TitleTables", "ViewStorage", "ViewTables",
+    "EVENT_COLUMNS", "GENESIS_HASH", "EventRow", "LogStorage", "Reads", "Storage", "TitleTables", "ViewStorage", "ViewTables",
     "chain_hash", "hash_values",
 ]
 
@@ -235,11 +236,135 @@ class TitleTables(Protocol):
 
 
 @runtime_checkable
+class Reads(Protocol):
+    """The question side's reads of the views (and the log), each on a basis position ``known``; ``columns`` are a
+    view's own column names, in view order."""
+
+    def licences_on(
+        self,
+        columns: Sequence[str],
+        numbers: Iterable[str],
+        licensors: Iterable[str],
+        start: date,
+        stop: date,
+        known: int,
+        licensees: Iterable[str] | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """``licences`` rows in ``[start, stop)`` listing any of ``numbers`` or of ``licensors``' portfolio, by start and id."""
+        ...
+
+    def bans_against(
+        self, columns: Sequence[str], parties: Iterable[str], start: date, stop: date, known: int
+    ) -> list[tuple[Any, ...]]:
+        """``bans`` rows in force in ``[start, stop)`` of the bans against any of ``parties``, by ban and start."""
+        ...
+
+    def licence_rows(self, columns: Sequence[str], start: date, stop: date, known: int) -> list[tuple[Any, ...]]:
+        """``licences`` rows live at some moment of ``[start, stop)``, by start and id."""
+        ...
+
+    def ban_rows(self, columns: Sequence[str], start: date, stop: date, known: int) -> list[tuple[Any, ...]]:
+        """``bans`` rows in force at some moment of ``[start, stop)``, by ban and start."""
+        ...
+
+    def lien_rows(self, columns: Sequence[str], patent: str, start: date, stop: date, known: int) -> list[tuple[Any, ...]]:
+        """``security_interests`` lien rows on ``patent`` live at some moment of ``[start, stop)``, by start."""
+        ...
+
+    def security_notes(self, columns: Sequence[str], known: int) -> list[tuple[Any, ...]]:
+        """``security_interests`` rows that are no lien (releases and assignments matching none, or several)."""
+        ...
+
+    def term_rows(self, columns: Sequence[str], numbers: Sequence[str], known: int) -> list[tuple[Any, ...]]:
+        """``patent_terms`` rows of any of ``numbers``, 500 numbers at a time."""
+        ...
+
+    def owner_rows(self, patent: str, start: date, stop: date, known: int) -> list[tuple[str, int]]:
+        """``(owner, position)`` of each ``ownership`` row of ``patent`` that meets ``[start, stop)``."""
+        ...
+
+    def owners_ever(self, patent: str, known: int) -> list[str]:
+        """Every owner ``ownership`` shows for ``patent`` at any valid time, each once."""
+        ...
+
+    def holdings(self, names: Sequence[str], start: date, stop: date, known: int) -> tuple[list[tuple[str, int]], dict[int, int]]:
+        """``([(patent, position)], {deal position: undisclosed count})`` held by any of ``names`` in ``[start, stop)``."""
+        ...
+
+    def patents_naming(self, names: Iterable[str]) -> list[str]:
+        """The patents whose title events name any of ``names``, each once."""
+        ...
+
+    def undisclosed_deals_of(self, names: Iterable[str]) -> list[int]:
+        """The positions of the deals whose undisclosed patents any of ``names`` held, each once."""
+        ...
+
+    def title_positions(self, patent: str) -> list[int]:
+        """The positions of the title facts filed under ``patent`` (one number)."""
+        ...
+
+    def title_patents(self) -> list[str]:
+        """Every number with title facts, each once."""
+        ...
+
+    def has_title_facts(self, numbers: Sequence[str], known: int) -> bool:
+        """True when a title fact at or before ``known`` is filed under any of ``numbers``."""
+        ...
+
+    def hides_title(self, patent: str, known: int, registry: date, stop: date) -> bool:
+        """True when a title fact of ``patent`` or a rename known by ``known`` is dated before ``stop`` but not registered by ``registry``."""
+        ...
+
+    def anomaly_rows(self, known: int) -> list[tuple[str, str, int, str, str | None]]:
+        """``(kind, subject, position, message, related as JSON)`` of every stored title anomaly."""
+        ...
+
+    def register_rows(self, known: int, registry: date | None = None) -> list[tuple[str, int, str]]:
+        """``(subject, position, message)`` of the unread register records (on the register by ``registry``, if given)."""
+        ...
+
+    def names_party(self, name: str) -> bool:
+        """True when the views name ``name`` as a title party, licensor, licensee or party banned."""
+        ...
+
+    def party_mentions(self) -> set[str]:
+        """Every party name the views know: title holders, licensors, licensees and parties banned."""
+        ...
+
+    def party_names(self) -> list[tuple[str, str]]:
+        """``(key, spelling)`` of every party name in the log, by key and spelling."""
+        ...
+
+    def key_positions(self, facts_table: str, key: str) -> list[int]:
+        """The positions a keyed view's facts table notes for ``key``."""
+        ...
+
+    def deal_positions(self, deal: str, known: int) -> list[int]:
+        """The positions (up to ``known``) of the assignments that report the deal ``deal``."""
+        ...
+
+    def assignment_positions(self, start: date, end: date, known: int) -> list[int]:
+        """The positions (up to ``known``) of the assignments whose effective date starts in ``[start, end]``."""
+        ...
+
+    def unlisted_deal_positions(self, known: int) -> list[int]:
+        """The positions (up to ``known``) of the assignments that moved patents they did not list."""
+        ...
+
+    def repeated_deals(self, known: int) -> list[str]:
+        """Deal ids more than one assignment (up to ``known``) reports, in order."""
+        ...
+
+
+@runtime_checkable
 class ViewTables(Protocol):
     """What folded views do to their tables, in coarse batches (lists in, lists out), plus the log reads they need."""
 
     title: TitleTables
     """The ownership view's own look-ups."""
+
+    reads: Reads
+    """The question side's reads."""
 
     # --- facts: which positions bear on which keys ---------------------------------------------
 

@@ -20,9 +20,6 @@ from datetime import date
 from typing import Any, TypeVar
 
 from ..events import Event
-# KNOWN and OVERLAPS are SQL and live in the backend; re-exported here only for projections/rights.py and
-# projections/reading.py, which still write their own SQL (issue 13): drop this line when they move.
-from ..sqlite.view_tables import KNOWN, OVERLAPS
 
 Row = TypeVar("Row", bound=Hashable)
 Fact = tuple[int, Event]  # (position, event)
@@ -30,7 +27,7 @@ Fact = tuple[int, Event]  # (position, event)
 FoldPoint = Callable[[int], int]
 
 __all__ = [
-    "KNOWN", "OVERLAPS", "Fact", "FoldPoint", "advance", "believed_rows", "iso", "live_at", "valid_order",
+    "Fact", "FoldPoint", "advance", "believed_rows", "iso", "live_at", "valid_order",
 ]
 
 def iso(day: date | None) -> str | None:

@@ -22,7 +22,7 @@ from ..answers import Ban, Encumbrance, Licence
 from ..events import Event, PatentsAssigned
 from ..store import Store
 from ..values import normalize_patent
-from .history import KNOWN, OVERLAPS, Fact, live_at, valid_order
+from .history import Fact, live_at, valid_order
 from .keyed import KeyedView
 from .ownership import relevant_renames, title_parties
 from .reader import LogReader
@@ -32,10 +32,8 @@ from .rights import (
     PATENT_TERMS,
     SECURITY_INTERESTS,
     ban_from_row,
-    ban_rows_against,
     latest_bans,
     licence_from_row,
-    licence_rows_on,
     security_from_row,
 )
 from .title import Doubt, Holding, TitleAnomaly, fold_title
@@ -79,26 +77,15 @@ class Reading:
 
     def knows_patent(self, patent: str) -> bool:
         """True when some event counted on this basis bears on ``patent``'s title (any of its numbers)."""
-        marks = ", ".join("?" for _ in self.numbers(patent))
-        (found,) = self.store.conn.execute(
-            f"SELECT EXISTS(SELECT 1 FROM title_facts WHERE patent IN ({marks}) AND position <= ?)",
-            [*self.numbers(patent), self.known],
-        ).fetchone()
-        return bool(found)
+        return self.store.views.reads.has_title_facts(self.numbers(patent), self.known)
 
     def knows_party(self, name: str) -> bool:
         """True when the views name ``name`` as a title party, licensor, licensee or party banned."""
-        (found,) = self.store.conn.execute(
-            "SELECT EXISTS(SELECT 1 FROM title_parties WHERE party = :n) OR EXISTS(SELECT 1 FROM bans_terms "
-            "WHERE term = :n) OR EXISTS(SELECT 1 FROM licences WHERE licensor = :n OR licensee = :n)", {"n": name},
-        ).fetchone()
-        return bool(found)
+        return self.store.views.reads.names_party(name)
 
     def mentioned_names(self) -> set[str]:
         """Every party name the views know: title holders, licensors, licensees and parties banned."""
-        return {row[0] for row in self.store.conn.execute(
-            "SELECT party FROM title_parties UNION SELECT licensor FROM licences "
-            "UNION SELECT licensee FROM licences UNION SELECT term FROM bans_terms")}
+        return self.store.views.reads.party_mentions()
 
     # Each method below is answered by both readings.
 
@@ -147,15 +134,8 @@ class Reading:
 
     def register_anomalies(self) -> list[AnomalyRow]:
         """Register records counted on this basis that dealtrack could not read as a change of rights."""
-        return [("unclassified", subject, position, message, ()) for subject, position, message in self._register_rows("")]
-
-    def _register_rows(self, where: str, **params: Any) -> list[tuple[str, int, str]]:
-        cursor = self.store.conn.execute(
-            "SELECT r.subject, r.position, r.message FROM register_records r JOIN events e ON e.position = r.position "
-            f"WHERE r.known_from <= :known AND (r.known_to IS NULL OR r.known_to > :known){where}",
-            {"known": self.known, **params},
-        )
-        return [(row[0], row[1], row[2]) for row in cursor]
+        rows = self.store.views.reads.register_rows(self.known)
+        return [("unclassified", subject, position, message, ()) for subject, position, message in rows]
 
     def visible(self, facts: Iterable[Fact]) -> list[Fact]:
         """The facts counted on this basis."""
@@ -242,18 +222,11 @@ class Reading:
 
     def key_facts(self, view: KeyedView, key: str) -> list[Fact]:
         """The facts counted on this basis for one key of a keyed view (a licence, a ban)."""
-        positions = [r[0] for r in self.store.conn.execute(f"SELECT position FROM {view.facts_table} WHERE key = ?", (key,))]
-        return self.visible(self.log.facts(positions))
-
-    def _assignments(self, where: str, params: Sequence[Any]) -> list[Fact]:
-        positions = [r[0] for r in self.store.conn.execute(
-            f"SELECT position FROM events WHERE type = 'PatentsAssigned' AND position <= ? AND {where}",
-            [self.known, *params])]
-        return self.visible(self.log.facts(positions))
+        return self.visible(self.log.facts(self.store.views.reads.key_positions(view.facts_table, key)))
 
     def deal_reports(self, deal: str) -> list[Fact]:
         """Every assignment counted on this basis that reports the deal ``deal``, in position order."""
-        return self._assignments("deal = ?", [deal])
+        return self.visible(self.log.facts(self.store.views.reads.deal_positions(deal, self.known)))
 
     def split_applications(self) -> list[tuple[str, list[str], int]]:
         """Applications the register links to more than one grant, on this basis."""
@@ -261,30 +234,24 @@ class Reading:
 
     def unlisted_deals(self) -> list[Fact]:
         """Every assignment counted on this basis that moved patents it did not list (an undisclosed block)."""
-        positions = [r[0] for r in self.store.conn.execute(
-            "SELECT DISTINCT deal_position FROM undisclosed_holdings WHERE deal_position <= ?", (self.known,))]
-        return self.visible(self.log.facts(positions))
+        return self.visible(self.log.facts(self.store.views.reads.unlisted_deal_positions(self.known)))
 
     def repeated_deals(self) -> list[str]:
         """Deal ids more than one assignment reports (candidates for duplicate reports)."""
-        return [r[0] for r in self.store.conn.execute(
-            "SELECT deal FROM events WHERE type = 'PatentsAssigned' AND deal IS NOT NULL AND position <= ? "
-            "GROUP BY deal HAVING COUNT(*) > 1 ORDER BY deal", (self.known,))]
+        return self.store.views.reads.repeated_deals(self.known)
 
     def assignments_between(self, start: date, end: date) -> list[Fact]:
         """Assignments counted on this basis whose effective date starts in ``[start, end]``, in valid-time order."""
-        facts = self._assignments("effective_start >= ? AND effective_start <= ?", [start.isoformat(), end.isoformat()])
+        facts = self.visible(self.log.facts(self.store.views.reads.assignment_positions(start, end, self.known)))
         return sorted(facts, key=valid_order)
 
     def party_names(self) -> list[tuple[str, str]]:
         """``(key, spelling)`` of every party name in the log."""
-        return [(r[0], r[1]) for r in self.store.conn.execute("SELECT key, name FROM party_names ORDER BY key, name")]
+        return self.store.views.reads.party_names()
 
     def title(self, patent: str) -> TitleFold:
         """``patent``'s chain of title folded from the facts counted on this basis."""
-        conn = self.store.conn
-        positions = [r[0] for r in conn.execute("SELECT position FROM title_facts WHERE patent = ?", (patent,))]
-        facts = self.log.facts(positions)
+        facts = self.log.facts(self.store.views.reads.title_positions(patent))
         names = set().union(*(title_parties(event) for _, event in facts))
         facts += relevant_renames(self.log.renames(), names)
         doubts: list[Doubt] = []
@@ -295,53 +262,29 @@ class Reading:
 class StoredReading(Reading):
     """The stored views, read at log position ``known``: indexed look-ups."""
 
-    def _params(self, start: date, stop: date) -> dict[str, Any]:
-        return {"start": start.isoformat(), "stop": stop.isoformat(), "known": self.known}
-
     def owner_rows(self, patent: str, start: date, stop: date) -> list[tuple[str, int]]:
-        cursor = self.store.conn.execute(
-            f"SELECT owner, position FROM ownership WHERE patent = :patent AND {OVERLAPS} AND {KNOWN}",
-            {**self._params(start, stop), "patent": patent},
-        )
-        return [(row[0], row[1]) for row in cursor]
+        return self.store.views.reads.owner_rows(patent, start, stop, self.known)
 
     def holdings(self, names: Sequence[str], start: date, stop: date) -> tuple[list[tuple[str, int]], dict[int, int]]:
-        marks = ", ".join(f":n{i}" for i in range(len(names)))
-        params = {**self._params(start, stop), **{f"n{i}": name for i, name in enumerate(names)}}
-        conn = self.store.conn
-        patents = conn.execute(
-            f"SELECT patent, position FROM ownership WHERE owner IN ({marks}) AND {OVERLAPS} AND {KNOWN}", params
-        ).fetchall()
-        blocks = conn.execute(
-            "SELECT deal_position, MAX(patents_count) FROM undisclosed_holdings "
-            f"WHERE owner IN ({marks}) AND {OVERLAPS} AND {KNOWN} GROUP BY deal_position",
-            params,
-        ).fetchall()
-        return [(row[0], row[1]) for row in patents], dict(blocks)
-
-    def _view_rows(self, view: KeyedView, start: date, stop: date, where: str, order: str, **params: Any) -> list[tuple[Any, ...]]:
-        cursor = self.store.conn.execute(
-            f"SELECT {', '.join(view.columns)} FROM {view.table} WHERE {where}{OVERLAPS} AND {KNOWN} ORDER BY {order}",
-            {**self._params(start, stop), **params},
-        )
-        return [tuple(row) for row in cursor]
+        return self.store.views.reads.holdings(names, start, stop, self.known)
 
     def licence_rows(self, start: date, stop: date) -> list[tuple[Any, ...]]:
-        return self._view_rows(LICENCES, start, stop, "", "valid_from, licence_id")
+        return self.store.views.reads.licence_rows(list(LICENCES.columns), start, stop, self.known)
 
     def licence_rows_on(
         self, patent: str, start: date, stop: date, licensees: Iterable[str] | None = None
     ) -> list[tuple[Any, ...]]:
         # those listing the patent, and portfolio licences of anyone linked by renames to one of its holders
-        owners = [r[0] for r in self.store.conn.execute(
-            f"SELECT DISTINCT owner FROM ownership WHERE patent = :patent AND {KNOWN}", {"patent": patent, "known": self.known})]
+        owners = self.store.views.reads.owners_ever(patent, self.known)
         groups = self.log.rename_groups()
         to = None if licensees is None else groups.linked(licensees)
-        return licence_rows_on(self.store.conn, self.numbers(patent), groups.linked(owners), start, stop, self.known, to)
+        return self.store.views.reads.licences_on(list(LICENCES.columns), self.numbers(patent), groups.linked(owners),
+                                                  start, stop, self.known, to)
 
     def ban_rows_against(self, names: Iterable[str], start: date, stop: date) -> list[tuple[Any, ...]]:
         # bans against any name linked by renames to one of ``names``: the index finds them
-        return ban_rows_against(self.store.conn, self.log.rename_groups().linked(names), start, stop, self.known)
+        return self.store.views.reads.bans_against(list(BANS.columns), self.log.rename_groups().linked(names), start, stop,
+                                                   self.known)
 
     def renames(self) -> list[Fact]:
         # the same list for every question on this basis until the log grows: read it once
@@ -352,33 +295,20 @@ class StoredReading(Reading):
         return kept[2]
 
     def ban_rows(self, start: date, stop: date) -> list[tuple[Any, ...]]:
-        return self._view_rows(BANS, start, stop, "", "ban_id, valid_from")
+        return self.store.views.reads.ban_rows(list(BANS.columns), start, stop, self.known)
 
     def security_rows(self, patent: str, start: date, stop: date) -> list[tuple[Any, ...]]:
-        return self._view_rows(SECURITY_INTERESTS, start, stop, "patent = :patent AND kind = 'lien' AND ", "valid_from",
-                               patent=patent)
+        return self.store.views.reads.lien_rows(list(SECURITY_INTERESTS.columns), patent, start, stop, self.known)
 
     def term_rows(self, numbers: Sequence[str]) -> list[tuple[Any, ...]]:
-        found: list[tuple[Any, ...]] = []
-        for start in range(0, len(numbers), 500):
-            chunk = list(numbers[start : start + 500])
-            params = {"known": self.known, **{f"p{i}": number for i, number in enumerate(chunk)}}
-            marks = ", ".join(f":p{i}" for i in range(len(chunk)))
-            found += [tuple(row) for row in self.store.conn.execute(
-                f"SELECT {', '.join(PATENT_TERMS.columns)} FROM patent_terms WHERE patent IN ({marks}) AND {KNOWN}", params)]
-        return found
+        return self.store.views.reads.term_rows(list(PATENT_TERMS.columns), numbers, self.known)
 
     def security_notes(self) -> list[tuple[Any, ...]]:
-        cursor = self.store.conn.execute(
-            f"SELECT {', '.join(SECURITY_INTERESTS.columns)} FROM security_interests WHERE kind != 'lien' AND {KNOWN}",
-            {"known": self.known})
-        return [tuple(row) for row in cursor]
+        return self.store.views.reads.security_notes(list(SECURITY_INTERESTS.columns), self.known)
 
     def title_anomalies(self) -> list[AnomalyRow]:
-        cursor = self.store.conn.execute(
-            f"SELECT kind, subject, position, message, related FROM anomalies WHERE {KNOWN}", {"known": self.known}
-        )
-        return [(row[0], row[1], row[2], row[3], tuple(orjson.loads(row[4])) if row[4] else ()) for row in cursor]
+        return [(kind, subject, position, message, tuple(orjson.loads(related)) if related else ())
+                for kind, subject, position, message, related in self.store.views.reads.anomaly_rows(self.known)]
 
 
 class RefoldedReading(Reading):
@@ -413,24 +343,14 @@ class RefoldedReading(Reading):
         cannot change who held the patent before it; when nothing earlier is
         hidden, the stored view already has the answer.
         """
-        params = {"patent": patent, "known": self.known, "registry": self.registry.isoformat(), "stop": stop.isoformat()}
-        hidden = "COALESCE(e.registry_recorded, e.effective_start) > :registry AND e.effective_start < :stop"
-        (found,) = self.store.conn.execute(
-            "SELECT EXISTS(SELECT 1 FROM title_facts f JOIN events e ON e.position = f.position "
-            f"WHERE f.patent = :patent AND f.position <= :known AND {hidden}) "
-            "OR EXISTS(SELECT 1 FROM events e WHERE e.type IN ('PartyRenamed', 'PartiesMerged') "
-            f"AND e.position <= :known AND {hidden})",
-            params,
-        ).fetchone()
-        return bool(found)
+        return self.store.views.reads.hides_title(patent, self.known, self.registry, stop)
 
     def holdings(self, names: Sequence[str], start: date, stop: date) -> tuple[list[tuple[str, int]], dict[int, int]]:
         linked = set(names)
         for _, rename in relevant_renames(self.log.renames(), names):
             linked.update(title_parties(rename))
-        marks = ", ".join("?" for _ in linked)
-        conn = self.store.conn
-        candidates = [r[0] for r in conn.execute(f"SELECT DISTINCT patent FROM title_parties WHERE party IN ({marks})", [*linked])]
+        reads = self.store.views.reads
+        candidates = reads.patents_naming(linked)
         wanted = set(names)
         patents = [
             (patent, position)
@@ -439,7 +359,7 @@ class RefoldedReading(Reading):
             if owner in wanted
         ]
         blocks: dict[int, int] = {}
-        deals = [r[0] for r in conn.execute(f"SELECT DISTINCT deal_position FROM undisclosed_holdings WHERE owner IN ({marks})", [*linked])]
+        deals = reads.undisclosed_deals_of(linked)
         for position, deal in self.visible(self.log.facts(deals)):
             assert isinstance(deal, PatentsAssigned)
             facts = self.visible([(position, deal), *relevant_renames(self.log.renames(), deal.assignee)])
@@ -472,12 +392,11 @@ class RefoldedReading(Reading):
         return PATENT_TERMS.refold(self.log, self.visible, numbers)
 
     def register_anomalies(self) -> list[AnomalyRow]:
-        shown = " AND COALESCE(e.registry_recorded, e.effective_start) <= :registry"
-        rows = self._register_rows(shown, registry=self.registry.isoformat())
+        rows = self.store.views.reads.register_rows(self.known, self.registry)
         return [("unclassified", subject, position, message, ()) for subject, position, message in rows]
 
     def title_anomalies(self) -> list[AnomalyRow]:
-        patents = [r[0] for r in self.store.conn.execute("SELECT DISTINCT patent FROM title_facts")]
+        patents = self.store.views.reads.title_patents()
         return [
             (a.kind, patent, a.position, a.message, a.related)
             for patent in patents

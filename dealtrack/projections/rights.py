@@ -8,7 +8,6 @@ and mergers are applied when a question is asked.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
@@ -32,7 +31,7 @@ from ..events import (
     SecurityInterestReleased,
 )
 from ..parties import lender_keys, party_key
-from .history import KNOWN, OVERLAPS, Fact, iso, valid_order
+from .history import Fact, iso, valid_order
 from .keyed import KeyedView
 from .title import Aliases, renamed_names
 
@@ -337,10 +336,6 @@ def _day(text: str | None) -> date | None:
     return None if text is None else date.fromisoformat(text)
 
 
-def _window(start: date, stop: date, known: int) -> dict[str, Any]:
-    return {"start": start.isoformat(), "stop": stop.isoformat(), "known": known}
-
-
 def licence_from_row(row: Sequence[Any]) -> Licence:
     """A :class:`Licence` from a ``licences`` row (its columns in view order)."""
     return Licence(
@@ -388,59 +383,6 @@ def latest_bans(rows: Iterable[Sequence[Any]]) -> list[tuple[int, Ban]]:
     for row in rows:
         latest[row[0]] = (row[12], ban_from_row(row))
     return list(latest.values())
-
-
-def _columns(view: KeyedView) -> str:
-    return ", ".join(view.columns)
-
-
-def licence_rows_on(
-    conn: sqlite3.Connection,
-    numbers: Iterable[str],
-    licensors: Iterable[str],
-    start: date,
-    stop: date,
-    known: int,
-    licensees: Iterable[str] | None = None,
-) -> list[tuple[Any, ...]]:
-    """``licences`` rows live in ``[start, stop)`` that may cover the patent ``numbers`` name, by start and id.
-
-    Those listing any of its numbers (through ``licences_terms``) and the portfolio licences
-    granted by any of ``licensors``: two indexed look-ups instead of a scan of
-    every licence; with ``licensees``, only licences to one of them. The caller
-    still checks a portfolio licence's licensor held the patent on its date.
-    """
-    names, terms = sorted(set(licensors)), sorted(set(numbers))
-    marks = ", ".join(f":n{i}" for i in range(len(names))) or "NULL"
-    listed = ", ".join(f":t{i}" for i in range(len(terms))) or "NULL"
-    params = {**_window(start, stop, known), **{f"n{i}": name for i, name in enumerate(names)},
-              **{f"t{i}": term for i, term in enumerate(terms)}}
-    to = ""
-    if licensees is not None:
-        wanted = sorted(set(licensees))
-        params.update({f"l{i}": name for i, name in enumerate(wanted)})
-        to = f"AND licensee IN ({', '.join(f':l{i}' for i in range(len(wanted))) or 'NULL'}) "
-    cursor = conn.execute(
-        f"SELECT {_columns(LICENCES)}, rowid AS r FROM licences WHERE licence_id IN "
-        f"(SELECT DISTINCT key FROM licences_terms WHERE term IN ({listed})) {to}AND {OVERLAPS} AND {KNOWN} "
-        f"UNION ALL SELECT {_columns(LICENCES)}, rowid AS r FROM licences WHERE patents IS NULL "
-        f"AND licensor IN ({marks}) {to}AND {OVERLAPS} AND {KNOWN} ORDER BY valid_from, licence_id, r",
-        params,
-    )
-    return [tuple(row[:-1]) for row in cursor]
-
-
-def ban_rows_against(conn: sqlite3.Connection, parties: Iterable[str], start: date, stop: date, known: int) -> list[tuple[Any, ...]]:
-    """``bans`` rows in force in ``[start, stop)`` of the bans against any of ``parties``, by ban and start."""
-    names = sorted(set(parties))
-    marks = ", ".join(f":n{i}" for i in range(len(names))) or "NULL"
-    params = {**_window(start, stop, known), **{f"n{i}": name for i, name in enumerate(names)}}
-    cursor = conn.execute(
-        f"SELECT {_columns(BANS)} FROM bans WHERE ban_id IN (SELECT key FROM bans_terms WHERE term IN ({marks})) "
-        f"AND {OVERLAPS} AND {KNOWN} ORDER BY ban_id, valid_from",
-        params,
-    )
-    return [tuple(row) for row in cursor]
 
 
 # --- patent terms: when a patent stops conferring rights -------------------------------------------

@@ -19,14 +19,11 @@ from typing import Any
 
 from ..storage import EVENT_COLUMNS, EventRow
 from .batches import chunks, select_in
+from .reads import SQLiteReads
 from .title_tables import SQLiteTitleTables
 
-__all__ = ["KNOWN", "OVERLAPS", "SQLiteViewTables"]
+__all__ = ["SQLiteViewTables"]
 
-#: SQL: the view row was believed when the log stood at position ``:known``.
-KNOWN = "known_from <= :known AND (known_to IS NULL OR known_to > :known)"
-#: SQL: the view row's ``[valid_from, valid_to)`` meets some moment of ``[:start, :stop)``.
-OVERLAPS = "valid_from < :stop AND (valid_to IS NULL OR valid_to > :start)"
 
 def _literal(value: Any) -> str:
     """A constant column value (a view's own, e.g. ``view = 'title'``) written into an INSERT."""
@@ -47,6 +44,7 @@ class SQLiteViewTables:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.title = SQLiteTitleTables(conn)
+        self.reads = SQLiteReads(conn)
         self._inserts: dict[tuple[str, tuple[str, ...], tuple[tuple[str, Any], ...]], str] = {}
 
     # --- facts: which positions bear on which keys ------------------------------------------

@@ -38,7 +38,7 @@ from dealtrack.events import (
     PatentsAssigned,
 )
 from dealtrack.projections.runner import PROJECTIONS
-from dealtrack.storage import GENESIS_HASH, EventRow, LogStorage, Storage, TitleTables, ViewStorage, ViewTables
+from dealtrack.storage import GENESIS_HASH, EventRow, LogStorage, Reads, Storage, TitleTables, ViewStorage, ViewTables
 
 __all__ = ["ConcurrentWritersContract", "LogContract", "StorageHooks", "ViewCheckpointContract"]
 
@@ -357,7 +357,8 @@ class ViewTableContract(StorageHooks):
 
     def test_the_view_tables_have_every_method_of_their_contract_with_its_parameters(self, store: Storage) -> None:
         assert isinstance(store.views, ViewTables) and isinstance(store.views.title, TitleTables)
-        for protocol, kept in ((ViewTables, store.views), (TitleTables, store.views.title)):
+        assert isinstance(store.views.reads, Reads)
+        for protocol, kept in ((ViewTables, store.views), (TitleTables, store.views.title), (Reads, store.views.reads)):
             for name, declared in vars(protocol).items():
                 if name.startswith("_") or not inspect.isfunction(declared):
                     continue

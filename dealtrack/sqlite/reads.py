@@ -1,0 +1,262 @@
+"""The SQL of the question side: the view rows a reading needs, on one basis.
+
+Reached as ``store.views.reads``. Each method answers one look-up of
+:mod:`dealtrack.projections.reading` (or :mod:`dealtrack.projections.rights`)
+with plain values in (the basis position ``known``, ``start``/``stop`` dates,
+names, numbers) and plain rows out; the folds, filters and decoding stay
+there. ``columns`` are a view's own column names (from its definition, never
+from a user), in view order; values are always bound.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from .batches import chunks
+
+__all__ = ["KNOWN", "OVERLAPS", "SQLiteReads"]
+
+#: SQL: the view row was believed when the log stood at position ``:known``.
+KNOWN = "known_from <= :known AND (known_to IS NULL OR known_to > :known)"
+#: SQL: the view row's ``[valid_from, valid_to)`` meets some moment of ``[:start, :stop)``.
+OVERLAPS = "valid_from < :stop AND (valid_to IS NULL OR valid_to > :start)"
+
+
+def _window(start: date, stop: date, known: int) -> dict[str, Any]:
+    return {"start": start.isoformat(), "stop": stop.isoformat(), "known": known}
+
+
+class SQLiteReads:
+    """Reads of the views (and the log) that questions make, each on a basis position ``known``."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    # --- rights: licences, bans, security interests, patent terms ---------------------------
+
+    def licences_on(
+        self,
+        columns: Sequence[str],
+        numbers: Iterable[str],
+        licensors: Iterable[str],
+        start: date,
+        stop: date,
+        known: int,
+        licensees: Iterable[str] | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """``licences`` rows in ``[start, stop)`` listing any of ``numbers`` or of ``licensors``' portfolio, by start and id."""
+        names, terms = sorted(set(licensors)), sorted(set(numbers))
+        marks = ", ".join(f":n{i}" for i in range(len(names))) or "NULL"
+        listed = ", ".join(f":t{i}" for i in range(len(terms))) or "NULL"
+        params = {**_window(start, stop, known), **{f"n{i}": name for i, name in enumerate(names)},
+                  **{f"t{i}": term for i, term in enumerate(terms)}}
+        to = ""
+        if licensees is not None:
+            wanted = sorted(set(licensees))
+            params.update({f"l{i}": name for i, name in enumerate(wanted)})
+            to = f"AND licensee IN ({', '.join(f':l{i}' for i in range(len(wanted))) or 'NULL'}) "
+        selected = ", ".join(columns)
+        cursor = self.conn.execute(
+            f"SELECT {selected}, rowid AS r FROM licences WHERE licence_id IN "
+            f"(SELECT DISTINCT key FROM licences_terms WHERE term IN ({listed})) {to}AND {OVERLAPS} AND {KNOWN} "
+            f"UNION ALL SELECT {selected}, rowid AS r FROM licences WHERE patents IS NULL "
+            f"AND licensor IN ({marks}) {to}AND {OVERLAPS} AND {KNOWN} ORDER BY valid_from, licence_id, r",
+            params,
+        )
+        return [tuple(row[:-1]) for row in cursor]
+
+    def bans_against(
+        self, columns: Sequence[str], parties: Iterable[str], start: date, stop: date, known: int
+    ) -> list[tuple[Any, ...]]:
+        """``bans`` rows in force in ``[start, stop)`` of the bans against any of ``parties``, by ban and start."""
+        names = sorted(set(parties))
+        marks = ", ".join(f":n{i}" for i in range(len(names))) or "NULL"
+        params = {**_window(start, stop, known), **{f"n{i}": name for i, name in enumerate(names)}}
+        cursor = self.conn.execute(
+            f"SELECT {', '.join(columns)} FROM bans WHERE ban_id IN (SELECT key FROM bans_terms WHERE term IN ({marks})) "
+            f"AND {OVERLAPS} AND {KNOWN} ORDER BY ban_id, valid_from",
+            params,
+        )
+        return [tuple(row) for row in cursor]
+
+    def _view_rows(self, table: str, columns: Sequence[str], start: date, stop: date, known: int, where: str,
+                   order: str, **params: Any) -> list[tuple[Any, ...]]:
+        cursor = self.conn.execute(
+            f"SELECT {', '.join(columns)} FROM {table} WHERE {where}{OVERLAPS} AND {KNOWN} ORDER BY {order}",
+            {**_window(start, stop, known), **params},
+        )
+        return [tuple(row) for row in cursor]
+
+    def licence_rows(self, columns: Sequence[str], start: date, stop: date, known: int) -> list[tuple[Any, ...]]:
+        """``licences`` rows live at some moment of ``[start, stop)``, by start and id."""
+        return self._view_rows("licences", columns, start, stop, known, "", "valid_from, licence_id")
+
+    def ban_rows(self, columns: Sequence[str], start: date, stop: date, known: int) -> list[tuple[Any, ...]]:
+        """``bans`` rows in force at some moment of ``[start, stop)``, by ban and start."""
+        return self._view_rows("bans", columns, start, stop, known, "", "ban_id, valid_from")
+
+    def lien_rows(self, columns: Sequence[str], patent: str, start: date, stop: date, known: int) -> list[tuple[Any, ...]]:
+        """``security_interests`` lien rows on ``patent`` live at some moment of ``[start, stop)``, by start."""
+        return self._view_rows("security_interests", columns, start, stop, known,
+                               "patent = :patent AND kind = 'lien' AND ", "valid_from", patent=patent)
+
+    def security_notes(self, columns: Sequence[str], known: int) -> list[tuple[Any, ...]]:
+        """``security_interests`` rows that are no lien (releases and assignments matching none, or several)."""
+        cursor = self.conn.execute(
+            f"SELECT {', '.join(columns)} FROM security_interests WHERE kind != 'lien' AND {KNOWN}", {"known": known})
+        return [tuple(row) for row in cursor]
+
+    def term_rows(self, columns: Sequence[str], numbers: Sequence[str], known: int) -> list[tuple[Any, ...]]:
+        """``patent_terms`` rows of any of ``numbers``, 500 numbers at a time."""
+        found: list[tuple[Any, ...]] = []
+        for chunk in chunks(list(numbers)):
+            params = {"known": known, **{f"p{i}": number for i, number in enumerate(chunk)}}
+            marks = ", ".join(f":p{i}" for i in range(len(chunk)))
+            found += [tuple(row) for row in self.conn.execute(
+                f"SELECT {', '.join(columns)} FROM patent_terms WHERE patent IN ({marks}) AND {KNOWN}", params)]
+        return found
+
+    # --- title: owners, holdings, anomalies -----------------------------------------------------
+
+    def owner_rows(self, patent: str, start: date, stop: date, known: int) -> list[tuple[str, int]]:
+        """``(owner, position)`` of each ``ownership`` row of ``patent`` that meets ``[start, stop)``."""
+        cursor = self.conn.execute(
+            f"SELECT owner, position FROM ownership WHERE patent = :patent AND {OVERLAPS} AND {KNOWN}",
+            {**_window(start, stop, known), "patent": patent},
+        )
+        return [(row[0], row[1]) for row in cursor]
+
+    def owners_ever(self, patent: str, known: int) -> list[str]:
+        """Every owner ``ownership`` shows for ``patent`` at any valid time, each once."""
+        return [row[0] for row in self.conn.execute(
+            f"SELECT DISTINCT owner FROM ownership WHERE patent = :patent AND {KNOWN}", {"patent": patent, "known": known})]
+
+    def holdings(self, names: Sequence[str], start: date, stop: date, known: int) -> tuple[list[tuple[str, int]], dict[int, int]]:
+        """``([(patent, position)], {deal position: undisclosed count})`` held by any of ``names`` in ``[start, stop)``."""
+        marks = ", ".join(f":n{i}" for i in range(len(names)))
+        params = {**_window(start, stop, known), **{f"n{i}": name for i, name in enumerate(names)}}
+        patents = self.conn.execute(
+            f"SELECT patent, position FROM ownership WHERE owner IN ({marks}) AND {OVERLAPS} AND {KNOWN}", params
+        ).fetchall()
+        blocks = self.conn.execute(
+            "SELECT deal_position, MAX(patents_count) FROM undisclosed_holdings "
+            f"WHERE owner IN ({marks}) AND {OVERLAPS} AND {KNOWN} GROUP BY deal_position",
+            params,
+        ).fetchall()
+        return [(row[0], row[1]) for row in patents], {row[0]: row[1] for row in blocks}
+
+    def patents_naming(self, names: Iterable[str]) -> list[str]:
+        """The patents whose title events name any of ``names``, each once."""
+        wanted = list(names)
+        marks = ", ".join("?" for _ in wanted)
+        return [row[0] for row in self.conn.execute(
+            f"SELECT DISTINCT patent FROM title_parties WHERE party IN ({marks})", wanted)]
+
+    def undisclosed_deals_of(self, names: Iterable[str]) -> list[int]:
+        """The positions of the deals whose undisclosed patents any of ``names`` held, each once."""
+        wanted = list(names)
+        marks = ", ".join("?" for _ in wanted)
+        return [row[0] for row in self.conn.execute(
+            f"SELECT DISTINCT deal_position FROM undisclosed_holdings WHERE owner IN ({marks})", wanted)]
+
+    def title_positions(self, patent: str) -> list[int]:
+        """The positions of the title facts filed under ``patent`` (one number)."""
+        return [row[0] for row in self.conn.execute("SELECT position FROM title_facts WHERE patent = ?", (patent,))]
+
+    def title_patents(self) -> list[str]:
+        """Every number with title facts, each once."""
+        return [row[0] for row in self.conn.execute("SELECT DISTINCT patent FROM title_facts")]
+
+    def has_title_facts(self, numbers: Sequence[str], known: int) -> bool:
+        """True when a title fact at or before ``known`` is filed under any of ``numbers``."""
+        marks = ", ".join("?" for _ in numbers)
+        (found,) = self.conn.execute(
+            f"SELECT EXISTS(SELECT 1 FROM title_facts WHERE patent IN ({marks}) AND position <= ?)",
+            [*numbers, known],
+        ).fetchone()
+        return bool(found)
+
+    def hides_title(self, patent: str, known: int, registry: date, stop: date) -> bool:
+        """True when a title fact of ``patent`` or a rename known by ``known`` is dated before ``stop`` but not registered by ``registry``."""
+        params = {"patent": patent, "known": known, "registry": registry.isoformat(), "stop": stop.isoformat()}
+        hidden = "COALESCE(e.registry_recorded, e.effective_start) > :registry AND e.effective_start < :stop"
+        (found,) = self.conn.execute(
+            "SELECT EXISTS(SELECT 1 FROM title_facts f JOIN events e ON e.position = f.position "
+            f"WHERE f.patent = :patent AND f.position <= :known AND {hidden}) "
+            "OR EXISTS(SELECT 1 FROM events e WHERE e.type IN ('PartyRenamed', 'PartiesMerged') "
+            f"AND e.position <= :known AND {hidden})",
+            params,
+        ).fetchone()
+        return bool(found)
+
+    def anomaly_rows(self, known: int) -> list[tuple[str, str, int, str, str | None]]:
+        """``(kind, subject, position, message, related as JSON)`` of every stored title anomaly."""
+        cursor = self.conn.execute(
+            f"SELECT kind, subject, position, message, related FROM anomalies WHERE {KNOWN}", {"known": known}
+        )
+        return [(row[0], row[1], row[2], row[3], row[4]) for row in cursor]
+
+    def register_rows(self, known: int, registry: date | None = None) -> list[tuple[str, int, str]]:
+        """``(subject, position, message)`` of the unread register records (on the register by ``registry``, if given)."""
+        where = ""
+        params: dict[str, Any] = {"known": known}
+        if registry is not None:
+            where = " AND COALESCE(e.registry_recorded, e.effective_start) <= :registry"
+            params = {**params, "registry": registry.isoformat()}
+        cursor = self.conn.execute(
+            "SELECT r.subject, r.position, r.message FROM register_records r JOIN events e ON e.position = r.position "
+            f"WHERE r.known_from <= :known AND (r.known_to IS NULL OR r.known_to > :known){where}",
+            params,
+        )
+        return [(row[0], row[1], row[2]) for row in cursor]
+
+    # --- parties ------------------------------------------------------------------------------
+
+    def names_party(self, name: str) -> bool:
+        """True when the views name ``name`` as a title party, licensor, licensee or party banned."""
+        (found,) = self.conn.execute(
+            "SELECT EXISTS(SELECT 1 FROM title_parties WHERE party = :n) OR EXISTS(SELECT 1 FROM bans_terms "
+            "WHERE term = :n) OR EXISTS(SELECT 1 FROM licences WHERE licensor = :n OR licensee = :n)", {"n": name},
+        ).fetchone()
+        return bool(found)
+
+    def party_mentions(self) -> set[str]:
+        """Every party name the views know: title holders, licensors, licensees and parties banned."""
+        return {row[0] for row in self.conn.execute(
+            "SELECT party FROM title_parties UNION SELECT licensor FROM licences "
+            "UNION SELECT licensee FROM licences UNION SELECT term FROM bans_terms")}
+
+    def party_names(self) -> list[tuple[str, str]]:
+        """``(key, spelling)`` of every party name in the log, by key and spelling."""
+        return [(r[0], r[1]) for r in self.conn.execute("SELECT key, name FROM party_names ORDER BY key, name")]
+
+    # --- the log, as questions need it ----------------------------------------------------------
+
+    def key_positions(self, facts_table: str, key: str) -> list[int]:
+        """The positions a keyed view's facts table notes for ``key``."""
+        return [r[0] for r in self.conn.execute(f"SELECT position FROM {facts_table} WHERE key = ?", (key,))]
+
+    def deal_positions(self, deal: str, known: int) -> list[int]:
+        """The positions (up to ``known``) of the assignments that report the deal ``deal``."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT position FROM events WHERE type = 'PatentsAssigned' AND position <= ? AND deal = ?", [known, deal])]
+
+    def assignment_positions(self, start: date, end: date, known: int) -> list[int]:
+        """The positions (up to ``known``) of the assignments whose effective date starts in ``[start, end]``."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT position FROM events WHERE type = 'PatentsAssigned' AND position <= ? AND "
+            "effective_start >= ? AND effective_start <= ?", [known, start.isoformat(), end.isoformat()])]
+
+    def unlisted_deal_positions(self, known: int) -> list[int]:
+        """The positions (up to ``known``) of the assignments that moved patents they did not list."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT deal_position FROM undisclosed_holdings WHERE deal_position <= ?", (known,))]
+
+    def repeated_deals(self, known: int) -> list[str]:
+        """Deal ids more than one assignment (up to ``known``) reports, in order."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT deal FROM events WHERE type = 'PatentsAssigned' AND deal IS NOT NULL AND position <= ? "
+            "GROUP BY deal HAVING COUNT(*) > 1 ORDER BY deal", (known,))]
