@@ -23,7 +23,7 @@ from .events import (
     LicenseTerminated,
     PatentRegistered,
 )
-from .store import Store
+from .sqlite.store import Store
 from .values import Period
 
 __all__ = ["Checker", "stream_of"]

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from . import codec
 from .errors import IdempotencyConflict
 from .events import Appended, Event, Recorded
-from .store import Store, parse_instant_column
+from .sqlite.store import Store, parse_instant_column
 
 __all__ = ["digest", "replay"]
 

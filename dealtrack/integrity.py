@@ -19,8 +19,8 @@ from .errors import DealtrackError, LedgerFileError
 from .events import EventRetracted
 from .limits import MAX_CLOCK_SKEW
 from .projections.runner import PROJECTIONS, rebuild_all
-from .store import _TRIGGERS as TRIGGERS
-from .store import GENESIS_HASH, TRIGGER_NAMES, EventRow, StorageDamaged, Store, format_instant
+from .sqlite.store import _TRIGGERS as TRIGGERS
+from .sqlite.store import GENESIS_HASH, TRIGGER_NAMES, EventRow, StorageDamaged, Store, format_instant
 from .sqlite.trust import foreign_objects, view_tables
 
 __all__ = ["head_anchor", "verify_log"]

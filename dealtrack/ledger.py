@@ -22,7 +22,7 @@ from .parquet import export as write_parquet, prepare as prepare_parquet
 from .projections.runner import catch_up, is_behind, rebuild_all, refresh, views_behind
 from .questions import Questions
 from .storage import hash_values
-from .store import EventRow, Store, StorageError, format_instant, is_lock_error, new_event_id, parse_instant_column
+from .sqlite.store import EventRow, Store, StorageError, format_instant, is_lock_error, new_event_id, parse_instant_column
 from .values import DateLike
 
 __all__ = ["Ledger", "LedgerView"]

@@ -29,7 +29,7 @@ import orjson
 
 from .errors import DealtrackError, InvalidEvent, MissingExtra
 from .storage import EVENT_COLUMNS
-from .store import Store
+from .sqlite.store import Store
 
 __all__ = ["BATCH_ROWS", "DATE_COLUMNS", "LIST_COLUMNS", "ROW_GROUP_ROWS", "export", "prepare"]
 

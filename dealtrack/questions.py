@@ -48,7 +48,7 @@ from .projections.reading import Reading, RefoldedReading, StoredReading
 from .projections.rights import BANS, LICENCES
 from .projections.runner import refresh, views_behind
 from .projections.title import Aliases, renamed_names, title_spans
-from .store import Store, parse_instant_column
+from .sqlite.store import Store, parse_instant_column
 from .values import (
     ONE_DAY,
     DateLike,

@@ -4,7 +4,7 @@ dealtrack keeps an append-only log of events and, beside it, materialised
 views with a checkpoint each. This module says what a backend provides for
 that, as :class:`typing.Protocol` classes over one frozen record
 (:class:`EventRow`); it holds no SQL and imports no database driver.
-:class:`dealtrack.store.Store` (SQLite) is today's one backend.
+:class:`dealtrack.sqlite.store.Store` (SQLite) is today's one backend.
 
 A backend keeps these promises, and ``tests/contract/`` checks them:
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from dealtrack import DealtrackError, Ledger, LedgerBusy, LedgerFileError
-from dealtrack import store as store_module
+from dealtrack.sqlite import store as store_module
 from dealtrack.events import PatentRegistered
 from dealtrack.story import seed_story
 

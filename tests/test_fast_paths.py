@@ -273,7 +273,7 @@ def test_names_through_linked_renames_equal_names_through_every_rename(
 
 from datetime import datetime, timezone  # noqa: E402
 
-from dealtrack.store import _TIME_FORMAT, format_instant, parse_instant_column  # noqa: E402
+from dealtrack.sqlite.store import _TIME_FORMAT, format_instant, parse_instant_column  # noqa: E402
 
 
 @given(st.datetimes(min_value=datetime(1000, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(timezone.utc)))

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from dealtrack import LedgerFileError
-from dealtrack.store import Store
+from dealtrack.sqlite.store import Store
 
 
 def test_a_statement_computing_too_long_while_opening_is_stopped() -> None:

@@ -21,7 +21,7 @@ import pytest
 
 from dealtrack import InvalidEvent, Ledger, Recorded, codec
 from dealtrack.events import EventRetracted, PatentRegistered
-from dealtrack.store import EventRow, chain_hash, format_instant, new_event_id
+from dealtrack.sqlite.store import EventRow, chain_hash, format_instant, new_event_id
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FIXTURE = FIXTURES / "ledger-format2.db"

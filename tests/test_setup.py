@@ -35,7 +35,7 @@ def test_help_imports_neither_the_engine_nor_the_display_libraries() -> None:
         "try:\n"
         "    main(['--help'], standalone_mode=False)\n"
         "finally:\n"
-        "    heavy = ['sqlite_utils', 'pandas', 'rich', 'orjson', 'cattrs', 'dealtrack.ledger', 'dealtrack.store']\n"
+        "    heavy = ['sqlite_utils', 'pandas', 'rich', 'orjson', 'cattrs', 'dealtrack.ledger', 'dealtrack.sqlite.store']\n"
         "    print(sorted(name for name in heavy if name in sys.modules), file=sys.stderr)\n"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from dealtrack import Anchor, InvalidEvent, Ledger, LedgerFileError
 from dealtrack.cli import main
-from dealtrack.store import EVENT_COLUMNS, GENESIS_HASH, EventRow, chain_hash
+from dealtrack.sqlite.store import EVENT_COLUMNS, GENESIS_HASH, EventRow, chain_hash
 from dealtrack.story import seed_story
 
 STORY = len(seed_story())  # 13 events

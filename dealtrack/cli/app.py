@@ -60,7 +60,7 @@ class _Group(click.Group):
         except (DealtrackError, OSError) as exc:
             raise click.ClickException(_one_line(exc)) from None
         except Exception as exc:  # a bug: still one line, with a way to see the traceback
-            from ..store import StorageError  # (loaded by then: only the engine raises it)
+            from ..sqlite.store import StorageError  # (loaded by then: only the engine raises it)
 
             if isinstance(exc, StorageError):
                 raise click.ClickException(_one_line(exc)) from None

@@ -17,7 +17,7 @@ import attrs
 
 from .. import codec
 from ..events import Event
-from ..store import Store
+from ..sqlite.store import Store
 from .history import Fact, advance
 from .reader import LogReader
 from .title import renamed_names

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from ..events import Event, EventRetracted, PatentNumbersLinked
-from ..store import Store
+from ..sqlite.store import Store
 from .history import Fact
 from .reader import LogReader
 

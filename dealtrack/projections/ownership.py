@@ -26,7 +26,7 @@ import orjson
 
 from .. import codec
 from ..events import Event, PatentRegistered, PatentsAssigned
-from ..store import Store
+from ..sqlite.store import Store
 from .history import Fact, advance, iso
 from .numbers import linked_numbers
 from .reader import LogReader, RenameGroups

@@ -15,7 +15,7 @@ import attrs
 from .. import codec
 from ..events import EVENT_TYPES, Event
 from ..parties import party_key
-from ..store import Store
+from ..sqlite.store import Store
 from .history import Fact
 from .reader import LogReader
 

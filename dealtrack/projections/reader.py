@@ -8,7 +8,7 @@ from typing import Protocol
 
 from .. import codec
 from ..events import Event, EventRetracted
-from ..store import Store
+from ..sqlite.store import Store
 from .history import Fact
 from .title import renamed_names
 

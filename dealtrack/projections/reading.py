@@ -20,7 +20,7 @@ import orjson
 
 from ..answers import Ban, Encumbrance, Licence
 from ..events import Event, PatentsAssigned
-from ..store import Store
+from ..sqlite.store import Store
 from ..values import normalize_patent
 from .history import Fact, live_at, valid_order
 from .keyed import KeyedView

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..events import EventRetracted, RegisterRecord
-from ..store import Store
+from ..sqlite.store import Store
 from .history import Fact
 from .reader import LogReader
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from .. import codec
 from ..sqlite.browsing import BrowsingViews
-from ..store import Store
+from ..sqlite.store import Store
 from .history import Fact
 from .numbers import NumbersProjection
 from .ownership import OwnershipProjection

@@ -1,9 +1,10 @@
 """The SQLite backend: every SQL statement dealtrack runs.
 
-The move is under way (issue 13): :mod:`dealtrack.store` still holds the log's
-SQL, and the modules ``tests/test_layers.py`` allow-lists still hold their own;
-they move here next. What is here so far:
+No module outside this package writes SQL or imports ``sqlite3`` (``tests/test_layers.py``
+checks it). What is here:
 
+- :mod:`.store`: the log (schema, triggers, appends, reads, the hash chain's
+  columns, transactions) and the connection guards;
 - :mod:`.view_tables`: the upkeep every folded view needs (facts of keys, open
   rows, closing and inserting rows, clearing, checkpoints), and the few log
   reads the folds and checks make by name;

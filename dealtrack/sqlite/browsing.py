@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # (the runner registers this view; the backend imports nothing above it)
     from ..projections.history import Fact
     from ..projections.reader import LogReader
-    from ..store import Store
+    from .store import Store
 
 __all__ = ["QUERIES", "BrowsingViews", "NOTES", "VIEWS", "datasette_metadata"]
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 
 from ..errors import LedgerFileError
-from ..store import SchemaObject, Store
+from .store import SchemaObject, Store
 
 __all__ = ["foreign_objects", "refuse_foreign_objects", "view_tables"]
 

@@ -27,9 +27,9 @@ from typing import Any
 import attrs
 import sqlite_utils
 
-from .errors import InvalidEvent, LedgerBusy, LedgerFileError
-from .sqlite import SQLiteViewTables
-from .storage import EVENT_COLUMNS, GENESIS_HASH, EventRow, chain_hash
+from ..errors import InvalidEvent, LedgerBusy, LedgerFileError
+from ..storage import EVENT_COLUMNS, GENESIS_HASH, EventRow, chain_hash
+from .view_tables import SQLiteViewTables
 
 # EventRow, EVENT_COLUMNS, GENESIS_HASH and chain_hash live in .storage (backend-neutral); imported here as before.
 __all__ = ["EVENT_COLUMNS", "GENESIS_HASH", "EventRow", "Store", "chain_hash"]
