@@ -93,7 +93,7 @@ class Ledger(Questions):
         writer holds the file, say), the views catch up on the next open instead.
         """
         try:
-            if self.path is not None:  # an in-memory ledger is gone with its connection
+            if self.path is not None and not self._store.readonly:  # (in memory: gone with its connection)
                 refresh(self._store)
         except (DealtrackError, StorageError):
             pass
@@ -131,7 +131,7 @@ class Ledger(Questions):
     @property
     def db(self) -> Any:
         """The file as a :class:`sqlite_utils.Database`, for your own read-only queries (views caught up first)."""
-        refresh(self._store)
+        self.refresh()
         return self._store.db
 
     # --- writing ------------------------------------------------------------------------
@@ -211,12 +211,8 @@ class Ledger(Questions):
         return self._store.transaction()
 
     def _catch_up(self) -> None:
-        """Catch the views up before a question; a read-only ledger does it in a copy in memory, never the file."""
-        if self._store.readonly:
-            self._store = self._store.copied_to_memory()
-            catch_up(self._store)
-        else:
-            refresh(self._store)
+        """Catch the views up before a question (see :meth:`refresh`)."""
+        self.refresh()
 
     def _refuse_if_readonly(self) -> None:
         if self._store.readonly:
@@ -293,7 +289,15 @@ class Ledger(Questions):
         open, and before any question that finds them behind. Answers never
         depend on whether you call it: call it to pay the catch-up when it suits you.
         """
-        return refresh(self._store)
+        store = self._store
+        if not store.readonly:
+            return refresh(store)
+        head, views = store.views_position()
+        if views == head:
+            return 0
+        self._store = store.copied_to_memory()  # a read-only ledger catches up in a copy in memory, never the file
+        catch_up(self._store)
+        return head - (views or 0)
 
     @contextmanager
     def bulk(self) -> Iterator[Ledger]:

@@ -267,7 +267,12 @@ def test_a_read_only_ledger_catches_up_with_another_writers_appends_in_memory_no
         assert reader.owners_of("US8000004", on="2017") == {"Microsoft"}
         writer.append(PatentsAssigned(assignor="Microsoft", assignee="Nokia", patents=["US8000004"], effective="2016"))
         checkpoints = writer._store.checkpoints()
-        assert reader.owners_of("US8000004", on="2017") == {"Nokia"}  # caught up, in a copy in memory
+        assert reader.refresh() == 1  # caught up, in a copy in memory ...
         assert writer._store.checkpoints() == checkpoints  # ... not in the file
+        assert reader.owners_of("US8000004", on="2017") == {"Nokia"}
+        writer.append(PatentsAssigned(assignor="Nokia", assignee="Xiaomi", patents=["US8000004"], effective="2016-06"))
+        assert reader.refresh() == 0  # the copy is a snapshot from then on
+        assert reader.db.execute("SELECT owner FROM current_ownership WHERE patent = 'US8000004'").fetchall() == [
+            ("Nokia",)]
         with pytest.raises(LedgerReadOnly):
             reader.append(PatentRegistered(patent="US1", owner="Nokia", effective="2010"))
