@@ -19,9 +19,8 @@ from .errors import DealtrackError, LedgerFileError
 from .events import EventRetracted
 from .limits import MAX_CLOCK_SKEW
 from .projections.runner import PROJECTIONS, rebuild_all
-from .sqlite.store import _TRIGGERS as TRIGGERS
-from .sqlite.store import GENESIS_HASH, TRIGGER_NAMES, EventRow, StorageDamaged, Store, format_instant
-from .sqlite.trust import foreign_objects, view_tables
+from .sqlite.store import GENESIS_HASH, EventRow, StorageDamaged, Store, format_instant
+from .sqlite.trust import view_tables
 
 __all__ = ["head_anchor", "verify_log"]
 
@@ -216,18 +215,8 @@ class _Walk:
 
     def _check_file(self, head_position: int) -> None:
         """The log's triggers, SQL objects dealtrack did not make, SQLite's own check, and (full) a view recount."""
-        store = self.store
-        have = {o.name: o.sql for o in store.schema_objects() if o.type == "trigger"}
-        for name, sql in zip(TRIGGER_NAMES, TRIGGERS):
-            if name not in have:
-                self.report(0, "trigger_missing", f"the trigger {name} that keeps the log append-only is missing")
-            elif have[name] != sql:
-                self.report(0, "trigger_changed", f"the trigger {name} that keeps the log append-only was changed")
-        for found in foreign_objects(o for o in store.schema_objects() if o.name not in TRIGGER_NAMES):
-            self.report(0, "foreign_object", f"the file holds SQL that dealtrack did not create: {found}")
-        damage = store.integrity_problems(full=self.full)
-        if damage:
-            self.report(0, "file_damaged", f"SQLite's {'integrity' if self.full else 'quick'}_check: {'; '.join(damage[:3])}")
+        for kind, message in self.store.storage_problems(self.full):
+            self.report(0, kind, message)
         # views are recounted from a sound log only: from an edited one they would differ, and say nothing new
         if self.full and not self.kinds & _LOG_KINDS:
             self._recount_views(head_position)

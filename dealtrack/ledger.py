@@ -53,8 +53,14 @@ class Ledger(Questions):
         *,
         synchronous: str = "NORMAL",
         readonly: bool = False,
+        schema: str | None = None,
     ) -> Ledger:
         """Open or create the ledger at ``path``; ``None`` keeps it in memory.
+
+        ``path`` may also be a PostgreSQL URL (``"postgresql://user@host:5432/dbname"``,
+        any libpq URL; the ``postgres`` extra): the same ledger in a database that
+        writers on several machines share, in ``schema`` (one ledger per schema;
+        by default the first of the connection's ``search_path``, normally ``public``).
 
         File ledgers use WAL with ``synchronous=NORMAL``: a power cut may lose
         the last commits but never corrupts the file. Pass ``"FULL"`` to make
@@ -64,9 +70,13 @@ class Ledger(Questions):
         A file holding triggers, views or indexes dealtrack did not create is
         refused with :class:`LedgerFileError` before any of them can run.
         """
-        path = limits.check_path(path)
         if not isinstance(readonly, bool):
             raise InvalidEvent("readonly", readonly, "expected True or False")
+        if isinstance(path, str) and path.startswith(("postgresql://", "postgres://")):
+            return cls._open_postgres(path, schema=schema, readonly=readonly)
+        if schema is not None:
+            raise InvalidEvent("schema", schema, "only a PostgreSQL ledger has schemas; a SQLite file is one ledger")
+        path = limits.check_path(path)
         readonly = readonly or (path is not None and not _writable(path))
         store = None
         try:
@@ -86,6 +96,24 @@ class Ledger(Questions):
             raise
         return cls(store, None if path is None else os.fspath(path))
 
+    @classmethod
+    def _open_postgres(cls, url: str, *, schema: str | None, readonly: bool) -> Ledger:
+        try:
+            from .postgres.store import PostgresStore, is_lock_error as busy, redact
+        except ImportError as exc:
+            raise LedgerFileError(f"a PostgreSQL ledger needs psycopg: pip install 'dealtrack[postgres]' ({exc})") from None
+        store: Store = PostgresStore.open_url(url, schema=schema, readonly=readonly)
+        try:
+            if store.readonly and is_behind(store):
+                store = store.copied_to_memory()  # its views are caught up in memory, never in the database
+            catch_up(store)
+        except BaseException as exc:
+            store.close()
+            if busy(exc):
+                raise LedgerBusy(f"{redact(url)} is locked by another writer; try again when it lets go") from None
+            raise
+        return cls(store, redact(url))
+
     def close(self) -> None:
         """Catch the views up (so the file browses up to date in ``sqlite3`` or Datasette) and close it.
 
@@ -95,7 +123,7 @@ class Ledger(Questions):
         try:
             if self.path is not None and not self._store.readonly:  # (in memory: gone with its connection)
                 refresh(self._store)
-        except (DealtrackError, StorageError):
+        except (DealtrackError, self._store.Error):
             pass
         finally:
             self._store.close()
@@ -131,6 +159,8 @@ class Ledger(Questions):
     @property
     def db(self) -> Any:
         """The file as a :class:`sqlite_utils.Database`, for your own read-only queries (views caught up first)."""
+        if self._store.dialect != "sqlite":
+            raise DealtrackError("Ledger.db is a SQLite file's; query a PostgreSQL ledger with psycopg or psql")
         self.refresh()
         return self._store.db
 

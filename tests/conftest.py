@@ -38,4 +38,6 @@ def view_rows(ledger: Ledger) -> dict[str, list[tuple]]:
               "licences", "licences_facts", "bans", "bans_facts", "security_interests", "security_interests_facts",
               "patent_numbers", "register_records", "party_names",
               "patent_terms", "patent_terms_facts"]
-    return {t: sorted(ledger.db.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
+    store = ledger._store
+    with store.snapshot():  # (any backend: the view tables' own columns, batch by batch)
+        return {t: sorted((tuple(row) for batch in store.table_batches(t) for row in batch), key=repr) for t in tables}

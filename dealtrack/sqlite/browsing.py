@@ -139,6 +139,8 @@ class BrowsingViews:
     folded = ()
 
     def create(self, store: Store) -> None:
+        if store.dialect != "sqlite":  # Datasette and the sqlite3 shell browse SQLite files only
+            return
         conn = store.conn
         for view, select in VIEWS.items():
             conn.execute(f"DROP VIEW IF EXISTS {view}")

@@ -17,7 +17,21 @@ from typing import Any, TypeVar
 
 from ..errors import DealtrackError, InvalidEvent, LedgerBusy, LedgerFileError, WrongThread
 
-__all__ = ["typed_errors"]
+__all__ = ["register", "typed_errors"]
+
+Translator = Callable[[BaseException, str], "DealtrackError | None"]
+#: The errors a Ledger method may let through from below, and who turns other backends' into dealtrack's
+#: (:func:`register`: dealtrack.postgres adds psycopg's when it loads).
+_CAUGHT: tuple[type[BaseException], ...] = (sqlite3.Error, OverflowError)
+_TRANSLATORS: list[Translator] = []
+
+
+def register(error: type[BaseException], translator: Translator) -> None:
+    """Have Ledger methods turn ``error`` (another backend's driver error) into dealtrack's with ``translator``."""
+    global _CAUGHT
+    if error not in _CAUGHT:
+        _CAUGHT = (*_CAUGHT, error)
+        _TRANSLATORS.append(translator)
 
 C = TypeVar("C", bound=type)
 
@@ -38,6 +52,10 @@ def translate(exc: BaseException, where: str) -> DealtrackError | None:
         return LedgerFileError(f"{where}: the ledger file cannot be read ({exc}); verify() says where it is damaged")
     if isinstance(exc, OverflowError):
         return InvalidEvent(where, "<a value>", f"a number or date is out of range: {exc}")
+    for translator in _TRANSLATORS:
+        typed = translator(exc, where)
+        if typed is not None:
+            return typed
     return None
 
 
@@ -46,7 +64,7 @@ def _wrap(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
     def guarded(*args: Any, **kwargs: Any) -> Any:
         try:
             return method(*args, **kwargs)
-        except (sqlite3.Error, OverflowError) as exc:
+        except _CAUGHT as exc:
             typed = translate(exc, name)
             if typed is None:
                 raise

@@ -97,6 +97,9 @@ OPEN_STATEMENT_SECONDS = 10.0
 class Store:
     """A connection to one ledger file and the SQL that reads and writes its log."""
 
+    dialect = "sqlite"  # the engine under it (dealtrack.postgres.PostgresStore says "postgresql")
+    Error: type[Exception] = sqlite3.Error  # what the driver raises
+
     def __init__(self, conn: sqlite3.Connection, *, readonly: bool = False) -> None:
         self.conn = conn
         self.readonly = readonly  # opened only to read: nothing may be written to the file
@@ -272,6 +275,26 @@ class Store:
                 del have[name]
             if name not in have:
                 self.conn.execute(sql)
+
+    def storage_problems(self, full: bool = True) -> list[tuple[str, str]]:
+        """``(kind, message)`` of what is wrong with the file itself: the log's triggers missing or changed, SQL
+        dealtrack did not make, and what SQLite's ``integrity_check`` (``full``) or ``quick_check`` finds."""
+        from .trust import foreign_objects  # (trust reads this module's SchemaObject)
+
+        problems: list[tuple[str, str]] = []
+        objects = self.schema_objects()
+        have = {o.name: o.sql for o in objects if o.type == "trigger"}
+        for name, sql in zip(TRIGGER_NAMES, _TRIGGERS):
+            if name not in have:
+                problems.append(("trigger_missing", f"the trigger {name} that keeps the log append-only is missing"))
+            elif have[name] != sql:
+                problems.append(("trigger_changed", f"the trigger {name} that keeps the log append-only was changed"))
+        for found in foreign_objects(o for o in objects if o.name not in TRIGGER_NAMES):
+            problems.append(("foreign_object", f"the file holds SQL that dealtrack did not create: {found}"))
+        damage = self.integrity_problems(full=full)
+        if damage:
+            problems.append(("file_damaged", f"SQLite's {'integrity' if full else 'quick'}_check: {'; '.join(damage[:3])}"))
+        return problems
 
     def integrity_problems(self, full: bool = True) -> list[str]:
         """What SQLite's own ``integrity_check`` (or the faster ``quick_check``) finds wrong; empty when sound."""

@@ -61,13 +61,13 @@ class SQLiteTitleTables:
         found = {number: number for number in numbers}
         found.update(select_in(
             self.conn,
-            "SELECT application, MIN(grant) FROM patent_numbers WHERE application IN ({marks}) GROUP BY application",
+            'SELECT application, MIN("grant") FROM patent_numbers WHERE application IN ({marks}) GROUP BY application',
             [n for n in found if n.startswith("USAPP")],
         ))
         found.update(select_in(  # a second grant of an application goes by the first
             self.conn,
-            "SELECT p.grant, MIN(q.grant) FROM patent_numbers p JOIN patent_numbers q ON q.application = p.application "
-            "WHERE p.grant IN ({marks}) GROUP BY p.grant",
+            'SELECT p."grant", MIN(q."grant") FROM patent_numbers p JOIN patent_numbers q ON q.application = p.application '
+            'WHERE p."grant" IN ({marks}) GROUP BY p."grant"',
             [n for n in found if n.startswith("US") and not n.startswith("USAPP")],
         ))
         return found
@@ -75,7 +75,7 @@ class SQLiteTitleTables:
     def linked_grants(self, numbers: Iterable[str]) -> set[str]:
         """The grants any of ``numbers`` (applications) are linked to now."""
         return {row[0] for row in select_in(
-            self.conn, "SELECT grant FROM patent_numbers WHERE application IN ({marks})",
+            self.conn, 'SELECT "grant" FROM patent_numbers WHERE application IN ({marks})',
             [n for n in numbers if n.startswith("USAPP")],
         )}
 
@@ -84,12 +84,12 @@ class SQLiteTitleTables:
         (and any other grant the register gave one of them)."""
         property_id = self.properties_of([patent])[patent]
         applications = [row[0] for row in self.conn.execute(
-            "SELECT DISTINCT application FROM patent_numbers WHERE grant = ? ORDER BY application", (property_id,))]
+            'SELECT DISTINCT application FROM patent_numbers WHERE "grant" = ? ORDER BY application', (property_id,))]
         ids = self.properties_of(applications)
         mine = [a for a in applications if ids[a] == property_id]
         marks = ", ".join("?" for _ in mine)
         others = [row[0] for row in self.conn.execute(
-            f"SELECT DISTINCT grant FROM patent_numbers WHERE application IN ({marks}) AND grant != ? ORDER BY grant",
+            f'SELECT DISTINCT "grant" FROM patent_numbers WHERE application IN ({marks}) AND "grant" != ? ORDER BY "grant"',
             [*mine, property_id])] if mine else []
         return [property_id, *mine, *others]
 
@@ -97,15 +97,20 @@ class SQLiteTitleTables:
         """``(application, its grants, the position of the last link)`` for each application linked to more
         than one grant by links recorded at or before ``known``."""
         rows = self.conn.execute(
-            "SELECT application, GROUP_CONCAT(grant), MAX(position) FROM (SELECT DISTINCT application, grant, position "
-            "FROM patent_numbers WHERE position <= ? ORDER BY grant) GROUP BY application "
-            "HAVING COUNT(DISTINCT grant) > 1 ORDER BY application", (known,))
-        return [(application, sorted(set(grants.split(","))), position) for application, grants, position in rows]
+            'SELECT application, "grant", position FROM patent_numbers WHERE position <= ? AND application IN '
+            '(SELECT application FROM patent_numbers WHERE position <= ? GROUP BY application '
+            'HAVING COUNT(DISTINCT "grant") > 1) ORDER BY application', (known, known))
+        split: dict[str, tuple[set[str], int]] = {}
+        for application, grant, position in rows:
+            grants, last = split.setdefault(application, (set(), position))
+            grants.add(grant)
+            split[application] = (grants, max(last, position))
+        return [(application, sorted(grants), last) for application, (grants, last) in split.items()]
 
     def add_links(self, links: Sequence[tuple[str, str, int]]) -> None:
         """Note ``(application, grant, position)`` links."""
         if links:
-            self.conn.executemany("INSERT INTO patent_numbers (application, grant, position) VALUES (?, ?, ?)", links)
+            self.conn.executemany('INSERT INTO patent_numbers (application, "grant", position) VALUES (?, ?, ?)', links)
 
     def drop_link(self, position: int) -> None:
         """Forget the link recorded at ``position`` (it was retracted)."""
@@ -116,6 +121,6 @@ class SQLiteTitleTables:
         return {row[0] for row in select_in(
             self.conn,
             "SELECT application FROM patent_numbers WHERE application IN ({marks}) GROUP BY application "
-            "HAVING COUNT(DISTINCT grant) > 1",
+            'HAVING COUNT(DISTINCT "grant") > 1',
             applications,
         )}
