@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import pytest
 
 from dealtrack import Ledger
 from dealtrack.projections import runner
+
+from postgres_server import Cluster, find_bindir
 
 
 @pytest.fixture(autouse=True)
@@ -39,3 +42,33 @@ def view_rows(ledger: Ledger) -> dict[str, list[tuple]]:
               "patent_numbers", "register_records", "party_names",
               "patent_terms", "patent_terms_facts"]
     return {t: sorted(ledger.db.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Cluster]:
+    """A throwaway PostgreSQL cluster for the whole run, started the first time a test asks for it.
+
+    No server binaries: a failure in CI (CI=true), where a skip would hide the PostgreSQL tests; a skip elsewhere.
+    """
+    bindir = find_bindir()
+    if bindir is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL server binaries not found, and CI must run the PostgreSQL tests: "
+                        "install them (apt-get install postgresql; .ci/run does when root)", pytrace=False)
+        pytest.skip("PostgreSQL server binaries not found: apt-get install postgresql")
+    cluster = Cluster.start(bindir)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_url(postgres: Cluster) -> Iterator[str]:
+    """A fresh, empty database's libpq URL; dropped after the test (errors ignored: the test may have broken it)."""
+    url = postgres.new_database()
+    yield url
+    try:
+        postgres.drop_database(url)
+    except Exception:
+        pass
