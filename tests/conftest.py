@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import pytest
 
 from dealtrack import Ledger
 from dealtrack.projections import runner
+
+from postgres_server import Cluster, find_bindir
 
 
 @pytest.fixture(autouse=True)
@@ -41,3 +44,33 @@ def view_rows(ledger: Ledger) -> dict[str, list[tuple]]:
     store = ledger._store
     with store.snapshot():  # (any backend: the view tables' own columns, batch by batch)
         return {t: sorted((tuple(row) for batch in store.table_batches(t) for row in batch), key=repr) for t in tables}
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Cluster]:
+    """A throwaway PostgreSQL cluster for the whole run, started the first time a test asks for it.
+
+    No server binaries: a failure in CI (CI=true), where a skip would hide the PostgreSQL tests; a skip elsewhere.
+    """
+    bindir = find_bindir()
+    if bindir is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL server binaries not found, and CI must run the PostgreSQL tests: "
+                        "install them (apt-get install postgresql; .ci/run does when root)", pytrace=False)
+        pytest.skip("PostgreSQL server binaries not found: apt-get install postgresql")
+    cluster = Cluster.start(bindir)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_url(postgres: Cluster) -> Iterator[str]:
+    """A fresh, empty database's libpq URL; dropped after the test (errors ignored: the test may have broken it)."""
+    url = postgres.new_database()
+    yield url
+    try:
+        postgres.drop_database(url)
+    except Exception:
+        pass
