@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,11 @@ from dealtrack import Ledger
 from dealtrack.projections import runner
 
 from postgres_server import Cluster, find_bindir
+
+try:
+    import psycopg
+except ImportError:  # (the test extra has it; without it only the PostgreSQL tests cannot run)
+    psycopg = None
 
 
 @pytest.fixture(autouse=True)
@@ -23,10 +29,32 @@ def fold_appends_on_catch_up(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(runner, "REBUILD_SHARE", 1.0)
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests in a module marked ``both_backends`` take their ``ledger`` on SQLite and on PostgreSQL
+    (a test marked ``sqlite_only`` reads the file itself, and stays on SQLite)."""
+    marked = metafunc.definition.get_closest_marker("both_backends") is not None
+    if marked and "ledger" in metafunc.fixturenames and metafunc.definition.get_closest_marker("sqlite_only") is None:
+        metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+
+
 @pytest.fixture
-def ledger() -> Iterator[Ledger]:
-    with Ledger.open() as opened:
+def backend(request: pytest.FixtureRequest) -> str:
+    """The engine under the ``ledger`` fixture: SQLite in memory unless the test is parametrized."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def ledger(backend: str, request: pytest.FixtureRequest) -> Iterator[Ledger]:
+    if backend == "sqlite":
+        with Ledger.open() as opened:
+            yield opened
+        return
+    url = request.getfixturevalue("pg_database")
+    schema = f"t_{uuid.uuid4().hex[:16]}"  # a schema per test: a thousand times cheaper than a database
+    with Ledger.open(url, schema=schema) as opened:
         yield opened
+    with psycopg.connect(url, autocommit=True) as raw:
+        raw.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 @pytest.fixture
@@ -63,6 +91,12 @@ def postgres() -> Iterator[Cluster]:
         yield cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_database(postgres: Cluster) -> str:
+    """One database for the run's PostgreSQL ``ledger`` fixtures, each in its own schema."""
+    return postgres.new_database()
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ import pytest
 from dealtrack import ConcurrencyError, InvalidEvent, Ledger
 from dealtrack.events import PatentRegistered, PatentsAssigned
 
+pytestmark = pytest.mark.both_backends  # the same answers on SQLite and on PostgreSQL
+
 
 def registered(patent: str, key: str | None = None) -> PatentRegistered:
     return PatentRegistered(patent=patent, owner="Microsoft", effective="2009-03-03", natural_key=key)

@@ -8,6 +8,8 @@ from conftest import view_rows
 from dealtrack import InvalidEvent, Ledger
 from dealtrack.events import BanImposed, BanLifted, BanModified, PartyRenamed
 
+pytestmark = pytest.mark.both_backends  # the same answers on SQLite and on PostgreSQL
+
 SEPS = ["IN203034", "IN229632", "IN241747"]
 
 

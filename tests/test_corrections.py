@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pathlib import Path
 
 from register_files import assignment_xml, made_up
@@ -9,6 +11,8 @@ from register_files import assignment_xml, made_up
 from dealtrack import Ledger
 from dealtrack.events import PatentRegistered, PatentsAssigned
 from dealtrack.importers import import_assignments
+
+pytestmark = pytest.mark.both_backends  # the same answers on SQLite and on PostgreSQL
 
 ASSIGN = "ASSIGNMENT OF ASSIGNORS INTEREST (SEE DOCUMENT FOR DETAILS)."
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dealtrack import Ledger, Source
 from dealtrack.events import PatentRegistered, PatentsAssigned
+
+pytestmark = pytest.mark.both_backends  # the same answers on SQLite and on PostgreSQL
 
 
 

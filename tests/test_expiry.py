@@ -8,6 +8,8 @@ from conftest import view_rows
 from dealtrack import InvalidEvent, Ledger
 from dealtrack.events import BanImposed, LicenseGranted, PatentLapsed, PatentRegistered, PatentsAssigned
 
+pytestmark = pytest.mark.both_backends  # the same answers on SQLite and on PostgreSQL
+
 
 @pytest.fixture
 def story(ledger: Ledger) -> Ledger:

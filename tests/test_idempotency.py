@@ -10,6 +10,8 @@ from dealtrack import InvalidEvent, Ledger
 from dealtrack.errors import IdempotencyConflict
 from dealtrack.events import PatentRegistered, PatentsAssigned
 
+pytestmark = pytest.mark.both_backends  # the same answers on SQLite and on PostgreSQL
+
 
 def registration(n: int = 1) -> PatentRegistered:
     return PatentRegistered(patent=f"US800000{n}", owner="Microsoft", effective="2009-03-03")

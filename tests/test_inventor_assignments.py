@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from dealtrack import Ledger, codec
 from dealtrack.events import PatentRegistered, PatentsAssigned
+
+pytestmark = pytest.mark.both_backends  # the same answers on SQLite and on PostgreSQL
 
 
 def inventors(assignor: str | list[str], assignee: str | list[str], day: str, flag: bool = True) -> PatentsAssigned:

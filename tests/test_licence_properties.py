@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from datetime import date, timedelta
 
 from hypothesis import HealthCheck, given, settings
@@ -10,6 +12,8 @@ from hypothesis import strategies as st
 from dealtrack import Ledger
 from dealtrack.events import Event, LicenseGranted, LicenseTerminated, PatentsAssigned
 from test_ownership_properties import PARTIES, PATENTS, assignments, days, oracle_owners, parties, registrations
+
+pytestmark = pytest.mark.both_backends  # the same answers on SQLite and on PostgreSQL
 
 TERRITORIES = ["IN", "US", "WORLD"]
 

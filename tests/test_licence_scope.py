@@ -7,6 +7,8 @@ import pytest
 from dealtrack import InvalidEvent, Ledger
 from dealtrack.events import LicenseGranted, PatentRegistered
 
+pytestmark = pytest.mark.both_backends  # the same answers on SQLite and on PostgreSQL
+
 
 def reg(patent: str, owner: str = "Microsoft") -> PatentRegistered:
     return PatentRegistered(patent=patent, owner=owner, effective="2010-01-01")

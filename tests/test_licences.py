@@ -15,6 +15,8 @@ from dealtrack.events import (
     PatentsAssigned,
 )
 
+pytestmark = pytest.mark.both_backends  # the same answers on SQLite and on PostgreSQL
+
 
 def reg(patent: str, owner: str, effective: str = "2009-01-01") -> PatentRegistered:
     return PatentRegistered(patent=patent, owner=owner, effective=effective)

@@ -8,6 +8,8 @@ from conftest import view_rows
 from dealtrack import Ledger, normalize_patent
 from dealtrack.events import PatentNumbersLinked, PatentsAssigned
 
+pytestmark = pytest.mark.both_backends  # the same answers on SQLite and on PostgreSQL
+
 
 @pytest.mark.parametrize(("written", "normal"), [
     ("US14678893", "USAPP14678893"),  # eight digits above any grant number yet: a serial number

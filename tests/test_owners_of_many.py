@@ -14,6 +14,8 @@ from dealtrack.events import PatentRegistered, PatentsAssigned
 from dealtrack.story import seed_story
 from test_ownership_properties import DAY0, PATENTS, histories
 
+pytestmark = pytest.mark.both_backends  # the same answers on SQLite and on PostgreSQL
+
 ASKED = [*PATENTS, "US 1", "US9"]  # a second spelling and a patent the ledger never heard of
 
 

@@ -8,6 +8,8 @@ from conftest import view_rows
 from dealtrack import InvalidEvent, Ledger
 from dealtrack.events import PartiesMerged, PartyRenamed, PatentRegistered, PatentsAssigned
 
+pytestmark = pytest.mark.both_backends  # the same answers on SQLite and on PostgreSQL
+
 
 def assign(assignor, assignee, patents, effective, **kwargs) -> PatentsAssigned:
     return PatentsAssigned(assignor=assignor, assignee=assignee, patents=patents, effective=effective, **kwargs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from datetime import date, timedelta
 
 from hypothesis import HealthCheck, given, settings
@@ -10,6 +12,8 @@ from hypothesis import strategies as st
 from conftest import view_rows
 from dealtrack import Ledger
 from dealtrack.events import Event, PartiesMerged, PartyRenamed, PatentRegistered, PatentsAssigned
+
+pytestmark = pytest.mark.both_backends  # the same answers on SQLite and on PostgreSQL
 
 PATENTS = ["US1", "US2", "US3"]
 PARTIES = ["Microsoft", "Nokia", "Xiaomi", "MTL", "HMD"]

@@ -15,6 +15,8 @@ from dealtrack.events import PatentRegistered, PatentsAssigned
 from dealtrack.importers import import_assignments, import_dataset
 from dealtrack.parties import clean_name, party_key, role_of
 
+pytestmark = pytest.mark.both_backends  # the same answers on SQLite and on PostgreSQL
+
 ASSIGN = "ASSIGNMENT OF ASSIGNORS INTEREST (SEE DOCUMENT FOR DETAILS)."
 
 

@@ -21,6 +21,8 @@ from dealtrack.events import (
     SecurityInterestReleased,
 )
 
+pytestmark = pytest.mark.both_backends  # the same answers on SQLite and on PostgreSQL
+
 APP, GRANT = "USAPP14678893", "US9219817"
 LINK = PatentNumbersLinked(application="US 14/678,893", grant="US 9,219,817 B2", effective="2015-12-22")
 
@@ -207,6 +209,7 @@ def test_an_application_linked_to_a_second_grant_moves_its_chain(ledger: Ledger)
     assert view_rows(ledger) == kept
 
 
+@pytest.mark.sqlite_only  # the browsing views are the SQLite file's, for Datasette
 def test_the_browsing_view_lists_unclassified_records(ledger: Ledger) -> None:
     (record,) = ledger.append(RegisterRecord(conveyance="OPTION AGREEMENT", assignor="SoundBite", assignee="Genesys",
                                              patents=[GRANT], effective="2015-06-01", registry_ref="037388/0092"))

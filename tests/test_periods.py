@@ -16,6 +16,8 @@ from dealtrack.events import (
     PatentRegistered,
 )
 
+pytestmark = pytest.mark.both_backends  # the same answers on SQLite and on PostgreSQL
+
 
 @pytest.fixture
 def delhi(ledger: Ledger) -> Ledger:

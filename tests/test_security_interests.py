@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -23,6 +25,8 @@ from dealtrack.events import (
 )
 from dealtrack.importers import import_assignments
 from dealtrack.parties import party_key
+
+pytestmark = pytest.mark.both_backends  # the same answers on SQLite and on PostgreSQL
 
 P1, P2 = "US9000001", "US9000002"
 

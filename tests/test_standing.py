@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from dealtrack import Ledger
 from dealtrack.events import (
     BanImposed,
@@ -11,6 +13,8 @@ from dealtrack.events import (
     SecurityInterestReleased,
 )
 from dealtrack.story import seed_story
+
+pytestmark = pytest.mark.both_backends  # the same answers on SQLite and on PostgreSQL
 
 
 def test_a_security_interest_encumbers_without_changing_owners(ledger: Ledger) -> None:

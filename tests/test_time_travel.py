@@ -19,6 +19,8 @@ from dealtrack.events import (
     SecurityInterestGranted,
 )
 
+pytestmark = pytest.mark.both_backends  # the same answers on SQLite and on PostgreSQL
+
 REUTERS = Source(publisher="Reuters", url="https://example.com/reuters")
 BLOG = Source(publisher="IP blog", url="https://example.com/blog")
 

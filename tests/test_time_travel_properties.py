@@ -7,6 +7,8 @@ recorded them.
 
 from __future__ import annotations
 
+import pytest
+
 from datetime import date, timedelta
 
 import attrs
@@ -16,6 +18,8 @@ from test_ownership_properties import PATENTS, days, events, oracle_owners
 
 from dealtrack import Ledger
 from dealtrack.events import Event
+
+pytestmark = pytest.mark.both_backends  # the same answers on SQLite and on PostgreSQL
 
 # Each step: (event, registry delay in 30-day months or None, what to do: append / retract / correct)
 steps = st.lists(

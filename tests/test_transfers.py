@@ -14,6 +14,8 @@ from dealtrack.events import PartyRenamed, PatentsAssigned
 from dealtrack.story import seed_story
 from dealtrack.values import Period
 
+pytestmark = pytest.mark.both_backends  # the same answers on SQLite and on PostgreSQL
+
 
 @pytest.fixture
 def story(ledger: Ledger) -> Ledger:

@@ -14,6 +14,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import uuid
 from contextlib import suppress
 from datetime import date
 from pathlib import Path
@@ -24,13 +25,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import view_rows
+from conftest import psycopg, view_rows
 from dealtrack import InvalidEvent, Ledger, LedgerReadOnly, codec
 from dealtrack.events import Event, PatentRegistered, PatentsAssigned
 from dealtrack.projections import runner
 from dealtrack.story import seed_story
 from test_licence_properties import grants, terminations
 from test_ownership_properties import PARTIES, PATENTS, days, events, oracle_owners
+
+pytestmark = pytest.mark.both_backends  # the same answers on SQLite and on PostgreSQL
 
 TESTS = Path(__file__).resolve().parent
 
@@ -276,3 +279,22 @@ def test_a_read_only_ledger_catches_up_with_another_writers_appends_in_memory_no
             ("Nokia",)]
         with pytest.raises(LedgerReadOnly):
             reader.append(PatentRegistered(patent="US1", owner="Nokia", effective="2010"))
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(plan=operations, probe=days)
+def test_on_postgresql_any_interleaving_answers_as_a_replay_on_sqlite_and_keeps_the_views_a_rebuild_makes(
+    pg_database: str, plan: list[tuple[str, Any]], probe: date
+) -> None:
+    schema = f"h_{uuid.uuid4().hex[:16]}"  # a fresh ledger per example, in its own schema
+    try:
+        with Ledger.open(pg_database, schema=schema) as ledger:
+            play(ledger, plan)
+            check_answers(ledger, probe)  # the replay it is compared with is a SQLite ledger in memory
+            kept = view_rows(ledger)
+            ledger.rebuild()
+            assert view_rows(ledger) == kept
+    finally:
+        with psycopg.connect(pg_database, autocommit=True) as raw:
+            raw.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")

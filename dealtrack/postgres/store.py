@@ -296,7 +296,8 @@ class PostgresStore(Store):
         """Create a view's table, or re-create it empty when its columns changed; add missing indexes.
 
         A table SQLite would give a rowid (all but ``without_rowid`` ones) gets a
-        ``rowid`` identity column: the handle :meth:`ViewTables.open_rows` gives.
+        ``rowid`` column, the handle :meth:`ViewTables.open_rows` gives: its
+        integer primary key, as in SQLite, or else an identity column.
         """
         have = [column for column, _ in self._columns(name)]
         if have and have != list(columns):
@@ -304,12 +305,17 @@ class PostgresStore(Store):
             have = []
         if not have:
             body = [f'"{column}" {_TYPES.get(kind, _TEXT)}' for column, kind in columns.items()]
-            if not without_rowid:
+            key = pk if isinstance(pk, str) and columns.get(pk) is int else None
+            if key is not None:  # SQLite's INTEGER PRIMARY KEY is the rowid itself
+                body.insert(0, f'rowid BIGINT GENERATED ALWAYS AS ("{key}") STORED')
+            elif not without_rowid:
                 body.insert(0, "rowid BIGINT GENERATED ALWAYS AS IDENTITY")
             if pk is not None:
                 keys = [pk] if isinstance(pk, str) else list(pk)
                 body.append(f"PRIMARY KEY ({', '.join(chr(34) + k + chr(34) for k in keys)})")
             self.pg.execute(f'CREATE TABLE "{name}" ({", ".join(body)})')
+            if key is not None or not without_rowid:  # handles are looked up one by one
+                self.pg.execute(f'CREATE UNIQUE INDEX "idx_{name}_rowid" ON "{name}" (rowid)')
         for index in indexes:
             label = "_".join(index)
             quoted = ", ".join(f'"{column}"' for column in index)
