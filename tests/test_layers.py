@@ -1,8 +1,8 @@
-"""The layers: all SQL lives in the SQLite backend package, ``dealtrack/sqlite/``.
+"""The layers: all SQL lives in the backend packages, ``dealtrack/sqlite/`` and ``dealtrack/postgres/``.
 
-Issue 13 item 3: no SQL statement, and no ``sqlite3`` or ``sqlite_utils``
-import, anywhere else in ``dealtrack/``, so that a second backend implements
-:mod:`dealtrack.storage` and touches nothing above it.
+No SQL statement, and no ``sqlite3``, ``sqlite_utils`` or ``psycopg`` import,
+anywhere else in ``dealtrack/``: a backend implements :mod:`dealtrack.storage`
+and touches nothing above it (the PostgreSQL one was added that way).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "dealtrack"
 
 #: Where SQL belongs.
-BACKEND = ("sqlite/",)
+BACKEND = ("sqlite/", "postgres/")
 
 SQL_STATEMENT = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|PRAGMA) ")
-DRIVER_IMPORT = re.compile(r"^\s*(?:import|from)\s+(?:sqlite3|sqlite_utils)\b", re.MULTILINE)
+DRIVER_IMPORT = re.compile(r"^\s*(?:import|from)\s+(?:sqlite3|sqlite_utils|psycopg)\b", re.MULTILINE)
 
 
 def _modules() -> list[str]:
@@ -53,4 +53,5 @@ def test_the_scan_catches_a_statement_and_an_import() -> None:
     assert SQL_STATEMENT.search("'INSERT OR IGNORE INTO title_facts'")
     assert not SQL_STATEMENT.search("a selection of updates")
     assert DRIVER_IMPORT.findall("import os\n    import sqlite3\nfrom sqlite_utils import Database\n") != []
+    assert DRIVER_IMPORT.findall("from psycopg import errors\n") != []
     assert DRIVER_IMPORT.findall("from .sqlite import SQLiteViewTables\n") == []

@@ -33,7 +33,7 @@ from psycopg import errors as pg_errors
 from ..errors import DealtrackError, InvalidEvent, LedgerBusy, LedgerFileError
 from ..sqlite.guard import register
 from ..sqlite.store import _LEDGER_TABLES, EVENT_COLUMNS, FORMAT_VERSION, GENESIS_HASH, Store, _refuse_unknown_table
-from .connection import Connection
+from .connection import Connection, query
 from .views import PostgresViewTables
 
 __all__ = ["PostgresStore", "is_url"]
@@ -76,8 +76,7 @@ class PostgresStore(Store):
         self.pg = conn
         self.conn = conn  # type: ignore[assignment]  # the portable SQL of the SQLite store runs on it unchanged
         self.schema = schema
-        self.readonly = readonly
-        self.db = None
+        self.readonly = readonly  # (no .db: Ledger.db is for SQLite files only)
         self._outer = False
         self._instant = None
         self.retries = 0
@@ -125,7 +124,13 @@ class PostgresStore(Store):
         self.pg.execute(f"SET search_path TO \"{self.schema}\"")
 
     def _missing(self) -> bool:
-        return self.pg.execute("SELECT to_regclass('events') IS NULL OR to_regclass('ledger_meta') IS NULL").fetchone()[0]
+        """True when the schema has no ledger yet (no log, or no format note)."""
+        return self._one("SELECT to_regclass('events') IS NULL OR to_regclass('ledger_meta') IS NULL") is True
+
+    def _one(self, sql: str, parameters: Sequence[Any] | None = None) -> Any:
+        """The first column of the first row ``sql`` gives (None when it gives no row)."""
+        row = self.pg.execute(sql, parameters).fetchone()
+        return None if row is None else row[0]
 
     def _ensure_schema(self) -> None:
         """Create the tables of a new ledger, once, however many processes open it at the same moment."""
@@ -344,7 +349,7 @@ class PostgresStore(Store):
         """Stream the view table ``name`` in lists of at most ``size`` rows (columns as :meth:`table_columns`)."""
         columns = ", ".join(f'"{column}"' for column, _ in self.table_columns(name))
         with self.pg.raw.cursor(name=f"dealtrack_{name}") as cursor:  # a server-side cursor: one batch in memory
-            cursor.execute(f'SELECT {columns} FROM "{name}"')
+            cursor.execute(query(f'SELECT {columns} FROM "{name}"'))
             while batch := cursor.fetchmany(size):
                 yield batch
 
@@ -365,7 +370,7 @@ class PostgresStore(Store):
 
     def append_key(self, key: str) -> tuple[str, list[int]] | None:
         """``(digest, positions)`` an earlier append with this idempotency key stored; None when it is new."""
-        if self.pg.execute("SELECT to_regclass('append_keys') IS NULL").fetchone()[0]:
+        if self._one("SELECT to_regclass('append_keys') IS NULL"):
             return None
         row = self.pg.execute("SELECT digest, first, count FROM append_keys WHERE key = ?", (key,)).fetchone()
         return None if row is None else (str(row[0]), list(range(int(row[1]), int(row[1]) + int(row[2]))))

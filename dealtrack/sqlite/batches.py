@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, Protocol
 
-__all__ = ["CHUNK", "chunks", "select_in"]
+__all__ = ["CHUNK", "Connection", "chunks", "select_in"]
+
+
+class Rows(Protocol):
+    """What a statement gives back: rows to iterate or fetch (a :class:`sqlite3.Cursor`, a psycopg cursor)."""
+
+    def __iter__(self) -> Iterator[Any]: ...
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+
+
+class Connection(Protocol):
+    """The connection the views' portable SQL runs on: :class:`sqlite3.Connection`, or
+    :class:`dealtrack.postgres.connection.Connection` (which takes the same ``?`` and ``:name`` placeholders)."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Rows: ...
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> object: ...
 
 #: At most this many values in one ``IN (...)`` list (SQLite's default limit on bound values is far above it).
 CHUNK = 500
@@ -19,7 +34,7 @@ def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
 
 
 def select_in(
-    conn: sqlite3.Connection, sql: str, values: Iterable[Any], *, before: Sequence[Any] = (), repeat: int = 1
+    conn: Connection, sql: str, values: Iterable[Any], *, before: Sequence[Any] = (), repeat: int = 1
 ) -> list[tuple[Any, ...]]:
     """The rows of ``sql`` over the distinct ``values`` in sorted order, 500 at a time.
 

@@ -10,12 +10,11 @@ from a user), in view order; values are always bound.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from .batches import chunks
+from .batches import Connection, chunks
 
 __all__ = ["KNOWN", "OVERLAPS", "SQLiteReads"]
 
@@ -32,7 +31,7 @@ def _window(start: date, stop: date, known: int) -> dict[str, Any]:
 class SQLiteReads:
     """Reads of the views (and the log) that questions make, each on a basis position ``known``."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     # --- rights: licences, bans, security interests, patent terms ---------------------------

@@ -7,10 +7,9 @@ title makes.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 
-from .batches import chunks, select_in
+from .batches import Connection, chunks, select_in
 
 __all__ = ["SQLiteTitleTables"]
 
@@ -18,7 +17,7 @@ __all__ = ["SQLiteTitleTables"]
 class SQLiteTitleTables:
     """Reads of ``ownership``, ``title_facts``, ``title_parties``, ``undisclosed_holdings`` and ``patent_numbers``."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def patents_of_parties(self, names: Iterable[str]) -> set[str]:

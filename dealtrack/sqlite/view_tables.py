@@ -13,12 +13,11 @@ a user; values are always bound.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ..storage import EVENT_COLUMNS, EventRow
-from .batches import chunks, select_in
+from .batches import Connection, chunks, select_in
 from .reads import SQLiteReads
 from .title_tables import SQLiteTitleTables
 
@@ -41,7 +40,7 @@ def _fixed_where(fixed: Mapping[str, Any] | None) -> tuple[str, list[Any]]:
 class SQLiteViewTables:
     """The view tables of one SQLite store (``store.views``): reads and writes named for what folds need."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.title = SQLiteTitleTables(conn)
         self.reads = SQLiteReads(conn)
