@@ -238,3 +238,25 @@ def test_db_says_it_is_for_sqlite_files(pg_url: str) -> None:
     with Ledger.open(pg_url) as ledger, pytest.raises(Exception, match="SQLite"):
         ledger.db  # noqa: B018
 
+
+
+def test_the_command_line_moves_a_file_ledger_to_the_server_and_back(tmp_path: Path, pg_url: str) -> None:
+    from click.testing import CliRunner
+
+    from dealtrack.cli import main
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(main, list(args))
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    with Ledger.open(tmp_path / "file.db") as source:
+        source.append(*seed_story())
+        head = source.head()
+    run("export", "jsonl", str(tmp_path / "out.jsonl"), "--db", str(tmp_path / "file.db"))
+    run("import", "jsonl", str(tmp_path / "out.jsonl"), "--db", pg_url)
+    assert "Microsoft" in run("owners-of", "US8000001", "--on", "2016-05-31", "--db", pg_url)
+    run("export", "jsonl", str(tmp_path / "back.jsonl"), "--db", pg_url)
+    run("import", "jsonl", str(tmp_path / "back.jsonl"), "--db", str(tmp_path / "again.db"))
+    with Ledger.open(pg_url) as server, Ledger.open(tmp_path / "again.db") as again:
+        assert server.head() == again.head() == head

@@ -77,8 +77,9 @@ class _Group(click.Group):
 def main(readonly: bool) -> None:
     """Patent deals as an immutable event log, asked about as of any date.
 
-    Every command reads or writes the ledger file given by --db (default: the
-    DEALTRACK_DB environment variable, else dealtrack.db in the current folder).
+    Every command reads or writes the ledger given by --db: a file, or a
+    postgresql:// URL for a team's server (default: the DEALTRACK_DB environment
+    variable, else dealtrack.db in the current folder).
     Questions print a table, or --json, --nl, --csv or --tsv.
     """
 
@@ -132,7 +133,8 @@ def command(group: click.Group, name: str | None = None, *, db_default: str = DE
         if db_default == DEFAULT_DB:
             target = click.option(
                 "--db", "db", default=DEFAULT_DB, envvar=ENV_DB, show_default=True, show_envvar=True,
-                metavar="PATH", type=click.Path(dir_okay=False), help="The ledger file.",
+                metavar="PATH", type=click.Path(dir_okay=False),
+                help="The ledger file, or a postgresql:// URL (its schema: ?options=-csearch_path%3DNAME).",
             )(target)
         else:  # the demo keeps its own file, whatever DEALTRACK_DB says
             target = click.option("--db", "db", default=db_default, show_default=True, metavar="PATH",
@@ -152,10 +154,11 @@ def alias(group: click.Group, name: str, *old_names: str) -> None:
 
 @contextmanager
 def ledger_at(db: str, *, create: bool = False) -> Iterator[Ledger]:
-    """Open the ledger at ``db``; unless ``create``, a missing file is an error rather than a new ledger."""
+    """Open the ledger at ``db`` (a file or a PostgreSQL URL); unless ``create``, a missing file is an error
+    rather than a new ledger."""
     from ..ledger import Ledger
 
-    if not create and not Path(db).exists():
+    if not create and not db.startswith(("postgresql://", "postgres://")) and not Path(db).exists():
         raise DealtrackError(f"no ledger at {db}; create one with: dealtrack init --db {db}")
     context = click.get_current_context(silent=True)
     readonly = bool(context and context.find_root().params.get("readonly"))
