@@ -17,8 +17,12 @@ def test_there_are_examples_to_run() -> None:
 
 
 @pytest.mark.parametrize("document", DOCUMENTS, ids=lambda p: str(p.relative_to(ROOT)))
-def test_document_examples_run(document: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_document_examples_run(
+    document: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
     monkeypatch.chdir(tmp_path)
+    if "DEALTRACK_POSTGRES" in document.read_text():  # its examples run on a real server: a fresh database
+        monkeypatch.setenv("DEALTRACK_POSTGRES", request.getfixturevalue("pg_url"))
     namespace: dict[str, object] = {"__name__": f"doc_{document.stem}"}
     for number, block in enumerate(BLOCK.findall(document.read_text()), start=1):
         code = compile(block, f"{document.name} (example {number})", "exec")
