@@ -260,3 +260,15 @@ def test_the_command_line_moves_a_file_ledger_to_the_server_and_back(tmp_path: P
     run("import", "jsonl", str(tmp_path / "back.jsonl"), "--db", str(tmp_path / "again.db"))
     with Ledger.open(pg_url) as server, Ledger.open(tmp_path / "again.db") as again:
         assert server.head() == again.head() == head
+
+
+def test_a_nul_character_is_refused_before_it_is_logged_and_the_ledger_goes_on(pg_url: str) -> None:
+    with Ledger.open(pg_url) as ledger:
+        ledger.append(registered(1, "Nokia"))
+        with pytest.raises(InvalidEvent, match="U\\+0000"):
+            ledger.append(registered(2, "Nok\x00ia"))
+        with pytest.raises(InvalidEvent):
+            ledger.append(registered(3, "Nokia"), registered(4, "Evil\x00Corp"))  # the whole append, not a part
+        assert len(ledger) == 1 and ledger.owners_of("US7000001", on="2011") == {"Nokia"}
+        ledger.append(registered(5, "back\\u0000slash"))  # the six characters, not a NUL: stored as given
+        assert ledger.owners_of("US7000005", on="2011") == {"back\\u0000slash"} and ledger.verify()

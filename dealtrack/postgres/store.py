@@ -32,7 +32,7 @@ from psycopg import errors as pg_errors
 
 from ..errors import DealtrackError, InvalidEvent, LedgerBusy, LedgerFileError
 from ..sqlite.guard import register
-from ..sqlite.store import _LEDGER_TABLES, EVENT_COLUMNS, FORMAT_VERSION, GENESIS_HASH, Store, _refuse_unknown_table
+from ..sqlite.store import _LEDGER_TABLES, EVENT_COLUMNS, FORMAT_VERSION, GENESIS_HASH, EventRow, Store, _refuse_unknown_table
 from .connection import Connection, query
 from .views import PostgresViewTables
 
@@ -366,6 +366,21 @@ class PostgresStore(Store):
             digest.update(repr(tuple(row)).encode())
         return digest.hexdigest()
 
+    # --- writing -----------------------------------------------------------------------------
+
+    def insert_events(self, rows: Sequence[EventRow]) -> None:
+        """Insert rows and move the head, refusing any event with a NUL character in its text first.
+
+        PostgreSQL text cannot hold NUL, and the views would hold the event's
+        names and numbers as text: refused here, the event is never logged,
+        rather than logged and then impossible to fold.
+        """
+        for row in rows:
+            if _NUL.search(row.payload):
+                raise InvalidEvent(row.type, "<text with a NUL character>",
+                                   "PostgreSQL text cannot hold the character U+0000; nothing was written")
+        super().insert_events(rows)
+
     # --- what the SQLite store reads from its catalogue -------------------------------------
 
     def append_key(self, key: str) -> tuple[str, list[int]] | None:
@@ -417,6 +432,8 @@ class PostgresStore(Store):
         return []
 
 
+#: ``\u0000`` in JSON text, not preceded by an escaping backslash (orjson writes a NUL character so).
+_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 _NOT_NULL = ("event_id", "type", "schema_version", "recorded_at", "payload", "hash")
 
 
