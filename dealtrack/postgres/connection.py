@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, LiteralString, cast
 
 import psycopg
@@ -63,12 +63,23 @@ class Connection:
 
     def __init__(self, raw: psycopg.Connection[Any]) -> None:
         self.raw = raw
+        self._cursors = 0  # server-side cursors opened so far: each gets its own name
 
     def execute(self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None) -> psycopg.Cursor[Any]:
         """Run one statement; the cursor iterates its rows as tuples."""
         if parameters is None:
             return self.raw.execute(query(sql))  # (with no parameters psycopg reads no placeholder in it)
         return self.raw.execute(query(to_psycopg(sql)), _bindable(parameters))
+
+    def stream(self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] = (), size: int = 5_000) -> Iterator[Any]:
+        """The rows of one statement through a server-side cursor, ``size`` at a time: a whole log read in a
+        rebuild or an export is never held in memory at once (``execute`` fetches every row first)."""
+        self._cursors += 1
+        hold = not self.in_transaction  # outside a transaction a cursor must be WITH HOLD to outlive its statement
+        with self.raw.cursor(name=f"dealtrack_stream_{self._cursors}", withhold=hold) as cursor:
+            cursor.itersize = size
+            cursor.execute(query(to_psycopg(sql)), _bindable(parameters))
+            yield from cursor
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """Run one statement once per row of parameters (psycopg pipelines them)."""

@@ -366,6 +366,20 @@ class PostgresStore(Store):
             digest.update(repr(tuple(row)).encode())
         return digest.hexdigest()
 
+    # --- reading the whole log ------------------------------------------------------------------
+
+    def rows(self, where: str = "", params: Sequence[Any] = (), order: str = "position") -> Iterator[EventRow]:
+        """Stream event rows in ``order``; the whole log through a server-side cursor (see :meth:`Connection.stream`)."""
+        if where:  # a few positions or ids: one round trip
+            return super().rows(where, params, order)
+        return (EventRow(*values) for values in self.pg.stream(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events ORDER BY {order}"))
+
+    def payloads(self, where: str = "", params: Sequence[Any] = (), order: str = "position") -> Iterator[tuple[int, str, str, int]]:
+        """Stream ``(position, type, payload, schema_version)``; the whole log through a server-side cursor."""
+        if where:
+            return super().payloads(where, params, order)
+        return self.pg.stream(f"SELECT position, type, payload, schema_version FROM events ORDER BY {order}")
+
     # --- writing -----------------------------------------------------------------------------
 
     def insert_events(self, rows: Sequence[EventRow]) -> None:
