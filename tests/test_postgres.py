@@ -272,3 +272,23 @@ def test_a_nul_character_is_refused_before_it_is_logged_and_the_ledger_goes_on(p
         assert len(ledger) == 1 and ledger.owners_of("US7000001", on="2011") == {"Nokia"}
         ledger.append(registered(5, "back\\u0000slash"))  # the six characters, not a NUL: stored as given
         assert ledger.owners_of("US7000005", on="2011") == {"back\\u0000slash"} and ledger.verify()
+
+
+def _open_and_append(url: str, worker: int, start: Any) -> None:
+    start.wait(60)
+    with Ledger.open(url, schema="raced") as ledger:
+        ledger.append(registered(worker, f"Maker {worker}"))
+
+
+def test_several_processes_creating_one_ledger_at_once_make_it_once(pg_url: str) -> None:
+    context = multiprocessing.get_context("spawn")
+    start = context.Event()
+    openers = [context.Process(target=_open_and_append, args=(pg_url, worker, start)) for worker in range(4)]
+    for process in openers:
+        process.start()
+    start.set()
+    for process in openers:
+        process.join(120)
+    assert [process.exitcode for process in openers] == [0] * 4
+    with Ledger.open(pg_url, schema="raced") as ledger:
+        assert len(ledger) == 4 and ledger.verify()

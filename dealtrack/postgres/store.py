@@ -119,8 +119,7 @@ class PostgresStore(Store):
         return store
 
     def _use_schema(self) -> None:
-        if not self.readonly:
-            self.pg.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+        """Make the ledger's schema the one unqualified names go to (it is created, if need be, by :meth:`_ensure_schema`)."""
         self.pg.execute(f"SET search_path TO \"{self.schema}\"")
 
     def _missing(self) -> bool:
@@ -140,6 +139,7 @@ class PostgresStore(Store):
         self.pg.execute("BEGIN")
         try:  # one opener at a time makes the schema: the others wait here, then find it made
             self.pg.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (f"dealtrack:{self.schema}",))
+            self.pg.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')  # (two at once could both try)
             if self._missing():
                 foreign = [row[0] for row in self.pg.execute(
                     "SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY 1", (self.schema,))]
