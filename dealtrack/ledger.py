@@ -99,7 +99,7 @@ class Ledger(Questions):
     @classmethod
     def _open_postgres(cls, url: str, *, schema: str | None, readonly: bool) -> Ledger:
         try:
-            from .postgres.store import PostgresStore, is_lock_error as busy, redact
+            from .postgres.store import PostgresStore, redact
         except ImportError as exc:
             raise LedgerFileError(f"a PostgreSQL ledger needs psycopg: pip install 'dealtrack[postgres]' ({exc})") from None
         store: Store = PostgresStore.open_url(url, schema=schema, readonly=readonly)
@@ -109,7 +109,7 @@ class Ledger(Questions):
             catch_up(store)
         except BaseException as exc:
             store.close()
-            if busy(exc):
+            if PostgresStore.is_lock_error(exc):
                 raise LedgerBusy(f"{redact(url)} is locked by another writer; try again when it lets go") from None
             raise
         return cls(store, redact(url))

@@ -185,9 +185,10 @@ def test_a_writer_waiting_past_the_bound_gets_ledger_busy_and_writes_nothing(
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from dealtrack.postgres import store as pg_store
+    from dealtrack.sqlite import store as sqlite_store
 
     monkeypatch.setattr(pg_store, "_LOCK_SECONDS", 0.2)
-    monkeypatch.setattr(pg_store, "_LOCK_ATTEMPTS", 2)
+    monkeypatch.setattr(sqlite_store, "_LOCK_ATTEMPTS", 2)  # the retries are the shared store's
     with Ledger.open(pg_url) as ledger:
         ledger.append(registered(1, "Nokia"))
         ledger.refresh()  # views current: a question needs no catch-up (which would wait for the lock too)

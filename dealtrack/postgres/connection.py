@@ -89,7 +89,7 @@ class Connection:
     @property
     def in_transaction(self) -> bool:
         """True inside a ``BEGIN`` not yet committed or rolled back (also one a failed statement left open)."""
-        return self.raw.info.transaction_status != pq.TransactionStatus.IDLE
+        return not self.raw.closed and self.raw.info.transaction_status != pq.TransactionStatus.IDLE
 
     def close(self) -> None:
         self.raw.close()

@@ -20,9 +20,7 @@ triggers, and the catalogue reads.
 from __future__ import annotations
 
 import hashlib
-import random
 import re
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -38,8 +36,7 @@ from .views import PostgresViewTables
 
 __all__ = ["PostgresStore", "is_url"]
 
-_LOCK_SECONDS = 5  # how long one attempt waits for another writer's lock
-_LOCK_ATTEMPTS = 8  # then back off and retry this many times in all, as on SQLite
+_LOCK_SECONDS = 5  # how long one try waits for another writer's lock (then the SQLite store's back-off and retries)
 _SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 _TEXT = 'TEXT COLLATE "C"'  # byte order, as SQLite compares text, whatever the database's locale
 _TYPES = {int: "BIGINT", str: _TEXT, float: "DOUBLE PRECISION", bool: "BIGINT"}
@@ -225,56 +222,24 @@ class PostgresStore(Store):
 
     # --- transactions ------------------------------------------------------------------
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One write transaction holding the log's lock (the ``ledger_head`` row): all of it lands or none.
+    # (transaction() and snapshot() are the SQLite store's, with these hooks)
 
-        Waits up to ``_LOCK_SECONDS`` for another writer, then backs off and tries
-        again a few times before :class:`LedgerBusy`. Inside another of this
-        store's transactions it joins that one.
-        """
-        if self._outer:
-            yield
-            return
-        for attempt in range(_LOCK_ATTEMPTS):
-            self.pg.execute("BEGIN")
-            try:
-                self.pg.execute(f"SET LOCAL lock_timeout = '{_LOCK_SECONDS}s'")
-                self.pg.execute("SELECT position FROM ledger_head WHERE id = 1 FOR UPDATE")
-                break
-            except pg_errors.LockNotAvailable as exc:
-                self.pg.execute("ROLLBACK")
-                self.retries += 1
-                if attempt == _LOCK_ATTEMPTS - 1:
-                    raise LedgerBusy(f"the ledger stayed locked by another writer: {str(exc).strip()}") from None
-                time.sleep(random.uniform(0, 0.05 * 2**attempt))
-            except BaseException:
-                self.pg.execute("ROLLBACK")
-                raise
-        self._outer, self._instant = True, None
+    def _lock(self) -> None:
+        """One try at the write lock: the ``ledger_head`` row, waited for up to ``_LOCK_SECONDS``."""
+        self.pg.execute("BEGIN")
         try:
-            yield
+            self.pg.execute(f"SET LOCAL lock_timeout = '{_LOCK_SECONDS}s'")
+            self.pg.execute("SELECT position FROM ledger_head WHERE id = 1 FOR UPDATE")
         except BaseException:
-            if self.pg.in_transaction and not self.pg.raw.closed:
-                self.pg.execute("ROLLBACK")
-            self.memo.clear()
+            self.pg.execute("ROLLBACK")
             raise
-        finally:
-            self._outer, self._instant = False, None
-        self.pg.execute("COMMIT")
 
-    @contextmanager
-    def snapshot(self) -> Iterator[None]:
-        """A read transaction on one snapshot (``REPEATABLE READ``): it sees whole appends and blocks no writer."""
-        if self.pg.in_transaction:
-            yield
-            return
-        self.pg.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
-        try:
-            yield
-        finally:
-            if self.pg.in_transaction and not self.pg.raw.closed:
-                self.pg.execute("COMMIT")
+    @staticmethod
+    def is_lock_error(exc: BaseException) -> bool:
+        """True when PostgreSQL gave up waiting for another connection's lock."""
+        return isinstance(exc, pg_errors.LockNotAvailable)
+
+    _BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ"  # one snapshot for every read inside; blocks no writer
 
     @contextmanager
     def time_limit(self, seconds: float) -> Iterator[None]:
@@ -474,11 +439,6 @@ def _first_schema(raw: psycopg.Connection[Any]) -> str:
 def redact(url: str) -> str:
     """``url`` without its password, for messages and ``repr``."""
     return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
-
-
-def is_lock_error(exc: BaseException) -> bool:
-    """True when PostgreSQL gave up waiting for another connection's lock."""
-    return isinstance(exc, pg_errors.LockNotAvailable)
 
 
 def _translate(exc: BaseException, where: str) -> DealtrackError | None:

@@ -422,17 +422,7 @@ class Store:
         if self._outer:
             yield
             return
-        for attempt in range(_LOCK_ATTEMPTS):
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-                break
-            except sqlite3.OperationalError as exc:
-                if not is_lock_error(exc):
-                    raise
-                self.retries += 1
-                if attempt == _LOCK_ATTEMPTS - 1:
-                    raise LedgerBusy(f"the ledger stayed locked by another writer: {exc}") from None
-                time.sleep(random.uniform(0, 0.05 * 2**attempt))
+        self._begin_write()
         self._outer, self._instant = True, None
         try:
             yield
@@ -445,22 +435,47 @@ class Store:
             self._outer, self._instant = False, None
         self.conn.execute("COMMIT")
 
+    def _begin_write(self) -> None:
+        """Begin a transaction holding the write lock: wait, back off and retry; :class:`LedgerBusy` past the last try."""
+        for attempt in range(_LOCK_ATTEMPTS):
+            try:
+                self._lock()
+                return
+            except self.Error as exc:
+                if not self.is_lock_error(exc):
+                    raise
+                self.retries += 1
+                if attempt == _LOCK_ATTEMPTS - 1:
+                    raise LedgerBusy(f"the ledger stayed locked by another writer: {str(exc).strip()}") from None
+                time.sleep(random.uniform(0, 0.05 * 2**attempt))
+
+    def _lock(self) -> None:
+        """One try at the write lock (SQLite waits up to its busy timeout inside it)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    @staticmethod
+    def is_lock_error(exc: BaseException) -> bool:
+        """True when ``exc`` says another connection held the lock too long."""
+        return is_lock_error(exc)
+
     @contextmanager
     def snapshot(self) -> Iterator[None]:
         """A read transaction: every query inside sees the log as it stood at the first one."""
         if self.conn.in_transaction:
             yield
             return
-        self.conn.execute("BEGIN")
+        self.conn.execute(self._BEGIN_READ)
         try:
             yield
         finally:
             if self.conn.in_transaction:
                 try:
                     self.conn.execute("COMMIT")
-                except sqlite3.DatabaseError:  # a read found a damaged page; it has nothing to commit
+                except self.Error:  # a read found a damaged page; it has nothing to commit
                     if self.conn.in_transaction:
                         self.conn.execute("ROLLBACK")
+
+    _BEGIN_READ = "BEGIN"  # (SQLite: the snapshot is taken at the first read)
 
     # --- the head of the log ----------------------------------------------------------
 
@@ -729,7 +744,7 @@ StorageError = sqlite3.Error
 StorageDamaged = sqlite3.DatabaseError
 
 
-def is_lock_error(exc: sqlite3.Error) -> bool:
+def is_lock_error(exc: BaseException) -> bool:
     """True when SQLite gave up waiting for another connection's lock (SQLITE_BUSY / SQLITE_LOCKED)."""
     return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
 
