@@ -13,6 +13,7 @@ from dealtrack.events import (
     PatentRegistered,
     PatentsAssigned,
 )
+from dealtrack.importers import import_jsonl
 
 
 def first_ledger() -> None:
@@ -89,3 +90,11 @@ def correcting(ledger: Ledger) -> None:
     assert replacement.position > retraction.position
     then = ledger.view(known_at=before, registry_at="2017-12-31")
     assert then.owners_of("US8000004", on="2016-07-01") == {"Xiaomi"}
+
+
+def on_a_team_server() -> None:
+    url = "postgresql://analyst@db.example.com:5432/deals"
+    with Ledger.open(url, schema="licensing") as ledger, Ledger.open("team.db") as file:
+        file.export_jsonl("team.jsonl")
+        moved: int = import_jsonl(ledger, "team.jsonl").appended
+        assert moved == len(file) and ledger.head() == file.head()
