@@ -12,6 +12,6 @@ creates it (psycopg 3, the ``postgres`` extra). What is here:
 
 from __future__ import annotations
 
-from .store import PostgresStore, is_url
+from .store import PostgresStore
 
-__all__ = ["PostgresStore", "is_url"]
+__all__ = ["PostgresStore"]

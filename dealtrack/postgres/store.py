@@ -34,7 +34,7 @@ from ..sqlite.store import _LEDGER_TABLES, EVENT_COLUMNS, FORMAT_VERSION, GENESI
 from .connection import Connection, query
 from .views import PostgresViewTables
 
-__all__ = ["PostgresStore", "is_url"]
+__all__ = ["PostgresStore", "redact"]
 
 _LOCK_SECONDS = 5  # how long one try waits for another writer's lock (then the SQLite store's back-off and retries)
 _SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
@@ -56,11 +56,6 @@ TRIGGERS = [
     ("events_refuse_truncate", "CREATE TRIGGER events_refuse_truncate BEFORE TRUNCATE ON events "
                                "FOR EACH STATEMENT EXECUTE FUNCTION dealtrack_refuse_change()"),
 ]
-
-
-def is_url(location: object) -> bool:
-    """True when ``location`` names a PostgreSQL database (a ``postgresql://`` or ``postgres://`` URL)."""
-    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
 
 
 class PostgresStore(Store):
