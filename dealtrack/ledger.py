@@ -37,7 +37,7 @@ def _writable(path: str | os.PathLike[str]) -> bool:
 
 
 class Ledger(Questions):
-    """An append-only log of patent deals in one SQLite file, and the questions it answers.
+    """An append-only log of patent deals in one SQLite file (or a PostgreSQL schema), and the questions it answers.
 
     Open one with :meth:`Ledger.open`; use it as a context manager to close it.
     """
