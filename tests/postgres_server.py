@@ -21,6 +21,10 @@ from urllib.parse import urlsplit
 
 SUPERUSER = "postgres"  # the cluster's superuser (initdb -U) and, when the tests run as root, the OS user running it
 TIMEOUT = 120  # seconds for initdb, pg_ctl and psql: a hung server fails the run instead of stalling it
+#: the tests' server settings: nothing it holds is worth an fsync
+FAST = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+#: a server that keeps every commit through a power cut (the benchmarks compare it with SQLite's synchronous=FULL)
+DURABLE = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
 
 
 def find_bindir() -> Path | None:
@@ -73,8 +77,10 @@ class Cluster:
         self.log = directory / "server.log"
 
     @classmethod
-    def start(cls, bindir: Path | None = None) -> Cluster:
+    def start(cls, bindir: Path | None = None, settings: dict[str, str] | None = None) -> Cluster:
         """initdb a new cluster in a fresh directory under /tmp and start it; raises ClusterError with the log's tail.
+
+        ``settings`` are the server's durability settings (default :data:`FAST`; :data:`DURABLE` for benchmarks).
 
         /tmp, not pytest's tmp_path: a socket's path must stay under ~100 bytes, and when the tests run as root
         the `postgres` user has to reach the directory through its parents.
@@ -92,8 +98,9 @@ class Cluster:
             cluster._run_server_tool(
                 "initdb", "-D", str(cluster.data), "-A", "trust", "-U", SUPERUSER,
                 "--encoding=UTF8", "--locale=C", "--no-sync")
+            chosen = " ".join(f"-c {name}={value}" for name, value in (settings or FAST).items())
             options = (f"-p {cluster.port} -k {shlex.quote(str(directory))} -c listen_addresses='' "
-                       "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+                       f"{chosen} -c max_connections=200")
             cluster._run_server_tool(
                 "pg_ctl", "start", "-w", "-t", "60", "-D", str(cluster.data), "-l", str(cluster.log), "-o", options)
         except BaseException:

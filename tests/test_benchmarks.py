@@ -88,3 +88,32 @@ def test_the_markdown_has_one_table_per_scale() -> None:
     rows = [result(scale, "x latency", "s", [1e-5, 2e-5], "raw", [1e-5], target="<= 3", p99=True) for scale in ("10k", "1m")]
     text = run.markdown(rows, {"command": "c", "cpus": 2, "python": "3", "sqlite": "3", "commit": "abc", "when": "now"})
     assert text.count("### ") == 2 and text.count("| x latency |") == 2 and "| <= 3 | yes |" in text
+
+
+def test_the_postgres_benchmark_runs_at_a_tiny_scale(postgres, tmp_path: Path) -> None:
+    """``benchmarks/postgres.py`` end to end against the test cluster (``--url``), so the script cannot rot."""
+    import json
+    import subprocess
+
+    url = postgres.new_database()
+    command = [sys.executable, str(ROOT / "benchmarks" / "postgres.py"), "--url", url, "--events", "1200",
+               "--singles", "10", "--repeats", "1", "--questions", "8", "--writers", "2", "--writer-events", "20",
+               "--writer-batch", "5", "--count-singles", "5", "--workdir", str(tmp_path / "work"),
+               "--out", str(tmp_path / "out"), "--profile", str(tmp_path / "profile.txt")]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+    saved = json.loads((tmp_path / "out" / "postgres.json").read_text())
+    figures = {row["figure"]: row for row in saved["rows"]}
+    assert {"batched append, 1,000 events per call", "single append, 1 event per call", "single append latency",
+            "2 writer processes into one ledger, total"} <= set(figures)
+    assert {f"{name} latency" for name in questions.QUESTIONS} <= set(figures)
+    for row in saved["rows"]:
+        assert set(row["backends"]) == {"sqlite", "sqlite-full", "postgresql"} and row["ratio"] > 0
+        for stats in row["backends"].values():
+            assert 0 < stats["min"] <= stats["median"] <= stats["max"]
+    assert saved["extra"]["single_statements"] >= 5  # BEGIN, the lock, the head, the insert, COMMIT at least
+    assert saved["extra"]["questions_compared"] > 0
+    assert (tmp_path / "profile.txt").read_text().strip()
+    assert "| PG / SQLite |" in (tmp_path / "out" / "postgres.md").read_text()
+    with __import__("psycopg").connect(url) as conn:  # the script dropped every schema it made
+        assert not conn.execute("SELECT 1 FROM information_schema.schemata WHERE schema_name LIKE 'bench_%'").fetchall()
