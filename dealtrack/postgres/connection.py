@@ -82,9 +82,13 @@ class Connection:
             yield from cursor
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        """Run one statement once per row of parameters (psycopg pipelines them)."""
+        """Run one statement once per row of parameters (psycopg pipelines them; one row goes without a pipeline)."""
+        bound = [_bindable(row) for row in rows]
+        if len(bound) == 1:
+            self.raw.execute(query(to_psycopg(sql)), bound[0])
+            return
         with self.raw.cursor() as cursor:
-            cursor.executemany(query(to_psycopg(sql)), [_bindable(row) for row in rows])
+            cursor.executemany(query(to_psycopg(sql)), bound)
 
     @property
     def in_transaction(self) -> bool:

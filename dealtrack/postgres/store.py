@@ -74,6 +74,7 @@ class PostgresStore(Store):
         self.retries = 0
         self.memo = {}
         self.views = PostgresViewTables(conn)
+        self._head: tuple[Any, ...] | None = None  # the head row the write lock read (see _lock)
 
     # --- opening ------------------------------------------------------------------
 
@@ -220,14 +221,27 @@ class PostgresStore(Store):
     # (transaction() and snapshot() are the SQLite store's, with these hooks)
 
     def _lock(self) -> None:
-        """One try at the write lock: the ``ledger_head`` row, waited for up to ``_LOCK_SECONDS``."""
-        self.pg.execute("BEGIN")
+        """One try at the write lock: the ``ledger_head`` row, waited for up to ``_LOCK_SECONDS``, in one round trip.
+
+        The row it locks is the head: :meth:`head` answers from it until the transaction ends.
+        """
         try:
-            self.pg.execute(f"SET LOCAL lock_timeout = '{_LOCK_SECONDS}s'")
-            self.pg.execute("SELECT position FROM ledger_head WHERE id = 1 FOR UPDATE")
+            cursor = self.pg.execute(f"BEGIN; SET LOCAL lock_timeout = '{_LOCK_SECONDS}s'; "
+                                     "SELECT position, hash, recorded_at FROM ledger_head WHERE id = 1 FOR UPDATE")
+            while cursor.nextset():  # to the last statement's row
+                pass
+            self._head = cursor.fetchone()
         except BaseException:
-            self.pg.execute("ROLLBACK")
+            if self.pg.in_transaction:
+                self.pg.execute("ROLLBACK")
             raise
+
+    def head(self) -> tuple[int, str, str | None]:
+        """``(position, hash, recorded_at)`` of the last event; inside a write transaction, as its lock read it."""
+        row = self._head if self._outer else None
+        if row is None or not isinstance(row[0], int) or not isinstance(row[1], str):
+            return super().head()
+        return int(row[0]), str(row[1]), row[2]
 
     @staticmethod
     def is_lock_error(exc: BaseException) -> bool:
@@ -354,6 +368,8 @@ class PostgresStore(Store):
                 raise InvalidEvent(row.type, "<text with a NUL character>",
                                    "PostgreSQL text cannot hold the character U+0000; nothing was written")
         super().insert_events(rows)
+        last = rows[-1]
+        self._head = (last.position, last.hash, last.recorded_at)  # what the head row now says
 
     # --- what the SQLite store reads from its catalogue -------------------------------------
 
