@@ -218,6 +218,10 @@ class TitleTables(Protocol):
         """Every number of the property ``patent`` names: its id first, then its applications and their other grants."""
         ...
 
+    def has_links(self) -> bool:
+        """True when any application is linked to a grant (else every number is its own property)."""
+        ...
+
     def split_applications(self, known: int) -> list[tuple[str, list[str], int]]:
         """``(application, grants, last link's position)`` for applications linked to several grants by ``known``."""
         ...
