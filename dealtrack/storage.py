@@ -474,6 +474,11 @@ class ViewStorage(Protocol):
         """Create a view's table, or re-create it empty when its columns changed; add missing indexes."""
         ...
 
+    def load_then_index(self) -> AbstractContextManager[None]:
+        """Inside a transaction: view tables ensured in the block get their secondary indexes only at its end
+        (a rebuild loads them first). A backend may simply yield."""
+        ...
+
     def checkpoints(self) -> dict[str, tuple[int, int]]:
         """``view name -> (version, position)`` for every view that has a checkpoint."""
         ...
