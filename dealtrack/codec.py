@@ -28,6 +28,7 @@ __all__ = [
     "Envelope",
     "converter",
     "decode_stored",
+    "stored_fields",
     "dumps",
     "envelope_line",
     "from_dict",
@@ -379,6 +380,25 @@ def _compile(cls: type[Event]) -> tuple[Callable[[dict[str, Any]], Event], Calla
 _COMPILED = {cls: _compile(cls) for cls in EVENT_TYPES.values()}
 _DECODERS = {cls.__name__: pair[0] for cls, pair in _COMPILED.items()}
 _ENCODERS = {cls: pair[1] for cls, pair in _COMPILED.items()}
+
+
+_FIELD_NAMES = {cls.__name__: tuple(field.name for field in attrs.fields(cls)) for cls in EVENT_TYPES.values()}
+_FIELD_SETS = {name: frozenset(names) for name, names in _FIELD_NAMES.items()}
+
+
+def stored_fields(type_name: str, payload: str | bytes, schema_version: int) -> dict[str, Any]:
+    """A stored event's fields by name, without building the event: for a fold that reads only a few of them.
+
+    Values are as stored (a list for a tuple, ISO text for a date or period);
+    an older schema version, or a payload of unexpected shape, is decoded
+    (:func:`decode_stored`) and its attributes returned instead.
+    """
+    if schema_version == SCHEMA_VERSIONS.get(type_name):
+        data = orjson.loads(payload)
+        if isinstance(data, dict) and data.keys() == _FIELD_SETS[type_name]:
+            return data
+    event = decode_stored(type_name, payload, schema_version)
+    return {name: getattr(event, name) for name in _FIELD_NAMES[type(event).__name__]}
 
 
 def decode_stored(type_name: str, payload: str | bytes, schema_version: int) -> Event:

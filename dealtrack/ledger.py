@@ -439,8 +439,8 @@ class LedgerView(Questions):
     def __repr__(self) -> str:
         return f"<LedgerView position={self.basis.position} registry_at={self.basis.registry_at}>"
 
-    def _basis(self, known_at: datetime | str | None, registry_at: DateLike | None) -> Basis:
-        asked = super()._basis(known_at, registry_at)
+    def _basis(self, known_at: datetime | str | None, registry_at: DateLike | None, head: int | None = None) -> Basis:
+        asked = super()._basis(known_at, registry_at, head)
         position = min(asked.position, self.basis.position)
         registries = [day for day in (asked.registry_at, self.basis.registry_at) if day is not None]
         return Basis(position, asked.known_at or self.basis.known_at, min(registries) if registries else None)

@@ -11,6 +11,7 @@ question uses these two functions and no other.
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = ["clean_name", "former_key", "lender_keys", "party_key", "role_of"]
@@ -53,6 +54,7 @@ def role_of(name: str) -> str | None:
     return None if found is None else found.group(0).strip(" ,;").upper()
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a pure function of the text, asked of the same names over and over
 def party_key(name: str) -> str:
     """The key that every spelling of one party shares: ``"Nytell Software, L.L.C."`` -> ``"NYTELL SOFTWARE"``.
 

@@ -43,10 +43,9 @@ from .errors import InvalidEvent, LedgerReadOnly
 from .events import BanLifted, BanModified, PatentsAssigned, Recorded
 from .parties import party_key
 from .projections.history import Fact
-from .projections.parties import spellings
 from .projections.reading import Reading, RefoldedReading, StoredReading
 from .projections.rights import BANS, LICENCES
-from .projections.runner import refresh, views_behind
+from .projections.runner import refresh
 from .projections.title import Aliases, renamed_names, title_spans
 from .sqlite.store import Store, parse_instant_column
 from .values import (
@@ -75,10 +74,16 @@ class Questions:
 
     # --- the basis ------------------------------------------------------------------------
 
-    def _basis(self, known_at: Instant, registry_at: Day) -> Basis:
-        """The basis a question asks for (everything recorded so far, when both are None)."""
+    def _basis(self, known_at: Instant, registry_at: Day, head: int | None = None) -> Basis:
+        """The basis a question asks for (everything recorded so far, when both are None).
+
+        ``head``: the log's head position, when the caller has just read it.
+        """
         moment = None if known_at is None else parse_instant(known_at, "known_at")
-        position = self._store.head()[0] if moment is None else self._store.position_at(moment)
+        if moment is not None:
+            position = self._store.position_at(moment)
+        else:
+            position = self._store.head()[0] if head is None else head
         registry = None if registry_at is None else parse_period(registry_at, "registry_at").end
         return Basis(position, moment, registry)
 
@@ -90,12 +95,16 @@ class Questions:
         refresh(self._store)
 
     def _reading(self, known_at: Instant, registry_at: Day) -> Reading:
-        if views_behind(self._store):  # appends write only the log: the views catch up before they answer
+        # one read says where the log and the views stand; the head it gives is the basis of a question
+        # at current knowledge, and keys what the reading may keep between questions (store.memo)
+        head, views = self._store.views_position()
+        if views != head:  # appends write only the log: the views catch up before they answer
             self._catch_up()
-        basis = self._basis(known_at, registry_at)
+            head = self._store.head()[0]
+        basis = self._basis(known_at, registry_at, head)
         if basis.registry_at is None:
-            return StoredReading(self._store, basis.position)
-        return RefoldedReading(self._store, basis.position, basis.registry_at)
+            return StoredReading(self._store, basis.position, head)
+        return RefoldedReading(self._store, basis.position, basis.registry_at, head)
 
     # --- the log -------------------------------------------------------------------------------
 
@@ -513,7 +522,7 @@ def _sold_unlisted(reading: Reading, names: Sequence[str], period: Period) -> in
     start of ``period``; reports of one deal count once (the latest)."""
     keys = {party_key(name) for name in names}
     latest: dict[Any, PatentsAssigned] = {}
-    for position, event in reading.unlisted_deals():
+    for position, event in reading.unlisted_deals(keys):  # only sales naming one of them as a seller can count
         assert isinstance(event, PatentsAssigned) and event.effective is not None
         when = event.effective
         sold = when.end <= period.start if when.is_exact else when.end < period.start
@@ -568,9 +577,9 @@ def _names_of(reading: Reading, party: str, period: Period) -> list[str]:
     """The names ``party`` went by during ``period``: every spelling of it (:func:`~dealtrack.parties.party_key`),
     following renames and mergers."""
     names = _renamed_names_of(reading, party, period)
-    for spelling in sorted(spellings(reading.store, [party]) - {party}):
+    for spelling in sorted(reading.spellings([party]) - {party}):
         names += [name for name in _renamed_names_of(reading, spelling, period) if name not in names]
-    names += sorted(spellings(reading.store, names) - set(names))
+    names += sorted(reading.spellings(names) - set(names))
     return names
 
 

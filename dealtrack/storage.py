@@ -218,6 +218,10 @@ class TitleTables(Protocol):
         """Every number of the property ``patent`` names: its id first, then its applications and their other grants."""
         ...
 
+    def has_links(self) -> bool:
+        """True when any application is linked to a grant (else every number is its own property)."""
+        ...
+
     def split_applications(self, known: int) -> list[tuple[str, list[str], int]]:
         """``(application, grants, last link's position)`` for applications linked to several grants by ``known``."""
         ...
@@ -468,6 +472,11 @@ class ViewStorage(Protocol):
         without_rowid: bool = False,
     ) -> None:
         """Create a view's table, or re-create it empty when its columns changed; add missing indexes."""
+        ...
+
+    def load_then_index(self) -> AbstractContextManager[None]:
+        """Inside a transaction: view tables ensured in the block get their secondary indexes only at its end
+        (a rebuild loads them first). A backend may simply yield."""
         ...
 
     def checkpoints(self) -> dict[str, tuple[int, int]]:

@@ -300,6 +300,11 @@ class PostgresStore(Store):
             quoted = ", ".join(f'"{column}"' for column in index)
             self.pg.execute(f'CREATE INDEX IF NOT EXISTS "idx_{name}_{label}" ON "{name}" ({quoted})')
 
+    @contextmanager
+    def load_then_index(self) -> Iterator[None]:
+        """A rebuild keeps the views' indexes on PostgreSQL while it loads (the contract allows simply yielding)."""
+        yield
+
     def _columns(self, name: str) -> list[tuple[str, str]]:
         """``(column, PostgreSQL type)`` of table ``name`` in this schema, in table order (``rowid`` left out)."""
         rows = self.pg.execute(

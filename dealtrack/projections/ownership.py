@@ -161,23 +161,31 @@ class OwnershipProjection:
         for table in _TABLES:
             store.views.clear(table, _FIXED.get(table))
         blocks: list[int] = []
-        pending: list[Fact] = []
+        # indexing needs only each event's numbers and parties: read those off the payload, build no event
+        facts: list[tuple[str, int]] = []
+        parties: dict[int, set[str]] = {}
         for position, type_name, payload, version in store.views.events_of_types(("PatentRegistered", "PatentsAssigned")):
-            event = codec.decode_stored(type_name, payload, version)
-            pending.append((position, event))
-            if _is_block(event):
-                blocks.append(position)
-            if len(pending) >= 5_000:
-                _index(store, _by_property(store, _title_facts(pending)), pending)
-                pending = []
-        _index(store, _by_property(store, _title_facts(pending)), pending)
+            data = codec.stored_fields(type_name, payload, version)
+            if type_name == "PatentRegistered":
+                facts.append((data["patent"], position))
+                parties[position] = {data["owner"]}
+            else:
+                patents, count = data["patents"], data["disclosed_count"]
+                facts.extend((patent, position) for patent in patents)
+                parties[position] = {*data["assignor"], *data["assignee"]}
+                if count is not None and count - len(patents) > 0:  # (PatentsAssigned.undisclosed_count)
+                    blocks.append(position)
+            if len(parties) >= 5_000:
+                _index_parties(store, _by_property(store, facts), parties)
+                facts, parties = [], {}
+        _index_parties(store, _by_property(store, facts), parties)
         retracted = log.retracted()
         groups = log.rename_groups()
         writer = _Writer(store)
         for patent, rows in itertools.groupby(store.views.facts_with_events("title_facts", "patent"), key=lambda row: row[0]):
-            facts = [(position, codec.decode_stored(type_name, payload, version)) for _, position, type_name, payload, version in rows]
-            facts += groups.renames_of(_names_in(facts))
-            _, new = advance(facts, retracted, _title_fold(patent), {}, 0, log.fold_point)
+            chain = [(position, codec.decode_stored(type_name, payload, version)) for _, position, type_name, payload, version in rows]
+            chain += groups.renames_of(_names_in(chain))
+            _, new = advance(chain, retracted, _title_fold(patent), {}, 0, log.fold_point)
             writer.add(new)
         for position in blocks:
             (deal,) = log.facts([position])
@@ -331,14 +339,18 @@ def _related(positions: tuple[int, ...]) -> str | None:
 
 def _index(store: Store, facts: list[tuple[str, int]], batch: Sequence[Fact]) -> None:
     """Note which events bear on which patents, and which parties they name."""
+    if facts:
+        events = dict(batch)
+        _index_parties(store, facts, {position: title_parties(events[position]) for position in {p for _, p in facts}})
+
+
+def _index_parties(store: Store, facts: list[tuple[str, int]], parties: dict[int, set[str]]) -> None:
+    """:func:`_index`, given the parties each event position names."""
     if not facts:
         return
     store.views.add_facts("title_facts", facts, ("patent", "position"))
-    events = dict(batch)
     store.views.add_facts(
-        "title_parties",
-        [(party, patent) for patent, position in facts for party in title_parties(events[position])],
-        ("party", "patent"),
+        "title_parties", [(party, patent) for patent, position in facts for party in parties[position]], ("party", "patent")
     )
 
 

@@ -26,6 +26,11 @@ _PARTY_FIELDS = ("owner", "assignor", "assignee", "licensor", "licensee", "parti
 _TYPES = tuple(
     name for name, cls in EVENT_TYPES.items() if {field.name for field in attrs.fields(cls)} & set(_PARTY_FIELDS)
 )
+#: event type -> the party fields it has, in :data:`_PARTY_FIELDS` order
+_FIELDS_OF = {
+    name: tuple(field for field in _PARTY_FIELDS if field in {f.name for f in attrs.fields(cls)})
+    for name, cls in EVENT_TYPES.items()
+}
 
 
 def event_parties(event: Event) -> Iterator[str]:
@@ -61,7 +66,13 @@ class PartiesProjection:
         log.store.views.clear("party_names")
         names: set[str] = set()
         for _, type_name, payload, version in log.store.views.events_of_types(_TYPES):
-            names.update(event_parties(codec.decode_stored(type_name, payload, version)))
+            data = codec.stored_fields(type_name, payload, version)  # only the names are read: no event is built
+            for field in _FIELDS_OF[type_name]:
+                value = data.get(field)
+                if isinstance(value, str):
+                    names.add(value)
+                elif isinstance(value, (list, tuple)):
+                    names.update(name for name in value if isinstance(name, str))
         self._insert(log.store, names)
 
     @staticmethod

@@ -83,8 +83,10 @@ class LogReader:
         ends: Sequence[int] | None = None,
         after: int | None = None,
         upto: int | None = None,
+        head: int | None = None,
     ) -> None:
         self.store = store
+        self._head = head  # the log's head when the caller has just read it (None: read it when needed)
         # ``upto``: the log as it stood at that position (a catch-up folds the log in steps, and each step must
         # not see retractions or renames recorded after it); None: the whole log
         self.upto = upto
@@ -125,10 +127,14 @@ class LogReader:
             events[position] = codec.decode_stored(type_name, payload, version)
         return [(pos, events[pos]) for pos in wanted]
 
+    def head(self) -> int:
+        """The log's head position (as the caller read it, or read now)."""
+        return self.store.head()[0] if self._head is None else self._head
+
     def retracted(self) -> dict[int, int]:
         """``target position -> retracting position`` for the whole log (read again only when the log grew)."""
         if self._retracted is None:
-            head = self.store.head()[0]
+            head = self.head()
             kept = self.store.memo.get("retracted")
             if kept is None or kept[0] != head:
                 kept = self.store.memo["retracted"] = (head, self.store.views.retractions())
@@ -159,7 +165,7 @@ class LogReader:
             known: list[Fact] = memo.setdefault("renames", [])
             # the log only grows: look only past the last position already searched
             searched = memo.get("renames_searched", 0)
-            head = self.store.head()[0]
+            head = self.head()
             if head > searched:
                 positions = self.store.views.positions_of_types(_RENAME_TYPES, searched)
                 known.extend(self.facts(positions))

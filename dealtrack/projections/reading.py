@@ -20,6 +20,7 @@ import orjson
 
 from ..answers import Ban, Encumbrance, Licence
 from ..events import Event, PatentsAssigned
+from ..parties import party_key
 from ..sqlite.store import Store
 from ..values import normalize_patent
 from .history import Fact, live_at, valid_order
@@ -39,6 +40,9 @@ from .rights import (
 from .title import Doubt, Holding, TitleAnomaly, fold_title
 
 __all__ = ["RefoldedReading", "Reading", "StoredReading", "TitleFold", "registry_day"]
+
+#: At most this many look-ups of one kind are kept per head (then the cache starts again).
+_KEPT = 50_000
 
 #: ``(kind, subject, position, message, related positions)``
 AnomalyRow = tuple[str, str, int, str, tuple[int, ...]]
@@ -61,19 +65,63 @@ def _overlaps(valid_from: str, valid_to: str | None, start: date, stop: date) ->
 class Reading:
     """What every question needs from the views, on one basis (``known``: the last position counted)."""
 
-    def __init__(self, store: Store, known: int) -> None:
+    def __init__(self, store: Store, known: int, head: int | None = None) -> None:
         self.store = store
         self.known = known
-        self.log = LogReader(store)
+        # ``head``: the log's head, read when the views were found caught up with it (None: not known). The
+        # links between numbers and the spellings of names change only when the views move, so what this
+        # reading looks up of them is kept on the store for every reading at the same head.
+        self.head = head
+        self.log = LogReader(store, head=head)
+        self._local: dict[str, dict[Any, Any]] = {}
+
+    def _kept(self, name: str) -> dict[Any, Any]:
+        """A cache named ``name``, shared by the readings at this head (this reading's own without one)."""
+        if self.head is None:
+            return self._local.setdefault(name, {})
+        kept: tuple[int, dict[str, dict[Any, Any]]] | None = self.store.memo.get("at_head")
+        if kept is None or kept[0] != self.head or len(kept[1].get(name, ())) > _KEPT:
+            kept = self.store.memo["at_head"] = (self.head, {})
+        return kept[1].setdefault(name, {})
 
     def patent_id(self, patent: str) -> str:
         """The id the views keep ``patent`` under: any spelling, and an application's grant number once linked."""
-        patent = normalize_patent(patent)
-        return self.store.views.title.properties_of([patent])[patent]
+        ids = self._kept("patent_id")
+        found = ids.get(patent) if isinstance(patent, str) else None
+        if found is None:
+            number = normalize_patent(patent)  # (refuses anything but a patent number)
+            found = ids[patent] = self.store.views.title.properties_of([number])[number] if self._links() else number
+        return found
+
+    def _links(self) -> bool:
+        """Whether any number is linked to another (without links, each number is its own property)."""
+        kept = self._kept("links")
+        if "any" not in kept:
+            kept["any"] = self.store.views.title.has_links()
+        return bool(kept["any"])
 
     def numbers(self, patent: str) -> list[str]:
         """Every number of the property ``patent`` names (an application and its grant), the property id first."""
-        return self.store.views.title.numbers_of(patent)
+        numbers = self._kept("numbers")
+        found = numbers.get(patent)
+        if found is None:
+            found = numbers[patent] = self.store.views.title.numbers_of(patent) if self._links() else [patent]
+        return list(found)
+
+    def spellings(self, names: Iterable[str]) -> set[str]:
+        """``names`` and every other spelling recorded under the same keys (:func:`.parties.spellings`)."""
+        wanted = set(names)
+        by_key = self._kept("spellings")
+        keys = {party_key(name) for name in wanted}
+        missing = keys - by_key.keys()
+        if missing:
+            for key in missing:
+                by_key[key] = set()
+            for name in self.store.views.values_under("party_names", "name", missing):
+                by_key[party_key(name)].add(name)
+        for key in keys:
+            wanted |= by_key[key]
+        return wanted
 
     def knows_patent(self, patent: str) -> bool:
         """True when some event counted on this basis bears on ``patent``'s title (any of its numbers)."""
@@ -232,9 +280,31 @@ class Reading:
         """Applications the register links to more than one grant, on this basis."""
         return self.store.views.title.split_applications(self.known)
 
-    def unlisted_deals(self) -> list[Fact]:
-        """Every assignment counted on this basis that moved patents it did not list (an undisclosed block)."""
-        return self.visible(self.log.facts(self.store.views.reads.unlisted_deal_positions(self.known)))
+    def unlisted_deals(self, sellers: Iterable[str] | None = None) -> list[Fact]:
+        """Every assignment counted on this basis that moved patents it did not list (an undisclosed block).
+
+        With ``sellers`` (party keys), only those with an assignor under one of the keys, in the same order:
+        found through an index by assignor key, kept per head, so a party's question does not decode every
+        such deal in the log.
+        """
+        if sellers is None:
+            return self.visible(self.log.facts(self.store.views.reads.unlisted_deal_positions(self.known)))
+        by_seller = self._kept("unlisted_by_seller")
+        if not by_seller:
+            upto = self.known if self.head is None else self.head
+            decoded: dict[int, Event] = self.store.memo.setdefault("unlisted_events", {})  # positions never change
+            positions = self.store.views.reads.unlisted_deal_positions(upto)
+            for position, event in self.log.facts([p for p in positions if p not in decoded]):
+                decoded[position] = event
+            index: dict[str, list[Fact]] = {}
+            for position in sorted(positions):
+                event = decoded[position]
+                for key in {party_key(name) for name in getattr(event, "assignor", ())}:
+                    index.setdefault(key, []).append((position, event))
+            by_seller[None] = index  # (a key of its own: an index of no deals is still built)
+        index = by_seller[None]
+        found = {fact[0]: fact for key in set(sellers) for fact in index.get(key, ())}
+        return self.visible(sorted(found.values(), key=lambda fact: fact[0]))
 
     def repeated_deals(self) -> list[str]:
         """Deal ids more than one assignment reports (candidates for duplicate reports)."""
@@ -314,8 +384,8 @@ class StoredReading(Reading):
 class RefoldedReading(Reading):
     """The folds re-run over the facts known at ``known`` that a register showed by ``registry``."""
 
-    def __init__(self, store: Store, known: int, registry: date) -> None:
-        super().__init__(store, known)
+    def __init__(self, store: Store, known: int, registry: date, head: int | None = None) -> None:
+        super().__init__(store, known, head)
         self.registry = registry
         self._titles: dict[str, TitleFold] = {}
 
@@ -329,7 +399,7 @@ class RefoldedReading(Reading):
 
     def owner_rows(self, patent: str, start: date, stop: date) -> list[tuple[str, int]]:
         if not self._hides_title(patent, stop):
-            return StoredReading(self.store, self.known).owner_rows(patent, start, stop)
+            return StoredReading(self.store, self.known, self.head).owner_rows(patent, start, stop)
         return [
             (h.owner, h.position)
             for h in self.title(patent)[0]

@@ -84,8 +84,9 @@ def _rebuild(store: Store, projections: Sequence[Projection]) -> None:
     gc.disable()  # a rebuild makes many short-lived objects and no cycles; the collector would only slow it
     try:
         for projection in projections:
-            projection.create(store)
-            projection.rebuild(log)
+            with store.load_then_index():  # its tables' indexes are built once, after the load
+                projection.create(store)
+                projection.rebuild(log)
             store.views.set_checkpoint(projection.name, projection.version, position)
     finally:
         if collecting:

@@ -109,6 +109,8 @@ class Store:
         self.retries = 0  # how often a write had to wait for another writer, for the stress benchmark
         # Decoded log facts that never change (positions are immutable), kept per connection: e.g. the renames.
         self.memo: dict[str, Any] = {}
+        # while a rebuild loads view tables: table -> (its dropped indexes' SQL, the indexes the view asks for)
+        self._deferred: dict[str, tuple[list[str], list[Sequence[str]]]] | None = None
         self.views = SQLiteViewTables(conn)  # the SQL of view upkeep (dealtrack.sqlite), as storage.ViewTables names it
 
     # --- opening ------------------------------------------------------------------
@@ -390,9 +392,13 @@ class Store:
         one b-tree instead of two: half the pages an append touches.
         """
         table = self.db.table(name)
+        deferred = self._deferred is not None  # a rebuild loads the table first: indexes after (see load_then_index)
         if table.exists():
             same_layout = (table.schema.upper().rstrip().endswith("WITHOUT ROWID")) == without_rowid
             if list(table.columns_dict) == list(columns) and same_layout:
+                if deferred:
+                    self._defer_indexes(name, indexes, drop=True)
+                    return
                 for index in indexes:  # an index a later version added
                     table.create_index(list(index), if_not_exists=True)
                 return
@@ -406,8 +412,50 @@ class Store:
             )
         else:
             table.create(columns, pk=pk)
+        if deferred:
+            self._defer_indexes(name, indexes, drop=False)
+            return
         for index in indexes:
             table.create_index(list(index))
+
+    @contextmanager
+    def load_then_index(self) -> Iterator[None]:
+        """Inside a transaction: the view tables ensured inside lose their secondary indexes until it ends.
+
+        A rebuild clears and refills its tables; building each index once from
+        the loaded rows (one sort) is cheaper than keeping it up to date row by
+        row. The indexes come back as they were (plus any the view now asks
+        for) when the block ends; should it fail, the transaction's rollback
+        brings them back with everything else. The block must not read its own
+        tables through those indexes.
+        """
+        if not self._outer:
+            raise RuntimeError("load_then_index() belongs inside a transaction")
+        self._deferred = {}
+        try:
+            yield
+            for table, (kept, wanted) in self._deferred.items():
+                for sql in kept:
+                    self.conn.execute(sql)
+                for index in wanted:
+                    self.db.table(table).create_index(list(index), if_not_exists=True)
+        finally:
+            self._deferred = None
+
+    def _defer_indexes(self, table: str, wanted: Iterable[Sequence[str]], *, drop: bool) -> None:
+        """Note ``wanted`` indexes of ``table`` for the end of the load; with ``drop``, drop its secondary
+        indexes (unique ones stay: they may be what keeps a row out) and note them to be made again."""
+        assert self._deferred is not None
+        kept, asked = self._deferred.setdefault(table, ([], []))
+        asked.extend(wanted)
+        if not drop:
+            return
+        for name, sql in self.conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", (table,)
+        ).fetchall():
+            if not sql.lstrip().upper().startswith("CREATE UNIQUE"):
+                self.conn.execute(f"DROP INDEX [{name}]")
+                kept.append(sql)
 
     # --- transactions ---------------------------------------------------------------
 

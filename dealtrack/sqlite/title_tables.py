@@ -92,6 +92,11 @@ class SQLiteTitleTables:
             [*mine, property_id])] if mine else []
         return [property_id, *mine, *others]
 
+    def has_links(self) -> bool:
+        """True when any application is linked to a grant (else every number is its own property)."""
+        (found,) = self.conn.execute("SELECT EXISTS(SELECT 1 FROM patent_numbers)").fetchone()
+        return bool(found)
+
     def split_applications(self, known: int) -> list[tuple[str, list[str], int]]:
         """``(application, its grants, the position of the last link)`` for each application linked to more
         than one grant by links recorded at or before ``known``."""
