@@ -434,8 +434,8 @@ class ViewTables(Protocol):
 
     # --- the log, as folds and checks read it ----------------------------------------------------
 
-    def retractions(self) -> dict[int, int]:
-        """``target position -> retracting position`` for the whole log."""
+    def retractions(self, after: int = 0) -> dict[int, int]:
+        """``target position -> retracting position`` for the whole log (retractions recorded after ``after``)."""
         ...
 
     def events_of_types(self, types: Sequence[str]) -> Iterator[tuple[int, str, str, int]]:

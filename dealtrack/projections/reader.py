@@ -136,8 +136,11 @@ class LogReader:
         if self._retracted is None:
             head = self.head()
             kept = self.store.memo.get("retracted")
-            if kept is None or kept[0] != head:
+            if kept is None or kept[0] > head:
                 kept = self.store.memo["retracted"] = (head, self.store.views.retractions())
+            elif kept[0] < head:  # retractions are only ever added, each at its own (new) position: read the new ones
+                new = self.store.views.retractions(kept[0])
+                kept = self.store.memo["retracted"] = (head, {**kept[1], **new} if new else kept[1])
             upto = self.upto
             retracted: dict[int, int] = kept[1] if upto is None else {t: p for t, p in kept[1].items() if p <= upto}
             self._retracted = retracted

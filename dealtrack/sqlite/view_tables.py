@@ -152,9 +152,11 @@ class SQLiteViewTables:
 
     # --- the log, as folds and checks read it ------------------------------------------------------
 
-    def retractions(self) -> dict[int, int]:
-        """``target position -> retracting position`` for the whole log."""
-        return dict(self.conn.execute("SELECT target, position FROM retractions"))
+    def retractions(self, after: int = 0) -> dict[int, int]:
+        """``target position -> retracting position`` for the whole log (retractions recorded after ``after``)."""
+        if after <= 0:
+            return dict(self.conn.execute("SELECT target, position FROM retractions"))
+        return dict(self.conn.execute("SELECT target, position FROM retractions WHERE position > ?", (after,)))
 
     def events_of_types(self, types: Sequence[str]) -> Iterator[tuple[int, str, str, int]]:
         """Stream ``(position, type, payload, schema_version)`` of the events of ``types``, in log order."""
