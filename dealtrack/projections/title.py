@@ -23,7 +23,7 @@ from ..events import Event, PartiesMerged, PartyRenamed, PatentRegistered, Paten
 from ..parties import former_key, party_key
 from .history import Fact, valid_order
 
-__all__ = ["Aliases", "Doubt", "Holding", "TitleAnomaly", "TitleSpan", "fold_title", "fold_title_steps", "fold_title_steps_apply", "renamed_names", "title_spans"]
+__all__ = ["Aliases", "Doubt", "Holding", "TitleAnomaly", "TitleSpan", "fold_title", "fold_title_steps", "renamed_names", "steps_in_order", "title_spans"]
 
 
 @attrs.frozen
@@ -112,24 +112,25 @@ def fold_title_steps(subject: str, ordered: Sequence[Fact], cuts: Sequence[int])
     Only for facts already in valid-time order whose every prefix folds as a
     replay of the whole would reach it: no assignment by inventors (their
     holdings reach back to the start of time, so a later one changes an earlier
-    prefix's answer); :func:`fold_title_steps_apply` says when that holds.
+    prefix's answer); :func:`steps_in_order` says how far that holds.
     """
     return _fold(subject, ordered, {}, cuts, None)
 
 
-def fold_title_steps_apply(ordered: Sequence[Fact]) -> bool:
-    """Whether :func:`fold_title_steps` may fold ``ordered`` (in position order): it is in valid-time order too,
-    and no assignment in it is by inventors."""
+def steps_in_order(ordered: Sequence[Fact]) -> int:
+    """How many leading facts of ``ordered`` (position order) :func:`fold_title_steps` may fold: those in
+    valid-time order too; none when an assignment in ``ordered`` is by inventors."""
+    if any(isinstance(event, PatentsAssigned) and event.by_inventors for _, event in ordered):
+        return 0
     last: tuple[date, int] | None = None
+    count = 0
     for fact in ordered:
-        event = fact[1]
-        if isinstance(event, PatentsAssigned) and event.by_inventors:
-            return False
         key = valid_order(fact)
         if last is not None and key < last:
-            return False
+            break
         last = key
-    return True
+        count += 1
+    return count
 
 
 def _fold(
