@@ -4,7 +4,8 @@
 - ``codec.decode_stored`` (no re-validation) builds the event the checked ``loads`` builds,
   and falls back to the checked path, with its errors, on anything unexpected;
 - ``RenameGroups`` (union-find) finds the renames ``relevant_renames`` grows one by one;
-- ``history.advance`` carried append by append ends in the rows ``believed_rows`` computes at once.
+- ``history.advance`` carried append by append ends in the rows ``believed_rows`` computes at once;
+- a rebuild's one replay of a chain of title (``fold_title_steps``) stores the rows folding at each point does.
 """
 
 from __future__ import annotations
@@ -132,6 +133,26 @@ def test_folding_at_commit_points_believes_at_each_point_what_folding_every_posi
         assert believed_at(at_points, point) == believed_at(every, point)
     assert {since for _, since, _ in at_points} <= set(ends)
     assert _carried(facts, retracted, ends, fold_point) == sorted(at_points, key=repr)
+
+
+@given(history=histories, cuts=st.lists(st.integers(1, 14), max_size=4), retract=st.lists(st.integers(1, 14), max_size=3))
+def test_one_replay_of_a_chain_stores_the_rows_folding_at_each_point_does(
+    history: list[Event], cuts: list[int], retract: list[int]
+) -> None:
+    """A rebuild folds a chain of title once where it can (facts in valid-time order, none retracted) and
+    notes its answer at each commit point: the same rows, known over the same spans, as folding each point."""
+    from dealtrack.projections.ownership import _title_fold, _title_history
+
+    facts, retracted = _log(history, retract)
+    end = len(facts) + len(retract)
+    ends = sorted({c for c in cuts if c < end} | {end})
+
+    def fold_point(position: int) -> int:
+        return next(point for point in ends if point >= position)
+
+    for known in (retracted, {}):
+        expected = advance(facts, known, _title_fold("US1"), {}, 0, fold_point)[1]
+        assert sorted(_title_history("US1", facts, known, fold_point), key=repr) == sorted(expected, key=repr)
 
 
 # --- the licence index: listed patents by term, portfolio licences by linked licensor -------------------

@@ -27,7 +27,7 @@ Fact = tuple[int, Event]  # (position, event)
 FoldPoint = Callable[[int], int]
 
 __all__ = [
-    "Fact", "FoldPoint", "advance", "believed_rows", "iso", "live_at", "valid_order",
+    "Fact", "FoldPoint", "advance", "believed_over", "believed_rows", "iso", "live_at", "valid_order",
 ]
 
 def iso(day: date | None) -> str | None:
@@ -108,3 +108,23 @@ def advance(
     new += [(row, since, None) for row, (since, handle) in believed.items() if handle is None]
     return closed, new
 
+
+
+def believed_over(steps: Iterable[tuple[int, Iterable[Row]]]) -> list[tuple[Row, int, int | None]]:
+    """``(row, known_from, known_to)`` given what the fold answered at each point where the key's facts changed.
+
+    ``steps`` are ``(commit point, rows)`` in point order: what :func:`advance`
+    from nothing (``believed={}``, ``after=0``) returns as its new rows, in the
+    same order, for a fold that can give every point's rows in one replay.
+    """
+    believed: dict[Row, int] = {}
+    new: list[tuple[Row, int, int | None]] = []
+    for position, rows in steps:
+        now = set(rows)
+        for row in [row for row in believed if row not in now]:
+            new.append((row, believed.pop(row), position))
+        for row in now:
+            if row not in believed:
+                believed[row] = position
+    new += [(row, since, None) for row, since in believed.items()]
+    return new

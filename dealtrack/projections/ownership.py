@@ -18,7 +18,9 @@ for the whole append. A rebuild streams the log one patent at a time.
 
 from __future__ import annotations
 
+import bisect
 import itertools
+import operator
 from collections.abc import Callable, Iterable, Sequence, Set as AbstractSet
 from typing import Any
 
@@ -27,10 +29,10 @@ import orjson
 from .. import codec
 from ..events import Event, PatentRegistered, PatentsAssigned
 from ..sqlite.store import Store
-from .history import Fact, advance, iso
+from .history import Fact, FoldPoint, advance, believed_over, iso
 from .numbers import linked_numbers
 from .reader import LogReader, RenameGroups
-from .title import fold_title, renamed_names
+from .title import Holding, TitleAnomaly, fold_title, fold_title_steps, renamed_names, steps_in_order
 
 __all__ = ["OwnershipProjection", "relevant_renames", "title_parties"]
 
@@ -182,11 +184,14 @@ class OwnershipProjection:
         retracted = log.retracted()
         groups = log.rename_groups()
         writer = _Writer(store)
-        for patent, rows in itertools.groupby(store.views.facts_with_events("title_facts", "patent"), key=lambda row: row[0]):
-            chain = [(position, codec.decode_stored(type_name, payload, version)) for _, position, type_name, payload, version in rows]
-            chain += groups.renames_of(_names_in(chain))
-            _, new = advance(chain, retracted, _title_fold(patent), {}, 0, log.fold_point)
-            writer.add(new)
+        decode = codec.decode_stored
+        renamed = groups.linked_any  # most chains name no renamed party: skip gathering their names then
+        for patent, rows in itertools.groupby(store.views.facts_with_events("title_facts", "patent"), key=_first):
+            chain = [(position, decode(type_name, payload, version)) for _, position, type_name, payload, version in rows]
+            renames = groups.renames_of(_title_names(chain)) if renamed else []
+            if renames:
+                chain = sorted(chain + renames, key=_position)
+            writer.add(_title_history(patent, chain, retracted, log.fold_point))
         for position in blocks:
             (deal,) = log.facts([position])
             _, new = advance(_block_facts(deal, groups), retracted, _block_fold(deal), {}, 0, log.fold_point)
@@ -295,13 +300,41 @@ def _title_fold(patent: str) -> Callable[[list[Fact]], list[tuple[Any, ...]]]:
     """The patent's rows, as stored, from its live facts."""
 
     def fold(live: list[Fact]) -> list[tuple[Any, ...]]:
-        holdings, anomalies = fold_title(patent, live)
-        return [
-            *(("ownership", patent, h.owner, iso(h.valid_from), iso(h.valid_to), h.position) for h in holdings),
-            *(("anomalies", patent, a.kind, a.position, a.message, _related(a.related)) for a in anomalies),
-        ]
+        return _title_rows(patent, *fold_title(patent, live))
 
     return fold
+
+
+_position = _first = operator.itemgetter(0)
+
+
+def _title_history(patent: str, chain: list[Fact], retracted: dict[int, int], fold_point: FoldPoint) -> list[
+        tuple[tuple[Any, ...], int, int | None]]:
+    """A patent's rows over its whole history, as ``advance`` from nothing gives them (``chain`` in position order).
+
+    When no fact is retracted, one replay gives the rows at every commit point
+    up to the first fact the log recorded out of valid-time order (most chains
+    have none); the chain is folded again at each point after it.
+    """
+    if any(position in retracted for position, _ in chain):
+        return advance(chain, retracted, _title_fold(patent), {}, 0, fold_point)[1]
+    positions = [position for position, _ in chain]
+    points = sorted({fold_point(position) for position in positions})
+    cuts = [bisect.bisect_right(positions, point) for point in points]
+    in_order = steps_in_order(chain)
+    stepped = [cut for cut in cuts if cut <= in_order]
+    answers = fold_title_steps(patent, chain[:stepped[-1]], stepped) if stepped else []
+    answers += [fold_title(patent, chain[:cut]) for cut in cuts[len(stepped):]]
+    return believed_over(zip(points, (_title_rows(patent, *answer) for answer in answers)))
+
+
+def _title_rows(patent: str, holdings: list[Holding], anomalies: list[TitleAnomaly]) -> list[tuple[Any, ...]]:
+    """The stored rows of a patent's holdings and anomalies."""
+    return [
+        *(("ownership", patent, h.owner, h.valid_from.isoformat(), None if h.valid_to is None else h.valid_to.isoformat(),
+           h.position) for h in holdings),
+        *(("anomalies", patent, a.kind, a.position, a.message, _related(a.related)) for a in anomalies),
+    ]
 
 
 def _block_facts(deal: Fact, groups: RenameGroups) -> list[Fact]:
@@ -326,6 +359,19 @@ def _block_fold(deal: Fact) -> Callable[[list[Fact]], list[tuple[Any, ...]]]:
 
 def _is_block(event: Event) -> bool:
     return isinstance(event, PatentsAssigned) and event.undisclosed_count > 0
+
+
+def _title_names(chain: list[Fact]) -> set[str]:
+    """:func:`_names_in` for facts that are registrations and assignments only (a chain's own facts)."""
+    names: set[str] = set()
+    for _, event in chain:
+        if isinstance(event, PatentsAssigned):
+            names.update(event.assignor)
+            names.update(event.assignee)
+        else:
+            assert isinstance(event, PatentRegistered)
+            names.add(event.owner)
+    return names
 
 
 def _names_in(facts: Iterable[Fact]) -> set[str]:

@@ -47,6 +47,11 @@ class RenameGroups:
         for name, group in self._group.items():
             self._names.setdefault(group, set()).add(name)
 
+    @property
+    def linked_any(self) -> bool:
+        """Whether any rename or merger links names at all (else :meth:`renames_of` is always empty)."""
+        return bool(self._members)
+
     def names(self, group: str) -> set[str]:
         """Every name in ``group``."""
         return set(self._names.get(group, ()))

@@ -23,7 +23,7 @@ from ..events import Event, PartiesMerged, PartyRenamed, PatentRegistered, Paten
 from ..parties import former_key, party_key
 from .history import Fact, valid_order
 
-__all__ = ["Aliases", "Doubt", "Holding", "TitleAnomaly", "TitleSpan", "fold_title", "renamed_names", "title_spans"]
+__all__ = ["Aliases", "Doubt", "Holding", "TitleAnomaly", "TitleSpan", "fold_title", "fold_title_steps", "renamed_names", "steps_in_order", "title_spans"]
 
 
 @attrs.frozen
@@ -102,19 +102,63 @@ def fold_title(
 
     Pass a list as ``doubts`` to collect the spans whose holders are uncertain.
     """
+    ordered = sorted(facts, key=valid_order)
+    return _fold(subject, ordered, _first_inventors(ordered), (len(ordered),), doubts)[0]
+
+
+def fold_title_steps(subject: str, ordered: Sequence[Fact], cuts: Sequence[int]) -> list[tuple[list[Holding], list[TitleAnomaly]]]:
+    """What :func:`fold_title` answers for each prefix ``ordered[:cut]``, ``cuts`` ascending, in one replay.
+
+    Only for facts already in valid-time order whose every prefix folds as a
+    replay of the whole would reach it: no assignment by inventors (their
+    holdings reach back to the start of time, so a later one changes an earlier
+    prefix's answer); :func:`steps_in_order` says how far that holds.
+    """
+    return _fold(subject, ordered, {}, cuts, None)
+
+
+def steps_in_order(ordered: Sequence[Fact]) -> int:
+    """How many leading facts of ``ordered`` (position order) :func:`fold_title_steps` may fold: those in
+    valid-time order too; none when an assignment in ``ordered`` is by inventors."""
+    if any(isinstance(event, PatentsAssigned) and event.by_inventors for _, event in ordered):
+        return 0
+    last: tuple[date, int] | None = None
+    count = 0
+    for fact in ordered:
+        key = valid_order(fact)
+        if last is not None and key < last:
+            break
+        last = key
+        count += 1
+    return count
+
+
+def _fold(
+    subject: str,
+    ordered: Sequence[Fact],
+    inventors: dict[str, tuple[date, int]],
+    cuts: Sequence[int],
+    doubts: list[Doubt] | None,
+) -> list[tuple[list[Holding], list[TitleAnomaly]]]:
+    """Replay ``ordered`` (valid-time order); after the first ``cut`` facts for each of ``cuts``, note the answer."""
     state = _TitleState(subject)
-    holders: dict[str, tuple[date, int]] = {}  # owner -> (since, starting position)
+    holders: dict[str, tuple[date, int]] = dict(inventors)  # owner -> (since, starting position)
     done: list[Holding] = []
     fading: list[list[Any]] = []  # [owner, since, until, position]: holdings that may have ended already
     found_doubts: list[Doubt] = []
-    ordered = sorted(facts, key=valid_order)
-    holders.update(_first_inventors(ordered))
-    for position, event in ordered:
-        assert event.effective is not None
-        start = event.effective.start
-        settled = start if event.effective.is_exact else event.effective.stop
+    answers: list[tuple[list[Holding], list[TitleAnomaly]]] = []
+    wanted = iter(cuts)
+    cut = next(wanted, None)
+    for index, (position, event) in enumerate(ordered):
+        while index == cut:
+            answers.append(_answer(done, fading, holders, state.anomalies))
+            cut = next(wanted, None)
+        effective = event.effective
+        assert effective is not None
+        start = effective.start
+        settled = start if effective.is_exact else effective.stop
         new = state.transition(position, event, set(holders))
-        if new == set(holders):
+        if new == holders.keys():
             continue
         for tail in fading:  # the state is certain again once this event has settled
             tail[2] = max(tail[1], min(tail[2], settled))
@@ -129,12 +173,25 @@ def fold_title(
         if settled != start:
             found_doubts.append(Doubt(start, settled, (position,)))
         found_doubts.extend(state.settle_conflicts(new, start))
-    done.extend(Holding(owner, since, until, started) for owner, since, until, started in fading)
-    done.extend(Holding(owner, since, None, started) for owner, (since, started) in holders.items())
-    found_doubts.extend(Doubt(since, None, positions) for since, _, positions in state.conflicts)
+    while cut is not None:
+        answers.append(_answer(done, fading, holders, state.anomalies))
+        cut = next(wanted, None)
     if doubts is not None:
+        found_doubts.extend(Doubt(since, None, positions) for since, _, positions in state.conflicts)
         doubts.extend(found_doubts)
-    return [h for h in done if h.valid_to is None or h.valid_to > h.valid_from], state.anomalies
+    return answers
+
+
+def _answer(
+    done: list[Holding], fading: list[list[Any]], holders: dict[str, tuple[date, int]], anomalies: list[TitleAnomaly]
+) -> tuple[list[Holding], list[TitleAnomaly]]:
+    """The holdings and anomalies as a replay that stopped here would return them."""
+    held = [
+        *done,
+        *(Holding(owner, since, until, started) for owner, since, until, started in fading),
+        *(Holding(owner, since, None, started) for owner, (since, started) in holders.items()),
+    ]
+    return [h for h in held if h.valid_to is None or h.valid_to > h.valid_from], list(anomalies)
 
 
 def _first_inventors(ordered: Sequence[Fact]) -> dict[str, tuple[date, int]]:
