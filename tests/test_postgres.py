@@ -4,8 +4,6 @@ question suites run on both backends through the ``ledger`` fixture.)"""
 
 from __future__ import annotations
 
-import multiprocessing
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -14,6 +12,7 @@ from urllib.parse import urlsplit
 import orjson
 import pytest
 from conftest import view_rows
+from contract.suite import run_together
 
 from dealtrack import InvalidEvent, Ledger, LedgerBusy, LedgerFileError, LedgerReadOnly
 from dealtrack.events import PatentRegistered
@@ -47,22 +46,7 @@ def _writer(url: str, worker: int, start: Any) -> None:
 
 def test_eight_writer_processes_append_4000_events_without_a_gap(pg_url: str) -> None:
     Ledger.open(pg_url).close()  # the schema exists before the writers race to it
-    context = multiprocessing.get_context("spawn")
-    start = context.Event()
-    writers = [context.Process(target=_writer, args=(pg_url, worker, start)) for worker in range(WRITERS)]
-    for process in writers:
-        process.start()
-    start.set()
-    deadline = time.monotonic() + 240
-    try:
-        for process in writers:
-            process.join(max(0.0, deadline - time.monotonic()))
-        assert [process.exitcode for process in writers] == [0] * WRITERS
-    finally:
-        for process in writers:
-            if process.is_alive():
-                process.kill()
-                process.join()
+    run_together(_writer, [(pg_url, worker) for worker in range(WRITERS)], 240)
 
     with Ledger.open(pg_url) as ledger:
         rows = list(ledger._store.rows())
@@ -282,14 +266,6 @@ def _open_and_append(url: str, worker: int, start: Any) -> None:
 
 
 def test_several_processes_creating_one_ledger_at_once_make_it_once(pg_url: str) -> None:
-    context = multiprocessing.get_context("spawn")
-    start = context.Event()
-    openers = [context.Process(target=_open_and_append, args=(pg_url, worker, start)) for worker in range(4)]
-    for process in openers:
-        process.start()
-    start.set()
-    for process in openers:
-        process.join(120)
-    assert [process.exitcode for process in openers] == [0] * 4
+    run_together(_open_and_append, [(pg_url, worker) for worker in range(4)], 120)
     with Ledger.open(pg_url, schema="raced") as ledger:
         assert len(ledger) == 4 and ledger.verify()

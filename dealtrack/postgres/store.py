@@ -66,15 +66,14 @@ class PostgresStore(Store):
 
     def __init__(self, conn: Connection, schema: str, *, readonly: bool = False) -> None:
         self.pg = conn
-        self.conn = conn  # type: ignore[assignment]  # the portable SQL of the SQLite store runs on it unchanged
         self.schema = schema
-        self.readonly = readonly  # (no .db: Ledger.db is for SQLite files only)
-        self._outer = False
-        self._instant = None
-        self.retries = 0
-        self.memo = {}
-        self.views = PostgresViewTables(conn)
         self._head: tuple[Any, ...] | None = None  # the head row the write lock read (see _lock)
+        # the SQLite store's state; its portable SQL runs on this connection unchanged
+        super().__init__(conn, readonly=readonly)  # type: ignore[arg-type]
+
+    def _attach(self, conn: Any) -> None:
+        """The views' SQL over the psycopg connection (no ``db``: :attr:`Ledger.db` is for SQLite files only)."""
+        self.views = PostgresViewTables(conn)
 
     # --- opening ------------------------------------------------------------------
 

@@ -103,7 +103,6 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, *, readonly: bool = False) -> None:
         self.conn = conn
         self.readonly = readonly  # opened only to read: nothing may be written to the file
-        self.db = sqlite_utils.Database(conn)
         self._outer = False  # inside one of this store's transactions: a nested one joins it
         self._instant: datetime | None = None  # the transaction time of the transaction under way
         self.retries = 0  # how often a write had to wait for another writer, for the stress benchmark
@@ -111,6 +110,11 @@ class Store:
         self.memo: dict[str, Any] = {}
         # while a rebuild loads view tables: table -> (its dropped indexes' SQL, the indexes the view asks for)
         self._deferred: dict[str, tuple[list[str], list[Sequence[str]]]] | None = None
+        self._attach(conn)
+
+    def _attach(self, conn: sqlite3.Connection) -> None:
+        """The engine's own helpers over ``conn``: the view tables' SQL (``views``) and, for SQLite, ``db``."""
+        self.db = sqlite_utils.Database(conn)
         self.views = SQLiteViewTables(conn)  # the SQL of view upkeep (dealtrack.sqlite), as storage.ViewTables names it
 
     # --- opening ------------------------------------------------------------------

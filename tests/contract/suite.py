@@ -23,6 +23,7 @@ import multiprocessing
 import time
 from collections import Counter
 from datetime import timedelta, timezone
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -40,7 +41,7 @@ from dealtrack.events import (
 from dealtrack.projections.runner import PROJECTIONS
 from dealtrack.storage import GENESIS_HASH, EventRow, LogStorage, Reads, Storage, TitleTables, ViewStorage, ViewTables
 
-__all__ = ["ConcurrentWritersContract", "LogContract", "StorageHooks", "ViewCheckpointContract"]
+__all__ = ["ConcurrentWritersContract", "LogContract", "StorageHooks", "ViewCheckpointContract", "run_together"]
 
 
 def registered(n: int, owner: str = "Nokia", key: str | None = None) -> PatentRegistered:
@@ -406,26 +407,32 @@ def _writer(location: Any, worker: int, start: Any) -> None:
                           metadata={"worker": worker, "batch": batch})
 
 
+def run_together(target: Callable[..., None], arguments: list[tuple[Any, ...]], seconds: float) -> None:
+    """Run ``target(*args, start)`` in a fresh process per ``args``, released at the same moment by the event
+    ``start``; assert every one exits cleanly within ``seconds`` in all (any still running is killed)."""
+    context = multiprocessing.get_context("spawn")
+    start = context.Event()
+    processes = [context.Process(target=target, args=(*args, start)) for args in arguments]
+    for process in processes:
+        process.start()
+    start.set()
+    deadline = time.monotonic() + seconds
+    try:
+        for process in processes:
+            process.join(max(0.0, deadline - time.monotonic()))
+        assert [process.exitcode for process in processes] == [0] * len(processes)
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.kill()
+                process.join()
+
+
 class ConcurrentWritersContract(StorageHooks):
     """Writer processes sharing one ledger: positions stay gap-free, nothing is lost or doubled."""
 
     def test_four_writer_processes_leave_gap_free_positions_and_no_duplicates(self, ledger: Ledger, location: Any) -> None:
-        context = multiprocessing.get_context("spawn")
-        start = context.Event()
-        writers = [context.Process(target=_writer, args=(location, worker, start)) for worker in range(WRITERS)]
-        for process in writers:
-            process.start()
-        start.set()
-        deadline = time.monotonic() + 90
-        try:
-            for process in writers:
-                process.join(max(0.0, deadline - time.monotonic()))
-            assert all(process.exitcode == 0 for process in writers), [process.exitcode for process in writers]
-        finally:
-            for process in writers:
-                if process.is_alive():
-                    process.kill()
-                    process.join()
+        run_together(_writer, [(location, worker) for worker in range(WRITERS)], 90)
 
         with Ledger.open(location) as after:
             store: Storage = after._store  # type: ignore[assignment]
