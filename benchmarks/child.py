@@ -13,7 +13,12 @@
   Reading and decoding SOURCE is not timed;
 - ``raw``: the bulk baseline: ``executemany`` SOURCE's first N rows, 1,000 per
   transaction, into DEST's ``events`` table, made with the same DDL and indexes;
-- ``open``: only import dealtrack and open the ledger (the floor under the RSS figures).
+- ``open``: only import dealtrack and open the ledger (the floor under the RSS figures);
+- ``build``: ``python3 -m benchmarks.child build DEST N [SEED]``: the whole synthetic ledger of N
+  events (``benchmarks/synth.py``) appended into a fresh ledger DEST, 1,000 per call, in one
+  ``with ledger.bulk():`` block, views ready at its end. The time is dealtrack's (the appends and the
+  catch-up); generating the events is timed apart (``generate_seconds``), and its memory (the
+  synthetic world) counts in the peak RSS.
 """
 
 from __future__ import annotations
@@ -164,9 +169,48 @@ def bulk(path: str, dest: str, limit: int) -> tuple[int, float]:
     return count, seconds
 
 
+def build(dest: str, limit: int, seed: int) -> tuple[int, float, float]:
+    """Append ``limit`` synthetic events to a fresh ledger in one bulk block: (events, dealtrack's seconds, generator's)."""
+    from benchmarks.synth import Retract, generate
+    from dealtrack import Ledger
+    from dealtrack.events import EventRetracted
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{dest}{suffix}").unlink(missing_ok=True)
+    ledger = Ledger.open(dest)
+    store = ledger._store
+    stream = generate(limit, seed=seed)
+    seconds = generating = 0.0
+    clock = time.perf_counter()
+    block = ledger.bulk()
+    block.__enter__()
+    seconds += time.perf_counter() - clock
+    while True:
+        clock = time.perf_counter()
+        items = [item for _, item in zip(range(1_000), stream)]
+        generating += time.perf_counter() - clock
+        if not items:
+            break
+        clock = time.perf_counter()
+        # nothing is skipped in a synthetic ledger: item i sits at position i + 1
+        batch = [EventRetracted(target=store.rows_at([item.target + 1])[0].event_id, reason=item.reason)
+                 if isinstance(item, Retract) else item for item in items]
+        ledger.append(*batch)
+        seconds += time.perf_counter() - clock
+    clock = time.perf_counter()
+    block.__exit__(None, None, None)  # the views catch up here
+    seconds += time.perf_counter() - clock
+    count = len(ledger)
+    assert store.views_position() == (count, count), "the views are ready at the end of the block"
+    ledger.close()
+    return count, seconds, generating
+
+
 def main(mode: str, path: str, dest: str | None = None, limit: str | None = None) -> None:
     extra: dict[str, Any] = {}
-    if mode == "decode":
+    if mode == "build":  # build DEST N [SEED]
+        count, seconds, extra["generate_seconds"] = build(path, int(dest or 0), int(limit or 1))
+    elif mode == "decode":
         count, seconds = decode(path)
     elif mode == "floor":
         assert dest is not None

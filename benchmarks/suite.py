@@ -38,6 +38,7 @@ __all__ = [
     "Sampler",
     "build",
     "catch_up_all",
+    "child",
     "child_runs",
     "raw_database",
     "read_back",
@@ -297,12 +298,12 @@ def child_runs(scale: str, ledger_path: Path, count: int, repeats: int, workdir:
     made = workdir / f"bulk-{scale}.db"
     raws, bulks, decodes, floors, rebuilds = [], [], [], [], []
     for _ in range(repeats):
-        raws.append(_child("raw", ledger_path, workdir / f"rawbulk-{scale}.db", count))
-        bulks.append(_child("bulk", ledger_path, made, count))
-        decodes.append(_child("decode", made))
-        floors.append(_child("floor", made, workdir / f"floor-{scale}.db"))
-        rebuilds.append(_child("rebuild", made))
-    opened = _child("open", made)
+        raws.append(child("raw", ledger_path, workdir / f"rawbulk-{scale}.db", count))
+        bulks.append(child("bulk", ledger_path, made, count))
+        decodes.append(child("decode", made))
+        floors.append(child("floor", made, workdir / f"floor-{scale}.db"))
+        rebuilds.append(child("rebuild", made))
+    opened = child("open", made)
 
     def rate(runs: list[dict[str, Any]]) -> list[float]:
         return [r["events"] / r["seconds"] for r in runs]
@@ -327,7 +328,8 @@ def child_runs(scale: str, ledger_path: Path, count: int, repeats: int, workdir:
     ]
 
 
-def _child(mode: str, *args: Any) -> dict[str, Any]:
+def child(mode: str, *args: Any) -> dict[str, Any]:
+    """Run ``benchmarks.child MODE ARGS...`` in a fresh process; return the JSON it prints."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     out = subprocess.run([sys.executable, "-m", "benchmarks.child", mode, *map(str, args)], cwd=ROOT, env=env,
                          check=True, capture_output=True, text=True)

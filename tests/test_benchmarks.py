@@ -71,6 +71,24 @@ def test_a_tiny_run_appends_everything_and_returns_well_formed_rows(tmp_path: Pa
     assert floor["target"] == ">= 0.35"
 
 
+def test_the_build_child_makes_the_whole_ledger_with_its_views_ready(tmp_path: Path) -> None:
+    """``--build-only`` (the 10M target): every generated event logged in one bulk() block, views at the head."""
+    import argparse
+
+    from benchmarks import run
+    from dealtrack import Ledger
+
+    args = argparse.Namespace(seed=3, keep=True)
+    minutes, rss = run.build_only("1m", 1_500, args, tmp_path)
+    assert minutes["unit"] == "min" and minutes["dealtrack"]["median"] > 0 and minutes["target"] is None
+    assert "1,500 events" in minutes["note"] and rss["target"] == "<= 300" and rss["met"] in (True, False)
+    with Ledger.open(tmp_path / "build-1m.db") as ledger:
+        assert len(ledger) == 1_500 and ledger._store.views_position() == (1_500, 1_500)
+        assert ledger.verify()
+        retractions = sum(isinstance(item, Retract) for item in generate(1_500, seed=3))
+        assert len(list(ledger.events(types="EventRetracted"))) == retractions > 0
+
+
 def test_growth_compares_each_question_s_median_across_scales() -> None:
     def row(scale: str, name: str, median: float) -> dict[str, object]:
         return {"scale": scale, "figure": f"{name} latency", "dealtrack": {"min": median, "median": median, "max": median}}
