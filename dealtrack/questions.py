@@ -9,7 +9,7 @@ answers on the basis each call asks for) and :class:`~dealtrack.ledger.LedgerVie
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -44,7 +44,7 @@ from .events import BanLifted, BanModified, PatentsAssigned, Recorded
 from .parties import party_key
 from .projections.history import Fact
 from .projections.reading import Reading, RefoldedReading, StoredReading
-from .projections.rights import BANS, LICENCES
+from .projections.rights import BANS, LICENCES, licence_from_row
 from .projections.runner import refresh
 from .projections.title import Aliases, renamed_names, title_spans
 from .sqlite.store import Store, parse_instant_column
@@ -333,11 +333,12 @@ class Questions:
         names = set(_names_of(reading, parse_party(party, "party"), period))
         if reading.owners(patent_id, period.start, period.stop) & names:
             return True
-        return any(  # only licences to one of the party's names (or names linked to them) can count
-            _canonical(reading, licence.licensee, period.end) in names
-            for licence in _licences_covering(reading, patent_id, period, licensees=names)
-            if _applies(licence, patent_id, where, wanted)
-        )
+
+        def counts(licence: Licence) -> bool:  # only licences to one of the party's names (or names linked to them)
+            return _applies(licence, patent_id, where, wanted) and _canonical(reading, licence.licensee, period.end) in names
+
+        # the cheap tests first: whether the licensor could grant it is checked only for a licence that would count
+        return any(_covering(reading, patent_id, period, names, counts))
 
     def encumbrances(
         self, patent: str, on: DateLike, known_at: Instant = None, registry_at: Day = None
@@ -611,19 +612,28 @@ def _licences_covering(
 
     With ``licensees``, licences to anyone else may be left out (a question about one party).
     """
-    covering: list[Licence] = []
+    return list(_covering(reading, patent, period, licensees))
+
+
+def _covering(
+    reading: Reading, patent: str, period: Period, licensees: set[str] | None = None,
+    wanted: Callable[[Licence], bool] | None = None,
+) -> Iterator[Licence]:
+    """:func:`_licences_covering`, lazily; with ``wanted``, only the licences it accepts (tested before the
+    licensor's right to grant, which costs reads)."""
     numbers = set(reading.numbers(patent))  # a licence may list any number of the property
     end = reading.patent_ends([patent]).get(patent)
     if end is not None:  # an expired or lapsed patent is covered by no licence from then on
         if end <= period.start:
-            return covering
+            return
         period = Period(period.start, min(period.end, end - ONE_DAY))
     for licence in reading.licences_on(patent, period.start, period.stop, licensees):
         if licence.patents is not None and numbers.isdisjoint(licence.patents):
             continue
+        if wanted is not None and not wanted(licence):
+            continue
         if _cannot_grant(reading, licence, patent, numbers) is None:
-            covering.append(licence)
-    return covering
+            yield licence
 
 
 def _cannot_grant(reading: Reading, licence: Licence, patent: str, numbers: set[str]) -> tuple[str, str] | None:
@@ -640,12 +650,11 @@ def _cannot_grant(reading: Reading, licence: Licence, patent: str, numbers: set[
         return None
     if licence.patents is None:
         return "not_in_portfolio", ""  # never an anomaly: a portfolio licence simply does not reach it
-    held = [
-        other for other in reading.licences_on(patent, start, start + ONE_DAY)
-        if other.licence_id != licence.licence_id
-        and party_key(_canonical(reading, other.licensee, start)) == licensor
-        and (other.patents is None or not numbers.isdisjoint(other.patents))
+    held = [  # (on the rows: only the few licences to the licensor become objects)
+        licence_from_row(row) for row in reading.licence_rows_on(patent, start, start + ONE_DAY)
+        if row[0] != licence.licence_id and party_key(_canonical(reading, row[2], start)) == licensor
     ]
+    held = [other for other in held if other.patents is None or not numbers.isdisjoint(other.patents)]
     if any(other.sublicensable for other in held):
         return None
     holder = " and ".join(sorted(holders))

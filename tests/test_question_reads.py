@@ -1,0 +1,86 @@
+"""Hypothesis: the narrower reads behind is_licensed and active_bans give what the wider ones gave.
+
+- a patent's owners filtered from its whole history (read once per question) equal the indexed as-of read;
+- the licences read for some licensees only equal every licence on the patent, then filtered by licensee;
+- a patent's end kept per head equals the one read afresh;
+- is_licensed, which now tests a licence's licensee and territory before its licensor's right to grant,
+  equals the previous computation (every covering licence, then those to the party).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_licence_properties import append_what_the_log_accepts, histories
+from test_ownership_properties import PARTIES, PATENTS, days
+
+from dealtrack import Ledger
+from dealtrack.events import LicenseGranted, PatentLapsed, PatentRegistered
+from dealtrack.projections.reading import Reading, StoredReading
+from dealtrack.projections.rights import LICENCES
+from dealtrack.questions import _applies, _canonical, _field, _licences_covering, _names_of
+from dealtrack.values import parse_period, parse_territory
+
+pytestmark = pytest.mark.both_backends  # the SQL of the narrow reads runs on PostgreSQL too
+
+
+def previous_is_licensed(ledger: Ledger, party: str, patent: str, on: date, territory: str) -> bool:
+    """is_licensed as it was computed before the cheap tests came first."""
+    period, reading = parse_period(on, "on"), ledger._reading(None, None)
+    patent_id, where = reading.patent_id(patent), parse_territory(territory)
+    names = set(_names_of(reading, party, period))
+    if reading.owners(patent_id, period.start, period.stop) & names:
+        return True
+    return any(
+        _canonical(reading, licence.licensee, period.end) in names
+        for licence in _licences_covering(reading, patent_id, period, licensees=names)
+        if _applies(licence, patent_id, where, _field(None))
+    )
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=histories, probe=days, known=st.integers(0, 14))
+def test_the_narrow_reads_equal_the_wide_ones(history: list, probe: date, known: int) -> None:
+    with Ledger.open() as ledger:
+        append_what_the_log_accepts(ledger, history)
+        head = ledger._store.head()[0]
+        stop = probe + timedelta(days=1)
+        for position in sorted({min(known, head), head}):
+            for patent in PATENTS:
+                fresh = StoredReading(ledger._store, position, head)
+                kept = StoredReading(ledger._store, position, head)
+                history_rows = kept._owner_history(patent)
+                assert {row[0] for row in history_rows} == {
+                    row[0] for row in fresh.store.views.reads.owner_rows(patent, date.min, date.max, position)}
+                for start, end in ((probe, stop), (date.min, date.max), (probe - timedelta(days=400), stop)):
+                    assert sorted(kept.owner_rows(patent, start, end)) == sorted(fresh.owner_rows(patent, start, end))
+                assert kept.patent_ends([patent]) == Reading.patent_ends(fresh, [patent])
+                everyone = fresh.licence_rows_on(patent, probe, stop)
+                for party in PARTIES:
+                    linked = fresh.log.rename_groups().linked({party})
+                    some = fresh.licence_rows_on(patent, probe, stop, {party})
+                    assert some == [row for row in everyone if row[2] in linked]
+        for party in PARTIES:
+            for patent in PATENTS:
+                for territory in ("IN", "US"):
+                    assert ledger.is_licensed(party, patent, on=probe, territory=territory) == previous_is_licensed(
+                        ledger, party, patent, probe, territory)
+
+
+def test_a_licence_to_one_licensee_is_found_by_the_patent_and_by_the_portfolio(ledger: Ledger) -> None:
+    ledger.append(PatentRegistered(patent="US8000001", owner="Acme", effective="2010-01-01"))
+    ledger.append(LicenseGranted(licence_id="L1", licensor="Acme", licensee="Beta", patents=("US8000001",),
+                                 territory=("US",), effective="2012-01-01"))
+    ledger.append(LicenseGranted(licence_id="L2", licensor="Acme", licensee="Gamma", patents=None,
+                                 territory=("US",), effective="2013-01-01"))
+    ledger.append(PatentLapsed(patent="US8000001", effective="2020-01-01"))
+    assert ledger.is_licensed("Beta", "US8000001", on="2014-06-01", territory="US")
+    assert ledger.is_licensed("Gamma", "US8000001", on="2014-06-01", territory="US")
+    assert not ledger.is_licensed("Delta", "US8000001", on="2014-06-01", territory="US")
+    assert not ledger.is_licensed("Beta", "US8000001", on="2021-06-01", territory="US")
+    reading = ledger._reading(None, None)
+    rows = reading.licence_rows_on("US8000001", date(2014, 6, 1), date(2014, 6, 2), {"Gamma"})
+    assert [row[list(LICENCES.columns).index("licence_id")] for row in rows] == ["L2"]
