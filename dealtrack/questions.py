@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
-import attrs
 
 from . import codec
 from .answers import (
@@ -44,7 +43,7 @@ from .events import BanLifted, BanModified, PatentsAssigned, Recorded
 from .parties import party_key
 from .projections.history import Fact
 from .projections.reading import Reading, RefoldedReading, StoredReading
-from .projections.rights import BANS, LICENCES, licence_from_row
+from .projections.rights import BANS, LICENCES, as_list, ban_from_row, licence_from_row
 from .projections.runner import refresh
 from .projections.title import Aliases, renamed_names, title_spans
 from .sqlite.store import Store, parse_instant_column
@@ -702,24 +701,32 @@ def _bans(
     names = None if against is None else set(_names_of(reading, parse_party(against, "against"), period))
     if product is not None and (not isinstance(product, str) or not product.strip() or len(product) > 10_000):
         raise InvalidEvent("product", product, "a product is a non-empty string of at most 10000 characters")
-    found: dict[str, tuple[int, Ban]] = {}
+    found: dict[str, tuple[int, tuple[Any, ...], tuple[str, ...]]] = {}
     # every stretch of each ban in the period (a ban is in force if it stood, matching, at some moment of it);
-    # against a party, only the bans against one of its names (or names linked to them): an index finds them
-    for position, ban in reading.ban_stretches(names, period.start, period.stop):
-        aliases = _aliases_at(reading, period.end, reading.renames_of(ban.against))
-        parties = tuple(dict.fromkeys(aliases.canonical(name) for name in ban.against))
-        if names is not None and not names & (set(parties) | set(ban.against)):
+    # against a party, only the bans against one of its names (or names linked to them): an index finds them.
+    # The tests read the row's columns (``bans``: see BANS.columns); only the answer's stretches become objects.
+    start = period.start.isoformat()
+    rows = (reading.ban_rows(period.start, period.stop) if names is None
+            else reading.ban_rows_against(names, period.start, period.stop))
+    for row in rows:
+        named = tuple(as_list(row[1]) or ())
+        aliases = _aliases_at(reading, period.end, reading.renames_of(named))
+        parties = tuple(dict.fromkeys(aliases.canonical(name) for name in named))
+        if names is not None and not names & (set(parties) | set(named)):
             continue
-        if where is not None and where not in ban.territory and "WORLD" not in ban.territory:
-            continue
-        if ban.patents and _all_ended(reading, ban.patents, max(ban.valid_from, period.start)):
+        if where is not None:
+            places = as_list(row[2]) or []
+            if where not in places and "WORLD" not in places:
+                continue
+        patents = as_list(row[7])
+        if patents and _all_ended(reading, patents, date.fromisoformat(max(row[10], start))):
             continue  # it rests only on patents that had expired or lapsed
-        if product is not None and (
-            (ban.products is not None and product not in ban.products) or product in ban.exempt_products
-        ):
-            continue
-        found[ban.ban_id] = (position, attrs.evolve(ban, against=parties))  # its latest matching stretch
-    return list(found.values())
+        if product is not None:
+            products = as_list(row[6])
+            if (products is not None and product not in products) or product in (as_list(row[8]) or ()):
+                continue
+        found[row[0]] = (row[12], row, parties)  # its latest matching stretch
+    return [(position, ban_from_row(row, against=parties)) for position, row, parties in found.values()]
 
 
 def _all_ended(reading: Reading, patents: Sequence[str], day: date) -> bool:

@@ -3,6 +3,8 @@
 - a patent's owners filtered from its whole history (read once per question) equal the indexed as-of read;
 - the licences read for some licensees only equal every licence on the patent, then filtered by licensee;
 - a patent's end kept per head equals the one read afresh;
+- active_bans, which now tests each stretch on its row and builds objects only for the answer, equals the
+  previous computation (every stretch as a Ban, then the tests);
 - is_licensed, which now tests a licence's licensee and territory before its licensor's right to grant,
   equals the previous computation (every covering licence, then those to the party).
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,10 +21,11 @@ from test_licence_properties import append_what_the_log_accepts, histories
 from test_ownership_properties import PARTIES, PATENTS, days
 
 from dealtrack import Ledger
-from dealtrack.events import LicenseGranted, PatentLapsed, PatentRegistered
+from dealtrack.answers import Ban
+from dealtrack.events import BanImposed, BanLifted, BanModified, LicenseGranted, PartyRenamed, PatentLapsed, PatentRegistered
 from dealtrack.projections.reading import Reading, StoredReading
 from dealtrack.projections.rights import LICENCES
-from dealtrack.questions import _applies, _canonical, _field, _licences_covering, _names_of
+from dealtrack.questions import _aliases_at, _all_ended, _applies, _bans, _canonical, _field, _licences_covering, _names_of
 from dealtrack.values import parse_period, parse_territory
 
 pytestmark = pytest.mark.both_backends  # the SQL of the narrow reads runs on PostgreSQL too
@@ -84,3 +88,60 @@ def test_a_licence_to_one_licensee_is_found_by_the_patent_and_by_the_portfolio(l
     reading = ledger._reading(None, None)
     rows = reading.licence_rows_on("US8000001", date(2014, 6, 1), date(2014, 6, 2), {"Gamma"})
     assert [row[list(LICENCES.columns).index("licence_id")] for row in rows] == ["L2"]
+
+
+BAN_IDS = ["B0", "B1", "B2"]
+PRODUCTS = ["phone", "tablet"]
+ban_events = st.one_of(
+    st.builds(lambda b, who, t, ps, pr, d: BanImposed(ban_id=b, against=who, territory=t, authority="Court", patents=ps,
+                                                     products=pr, effective=d),
+              st.sampled_from(BAN_IDS), st.lists(st.sampled_from(PARTIES), min_size=1, max_size=2, unique=True),
+              st.lists(st.sampled_from(["IN", "US", "WORLD"]), min_size=1, max_size=2, unique=True),
+              st.lists(st.sampled_from(PATENTS), max_size=2, unique=True),
+              st.none() | st.lists(st.sampled_from(PRODUCTS), min_size=1, max_size=2, unique=True), days),
+    st.builds(lambda b, ex, rel, d: BanModified(ban_id=b, exempt_products=ex, released_patents=rel, conditions="bond",
+                                                effective=d),
+              st.sampled_from(BAN_IDS), st.lists(st.sampled_from(PRODUCTS), max_size=1),
+              st.lists(st.sampled_from(PATENTS), max_size=1), days),
+    st.builds(lambda b, d: BanLifted(ban_id=b, effective=d), st.sampled_from(BAN_IDS), days),
+    st.builds(lambda p, d: PatentLapsed(patent=p, effective=d), st.sampled_from(PATENTS), days),
+    st.builds(lambda pair, d: PartyRenamed(old=pair[0], new=pair[1], effective=d),
+              st.lists(st.sampled_from(PARTIES), min_size=2, max_size=2, unique=True), days),
+)
+
+
+def previous_bans(reading: Reading, on: date, against: str | None, territory: str | None,
+                  product: str | None) -> list[tuple[int, Ban]]:
+    """_bans as it was computed before: every stretch as a Ban, then the tests."""
+    period = parse_period(on, "on")
+    names = None if against is None else set(_names_of(reading, against, period))
+    found: dict[str, tuple[int, Ban]] = {}
+    for position, ban in reading.ban_stretches(names, period.start, period.stop):
+        aliases = _aliases_at(reading, period.end, reading.renames_of(ban.against))
+        parties = tuple(dict.fromkeys(aliases.canonical(name) for name in ban.against))
+        if names is not None and not names & (set(parties) | set(ban.against)):
+            continue
+        if territory is not None and territory not in ban.territory and "WORLD" not in ban.territory:
+            continue
+        if ban.patents and _all_ended(reading, ban.patents, max(ban.valid_from, period.start)):
+            continue
+        if product is not None and (
+            (ban.products is not None and product not in ban.products) or product in ban.exempt_products
+        ):
+            continue
+        found[ban.ban_id] = (position, attrs.evolve(ban, against=parties))
+    return list(found.values())
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=st.lists(ban_events, min_size=1, max_size=10), probe=days)
+def test_bans_tested_on_their_rows_equal_the_previous_computation(history: list, probe: date) -> None:
+    with Ledger.open() as ledger:
+        ledger.append(PatentRegistered(patent=PATENTS[0], owner=PARTIES[0], effective="1990-01-01"))
+        append_what_the_log_accepts(ledger, history)
+        reading = ledger._reading(None, None)
+        for against in [None, *PARTIES]:
+            for territory in (None, "IN", "US"):
+                for product in (None, *PRODUCTS):
+                    expected = previous_bans(reading, probe, against, territory, product)
+                    assert _bans(reading, parse_period(probe, "on"), against, territory, product) == expected

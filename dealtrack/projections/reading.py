@@ -113,7 +113,7 @@ class Reading:
         wanted = set(names)
         by_key = self._kept("spellings")
         keys = {party_key(name) for name in wanted}
-        missing = keys - by_key.keys()
+        missing = [key for key in keys if key not in by_key]  # (``keys - by_key.keys()`` walks the whole cache)
         if missing:
             for key in missing:
                 by_key[key] = set()

@@ -358,12 +358,12 @@ def licence_from_row(row: Sequence[Any]) -> Licence:
     )
 
 
-def ban_from_row(row: Sequence[Any]) -> Ban:
-    """A :class:`Ban` from a ``bans`` row (its columns in view order)."""
+def ban_from_row(row: Sequence[Any], against: tuple[str, ...] | None = None) -> Ban:
+    """A :class:`Ban` from a ``bans`` row (its columns in view order); ``against``: these parties instead of the row's."""
     products = as_list(row[6])
     return Ban(
         ban_id=row[0],
-        against=tuple(as_list(row[1]) or ()),
+        against=tuple(as_list(row[1]) or ()) if against is None else against,
         territory=tuple(as_list(row[2]) or ()),
         authority=row[3],
         requested_by=row[4],
