@@ -330,7 +330,7 @@ class Questions:
         patent_id, where = reading.patent_id(patent), parse_territory(territory)
         wanted = _field(field)
         names = set(_names_of(reading, parse_party(party, "party"), period))
-        if reading.owners(patent_id, period.start, period.stop) & names:
+        if reading.owners_again(patent_id, period.start, period.stop) & names:
             return True
 
         def counts(licence: Licence) -> bool:  # only licences to one of the party's names (or names linked to them)
@@ -643,7 +643,7 @@ def _cannot_grant(reading: Reading, licence: Licence, patent: str, numbers: set[
     a portfolio licence covers only what its licensor held.
     """
     start = licence.valid_from
-    holders = reading.owners(patent, start, start + ONE_DAY)
+    holders = reading.owners_again(patent, start, start + ONE_DAY)
     licensor = party_key(_canonical(reading, licence.licensor, start))
     if licensor in {party_key(holder) for holder in holders} or (not holders and licence.patents is not None):
         return None

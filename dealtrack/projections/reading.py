@@ -194,6 +194,11 @@ class Reading:
     def owners(self, patent: str, start: date, stop: date) -> frozenset[str]:
         return frozenset(owner for owner, _ in self.owner_rows(patent, start, stop))
 
+    def owners_again(self, patent: str, start: date, stop: date) -> frozenset[str]:
+        """:meth:`owners`, for a question that asks about ``patent`` at several times (a reading may then
+        read its whole history once)."""
+        return self.owners(patent, start, stop)
+
     def licences_during(self, start: date, stop: date) -> list[Licence]:
         return [licence_from_row(row) for row in self.licence_rows(start, stop)]
 
@@ -333,13 +338,13 @@ class StoredReading(Reading):
     """The stored views, read at log position ``known``: indexed look-ups."""
 
     def owner_rows(self, patent: str, start: date, stop: date) -> list[tuple[str, int]]:
-        history = self.__dict__.get("_history", {}).get(patent)
-        if history is None:
-            return self.store.views.reads.owner_rows(patent, start, stop, self.known)
-        # a question that read the patent's whole history (the licences' checks do) filters it: no statement
+        return self.store.views.reads.owner_rows(patent, start, stop, self.known)
+
+    def owners_again(self, patent: str, start: date, stop: date) -> frozenset[str]:
+        # the patent's whole history, read once (its licences need its owners ever too), filtered here
         first, last = start.isoformat(), stop.isoformat()
-        return [(owner, position) for owner, valid_from, valid_to, position in history
-                if valid_from < last and (valid_to is None or valid_to > first)]
+        return frozenset(owner for owner, valid_from, valid_to, _ in self._owner_history(patent)
+                         if valid_from < last and (valid_to is None or valid_to > first))
 
     def _owner_history(self, patent: str) -> list[tuple[str, str, str | None, int]]:
         """Every ``ownership`` row of ``patent`` on this basis, at any valid time: read once per reading."""
