@@ -22,7 +22,16 @@ from test_ownership_properties import PARTIES, PATENTS, days
 
 from dealtrack import Ledger
 from dealtrack.answers import Ban
-from dealtrack.events import BanImposed, BanLifted, BanModified, LicenseGranted, PartyRenamed, PatentLapsed, PatentRegistered
+from dealtrack.events import (
+    BanImposed,
+    BanLifted,
+    BanModified,
+    LicenseGranted,
+    PartyRenamed,
+    PatentLapsed,
+    PatentRegistered,
+    PatentsAssigned,
+)
 from dealtrack.projections.reading import Reading, StoredReading
 from dealtrack.projections.rights import LICENCES
 from dealtrack.questions import _aliases_at, _all_ended, _applies, _bans, _canonical, _field, _licences_covering, _names_of
@@ -145,3 +154,13 @@ def test_bans_tested_on_their_rows_equal_the_previous_computation(history: list,
                 for product in (None, *PRODUCTS):
                     expected = previous_bans(reading, probe, against, territory, product)
                     assert _bans(reading, parse_period(probe, "on"), against, territory, product) == expected
+
+
+def test_a_portfolio_reads_its_listed_patents_and_undisclosed_blocks_together(ledger: Ledger) -> None:
+    ledger.append(PatentRegistered(patent="US8000001", owner="Acme", effective="2010-01-01"))
+    ledger.append(PatentsAssigned(assignor=("Acme",), assignee=("Beta",), patents=("US8000001",), disclosed_count=5,
+                                  effective="2012-01-01"))
+    held = ledger.portfolio("Beta", on="2013-01-01")
+    assert held.patents == {"US8000001"} and held.undisclosed == 4
+    assert ledger.portfolio("Acme", on="2013-01-01").patents == frozenset()
+    assert ledger.portfolio("Acme", on="2011-01-01").patents == {"US8000001"}

@@ -143,15 +143,14 @@ class SQLiteReads:
         """``([(patent, position)], {deal position: undisclosed count})`` held by any of ``names`` in ``[start, stop)``."""
         marks = ", ".join(f":n{i}" for i in range(len(names)))
         params = {**_window(start, stop, known), **{f"n{i}": name for i, name in enumerate(names)}}
-        patents = self.conn.execute(
-            f"SELECT patent, position FROM ownership WHERE owner IN ({marks}) AND {OVERLAPS} AND {KNOWN}", params
-        ).fetchall()
-        blocks = self.conn.execute(
-            "SELECT deal_position, MAX(patents_count) FROM undisclosed_holdings "
+        # one statement: the listed patents (a patent is never NULL), then the undisclosed blocks (NULL patent)
+        rows = self.conn.execute(
+            f"SELECT patent, position, NULL AS n FROM ownership WHERE owner IN ({marks}) AND {OVERLAPS} AND {KNOWN} "
+            "UNION ALL SELECT NULL, deal_position, MAX(patents_count) FROM undisclosed_holdings "
             f"WHERE owner IN ({marks}) AND {OVERLAPS} AND {KNOWN} GROUP BY deal_position",
             params,
         ).fetchall()
-        return [(row[0], row[1]) for row in patents], {row[0]: row[1] for row in blocks}
+        return [(row[0], row[1]) for row in rows if row[0] is not None], {row[1]: row[2] for row in rows if row[0] is None}
 
     def patents_naming(self, names: Iterable[str]) -> list[str]:
         """The patents whose title events name any of ``names``, each once."""
