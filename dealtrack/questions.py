@@ -80,11 +80,24 @@ class Questions:
         """
         moment = None if known_at is None else parse_instant(known_at, "known_at")
         if moment is not None:
-            position = self._store.position_at(moment)
+            position = self._position_at(moment, head)
         else:
             position = self._store.head()[0] if head is None else head
         registry = None if registry_at is None else parse_period(registry_at, "registry_at").end
         return Basis(position, moment, registry)
+
+    def _position_at(self, moment: datetime, head: int | None) -> int:
+        """The last position recorded by ``moment``: kept per head (recorded times never decrease along the
+        log, so only an append can change it), a look-up for each new ``known_at``."""
+        if head is None:
+            return self._store.position_at(moment)
+        kept: tuple[int, dict[datetime, int]] | None = self._store.memo.get("position_at")
+        if kept is None or kept[0] != head or len(kept[1]) > 10_000:
+            kept = self._store.memo["position_at"] = (head, {})
+        found = kept[1].get(moment)
+        if found is None:
+            found = kept[1][moment] = self._store.position_at(moment)
+        return found
 
     def _catch_up(self) -> None:
         """Catch the views up with the log, before a question that found them behind."""

@@ -164,3 +164,16 @@ def test_a_portfolio_reads_its_listed_patents_and_undisclosed_blocks_together(le
     assert held.patents == {"US8000001"} and held.undisclosed == 4
     assert ledger.portfolio("Acme", on="2013-01-01").patents == frozenset()
     assert ledger.portfolio("Acme", on="2011-01-01").patents == {"US8000001"}
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=histories)
+def test_the_position_of_a_known_at_kept_per_head_equals_a_fresh_look_up(history: list) -> None:
+    with Ledger.open() as ledger:
+        for event in history:
+            append_what_the_log_accepts(ledger, [event])
+            head = ledger._store.head()[0]
+            for recorded in ledger.events():
+                moment = recorded.recorded_at
+                ledger.owners_of(PATENTS[0], on="2015", known_at=moment)  # (fills the memo at this head)
+                assert ledger._position_at(moment, head) == ledger._store.position_at(moment)
