@@ -9,11 +9,10 @@ answers on the basis each call asks for) and :class:`~dealtrack.ledger.LedgerVie
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
-import attrs
 
 from . import codec
 from .answers import (
@@ -44,7 +43,7 @@ from .events import BanLifted, BanModified, PatentsAssigned, Recorded
 from .parties import party_key
 from .projections.history import Fact
 from .projections.reading import Reading, RefoldedReading, StoredReading
-from .projections.rights import BANS, LICENCES
+from .projections.rights import BANS, LICENCES, as_list, ban_from_row, licence_from_row
 from .projections.runner import refresh
 from .projections.title import Aliases, renamed_names, title_spans
 from .sqlite.store import Store, parse_instant_column
@@ -81,11 +80,24 @@ class Questions:
         """
         moment = None if known_at is None else parse_instant(known_at, "known_at")
         if moment is not None:
-            position = self._store.position_at(moment)
+            position = self._position_at(moment, head)
         else:
             position = self._store.head()[0] if head is None else head
         registry = None if registry_at is None else parse_period(registry_at, "registry_at").end
         return Basis(position, moment, registry)
+
+    def _position_at(self, moment: datetime, head: int | None) -> int:
+        """The last position recorded by ``moment``: kept per head (recorded times never decrease along the
+        log, so only an append can change it), a look-up for each new ``known_at``."""
+        if head is None:
+            return self._store.position_at(moment)
+        kept: tuple[int, dict[datetime, int]] | None = self._store.memo.get("position_at")
+        if kept is None or kept[0] != head or len(kept[1]) > 10_000:
+            kept = self._store.memo["position_at"] = (head, {})
+        found = kept[1].get(moment)
+        if found is None:
+            found = kept[1][moment] = self._store.position_at(moment)
+        return found
 
     def _catch_up(self) -> None:
         """Catch the views up with the log, before a question that found them behind."""
@@ -331,13 +343,14 @@ class Questions:
         patent_id, where = reading.patent_id(patent), parse_territory(territory)
         wanted = _field(field)
         names = set(_names_of(reading, parse_party(party, "party"), period))
-        if reading.owners(patent_id, period.start, period.stop) & names:
+        if reading.owners_again(patent_id, period.start, period.stop) & names:
             return True
-        return any(  # only licences to one of the party's names (or names linked to them) can count
-            _canonical(reading, licence.licensee, period.end) in names
-            for licence in _licences_covering(reading, patent_id, period, licensees=names)
-            if _applies(licence, patent_id, where, wanted)
-        )
+
+        def counts(licence: Licence) -> bool:  # only licences to one of the party's names (or names linked to them)
+            return _applies(licence, patent_id, where, wanted) and _canonical(reading, licence.licensee, period.end) in names
+
+        # the cheap tests first: whether the licensor could grant it is checked only for a licence that would count
+        return any(_covering(reading, patent_id, period, names, counts))
 
     def encumbrances(
         self, patent: str, on: DateLike, known_at: Instant = None, registry_at: Day = None
@@ -611,19 +624,28 @@ def _licences_covering(
 
     With ``licensees``, licences to anyone else may be left out (a question about one party).
     """
-    covering: list[Licence] = []
+    return list(_covering(reading, patent, period, licensees))
+
+
+def _covering(
+    reading: Reading, patent: str, period: Period, licensees: set[str] | None = None,
+    wanted: Callable[[Licence], bool] | None = None,
+) -> Iterator[Licence]:
+    """:func:`_licences_covering`, lazily; with ``wanted``, only the licences it accepts (tested before the
+    licensor's right to grant, which costs reads)."""
     numbers = set(reading.numbers(patent))  # a licence may list any number of the property
     end = reading.patent_ends([patent]).get(patent)
     if end is not None:  # an expired or lapsed patent is covered by no licence from then on
         if end <= period.start:
-            return covering
+            return
         period = Period(period.start, min(period.end, end - ONE_DAY))
     for licence in reading.licences_on(patent, period.start, period.stop, licensees):
         if licence.patents is not None and numbers.isdisjoint(licence.patents):
             continue
+        if wanted is not None and not wanted(licence):
+            continue
         if _cannot_grant(reading, licence, patent, numbers) is None:
-            covering.append(licence)
-    return covering
+            yield licence
 
 
 def _cannot_grant(reading: Reading, licence: Licence, patent: str, numbers: set[str]) -> tuple[str, str] | None:
@@ -634,18 +656,17 @@ def _cannot_grant(reading: Reading, licence: Licence, patent: str, numbers: set[
     a portfolio licence covers only what its licensor held.
     """
     start = licence.valid_from
-    holders = reading.owners(patent, start, start + ONE_DAY)
+    holders = reading.owners_again(patent, start, start + ONE_DAY)
     licensor = party_key(_canonical(reading, licence.licensor, start))
     if licensor in {party_key(holder) for holder in holders} or (not holders and licence.patents is not None):
         return None
     if licence.patents is None:
         return "not_in_portfolio", ""  # never an anomaly: a portfolio licence simply does not reach it
-    held = [
-        other for other in reading.licences_on(patent, start, start + ONE_DAY)
-        if other.licence_id != licence.licence_id
-        and party_key(_canonical(reading, other.licensee, start)) == licensor
-        and (other.patents is None or not numbers.isdisjoint(other.patents))
+    held = [  # (on the rows: only the few licences to the licensor become objects)
+        licence_from_row(row) for row in reading.licence_rows_on(patent, start, start + ONE_DAY)
+        if row[0] != licence.licence_id and party_key(_canonical(reading, row[2], start)) == licensor
     ]
+    held = [other for other in held if other.patents is None or not numbers.isdisjoint(other.patents)]
     if any(other.sublicensable for other in held):
         return None
     holder = " and ".join(sorted(holders))
@@ -693,24 +714,32 @@ def _bans(
     names = None if against is None else set(_names_of(reading, parse_party(against, "against"), period))
     if product is not None and (not isinstance(product, str) or not product.strip() or len(product) > 10_000):
         raise InvalidEvent("product", product, "a product is a non-empty string of at most 10000 characters")
-    found: dict[str, tuple[int, Ban]] = {}
+    found: dict[str, tuple[int, tuple[Any, ...], tuple[str, ...]]] = {}
     # every stretch of each ban in the period (a ban is in force if it stood, matching, at some moment of it);
-    # against a party, only the bans against one of its names (or names linked to them): an index finds them
-    for position, ban in reading.ban_stretches(names, period.start, period.stop):
-        aliases = _aliases_at(reading, period.end, reading.renames_of(ban.against))
-        parties = tuple(dict.fromkeys(aliases.canonical(name) for name in ban.against))
-        if names is not None and not names & (set(parties) | set(ban.against)):
+    # against a party, only the bans against one of its names (or names linked to them): an index finds them.
+    # The tests read the row's columns (``bans``: see BANS.columns); only the answer's stretches become objects.
+    start = period.start.isoformat()
+    rows = (reading.ban_rows(period.start, period.stop) if names is None
+            else reading.ban_rows_against(names, period.start, period.stop))
+    for row in rows:
+        named = tuple(as_list(row[1]) or ())
+        aliases = _aliases_at(reading, period.end, reading.renames_of(named))
+        parties = tuple(dict.fromkeys(aliases.canonical(name) for name in named))
+        if names is not None and not names & (set(parties) | set(named)):
             continue
-        if where is not None and where not in ban.territory and "WORLD" not in ban.territory:
-            continue
-        if ban.patents and _all_ended(reading, ban.patents, max(ban.valid_from, period.start)):
+        if where is not None:
+            places = as_list(row[2]) or []
+            if where not in places and "WORLD" not in places:
+                continue
+        patents = as_list(row[7])
+        if patents and _all_ended(reading, patents, date.fromisoformat(max(row[10], start))):
             continue  # it rests only on patents that had expired or lapsed
-        if product is not None and (
-            (ban.products is not None and product not in ban.products) or product in ban.exempt_products
-        ):
-            continue
-        found[ban.ban_id] = (position, attrs.evolve(ban, against=parties))  # its latest matching stretch
-    return list(found.values())
+        if product is not None:
+            products = as_list(row[6])
+            if (products is not None and product not in products) or product in (as_list(row[8]) or ()):
+                continue
+        found[row[0]] = (row[12], row, parties)  # its latest matching stretch
+    return [(position, ban_from_row(row, against=parties)) for position, row, parties in found.values()]
 
 
 def _all_ended(reading: Reading, patents: Sequence[str], day: date) -> bool:

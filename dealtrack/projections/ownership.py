@@ -80,8 +80,9 @@ _TABLES: dict[str, tuple[dict[str, type], tuple[str, ...] | None]] = {
 _INDEXES = {
     "title_facts": [["position"]],
     "title_parties": [],
-    # covering: an as-of question reads the index alone
-    "ownership": [["patent", "valid_from", "valid_to", "owner", "known_from", "known_to"], ["owner", "valid_from"]],
+    # covering: an as-of question (owners of a patent, holdings of a party) reads the index alone
+    "ownership": [["patent", "valid_from", "valid_to", "owner", "known_from", "known_to"],
+                  ["owner", "valid_from", "valid_to", "known_from", "known_to", "patent", "position"]],
     "undisclosed_holdings": [["deal_position"], ["owner"]],
     "anomalies": [["view", "subject"]],
 }

@@ -176,9 +176,10 @@ class LogReader:
             head = self.head()
             if head > searched:
                 positions = self.store.views.positions_of_types(_RENAME_TYPES, searched)
-                known.extend(self.facts(positions))
+                # a new list, never one changed in place: a reader keeps the list it took (no copy per question)
+                known = memo["renames"] = known + self.facts(positions)
                 memo["renames_searched"] = head
-            self._renames = list(known) if self.upto is None else [fact for fact in known if fact[0] <= self.upto]
+            self._renames = known if self.upto is None else [fact for fact in known if fact[0] <= self.upto]
         return self._renames
 
     def rename_groups(self) -> RenameGroups:

@@ -113,7 +113,7 @@ class Reading:
         wanted = set(names)
         by_key = self._kept("spellings")
         keys = {party_key(name) for name in wanted}
-        missing = keys - by_key.keys()
+        missing = [key for key in keys if key not in by_key]  # (``keys - by_key.keys()`` walks the whole cache)
         if missing:
             for key in missing:
                 by_key[key] = set()
@@ -193,6 +193,11 @@ class Reading:
 
     def owners(self, patent: str, start: date, stop: date) -> frozenset[str]:
         return frozenset(owner for owner, _ in self.owner_rows(patent, start, stop))
+
+    def owners_again(self, patent: str, start: date, stop: date) -> frozenset[str]:
+        """:meth:`owners`, for a question that asks about ``patent`` at several times (a reading may then
+        read its whole history once)."""
+        return self.owners(patent, start, stop)
 
     def licences_during(self, start: date, stop: date) -> list[Licence]:
         return [licence_from_row(row) for row in self.licence_rows(start, stop)]
@@ -335,6 +340,30 @@ class StoredReading(Reading):
     def owner_rows(self, patent: str, start: date, stop: date) -> list[tuple[str, int]]:
         return self.store.views.reads.owner_rows(patent, start, stop, self.known)
 
+    def owners_again(self, patent: str, start: date, stop: date) -> frozenset[str]:
+        # the patent's whole history, read once (its licences need its owners ever too), filtered here
+        first, last = start.isoformat(), stop.isoformat()
+        return frozenset(owner for owner, valid_from, valid_to, _ in self._owner_history(patent)
+                         if valid_from < last and (valid_to is None or valid_to > first))
+
+    def _owner_history(self, patent: str) -> list[tuple[str, str, str | None, int]]:
+        """Every ``ownership`` row of ``patent`` on this basis, at any valid time: read once per reading."""
+        kept: dict[str, list[tuple[str, str, str | None, int]]] = self.__dict__.setdefault("_history", {})
+        if patent not in kept:
+            kept[patent] = self.store.views.reads.owner_history(patent, self.known)
+        return kept[patent]
+
+    def patent_ends(self, patents: Iterable[str]) -> dict[str, date]:
+        # a patent's end on one basis changes only when the views move: kept per head, per basis position
+        ends = self._kept("patent_ends")
+        wanted = set(patents)
+        missing = [patent for patent in wanted if (self.known, patent) not in ends]
+        if missing:
+            found = super().patent_ends(missing)
+            for patent in missing:
+                ends[self.known, patent] = found.get(patent)
+        return {patent: day for patent in wanted if (day := ends[self.known, patent]) is not None}
+
     def holdings(self, names: Sequence[str], start: date, stop: date) -> tuple[list[tuple[str, int]], dict[int, int]]:
         return self.store.views.reads.holdings(names, start, stop, self.known)
 
@@ -345,7 +374,7 @@ class StoredReading(Reading):
         self, patent: str, start: date, stop: date, licensees: Iterable[str] | None = None
     ) -> list[tuple[Any, ...]]:
         # those listing the patent, and portfolio licences of anyone linked by renames to one of its holders
-        owners = self.store.views.reads.owners_ever(patent, self.known)
+        owners = {row[0] for row in self._owner_history(patent)}
         groups = self.log.rename_groups()
         to = None if licensees is None else groups.linked(licensees)
         return self.store.views.reads.licences_on(list(LICENCES.columns), self.numbers(patent), groups.linked(owners),

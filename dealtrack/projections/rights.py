@@ -95,7 +95,8 @@ def fold_licence(licence_id: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]
 
 LICENCES = KeyedView(
     name="licences",
-    version=6,  # 2: licences_terms, the patents each licence lists; 4: WITHOUT ROWID keys; 5: per-position rows; 6: commit points
+    version=7,  # 2: licences_terms, the patents each licence lists; 4: WITHOUT ROWID keys; 5: per-position rows; 6: commit points;
+    # 7: indexes by licensee and licensor, then start
     table="licences",
     columns={
         "licence_id": str,
@@ -113,7 +114,8 @@ LICENCES = KeyedView(
     types=("LicenseGranted", "CrossLicenseAgreed", "LicenseTerminated"),
     keys=_licence_keys,
     fold=fold_licence,
-    indexes=(("licensee",), ("licensor",)),
+    # a licensee's portfolio licences from a patent's holders: one seek (licensee, licensor), not all it ever held
+    indexes=(("licensee", "licensor", "valid_from"), ("licensor", "valid_from")),
     terms=_licence_terms,
 )
 
@@ -181,7 +183,8 @@ def fold_ban(ban_id: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
 
 BANS = KeyedView(
     name="bans",
-    version=6,  # 2: bans_terms, the parties each ban is against; 4: WITHOUT ROWID keys; 5: per-position rows; 6: commit points
+    version=7,  # 2: bans_terms, the parties each ban is against; 4: WITHOUT ROWID keys; 5: per-position rows; 6: commit points;
+    # 7: an index of each ban's stretches by date
     table="bans",
     columns={
         "ban_id": str,
@@ -201,6 +204,9 @@ BANS = KeyedView(
     types=("BanImposed", "BanModified", "BanLifted"),
     keys=_ban_keys,
     fold=fold_ban,
+    # a question about one party's bans on a day checks each stretch's dates in the index, and fetches only
+    # the stretches in force then (a ban changed many times has many stretches)
+    indexes=(("ban_id", "valid_from", "valid_to", "known_from", "known_to"),),
     terms=_ban_terms,
 )
 
@@ -352,12 +358,12 @@ def licence_from_row(row: Sequence[Any]) -> Licence:
     )
 
 
-def ban_from_row(row: Sequence[Any]) -> Ban:
-    """A :class:`Ban` from a ``bans`` row (its columns in view order)."""
+def ban_from_row(row: Sequence[Any], against: tuple[str, ...] | None = None) -> Ban:
+    """A :class:`Ban` from a ``bans`` row (its columns in view order); ``against``: these parties instead of the row's."""
     products = as_list(row[6])
     return Ban(
         ban_id=row[0],
-        against=tuple(as_list(row[1]) or ()),
+        against=tuple(as_list(row[1]) or ()) if against is None else against,
         territory=tuple(as_list(row[2]) or ()),
         authority=row[3],
         requested_by=row[4],

@@ -52,17 +52,20 @@ class SQLiteReads:
         listed = ", ".join(f":t{i}" for i in range(len(terms))) or "NULL"
         params = {**_window(start, stop, known), **{f"n{i}": name for i, name in enumerate(names)},
                   **{f"t{i}": term for i, term in enumerate(terms)}}
-        to = ""
+        to = by = ""
         if licensees is not None:
             wanted = sorted(set(licensees))
             params.update({f"l{i}": name for i, name in enumerate(wanted)})
-            to = f"AND licensee IN ({', '.join(f':l{i}' for i in range(len(wanted))) or 'NULL'}) "
+            among = ", ".join(f":l{i}" for i in range(len(wanted))) or "NULL"
+            # the licences listing a number are few: found through the terms, then tested for the licensee (an
+            # expression, so the licensee's index, which would visit every licence it ever held, is not used)
+            to, by = f"AND licensee || '' IN ({among}) ", f"AND licensee IN ({among}) "
         selected = ", ".join(columns)
         cursor = self.conn.execute(
             f"SELECT {selected}, rowid AS r FROM licences WHERE licence_id IN "
             f"(SELECT DISTINCT key FROM licences_terms WHERE term IN ({listed})) {to}AND {OVERLAPS} AND {KNOWN} "
             f"UNION ALL SELECT {selected}, rowid AS r FROM licences WHERE patents IS NULL "
-            f"AND licensor IN ({marks}) {to}AND {OVERLAPS} AND {KNOWN} ORDER BY valid_from, licence_id, r",
+            f"AND licensor IN ({marks}) {by}AND {OVERLAPS} AND {KNOWN} ORDER BY valid_from, licence_id, r",
             params,
         )
         return [tuple(row[:-1]) for row in cursor]
@@ -128,24 +131,26 @@ class SQLiteReads:
         )
         return [(row[0], row[1]) for row in cursor]
 
-    def owners_ever(self, patent: str, known: int) -> list[str]:
-        """Every owner ``ownership`` shows for ``patent`` at any valid time, each once."""
-        return [row[0] for row in self.conn.execute(
-            f"SELECT DISTINCT owner FROM ownership WHERE patent = :patent AND {KNOWN}", {"patent": patent, "known": known})]
+    def owner_history(self, patent: str, known: int) -> list[tuple[str, str, str | None, int]]:
+        """``(owner, valid_from, valid_to, position)`` of every ``ownership`` row of ``patent``, at any valid time."""
+        cursor = self.conn.execute(
+            f"SELECT owner, valid_from, valid_to, position FROM ownership WHERE patent = :patent AND {KNOWN}",
+            {"patent": patent, "known": known},
+        )
+        return [(row[0], row[1], row[2], row[3]) for row in cursor]
 
     def holdings(self, names: Sequence[str], start: date, stop: date, known: int) -> tuple[list[tuple[str, int]], dict[int, int]]:
         """``([(patent, position)], {deal position: undisclosed count})`` held by any of ``names`` in ``[start, stop)``."""
         marks = ", ".join(f":n{i}" for i in range(len(names)))
         params = {**_window(start, stop, known), **{f"n{i}": name for i, name in enumerate(names)}}
-        patents = self.conn.execute(
-            f"SELECT patent, position FROM ownership WHERE owner IN ({marks}) AND {OVERLAPS} AND {KNOWN}", params
-        ).fetchall()
-        blocks = self.conn.execute(
-            "SELECT deal_position, MAX(patents_count) FROM undisclosed_holdings "
+        # one statement: the listed patents (a patent is never NULL), then the undisclosed blocks (NULL patent)
+        rows = self.conn.execute(
+            f"SELECT patent, position, NULL AS n FROM ownership WHERE owner IN ({marks}) AND {OVERLAPS} AND {KNOWN} "
+            "UNION ALL SELECT NULL, deal_position, MAX(patents_count) FROM undisclosed_holdings "
             f"WHERE owner IN ({marks}) AND {OVERLAPS} AND {KNOWN} GROUP BY deal_position",
             params,
         ).fetchall()
-        return [(row[0], row[1]) for row in patents], {row[0]: row[1] for row in blocks}
+        return [(row[0], row[1]) for row in rows if row[0] is not None], {row[1]: row[2] for row in rows if row[0] is None}
 
     def patents_naming(self, names: Iterable[str]) -> list[str]:
         """The patents whose title events name any of ``names``, each once."""

@@ -1,0 +1,179 @@
+"""Hypothesis: the narrower reads behind is_licensed and active_bans give what the wider ones gave.
+
+- a patent's owners filtered from its whole history (read once per question) equal the indexed as-of read;
+- the licences read for some licensees only equal every licence on the patent, then filtered by licensee;
+- a patent's end kept per head equals the one read afresh;
+- active_bans, which now tests each stretch on its row and builds objects only for the answer, equals the
+  previous computation (every stretch as a Ban, then the tests);
+- is_licensed, which now tests a licence's licensee and territory before its licensor's right to grant,
+  equals the previous computation (every covering licence, then those to the party).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_licence_properties import append_what_the_log_accepts, histories
+from test_ownership_properties import PARTIES, PATENTS, days
+
+from dealtrack import Ledger
+from dealtrack.answers import Ban
+from dealtrack.events import (
+    BanImposed,
+    BanLifted,
+    BanModified,
+    LicenseGranted,
+    PartyRenamed,
+    PatentLapsed,
+    PatentRegistered,
+    PatentsAssigned,
+)
+from dealtrack.projections.reading import Reading, StoredReading
+from dealtrack.projections.rights import LICENCES
+from dealtrack.questions import _aliases_at, _all_ended, _applies, _bans, _canonical, _field, _licences_covering, _names_of
+from dealtrack.values import parse_period, parse_territory
+
+pytestmark = pytest.mark.both_backends  # the SQL of the narrow reads runs on PostgreSQL too
+
+
+def previous_is_licensed(ledger: Ledger, party: str, patent: str, on: date, territory: str) -> bool:
+    """is_licensed as it was computed before the cheap tests came first."""
+    period, reading = parse_period(on, "on"), ledger._reading(None, None)
+    patent_id, where = reading.patent_id(patent), parse_territory(territory)
+    names = set(_names_of(reading, party, period))
+    if reading.owners(patent_id, period.start, period.stop) & names:
+        return True
+    return any(
+        _canonical(reading, licence.licensee, period.end) in names
+        for licence in _licences_covering(reading, patent_id, period, licensees=names)
+        if _applies(licence, patent_id, where, _field(None))
+    )
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=histories, probe=days, known=st.integers(0, 14))
+def test_the_narrow_reads_equal_the_wide_ones(history: list, probe: date, known: int) -> None:
+    with Ledger.open() as ledger:
+        append_what_the_log_accepts(ledger, history)
+        head = ledger._store.head()[0]
+        stop = probe + timedelta(days=1)
+        for position in sorted({min(known, head), head}):
+            for patent in PATENTS:
+                fresh = StoredReading(ledger._store, position, head)
+                kept = StoredReading(ledger._store, position, head)
+                history_rows = kept._owner_history(patent)
+                assert {row[0] for row in history_rows} == {
+                    row[0] for row in fresh.store.views.reads.owner_rows(patent, date.min, date.max, position)}
+                for start, end in ((probe, stop), (date.min, date.max), (probe - timedelta(days=400), stop)):
+                    assert kept.owners_again(patent, start, end) == fresh.owners(patent, start, end)
+                assert kept.patent_ends([patent]) == Reading.patent_ends(fresh, [patent])
+                everyone = fresh.licence_rows_on(patent, probe, stop)
+                for party in PARTIES:
+                    linked = fresh.log.rename_groups().linked({party})
+                    some = fresh.licence_rows_on(patent, probe, stop, {party})
+                    assert some == [row for row in everyone if row[2] in linked]
+        for party in PARTIES:
+            for patent in PATENTS:
+                for territory in ("IN", "US"):
+                    assert ledger.is_licensed(party, patent, on=probe, territory=territory) == previous_is_licensed(
+                        ledger, party, patent, probe, territory)
+
+
+def test_a_licence_to_one_licensee_is_found_by_the_patent_and_by_the_portfolio(ledger: Ledger) -> None:
+    ledger.append(PatentRegistered(patent="US8000001", owner="Acme", effective="2010-01-01"))
+    ledger.append(LicenseGranted(licence_id="L1", licensor="Acme", licensee="Beta", patents=("US8000001",),
+                                 territory=("US",), effective="2012-01-01"))
+    ledger.append(LicenseGranted(licence_id="L2", licensor="Acme", licensee="Gamma", patents=None,
+                                 territory=("US",), effective="2013-01-01"))
+    ledger.append(PatentLapsed(patent="US8000001", effective="2020-01-01"))
+    assert ledger.is_licensed("Beta", "US8000001", on="2014-06-01", territory="US")
+    assert ledger.is_licensed("Gamma", "US8000001", on="2014-06-01", territory="US")
+    assert not ledger.is_licensed("Delta", "US8000001", on="2014-06-01", territory="US")
+    assert not ledger.is_licensed("Beta", "US8000001", on="2021-06-01", territory="US")
+    reading = ledger._reading(None, None)
+    rows = reading.licence_rows_on("US8000001", date(2014, 6, 1), date(2014, 6, 2), {"Gamma"})
+    assert [row[list(LICENCES.columns).index("licence_id")] for row in rows] == ["L2"]
+
+
+BAN_IDS = ["B0", "B1", "B2"]
+PRODUCTS = ["phone", "tablet"]
+ban_events = st.one_of(
+    st.builds(lambda b, who, t, ps, pr, d: BanImposed(ban_id=b, against=who, territory=t, authority="Court", patents=ps,
+                                                     products=pr, effective=d),
+              st.sampled_from(BAN_IDS), st.lists(st.sampled_from(PARTIES), min_size=1, max_size=2, unique=True),
+              st.lists(st.sampled_from(["IN", "US", "WORLD"]), min_size=1, max_size=2, unique=True),
+              st.lists(st.sampled_from(PATENTS), max_size=2, unique=True),
+              st.none() | st.lists(st.sampled_from(PRODUCTS), min_size=1, max_size=2, unique=True), days),
+    st.builds(lambda b, ex, rel, d: BanModified(ban_id=b, exempt_products=ex, released_patents=rel, conditions="bond",
+                                                effective=d),
+              st.sampled_from(BAN_IDS), st.lists(st.sampled_from(PRODUCTS), max_size=1),
+              st.lists(st.sampled_from(PATENTS), max_size=1), days),
+    st.builds(lambda b, d: BanLifted(ban_id=b, effective=d), st.sampled_from(BAN_IDS), days),
+    st.builds(lambda p, d: PatentLapsed(patent=p, effective=d), st.sampled_from(PATENTS), days),
+    st.builds(lambda pair, d: PartyRenamed(old=pair[0], new=pair[1], effective=d),
+              st.lists(st.sampled_from(PARTIES), min_size=2, max_size=2, unique=True), days),
+)
+
+
+def previous_bans(reading: Reading, on: date, against: str | None, territory: str | None,
+                  product: str | None) -> list[tuple[int, Ban]]:
+    """_bans as it was computed before: every stretch as a Ban, then the tests."""
+    period = parse_period(on, "on")
+    names = None if against is None else set(_names_of(reading, against, period))
+    found: dict[str, tuple[int, Ban]] = {}
+    for position, ban in reading.ban_stretches(names, period.start, period.stop):
+        aliases = _aliases_at(reading, period.end, reading.renames_of(ban.against))
+        parties = tuple(dict.fromkeys(aliases.canonical(name) for name in ban.against))
+        if names is not None and not names & (set(parties) | set(ban.against)):
+            continue
+        if territory is not None and territory not in ban.territory and "WORLD" not in ban.territory:
+            continue
+        if ban.patents and _all_ended(reading, ban.patents, max(ban.valid_from, period.start)):
+            continue
+        if product is not None and (
+            (ban.products is not None and product not in ban.products) or product in ban.exempt_products
+        ):
+            continue
+        found[ban.ban_id] = (position, attrs.evolve(ban, against=parties))
+    return list(found.values())
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=st.lists(ban_events, min_size=1, max_size=10), probe=days)
+def test_bans_tested_on_their_rows_equal_the_previous_computation(history: list, probe: date) -> None:
+    with Ledger.open() as ledger:
+        ledger.append(PatentRegistered(patent=PATENTS[0], owner=PARTIES[0], effective="1990-01-01"))
+        append_what_the_log_accepts(ledger, history)
+        reading = ledger._reading(None, None)
+        for against in [None, *PARTIES]:
+            for territory in (None, "IN", "US"):
+                for product in (None, *PRODUCTS):
+                    expected = previous_bans(reading, probe, against, territory, product)
+                    assert _bans(reading, parse_period(probe, "on"), against, territory, product) == expected
+
+
+def test_a_portfolio_reads_its_listed_patents_and_undisclosed_blocks_together(ledger: Ledger) -> None:
+    ledger.append(PatentRegistered(patent="US8000001", owner="Acme", effective="2010-01-01"))
+    ledger.append(PatentsAssigned(assignor=("Acme",), assignee=("Beta",), patents=("US8000001",), disclosed_count=5,
+                                  effective="2012-01-01"))
+    held = ledger.portfolio("Beta", on="2013-01-01")
+    assert held.patents == {"US8000001"} and held.undisclosed == 4
+    assert ledger.portfolio("Acme", on="2013-01-01").patents == frozenset()
+    assert ledger.portfolio("Acme", on="2011-01-01").patents == {"US8000001"}
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=histories)
+def test_the_position_of_a_known_at_kept_per_head_equals_a_fresh_look_up(history: list) -> None:
+    with Ledger.open() as ledger:
+        for event in history:
+            append_what_the_log_accepts(ledger, [event])
+            head = ledger._store.head()[0]
+            for recorded in ledger.events():
+                moment = recorded.recorded_at
+                ledger.owners_of(PATENTS[0], on="2015", known_at=moment)  # (fills the memo at this head)
+                assert ledger._position_at(moment, head) == ledger._store.position_at(moment)
