@@ -46,6 +46,7 @@ from .projections.history import Fact
 from .projections.reading import Reading, RefoldedReading, StoredReading
 from .projections.rights import BANS, LICENCES
 from .projections.runner import refresh
+from .projections.tail import TailReading, read_tail
 from .projections.title import Aliases, renamed_names, title_spans
 from .sqlite.store import Store, parse_instant_column
 from .values import (
@@ -98,7 +99,13 @@ class Questions:
         # one read says where the log and the views stand; the head it gives is the basis of a question
         # at current knowledge, and keys what the reading may keep between questions (store.memo)
         head, views = self._store.views_position()
-        if views != head:  # appends write only the log: the views catch up before they answer
+        if views != head:  # appends write only the log: the views catch up before they answer ...
+            # ... unless they trail it by a short tail of events that touch only their own keys: those keys are
+            # folded at question time, and nothing is written (at current knowledge, on no registry date)
+            tail = None if known_at is not None or registry_at is not None or views is None else read_tail(
+                self._store, head, views)
+            if tail is not None:
+                return TailReading(self._store, head, tail)
             self._catch_up()
             head = self._store.head()[0]
         basis = self._basis(known_at, registry_at, head)
