@@ -29,10 +29,10 @@ from ..parties import party_key
 from ..sqlite.store import Store
 from .history import Fact, live_at
 from .keyed import KeyedView
-from .ownership import relevant_renames, title_parties
+from .ownership import title_parties
 from .parties import event_parties
 from .reading import AnomalyRow, StoredReading, TitleFold, _overlaps
-from .rights import BANS, LICENCES, PATENT_TERMS, SECURITY_INTERESTS, as_list
+from .rights import BANS, LICENCES, PATENT_TERMS, SECURITY_INTERESTS
 from .title import Doubt, fold_title
 
 __all__ = ["TAIL_LIMIT", "Tail", "TailReading", "read_tail"]
@@ -44,6 +44,10 @@ TAIL_LIMIT = 2_000
 #: other way (register records): a tail holding one is caught up instead.
 _GLOBAL = frozenset({"PartyRenamed", "PartiesMerged", "PatentNumbersLinked", "RegisterRecord", "EventRetracted"})
 _KEYED: tuple[KeyedView, ...] = (LICENCES, BANS, SECURITY_INTERESTS, PATENT_TERMS)
+#: The caches of :meth:`.reading.Reading._kept` that read only views a tail leaves alone (spellings: the stored
+#: ones; the tail's are added on top).
+_PER_CHECKPOINT = frozenset({"patent_id", "links", "numbers", "spellings", "unlisted_by_seller"})
+_KEPT = 50_000
 
 
 def _title_numbers(event: Event) -> tuple[str, ...]:
@@ -64,9 +68,18 @@ class Tail:
     stamps: dict[int, str] = attrs.Factory(dict)  # position -> recorded time (commit points of the tail)
     titles: dict[str, list[Fact]] = attrs.Factory(dict)  # property id -> the tail's title facts
     keyed: dict[str, dict[str, list[Fact]]] = attrs.Factory(lambda: {view.table: {} for view in _KEYED})
-    names: dict[str, set[str]] = attrs.Factory(dict)  # party key -> spellings the tail records
-    mentioned: set[str] = attrs.Factory(set)  # title parties and parties banned (what the views index)
     folds: dict[tuple[str, str], Any] = attrs.Factory(dict)  # (view, key) -> its fold, until the tail touches it
+    # keys of each keyed view touched since its index of terms (see TailReading._terms) was brought up to date
+    dirty: dict[str, set[str]] = attrs.Factory(lambda: {view.table: set() for view in _KEYED})
+    terms: dict[str, tuple[dict[str, set[str]], dict[str, set[str]], set[str]]] = attrs.Factory(
+        lambda: {view.table: ({}, {}, set()) for view in _KEYED})
+    # touched patents folded since the index of their parties (see TailReading._holders) was brought up to date
+    dirty_titles: set[str] = attrs.Factory(set)
+    parties: tuple[dict[str, set[str]], dict[str, set[str]]] = attrs.Factory(lambda: ({}, {}))
+    kept: dict[str, dict[Any, Any]] = attrs.Factory(dict)  # Reading._kept's caches of the stored views' look-ups
+    unnamed: list[Event] = attrs.Factory(list)  # events whose party names are not indexed yet (see names)
+    _names: dict[str, set[str]] = attrs.Factory(dict)  # party key -> spellings the tail records
+    _mentioned: set[str] = attrs.Factory(set)  # title parties and parties banned (what the views index)
 
     def extend(self, store: Store, head: int) -> None:
         """Read and sort the events after :attr:`upto` up to ``head``."""
@@ -92,18 +105,38 @@ class Tail:
             event = fact[1]
             for patent in dict.fromkeys(ids[number] for number in _title_numbers(event)):
                 self.titles.setdefault(patent, []).append(fact)
+                self.dirty_titles.add(patent)
                 self.folds.pop(("title", patent), None)
-            self.mentioned.update(title_parties(event) if _title_numbers(event) else ())
-            if isinstance(event, BanImposed):
-                self.mentioned.update(event.against)
             for view in _KEYED:
                 for key in dict.fromkeys(view.keys(event)):
                     self.keyed[view.table].setdefault(key, []).append(fact)
+                    self.dirty[view.table].add(key)
                     self.folds.pop((view.table, key), None)
                     self.folds.pop(("names", view.table), None)
-            for name in event_parties(event):
-                self.names.setdefault(party_key(name), set()).add(name)
+            self.unnamed.append(event)
         self.upto = head
+
+    def _index_names(self) -> None:
+        for event in self.unnamed:
+            for name in event_parties(event):
+                self._names.setdefault(party_key(name), set()).add(name)
+            if _title_numbers(event):
+                self._mentioned.update(title_parties(event))
+            if isinstance(event, BanImposed):
+                self._mentioned.update(event.against)
+        self.unnamed.clear()
+
+    @property
+    def names(self) -> dict[str, set[str]]:
+        """Party key -> the spellings the tail records under it."""
+        self._index_names()
+        return self._names
+
+    @property
+    def mentioned(self) -> set[str]:
+        """The names the tail adds to the views' title parties and parties banned."""
+        self._index_names()
+        return self._mentioned
 
     def commit_points(self, positions: Iterable[int]) -> list[int]:
         """The commit points (last position recorded at the same time) of tail ``positions``."""
@@ -125,7 +158,16 @@ def read_tail(store: Store, head: int, checkpoint: int) -> Tail | None:
         tail = store.memo["tail"] = Tail(checkpoint, checkpoint, store.views.title.has_links())
     if tail.local and tail.upto < head:
         tail.extend(store, head)
-    return tail if tail.local else None
+    if not tail.local:
+        return None
+    # The tail holds no rename and no retraction: what the log's readers found of them up to its start holds
+    # up to the head (see LogReader.renames and .retracted), so no question reads the log for them again.
+    if checkpoint <= store.memo.get("renames_searched", 0) < head:
+        store.memo["renames_searched"] = head
+    kept = store.memo.get("retracted")
+    if kept is not None and checkpoint <= kept[0] < head:
+        store.memo["retracted"] = (head, kept[1])
+    return tail
 
 
 class TailReading(StoredReading):
@@ -141,6 +183,16 @@ class TailReading(StoredReading):
     def _links(self) -> bool:
         return self.tail.links
 
+    def _kept(self, name: str) -> dict[Any, Any]:
+        # what these caches hold (number links, stored spellings, undisclosed deals) stays as the views left it
+        # while they stay at the tail's checkpoint: kept for every question on the same tail, not per head
+        if name not in _PER_CHECKPOINT:
+            return super()._kept(name)
+        kept = self.tail.kept.get(name)
+        if kept is None or len(kept) > _KEPT:
+            kept = self.tail.kept[name] = {}
+        return kept
+
     def title(self, patent: str) -> TitleFold:
         extra = self.tail.titles.get(patent)
         if extra is None:
@@ -148,12 +200,27 @@ class TailReading(StoredReading):
         found: TitleFold | None = self.tail.folds.get(("title", patent))
         if found is None:
             facts = self.log.facts(self.store.views.reads.title_positions(patent)) + extra
-            names = set().union(*(title_parties(event) for _, event in facts))
-            facts += relevant_renames(self.log.renames(), names)
+            # the renames linked to the chain's parties, as the ownership view folds them
+            facts += self.log.rename_groups().renames_of(set().union(*(title_parties(event) for _, event in facts)))
             doubts: list[Doubt] = []
             holdings, anomalies = fold_title(patent, self.visible(facts), doubts)
             found = self.tail.folds[("title", patent)] = (holdings, anomalies, doubts)
+            self.tail.folds[("title parties", patent)] = set().union(*(title_parties(event) for _, event in facts))
         return found
+
+    def _holders(self) -> dict[str, set[str]]:
+        """``party -> touched patents whose title facts name it``, brought up to date with the patents touched
+        since last asked."""
+        by_party, of_patent = self.tail.parties
+        for patent in self.tail.dirty_titles:
+            for party in of_patent.pop(patent, ()):
+                by_party[party].discard(patent)
+            self.title(patent)
+            of_patent[patent] = self.tail.folds[("title parties", patent)]
+            for party in of_patent[patent]:
+                by_party.setdefault(party, set()).add(patent)
+        self.tail.dirty_titles.clear()
+        return by_party
 
     def _keyed(self, view: KeyedView, key: str) -> tuple[list[Fact], list[tuple[Any, ...]]]:
         """A touched key's facts (stored and the tail's) and its rows folded from them."""
@@ -163,6 +230,25 @@ class TailReading(StoredReading):
             facts += self.tail.keyed[view.table][key]
             found = self.tail.folds[(view.table, key)] = (facts, view.fold_facts(self.log, key, facts, self.visible))
         return found
+
+    def _terms(self, view: KeyedView) -> tuple[dict[str, set[str]], set[str]]:
+        """``(term -> touched keys whose facts name it, touched keys with a portfolio row)`` for ``view``
+        (terms as the view's terms table holds them), brought up to date with the keys touched since last asked."""
+        by_term, of_key, portfolio = self.tail.terms[view.table]
+        dirty = self.tail.dirty[view.table]
+        if dirty and view.terms is not None:
+            for key in dirty:
+                for term in of_key.pop(key, ()):
+                    by_term[term].discard(key)
+                facts, rows = self._keyed(view, key)
+                of_key[key] = {term for _, event in facts for term in view.terms(event)}
+                for term in of_key[key]:
+                    by_term.setdefault(term, set()).add(key)
+                portfolio.discard(key)
+                if view is LICENCES and any(row[3] is None for row in rows):
+                    portfolio.add(key)
+            dirty.clear()
+        return by_term, portfolio
 
     def _touched_rows(self, view: KeyedView, start: date, stop: date) -> list[tuple[Any, ...]]:
         first, last = list(view.columns).index("valid_from"), list(view.columns).index("valid_to")
@@ -190,11 +276,9 @@ class TailReading(StoredReading):
         if not touched:
             return patents, blocks
         wanted = set(names)
-        linked = self.log.rename_groups().linked(wanted)
         # a holder is named by its patent's title facts (or renames linked to them): only those patents can count
-        candidates = {patent for patent, facts in touched.items()
-                      if any(title_parties(event) & linked for _, event in facts)}
-        candidates.update(touched.keys() & set(self.store.views.reads.patents_naming(linked)))
+        by_party = self._holders()
+        candidates = set().union(*(by_party.get(name, ()) for name in self.log.rename_groups().linked(wanted)))
         found = [(patent, position) for patent, position in patents if patent not in touched]
         for patent in sorted(candidates):
             found += [(patent, position) for owner, position in self.owner_rows(patent, start, stop) if owner in wanted]
@@ -228,10 +312,17 @@ class TailReading(StoredReading):
         numbers, licensors = self.numbers(patent), groups.linked(owners)
         stored = self.store.views.reads.licences_on(list(LICENCES.columns), numbers, licensors, start, stop,
                                                     self.known, to)
-        listed = set(numbers)
-        touched = [row for row in self._touched_rows(LICENCES, start, stop)
-                   if (to is None or row[2] in to)
-                   and (row[1] in licensors if row[3] is None else not listed.isdisjoint(as_list(row[3]) or ()))]
+        if not self.tail.keyed[LICENCES.table]:
+            return stored
+        # the same rows the stored look-up gives (a licence listing one of the numbers, and portfolio licences
+        # of the owners' names), each as often
+        by_term, portfolio = self._terms(LICENCES)
+        listing = set().union(*(by_term.get(number, ()) for number in numbers))
+        touched = [row for key in sorted(listing) for row in self._keyed(LICENCES, key)[1]
+                   if _overlaps(row[8], row[9], start, stop) and (to is None or row[2] in to)]
+        touched += [row for key in sorted(portfolio) for row in self._keyed(LICENCES, key)[1]
+                    if row[3] is None and row[1] in licensors and _overlaps(row[8], row[9], start, stop)
+                    and (to is None or row[2] in to)]
         return self._merged(LICENCES, stored, touched, lambda row: (row[8], row[0]))
 
     def ban_rows(self, start: date, stop: date) -> list[tuple[Any, ...]]:
@@ -245,11 +336,10 @@ class TailReading(StoredReading):
         if not keys:
             return stored
         first, last = list(BANS.columns).index("valid_from"), list(BANS.columns).index("valid_to")
-        touched = []
-        for key in keys:
-            facts, rows = self._keyed(BANS, key)
-            if any(isinstance(event, BanImposed) and not linked.isdisjoint(event.against) for _, event in facts):
-                touched += [row for row in rows if _overlaps(row[first], row[last], start, stop)]
+        by_term, _ = self._terms(BANS)
+        against = set().union(*(by_term.get(name, ()) for name in linked))
+        touched = [row for key in sorted(against) for row in self._keyed(BANS, key)[1]
+                   if _overlaps(row[first], row[last], start, stop)]
         return self._merged(BANS, stored, touched, lambda row: (row[0], row[10]))
 
     def security_rows(self, patent: str, start: date, stop: date) -> list[tuple[Any, ...]]:
