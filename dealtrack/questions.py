@@ -102,10 +102,11 @@ class Questions:
         if views != head:  # appends write only the log: the views catch up before they answer ...
             # ... unless they trail it by a short tail of events that touch only their own keys: those keys are
             # folded at question time, and nothing is written (at current knowledge, on no registry date)
-            tail = None if known_at is not None or registry_at is not None or views is None else read_tail(
-                self._store, head, views)
-            if tail is not None:
-                return TailReading(self._store, head, tail)
+            if known_at is None and registry_at is None and views is not None:
+                basis = self._basis(None, None, head)  # (a view of the ledger may be pinned to an earlier one)
+                tail = read_tail(self._store, head, views) if basis == Basis(head, None, None) else None
+                if tail is not None:
+                    return TailReading(self._store, head, tail)
             self._catch_up()
             head = self._store.head()[0]
         basis = self._basis(known_at, registry_at, head)

@@ -82,6 +82,22 @@ operations = st.lists(
     min_size=1,
     max_size=14,
 )
+# Only events a question folds itself (no rename, link, retraction...): long tails over many keys.
+local_event = st.one_of(late_registrations, assignments, assignments, grants, grants, terminations, bans,
+                        st.builds(lambda p, d: PatentLapsed(patent=p, effective=d), st.sampled_from(PATENTS), days),
+                        st.builds(lambda who, p, d: SecurityInterestGranted(debtor=who, secured_party="Bank",
+                                                                            patents=[p], effective=d),
+                                  parties, st.sampled_from(PATENTS), days))
+local_operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("append"), st.lists(local_event, min_size=1, max_size=3)),
+        st.tuples(st.just("append"), st.lists(local_event, min_size=1, max_size=3)),
+        st.tuples(st.just("append"), st.lists(local_event, min_size=1, max_size=3)),
+        st.tuples(st.just("ask"), days),
+    ),
+    min_size=1,
+    max_size=14,
+)
 
 
 def answers(ledger: Ledger, probe: date, known_at: Any = None, registry_at: Any = None) -> dict[str, Any]:
@@ -107,9 +123,9 @@ def answers(ledger: Ledger, probe: date, known_at: Any = None, registry_at: Any 
         found[f"knows {patent}"] = ledger._knows_patent(patent, **basis)
         found[f"explain {patent}"] = ledger.explain("owners_of", patent, on=probe, **basis)
         found[f"explain licensees {patent}"] = ledger.explain("licensees_of", patent, on=probe, **basis)
-        for party in PARTIES[:3]:
+        for party in PARTIES[:2]:
             found[f"licensed {party} {patent}"] = ledger.is_licensed(party, patent, on=probe, territory="IN", **basis)
-    for party in [*PARTIES, "Nokia Oyj", "Bank"]:
+    for party in [*PARTIES[:4], "Nokia Oyj", "Bank"]:
         found[f"portfolio {party}"] = ledger.portfolio(party, on=probe, **basis)
         found[f"standing {party}"] = ledger.standing(party, on=probe, **basis)
         found[f"bans against {party}"] = ledger.active_bans(against=party, on=probe, **basis)
@@ -137,16 +153,32 @@ def append_or_skip(ledger: Ledger, batch: list[Event]) -> None:
         ledger.append(*batch)
 
 
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(plan=operations, probe=days)
 def test_questions_on_a_tail_answer_as_the_same_log_refreshed_first(
     ledger: Ledger, plan: list[tuple[str, Any]], probe: date
 ) -> None:
-    """``ledger`` is never refreshed by hand; ``eager`` holds the same log and is refreshed before each question."""
+    """``ledger`` is refreshed only when the plan says; ``eager`` holds the same log and is refreshed before each question."""
+    play(ledger, plan, probe)
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(plan=local_operations, probe=days)
+def test_questions_on_a_long_tail_of_key_local_events_answer_as_the_same_log_refreshed_first(
+    ledger: Ledger, plan: list[tuple[str, Any]], probe: date
+) -> None:
+    play(ledger, plan, probe, other_bases=False)
+    assert {position for _, position in ledger._store.checkpoints().values()} == {1}  # never caught up
+
+
+def play(ledger: Ledger, plan: list[tuple[str, Any]], probe: date, other_bases: bool = True) -> None:
+    """Run ``plan`` on ``ledger``; at each question compare its answers with a copy of its log refreshed first
+    (with ``other_bases``, on a past ``known_at`` and a ``registry_at`` too: those catch the views up)."""
     with Ledger.open() as eager:
         for action, argument in [("append", [PatentRegistered(patent="US1", owner="Nokia", effective=DAY0)]),
-                                 ("ask", probe), *plan]:
+                                 ("ask", probe), *plan, ("ask", probe)]:
             if action == "append":
                 append_or_skip(ledger, argument)
             elif action == "retract":
@@ -159,6 +191,8 @@ def test_questions_on_a_tail_answer_as_the_same_log_refreshed_first(
                 copy_new_events(ledger, eager)
                 eager.refresh()
                 assert answers(ledger, argument) == answers(eager, argument)
+                if not other_bases:
+                    continue
                 moments = sorted({r.recorded_at for r in ledger.events()})
                 assert answers(ledger, argument, known_at=moments[-2] if len(moments) > 1 else None,
                                registry_at=argument) == answers(
@@ -220,3 +254,13 @@ def test_a_read_only_ledger_answers_over_a_short_tail_another_program_appended(t
             assert reader._store is store  # answered from the file, with no copy in memory to catch up in
             writer.append(PartyRenamed(old="HMD", new="HMD Global", effective="2012"))
             assert reader.owners_of("US1", on="2013") == {"HMD Global"}  # (caught up in a copy in memory)
+
+
+def test_a_view_pinned_before_the_tail_does_not_see_it(ledger: Ledger) -> None:
+    ledger.append(PatentRegistered(patent="US1", owner="Nokia", effective="2010"))
+    ledger.refresh()
+    today = ledger.view()
+    ledger.append(PatentsAssigned(assignor="Nokia", assignee="HMD", patents=["US1"], effective="2012"))
+    assert today.owners_of("US1", on="2013") == {"Nokia"}
+    assert ledger.owners_of("US1", on="2013") == {"HMD"}
+    assert today.owners_of("US1", on="2013") == {"Nokia"}

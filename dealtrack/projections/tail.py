@@ -252,7 +252,7 @@ class TailReading(StoredReading):
 
     def _touched_rows(self, view: KeyedView, start: date, stop: date) -> list[tuple[Any, ...]]:
         first, last = list(view.columns).index("valid_from"), list(view.columns).index("valid_to")
-        return [row for key in self.tail.keyed[view.table] for row in self._keyed(view, key)[1]
+        return [row for key in sorted(self.tail.keyed[view.table]) for row in self._keyed(view, key)[1]
                 if _overlaps(row[first], row[last], start, stop)]
 
     def _merged(self, view: KeyedView, stored: list[tuple[Any, ...]], touched: Iterable[tuple[Any, ...]],
@@ -265,7 +265,10 @@ class TailReading(StoredReading):
     # --- title ---------------------------------------------------------------------------------
 
     def owner_rows(self, patent: str, start: date, stop: date) -> list[tuple[str, int]]:
-        if patent not in self.tail.titles:
+        extra = self.tail.titles.get(patent)
+        # valid time runs forward: facts taking effect on or after ``stop`` cannot change who held the patent
+        # before it (the tail holds no rename), so the stored rows answer (as in RefoldedReading.owner_rows)
+        if extra is None or all(event.effective is not None and event.effective.start >= stop for _, event in extra):
             return super().owner_rows(patent, start, stop)
         return [(h.owner, h.position) for h in self.title(patent)[0]
                 if _overlaps(h.valid_from.isoformat(), h.valid_to.isoformat() if h.valid_to else None, start, stop)]
@@ -288,7 +291,7 @@ class TailReading(StoredReading):
         touched = self.tail.titles
         found = [row for row in super().title_anomalies() if row[1] not in touched]
         return found + [(a.kind, patent, a.position, a.message, a.related)
-                        for patent in touched for a in self.title(patent)[1]]
+                        for patent in sorted(touched) for a in self.title(patent)[1]]
 
     def knows_patent(self, patent: str) -> bool:
         return any(number in self.tail.titles for number in self.numbers(patent)) or super().knows_patent(patent)
@@ -352,7 +355,7 @@ class TailReading(StoredReading):
     def security_notes(self) -> list[tuple[Any, ...]]:
         keys = self.tail.keyed[SECURITY_INTERESTS.table]
         found = [row for row in super().security_notes() if row[0] not in keys]
-        return found + [row for key in keys for row in self._keyed(SECURITY_INTERESTS, key)[1] if row[6] != "lien"]
+        return found + [row for key in sorted(keys) for row in self._keyed(SECURITY_INTERESTS, key)[1] if row[6] != "lien"]
 
     def term_rows(self, numbers: Sequence[str]) -> list[tuple[Any, ...]]:
         keys = self.tail.keyed[PATENT_TERMS.table]
