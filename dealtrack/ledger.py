@@ -316,8 +316,9 @@ class Ledger(Questions):
 
         Appends write only the log; the views (ownership, portfolios, licences,
         bans, anomalies) catch up here, at the end of a :meth:`bulk` block, on
-        open, and before any question that finds them behind. Answers never
-        depend on whether you call it: call it to pay the catch-up when it suits you.
+        open, and before any question that finds them behind (unless they trail by a
+        short tail of events the question can fold itself). Answers never depend on
+        whether you call it: call it to pay the catch-up when it suits you.
         """
         store = self._store
         if not store.readonly:

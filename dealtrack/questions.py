@@ -45,6 +45,7 @@ from .projections.history import Fact
 from .projections.reading import Reading, RefoldedReading, StoredReading
 from .projections.rights import BANS, LICENCES, as_list, ban_from_row, licence_from_row
 from .projections.runner import refresh
+from .projections.tail import TailReading, read_tail
 from .projections.title import Aliases, renamed_names, title_spans
 from .sqlite.store import Store, parse_instant_column
 from .values import (
@@ -110,7 +111,14 @@ class Questions:
         # one read says where the log and the views stand; the head it gives is the basis of a question
         # at current knowledge, and keys what the reading may keep between questions (store.memo)
         head, views = self._store.views_position()
-        if views != head:  # appends write only the log: the views catch up before they answer
+        if views != head:  # appends write only the log: the views catch up before they answer ...
+            # ... unless they trail it by a short tail of events that touch only their own keys: those keys are
+            # folded at question time, and nothing is written (at current knowledge, on no registry date)
+            if known_at is None and registry_at is None and views is not None:
+                basis = self._basis(None, None, head)  # (a view of the ledger may be pinned to an earlier one)
+                tail = read_tail(self._store, head, views) if basis == Basis(head, None, None) else None
+                if tail is not None:
+                    return TailReading(self._store, head, tail)
             self._catch_up()
             head = self._store.head()[0]
         basis = self._basis(known_at, registry_at, head)

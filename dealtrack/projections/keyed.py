@@ -145,6 +145,12 @@ class KeyedView:
         return [row for key, found in sorted(positions.items())
                 for row in self.fold(key, visible(self._with_renames(log, log.facts(found))))]
 
+    def fold_facts(
+        self, log: LogReader, key: str, facts: list[Fact], visible: Callable[[list[Fact]], list[Fact]]
+    ) -> list[tuple[Any, ...]]:
+        """The rows of ``key`` folded from ``facts`` (its facts, in position order), as ``visible`` keeps them."""
+        return list(self.fold(key, visible(self._with_renames(log, facts))))
+
     def _refresh(self, log: LogReader, keys: Sequence[str], after: int) -> None:
         """Carry each key's rows forward over the positions after ``after``."""
         views = log.store.views

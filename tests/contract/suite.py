@@ -285,7 +285,8 @@ class LogContract(StorageHooks):
 
 
 class ViewCheckpointContract(StorageHooks):
-    """The views' checkpoints: every registered view has one, they move together, and reach the head before an answer."""
+    """The views' checkpoints: every registered view has one, they move together, never past the head, and
+    reach it on a refresh (a question may answer over a short tail without moving them)."""
 
     @staticmethod
     def at(position: int) -> dict[str, tuple[int, int]]:
@@ -294,7 +295,7 @@ class ViewCheckpointContract(StorageHooks):
     def test_a_new_ledger_has_every_views_checkpoint_at_zero(self, store: Storage) -> None:
         assert store.checkpoints() == self.at(0)
 
-    def test_checkpoints_reach_the_head_before_a_question_and_stay_on_a_refused_append(
+    def test_checkpoints_move_together_to_the_head_and_stay_on_a_refused_append(
         self, ledger: Ledger, store: Storage
     ) -> None:
         ledger.append(registered(1), registered(2))
@@ -309,6 +310,8 @@ class ViewCheckpointContract(StorageHooks):
             ledger.append(sold(2), expected_position=2)
         assert store.checkpoints() == moved
         assert ledger.owners_of("US8000001", on="2020") == {"Microsoft"}
+        assert store.checkpoints() in (moved, self.at(3))  # (a short tail is folded by the question itself)
+        ledger.refresh()
         assert store.checkpoints() == self.at(3)
 
     def test_checkpoints_equal_the_head_after_a_rebuild(self, ledger: Ledger, store: Storage) -> None:

@@ -1,0 +1,405 @@
+"""Answering from views that trail the log by a few events, without writing: the tail.
+
+Appends write only the log; the views catch up later (:func:`.runner.refresh`).
+A question that finds them a few events behind need not catch them up: every
+key those events leave alone reads the same from the stored views at the head
+as after a catch-up (rows carry the log positions between which they were
+believed), and each key they touch is folded again at question time from its
+stored facts plus the tail's, through the same pure folds the views use.
+
+:class:`Tail` is the decoded tail and the keys it touches, kept on the store
+per views' checkpoint and extended with only the positions new since the last
+question; :class:`TailReading` answers through it. A tail holding an event that
+changes things beyond its own keys (a rename or merger, a link between
+numbers, a retraction, a register record, an undisclosed block of patents) or
+longer than :data:`TAIL_LIMIT` is not read so: the views catch up instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+import attrs
+
+from .. import codec
+from ..events import BanImposed, Event, PatentRegistered, PatentsAssigned
+from ..parties import party_key
+from ..sqlite.store import Store
+from .history import Fact, live_at
+from .keyed import KeyedView
+from .ownership import title_parties
+from .parties import event_parties
+from .reading import AnomalyRow, StoredReading, TitleFold, _overlaps
+from .rights import BANS, LICENCES, PATENT_TERMS, SECURITY_INTERESTS
+from .title import Doubt, fold_title
+
+__all__ = ["TAIL_LIMIT", "Tail", "TailReading", "read_tail"]
+
+#: A tail of more events than this is not folded at question time: the views catch up instead.
+TAIL_LIMIT = 2_000
+
+#: Events that change what other keys answer (names, numbers, retracted facts) or feed views folded here no
+#: other way (register records): a tail holding one is caught up instead.
+_GLOBAL = frozenset({"PartyRenamed", "PartiesMerged", "PatentNumbersLinked", "RegisterRecord", "EventRetracted"})
+_KEYED: tuple[KeyedView, ...] = (LICENCES, BANS, SECURITY_INTERESTS, PATENT_TERMS)
+#: The caches of :meth:`.reading.Reading._kept` that read only views a tail leaves alone (spellings: the stored
+#: ones; the tail's are added on top).
+_PER_CHECKPOINT = frozenset({"patent_id", "links", "numbers", "spellings", "unlisted_by_seller"})
+_KEPT = 50_000
+
+
+def _title_numbers(event: Event) -> tuple[str, ...]:
+    """The numbers whose chain of title ``event`` bears on (see :func:`.ownership._title_facts`)."""
+    if isinstance(event, PatentsAssigned):
+        return event.patents
+    return (event.patent,) if isinstance(event, PatentRegistered) else ()
+
+
+@attrs.define(eq=False)
+class Tail:
+    """The log's events after the views' ``checkpoint`` up to ``upto``, and the keys they touch."""
+
+    checkpoint: int
+    upto: int
+    links: bool  # whether any number is linked to another (the views' links; a tail never changes them)
+    local: bool = True  # False once an event or the length rules folding at question time out
+    stamps: dict[int, str] = attrs.Factory(dict)  # position -> recorded time (commit points of the tail)
+    titles: dict[str, list[Fact]] = attrs.Factory(dict)  # property id -> the tail's title facts
+    keyed: dict[str, dict[str, list[Fact]]] = attrs.Factory(lambda: {view.table: {} for view in _KEYED})
+    folds: dict[tuple[str, str], Any] = attrs.Factory(dict)  # (view, key) -> its fold, until the tail touches it
+    # keys of each keyed view touched since its index of terms (see TailReading._terms) was brought up to date
+    dirty: dict[str, set[str]] = attrs.Factory(lambda: {view.table: set() for view in _KEYED})
+    terms: dict[str, tuple[dict[str, set[str]], dict[str, set[str]], set[str]]] = attrs.Factory(
+        lambda: {view.table: ({}, {}, set()) for view in _KEYED})
+    # touched patents folded since the index of their parties (see TailReading._holders) was brought up to date
+    dirty_titles: set[str] = attrs.Factory(set)
+    parties: tuple[dict[str, set[str]], dict[str, set[str]]] = attrs.Factory(lambda: ({}, {}))
+    kept: dict[str, dict[Any, Any]] = attrs.Factory(dict)  # Reading._kept's caches of the stored views' look-ups
+    unnamed: list[Event] = attrs.Factory(list)  # events whose party names are not indexed yet (see names)
+    _names: dict[str, set[str]] = attrs.Factory(dict)  # party key -> spellings the tail records
+    _mentioned: set[str] = attrs.Factory(set)  # title parties and parties banned (what the views index)
+
+    def extend(self, store: Store, head: int) -> None:
+        """Read and sort the events after :attr:`upto` up to ``head``."""
+        new: list[Fact] = []
+        for row in store.views.rows_after(self.upto):
+            if row.position > head:
+                break
+            if row.type in _GLOBAL or row.position - self.checkpoint > TAIL_LIMIT:
+                self.local = False
+                return
+            event = codec.decode_stored(row.type, row.payload, row.schema_version)
+            if isinstance(event, PatentsAssigned) and event.undisclosed_count > 0:
+                self.local = False  # an undisclosed block: party-wide holdings the views keep apart
+                return
+            new.append((row.position, event))
+            self.stamps[row.position] = row.recorded_at
+        if not new:
+            self.upto = head
+            return
+        numbers = {number for _, event in new for number in _title_numbers(event)}
+        ids = store.views.title.properties_of(numbers) if self.links and numbers else {n: n for n in numbers}
+        for fact in new:
+            event = fact[1]
+            for patent in dict.fromkeys(ids[number] for number in _title_numbers(event)):
+                self.titles.setdefault(patent, []).append(fact)
+                self.dirty_titles.add(patent)
+                self.folds.pop(("title", patent), None)
+            for view in _KEYED:
+                for key in dict.fromkeys(view.keys(event)):
+                    self.keyed[view.table].setdefault(key, []).append(fact)
+                    self.dirty[view.table].add(key)
+                    self.folds.pop((view.table, key), None)
+                    self.folds.pop(("names", view.table), None)
+            self.unnamed.append(event)
+        self.upto = head
+
+    def _index_names(self) -> None:
+        for event in self.unnamed:
+            for name in event_parties(event):
+                self._names.setdefault(party_key(name), set()).add(name)
+            if _title_numbers(event):
+                self._mentioned.update(title_parties(event))
+            if isinstance(event, BanImposed):
+                self._mentioned.update(event.against)
+        self.unnamed.clear()
+
+    @property
+    def names(self) -> dict[str, set[str]]:
+        """Party key -> the spellings the tail records under it."""
+        self._index_names()
+        return self._names
+
+    @property
+    def mentioned(self) -> set[str]:
+        """The names the tail adds to the views' title parties and parties banned."""
+        self._index_names()
+        return self._mentioned
+
+    def commit_points(self, positions: Iterable[int]) -> list[int]:
+        """The commit points (last position recorded at the same time) of tail ``positions``."""
+        stamps = self.stamps
+        points = set()
+        for position in positions:
+            while stamps.get(position + 1, None) == stamps[position] and position + 1 <= self.upto:
+                position += 1
+            points.add(position)
+        return sorted(points)
+
+
+def read_tail(store: Store, head: int, checkpoint: int) -> Tail | None:
+    """The tail between the views' ``checkpoint`` and ``head``, when questions can fold it; else None (catch up)."""
+    if checkpoint <= 0 or head - checkpoint > TAIL_LIMIT:
+        return None
+    tail: Tail | None = store.memo.get("tail")
+    if tail is None or tail.checkpoint != checkpoint or tail.upto > head:
+        tail = store.memo["tail"] = Tail(checkpoint, checkpoint, store.views.title.has_links())
+    if tail.local and tail.upto < head:
+        tail.extend(store, head)
+    if not tail.local:
+        return None
+    # The tail holds no rename and no retraction: what the log's readers found of them up to its start holds
+    # up to the head (see LogReader.renames and .retracted), so no question reads the log for them again.
+    if checkpoint <= store.memo.get("renames_searched", 0) < head:
+        store.memo["renames_searched"] = head
+    kept = store.memo.get("retracted")
+    if kept is not None and checkpoint <= kept[0] < head:
+        store.memo["retracted"] = (head, kept[1])
+    return tail
+
+
+class TailReading(StoredReading):
+    """The stored views at ``known`` (the head) for the keys :class:`Tail` leaves alone; the keys it touches
+    folded afresh from their stored facts and the tail's."""
+
+    def __init__(self, store: Store, known: int, tail: Tail) -> None:
+        super().__init__(store, known, known)
+        self.tail = tail
+
+    # --- what the tail touches, folded -------------------------------------------------------
+
+    def _links(self) -> bool:
+        return self.tail.links
+
+    def _kept(self, name: str) -> dict[Any, Any]:
+        # what these caches hold (number links, stored spellings, undisclosed deals) stays as the views left it
+        # while they stay at the tail's checkpoint: kept for every question on the same tail, not per head
+        if name not in _PER_CHECKPOINT:
+            return super()._kept(name)
+        kept = self.tail.kept.get(name)
+        if kept is None or len(kept) > _KEPT:
+            kept = self.tail.kept[name] = {}
+        return kept
+
+    def title(self, patent: str) -> TitleFold:
+        extra = self.tail.titles.get(patent)
+        if extra is None:
+            return super().title(patent)
+        found: TitleFold | None = self.tail.folds.get(("title", patent))
+        if found is None:
+            facts = self.log.facts(self.store.views.reads.title_positions(patent)) + extra
+            # the renames linked to the chain's parties, as the ownership view folds them
+            facts += self.log.rename_groups().renames_of(set().union(*(title_parties(event) for _, event in facts)))
+            doubts: list[Doubt] = []
+            holdings, anomalies = fold_title(patent, self.visible(facts), doubts)
+            found = self.tail.folds[("title", patent)] = (holdings, anomalies, doubts)
+            self.tail.folds[("title parties", patent)] = set().union(*(title_parties(event) for _, event in facts))
+        return found
+
+    def _holders(self) -> dict[str, set[str]]:
+        """``party -> touched patents whose title facts name it``, brought up to date with the patents touched
+        since last asked."""
+        by_party, of_patent = self.tail.parties
+        for patent in self.tail.dirty_titles:
+            for party in of_patent.pop(patent, ()):
+                by_party[party].discard(patent)
+            self.title(patent)
+            of_patent[patent] = self.tail.folds[("title parties", patent)]
+            for party in of_patent[patent]:
+                by_party.setdefault(party, set()).add(patent)
+        self.tail.dirty_titles.clear()
+        return by_party
+
+    def _keyed(self, view: KeyedView, key: str) -> tuple[list[Fact], list[tuple[Any, ...]]]:
+        """A touched key's facts (stored and the tail's) and its rows folded from them."""
+        found: tuple[list[Fact], list[tuple[Any, ...]]] | None = self.tail.folds.get((view.table, key))
+        if found is None:
+            facts = self.log.facts(self.store.views.reads.key_positions(view.facts_table, key))
+            facts += self.tail.keyed[view.table][key]
+            found = self.tail.folds[(view.table, key)] = (facts, view.fold_facts(self.log, key, facts, self.visible))
+        return found
+
+    def _terms(self, view: KeyedView) -> tuple[dict[str, set[str]], set[str]]:
+        """``(term -> touched keys whose facts name it, touched keys with a portfolio row)`` for ``view``
+        (terms as the view's terms table holds them), brought up to date with the keys touched since last asked."""
+        by_term, of_key, portfolio = self.tail.terms[view.table]
+        dirty = self.tail.dirty[view.table]
+        if dirty and view.terms is not None:
+            for key in dirty:
+                for term in of_key.pop(key, ()):
+                    by_term[term].discard(key)
+                facts, rows = self._keyed(view, key)
+                of_key[key] = {term for _, event in facts for term in view.terms(event)}
+                for term in of_key[key]:
+                    by_term.setdefault(term, set()).add(key)
+                portfolio.discard(key)
+                if view is LICENCES and any(row[3] is None for row in rows):
+                    portfolio.add(key)
+            dirty.clear()
+        return by_term, portfolio
+
+    def _touched_rows(self, view: KeyedView, start: date, stop: date) -> list[tuple[Any, ...]]:
+        first, last = list(view.columns).index("valid_from"), list(view.columns).index("valid_to")
+        return [row for key in sorted(self.tail.keyed[view.table]) for row in self._keyed(view, key)[1]
+                if _overlaps(row[first], row[last], start, stop)]
+
+    def _merged(self, view: KeyedView, stored: list[tuple[Any, ...]], touched: Iterable[tuple[Any, ...]],
+                order: Any) -> list[tuple[Any, ...]]:
+        keys = self.tail.keyed[view.table]
+        if not keys:
+            return stored
+        return sorted([*(row for row in stored if row[0] not in keys), *touched], key=order)
+
+    # --- title ---------------------------------------------------------------------------------
+
+    def owner_rows(self, patent: str, start: date, stop: date) -> list[tuple[str, int]]:
+        extra = self.tail.titles.get(patent)
+        # valid time runs forward: facts taking effect on or after ``stop`` cannot change who held the patent
+        # before it (the tail holds no rename), so the stored rows answer (as in RefoldedReading.owner_rows)
+        if extra is None or all(event.effective is not None and event.effective.start >= stop for _, event in extra):
+            return super().owner_rows(patent, start, stop)
+        return [(h.owner, h.position) for h in self.title(patent)[0]
+                if _overlaps(h.valid_from.isoformat(), h.valid_to.isoformat() if h.valid_to else None, start, stop)]
+
+    def holdings(self, names: Sequence[str], start: date, stop: date) -> tuple[list[tuple[str, int]], dict[int, int]]:
+        patents, blocks = super().holdings(names, start, stop)
+        touched = self.tail.titles
+        if not touched:
+            return patents, blocks
+        wanted = set(names)
+        # a holder is named by its patent's title facts (or renames linked to them): only those patents can count
+        by_party = self._holders()
+        candidates = set().union(*(by_party.get(name, ()) for name in self.log.rename_groups().linked(wanted)))
+        found = [(patent, position) for patent, position in patents if patent not in touched]
+        for patent in sorted(candidates):
+            found += [(patent, position) for owner, position in self.owner_rows(patent, start, stop) if owner in wanted]
+        return found, blocks
+
+    def title_anomalies(self) -> list[AnomalyRow]:
+        touched = self.tail.titles
+        found = [row for row in super().title_anomalies() if row[1] not in touched]
+        return found + [(a.kind, patent, a.position, a.message, a.related)
+                        for patent in sorted(touched) for a in self.title(patent)[1]]
+
+    def knows_patent(self, patent: str) -> bool:
+        return any(number in self.tail.titles for number in self.numbers(patent)) or super().knows_patent(patent)
+
+    # --- licences, bans, security interests, terms ----------------------------------------------
+
+    def licence_rows(self, start: date, stop: date) -> list[tuple[Any, ...]]:
+        return self._merged(LICENCES, super().licence_rows(start, stop), self._touched_rows(LICENCES, start, stop),
+                            lambda row: (row[8], row[0]))
+
+    def licence_rows_on(
+        self, patent: str, start: date, stop: date, licensees: Iterable[str] | None = None
+    ) -> list[tuple[Any, ...]]:
+        # as the stored reading's, with owners that the tail may have changed
+        if patent in self.tail.titles:
+            owners: Iterable[str] = {h.owner for h in self.title(patent)[0]}
+        else:
+            owners = self.store.views.reads.owners_ever(patent, self.known)
+        groups = self.log.rename_groups()
+        to = None if licensees is None else groups.linked(licensees)
+        numbers, licensors = self.numbers(patent), groups.linked(owners)
+        stored = self.store.views.reads.licences_on(list(LICENCES.columns), numbers, licensors, start, stop,
+                                                    self.known, to)
+        if not self.tail.keyed[LICENCES.table]:
+            return stored
+        # the same rows the stored look-up gives (a licence listing one of the numbers, and portfolio licences
+        # of the owners' names), each as often
+        by_term, portfolio = self._terms(LICENCES)
+        listing = set().union(*(by_term.get(number, ()) for number in numbers))
+        touched = [row for key in sorted(listing) for row in self._keyed(LICENCES, key)[1]
+                   if _overlaps(row[8], row[9], start, stop) and (to is None or row[2] in to)]
+        touched += [row for key in sorted(portfolio) for row in self._keyed(LICENCES, key)[1]
+                    if row[3] is None and row[1] in licensors and _overlaps(row[8], row[9], start, stop)
+                    and (to is None or row[2] in to)]
+        return self._merged(LICENCES, stored, touched, lambda row: (row[8], row[0]))
+
+    def ban_rows(self, start: date, stop: date) -> list[tuple[Any, ...]]:
+        return self._merged(BANS, super().ban_rows(start, stop), self._touched_rows(BANS, start, stop),
+                            lambda row: (row[0], row[10]))
+
+    def ban_rows_against(self, names: Iterable[str], start: date, stop: date) -> list[tuple[Any, ...]]:
+        linked = self.log.rename_groups().linked(names)
+        stored = self.store.views.reads.bans_against(list(BANS.columns), linked, start, stop, self.known)
+        keys = self.tail.keyed[BANS.table]
+        if not keys:
+            return stored
+        first, last = list(BANS.columns).index("valid_from"), list(BANS.columns).index("valid_to")
+        by_term, _ = self._terms(BANS)
+        against = set().union(*(by_term.get(name, ()) for name in linked))
+        touched = [row for key in sorted(against) for row in self._keyed(BANS, key)[1]
+                   if _overlaps(row[first], row[last], start, stop)]
+        return self._merged(BANS, stored, touched, lambda row: (row[0], row[10]))
+
+    def security_rows(self, patent: str, start: date, stop: date) -> list[tuple[Any, ...]]:
+        if patent not in self.tail.keyed[SECURITY_INTERESTS.table]:
+            return super().security_rows(patent, start, stop)
+        rows = self._keyed(SECURITY_INTERESTS, patent)[1]
+        return sorted((row for row in rows if row[6] == "lien" and _overlaps(row[3], row[4], start, stop)),
+                      key=lambda row: row[3])
+
+    def security_notes(self) -> list[tuple[Any, ...]]:
+        keys = self.tail.keyed[SECURITY_INTERESTS.table]
+        found = [row for row in super().security_notes() if row[0] not in keys]
+        return found + [row for key in sorted(keys) for row in self._keyed(SECURITY_INTERESTS, key)[1] if row[6] != "lien"]
+
+    def term_rows(self, numbers: Sequence[str]) -> list[tuple[Any, ...]]:
+        keys = self.tail.keyed[PATENT_TERMS.table]
+        stored = [number for number in numbers if number not in keys]
+        found = super().term_rows(stored) if stored else []
+        return found + [row for number in numbers if number in keys for row in self._keyed(PATENT_TERMS, number)[1]]
+
+    def key_facts(self, view: KeyedView, key: str) -> list[Fact]:
+        if key not in self.tail.keyed.get(view.table, {}):
+            return super().key_facts(view, key)
+        return self.visible(self._keyed(view, key)[0])
+
+    # --- parties --------------------------------------------------------------------------------
+
+    def spellings(self, names: Iterable[str]) -> set[str]:
+        wanted = set(names)
+        found = super().spellings(wanted)
+        for key in {party_key(name) for name in wanted}:
+            found |= self.tail.names.get(key, set())
+        return found
+
+    def party_names(self) -> list[tuple[str, str]]:
+        if not self.tail.names:
+            return super().party_names()
+        pairs = set(super().party_names()) | {(key, name) for key, names in self.tail.names.items() for name in names}
+        return sorted(pairs)
+
+    def _licence_names(self) -> set[str]:
+        """Licensors and licensees of the rows the tail's licence events would add to the views, at each of
+        the tail's commit points (the stored view keeps the rows of every point)."""
+        found: set[str] | None = self.tail.folds.get(("names", LICENCES.table))
+        if found is None:
+            found = set()
+            for key, extra in self.tail.keyed[LICENCES.table].items():
+                facts = self._keyed(LICENCES, key)[0]
+                retracted = self.log.retracted()
+                for point in self.tail.commit_points(position for position, _ in extra):
+                    rows = LICENCES.fold_facts(self.log, key, live_at(facts, retracted, point), list)
+                    found.update(name for row in rows for name in (row[1], row[2]))
+            self.tail.folds[("names", LICENCES.table)] = found
+        return found
+
+    def knows_party(self, name: str) -> bool:
+        return name in self.tail.mentioned or name in self._licence_names() or super().knows_party(name)
+
+    def mentioned_names(self) -> set[str]:
+        return super().mentioned_names() | self.tail.mentioned | self._licence_names()

@@ -1,0 +1,266 @@
+"""Questions on views that trail the log: keys the tail touches are folded at question time, nothing is written.
+
+A question at current knowledge that finds the views a few events behind reads
+the stored views for every key those events leave alone and folds the keys they
+touch afresh (dealtrack/projections/tail.py); a tail holding a rename, merger,
+number link, retraction or register record, or too long, is caught up first as
+before. Either way every answer equals what the same question gives on the same
+log refreshed first.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dealtrack import InvalidEvent, Ledger, codec
+from dealtrack.events import (
+    BanImposed,
+    BanLifted,
+    BanModified,
+    DealAnnounced,
+    Event,
+    PartyRenamed,
+    PatentLapsed,
+    PatentNumbersLinked,
+    PatentRegistered,
+    PatentsAssigned,
+    SecurityInterestGranted,
+    SecurityInterestReleased,
+)
+from dealtrack.projections import tail
+from test_licence_properties import grants, terminations
+from test_ownership_properties import DAY0, PARTIES, PATENTS, assignments, days, parties, registrations, renames
+
+pytestmark = pytest.mark.both_backends  # the same answers on SQLite and on PostgreSQL
+
+late_registrations = st.builds(
+    lambda p, o, d, years: PatentRegistered(patent=p, owner=o, effective=d,
+                                            expires=None if years is None else d + timedelta(days=365 * years)),
+    st.sampled_from(PATENTS), parties, days, st.none() | st.integers(1, 3))
+undisclosed = st.builds(
+    lambda a, b, d, deal, extra: PatentsAssigned(assignor=a, assignee=b, patents=["US1"], effective=d, deal=deal,
+                                                 disclosed_count=None if extra is None else 1 + extra),
+    parties, parties, days, st.none() | st.sampled_from(["D1", "D2"]), st.none() | st.integers(0, 2))
+bans = st.one_of(
+    st.builds(lambda n, who, d, t: BanImposed(ban_id=f"B{n}", against=who, territory=[t], authority="Court",
+                                              effective=d, patents=["US2"] if n % 2 else []),
+              st.integers(0, 3), st.lists(parties, min_size=1, max_size=2), days, st.sampled_from(["IN", "US"])),
+    st.builds(lambda n, d: BanLifted(ban_id=f"B{n}", effective=d), st.integers(0, 3), days),
+    st.builds(lambda n, d: BanModified(ban_id=f"B{n}", exempt_products=["phone"], effective=d), st.integers(0, 3), days),
+)
+others = st.one_of(
+    st.builds(lambda d: PatentNumbersLinked(application="USAPP1", grant="US3", effective=d), days),
+    st.builds(lambda p, d: PatentLapsed(patent=p, effective=d), st.sampled_from(PATENTS), days),
+    st.builds(lambda who, p, d: SecurityInterestGranted(debtor=who, secured_party="Bank", patents=[p], effective=d),
+              parties, st.sampled_from([*PATENTS, "USAPP1"]), days),
+    st.builds(lambda who, p, d: SecurityInterestReleased(debtor=who, secured_party="Bank", patents=[p], effective=d),
+              parties, st.sampled_from(PATENTS), days),
+    st.builds(lambda who, d: DealAnnounced(deal="D1", title="A deal", parties=who, effective=d),
+              st.lists(parties, min_size=1, max_size=2), days),
+    st.builds(lambda who, d: PatentsAssigned(assignor=who, assignee="Nokia Oyj", patents=["USAPP1"], effective=d),
+              parties, days),
+)
+any_event = st.one_of(late_registrations, assignments, assignments, grants, terminations, bans, renames, undisclosed,
+                      others)
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("append"), st.lists(any_event, min_size=1, max_size=3)),
+        st.tuples(st.just("append"), st.lists(any_event, min_size=1, max_size=3)),
+        st.tuples(st.just("retract"), st.integers(0, 40)),
+        st.tuples(st.just("refresh"), st.none()),
+        st.tuples(st.just("ask"), days),
+        st.tuples(st.just("ask"), days),
+    ),
+    min_size=1,
+    max_size=14,
+)
+# Only events a question folds itself (no rename, link, retraction...): long tails over many keys.
+local_event = st.one_of(late_registrations, assignments, assignments, grants, grants, terminations, bans,
+                        st.builds(lambda p, d: PatentLapsed(patent=p, effective=d), st.sampled_from(PATENTS), days),
+                        st.builds(lambda who, p, d: SecurityInterestGranted(debtor=who, secured_party="Bank",
+                                                                            patents=[p], effective=d),
+                                  parties, st.sampled_from(PATENTS), days))
+local_operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("append"), st.lists(local_event, min_size=1, max_size=3)),
+        st.tuples(st.just("append"), st.lists(local_event, min_size=1, max_size=3)),
+        st.tuples(st.just("append"), st.lists(local_event, min_size=1, max_size=3)),
+        st.tuples(st.just("ask"), days),
+    ),
+    min_size=1,
+    max_size=14,
+)
+
+
+def answers(ledger: Ledger, probe: date, known_at: Any = None, registry_at: Any = None) -> dict[str, Any]:
+    """Every question on one basis, and what the explanations cite."""
+    basis = {"known_at": known_at, "registry_at": registry_at}
+    end = probe + timedelta(days=400)
+    found: dict[str, Any] = {
+        "anomalies": ledger.anomalies(**basis),
+        "bans": ledger.active_bans(on=probe, **basis),
+        "bans IN": ledger.active_bans(on=probe, territory="IN", product="phone", **basis),
+        "many": ledger.owners_of_many([*PATENTS, "USAPP1"], on=probe, **basis),
+        "events": [(r.position, r.event_id) for r in ledger.events(**basis)],
+        "parties": ledger.parties(on=probe, known_at=known_at),
+        "transfers": ledger.transfers(DAY0, end, known_at=known_at),
+    }
+    if registry_at is None:
+        found["party names"] = ledger._party_names()
+    for patent in [*PATENTS, "USAPP1"]:
+        found[f"owners {patent}"] = ledger.owners_of(patent, on=probe, **basis)
+        found[f"licensees {patent}"] = ledger.licensees_of(patent, on=probe, **basis)
+        found[f"chain {patent}"] = ledger.title_chain(patent, **basis)
+        found[f"encumbrances {patent}"] = ledger.encumbrances(patent, on=probe, **basis)
+        found[f"knows {patent}"] = ledger._knows_patent(patent, **basis)
+        found[f"explain {patent}"] = ledger.explain("owners_of", patent, on=probe, **basis)
+        found[f"explain licensees {patent}"] = ledger.explain("licensees_of", patent, on=probe, **basis)
+        for party in PARTIES[:2]:
+            found[f"licensed {party} {patent}"] = ledger.is_licensed(party, patent, on=probe, territory="IN", **basis)
+    for party in [*PARTIES[:4], "Nokia Oyj", "Bank"]:
+        found[f"portfolio {party}"] = ledger.portfolio(party, on=probe, **basis)
+        found[f"standing {party}"] = ledger.standing(party, on=probe, **basis)
+        found[f"bans against {party}"] = ledger.active_bans(against=party, on=probe, **basis)
+        found[f"explain bans {party}"] = ledger.explain("active_bans", against=party, on=probe, **basis)
+        found[f"explain portfolio {party}"] = ledger.explain("portfolio", party, on=probe, **basis)
+        if registry_at is None and known_at is None:
+            found[f"knows {party}"] = ledger._knows_party(party)
+    return found
+
+
+def copy_new_events(source: Ledger, target: Ledger) -> None:
+    """Append to ``target`` the events of ``source`` it lacks, with their ids and recorded times."""
+    envelopes = [
+        codec.read_envelope(orjson.loads(codec.envelope_line(
+            row.position, row.event_id, row.recorded_at, row.type, row.schema_version, row.payload, row.metadata)))
+        for row in source._store.rows() if row.position > len(target)
+    ]
+    if envelopes:
+        appended, refused = target._restore(envelopes)
+        assert refused is None and len(appended) == len(envelopes)
+
+
+def append_or_skip(ledger: Ledger, batch: list[Event]) -> None:
+    with suppress(InvalidEvent):
+        ledger.append(*batch)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(plan=operations, probe=days)
+def test_questions_on_a_tail_answer_as_the_same_log_refreshed_first(
+    ledger: Ledger, plan: list[tuple[str, Any]], probe: date
+) -> None:
+    """``ledger`` is refreshed only when the plan says; ``eager`` holds the same log and is refreshed before each question."""
+    play(ledger, plan, probe)
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(plan=local_operations, probe=days)
+def test_questions_on_a_long_tail_of_key_local_events_answer_as_the_same_log_refreshed_first(
+    ledger: Ledger, plan: list[tuple[str, Any]], probe: date
+) -> None:
+    play(ledger, plan, probe, other_bases=False)
+    assert {position for _, position in ledger._store.checkpoints().values()} == {1}  # never caught up
+
+
+def play(ledger: Ledger, plan: list[tuple[str, Any]], probe: date, other_bases: bool = True) -> None:
+    """Run ``plan`` on ``ledger``; at each question compare its answers with a copy of its log refreshed first
+    (with ``other_bases``, on a past ``known_at`` and a ``registry_at`` too: those catch the views up)."""
+    with Ledger.open() as eager:
+        for action, argument in [("append", [PatentRegistered(patent="US1", owner="Nokia", effective=DAY0)]),
+                                 ("ask", probe), *plan, ("ask", probe)]:
+            if action == "append":
+                append_or_skip(ledger, argument)
+            elif action == "retract":
+                live = [r for r in ledger.events() if r.event.type != "EventRetracted"]
+                with suppress(InvalidEvent):  # already retracted
+                    ledger.retract(live[argument % len(live)].event_id, "misreported")
+            elif action == "refresh":
+                ledger.refresh()
+            else:
+                copy_new_events(ledger, eager)
+                eager.refresh()
+                assert answers(ledger, argument) == answers(eager, argument)
+                if not other_bases:
+                    continue
+                moments = sorted({r.recorded_at for r in ledger.events()})
+                assert answers(ledger, argument, known_at=moments[-2] if len(moments) > 1 else None,
+                               registry_at=argument) == answers(
+                    eager, argument, known_at=moments[-2] if len(moments) > 1 else None, registry_at=argument)
+
+
+def checkpoint(ledger: Ledger) -> set[int]:
+    return {position for _, position in ledger._store.checkpoints().values()}
+
+
+def test_a_question_on_a_key_changed_since_the_catch_up_answers_it_and_writes_nothing(ledger: Ledger) -> None:
+    ledger.append(PatentRegistered(patent="US1", owner="Nokia", effective="2010"),
+                  PatentRegistered(patent="US2", owner="Nokia", effective="2010"))
+    ledger.refresh()
+    ledger.append(PatentsAssigned(assignor="Nokia", assignee="Xiaomi", patents=["US1"], effective="2015"))
+    ledger.append(BanImposed(ban_id="B1", against="Xiaomi", territory=["IN"], authority="Court", effective="2016"))
+    assert ledger.owners_of("US1", on="2016") == {"Xiaomi"}
+    assert ledger.owners_of("US2", on="2016") == {"Nokia"}
+    assert ledger.portfolio("Xiaomi", on="2016").patents == {"US1"}
+    assert [ban.ban_id for ban in ledger.active_bans(against="Xiaomi", on="2017")] == ["B1"]
+    assert checkpoint(ledger) == {2}  # the views stayed where they were
+    ledger.append(PatentsAssigned(assignor="Xiaomi", assignee="HMD", patents=["US1"], effective="2017"))
+    assert ledger.owners_of("US1", on="2018") == {"HMD"}  # the tail grew: the key is folded again
+    assert checkpoint(ledger) == {2}
+
+
+def test_a_rename_in_the_tail_catches_the_views_up_first(ledger: Ledger) -> None:
+    ledger.append(PatentRegistered(patent="US1", owner="Nokia", effective="2010"))
+    ledger.refresh()
+    ledger.append(PartyRenamed(old="Nokia", new="Nokia Oyj", effective="2012"))
+    assert ledger.owners_of("US1", on="2013") == {"Nokia Oyj"}
+    assert checkpoint(ledger) == {2}
+
+
+def test_a_tail_longer_than_the_limit_catches_the_views_up(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tail, "TAIL_LIMIT", 2)
+    ledger.append(PatentRegistered(patent="US1", owner="Nokia", effective="2010"))
+    ledger.refresh()
+    for year in (2011, 2012):
+        ledger.append(PatentsAssigned(assignor="Nokia", assignee="Nokia", patents=["US1"], effective=str(year)))
+    assert ledger.owners_of("US1", on="2013") == {"Nokia"}
+    assert checkpoint(ledger) == {1}  # two events: still a tail
+    ledger.append(PatentsAssigned(assignor="Nokia", assignee="HMD", patents=["US1"], effective="2013"))
+    assert ledger.owners_of("US1", on="2014") == {"HMD"}
+    assert checkpoint(ledger) == {4}
+
+
+@pytest.mark.sqlite_only
+def test_a_read_only_ledger_answers_over_a_short_tail_another_program_appended(tmp_path: Path) -> None:
+    path = tmp_path / "deals.db"
+    with Ledger.open(path) as writer:  # (open while the reader is: the file has a write-ahead log to follow)
+        writer.append(PatentRegistered(patent="US1", owner="Nokia", effective="2010"))
+        writer.refresh()
+        with Ledger.open(path, readonly=True) as reader:
+            assert reader.owners_of("US1", on="2013") == {"Nokia"}
+            store = reader._store
+            writer.append(PatentsAssigned(assignor="Nokia", assignee="HMD", patents=["US1"], effective="2012"))
+            assert reader.owners_of("US1", on="2013") == {"HMD"}
+            assert reader._store is store  # answered from the file, with no copy in memory to catch up in
+            writer.append(PartyRenamed(old="HMD", new="HMD Global", effective="2012"))
+            assert reader.owners_of("US1", on="2013") == {"HMD Global"}  # (caught up in a copy in memory)
+
+
+def test_a_view_pinned_before_the_tail_does_not_see_it(ledger: Ledger) -> None:
+    ledger.append(PatentRegistered(patent="US1", owner="Nokia", effective="2010"))
+    ledger.refresh()
+    today = ledger.view()
+    ledger.append(PatentsAssigned(assignor="Nokia", assignee="HMD", patents=["US1"], effective="2012"))
+    assert today.owners_of("US1", on="2013") == {"Nokia"}
+    assert ledger.owners_of("US1", on="2013") == {"HMD"}
+    assert today.owners_of("US1", on="2013") == {"Nokia"}
