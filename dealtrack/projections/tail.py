@@ -273,6 +273,14 @@ class TailReading(StoredReading):
         return [(h.owner, h.position) for h in self.title(patent)[0]
                 if _overlaps(h.valid_from.isoformat(), h.valid_to.isoformat() if h.valid_to else None, start, stop)]
 
+    def _owner_history(self, patent: str) -> list[tuple[str, str, str | None, int]]:
+        # a patent the tail touches: its history from the fold (the stored reading's owners_again and
+        # licence_rows_on read it)
+        if patent not in self.tail.titles:
+            return super()._owner_history(patent)
+        return [(h.owner, h.valid_from.isoformat(), h.valid_to.isoformat() if h.valid_to else None, h.position)
+                for h in self.title(patent)[0]]
+
     def holdings(self, names: Sequence[str], start: date, stop: date) -> tuple[list[tuple[str, int]], dict[int, int]]:
         patents, blocks = super().holdings(names, start, stop)
         touched = self.tail.titles
@@ -306,10 +314,7 @@ class TailReading(StoredReading):
         self, patent: str, start: date, stop: date, licensees: Iterable[str] | None = None
     ) -> list[tuple[Any, ...]]:
         # as the stored reading's, with owners that the tail may have changed
-        if patent in self.tail.titles:
-            owners: Iterable[str] = {h.owner for h in self.title(patent)[0]}
-        else:
-            owners = self.store.views.reads.owners_ever(patent, self.known)
+        owners = {row[0] for row in self._owner_history(patent)}
         groups = self.log.rename_groups()
         to = None if licensees is None else groups.linked(licensees)
         numbers, licensors = self.numbers(patent), groups.linked(owners)
