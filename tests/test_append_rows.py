@@ -8,13 +8,16 @@
 - ``limits.check_event``'s fast walk accepts what the naming walk accepts, and on anything past a
   maximum raises the naming walk's error;
 - an append's checks read the licence and ban streams of the whole batch at once, and still refuse
-  the whole batch on one bad event.
+  the whole batch on one bad event;
+- a large batch inserts with the trigger that refuses ``INSERT OR REPLACE`` lifted for its one statement,
+  and the file keeps that trigger exactly as it was, whatever happens to the insert.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
+import sqlite3
 import sys
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -29,7 +32,15 @@ from hypothesis import strategies as st
 
 from dealtrack import InvalidEvent, Ledger, codec, limits
 from dealtrack.checks import stream_of
-from dealtrack.events import BanImposed, BanLifted, Event, EventRetracted, LicenseGranted, LicenseTerminated
+from dealtrack.events import (
+    BanImposed,
+    BanLifted,
+    Event,
+    EventRetracted,
+    LicenseGranted,
+    LicenseTerminated,
+    PatentRegistered,
+)
 from dealtrack.sqlite import store as store_module
 from dealtrack.storage import EVENT_COLUMNS, GENESIS_HASH, EventRow
 from dealtrack.values import Period
@@ -293,3 +304,59 @@ def test_stream_events_of_lists_each_stream_once_and_leaves_retracted_events_out
     assert found == {"licence:L1": ledger._store.views.stream_events("licence:L1", ["LicenseGranted"]),
                      "licence:L2": [], "licence:L9": []}
     assert len(found["licence:L1"]) == 1
+
+
+# --- a large batch inserts with the replace-refusing trigger lifted for its one statement -------------
+
+def registrations(first: int, count: int) -> list[Event]:
+    return [PatentRegistered(patent=f"US{first + i}", owner="Nokia", effective="2010-01-01") for i in range(count)]
+
+
+def triggers(path: Path) -> dict[str, str]:
+    raw = sqlite3.connect(path)
+    try:
+        return dict(raw.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall())
+    finally:
+        raw.close()
+
+
+@pytest.mark.sqlite_only
+def test_a_large_batch_leaves_the_log_s_triggers_as_they_were(tmp_path: Path) -> None:
+    path = tmp_path / "deals.db"
+    with Ledger.open(path) as ledger:
+        before = triggers(path)
+        ledger.append(*registrations(1_000_000, store_module._LIFT_TRIGGER_AT + 50))
+        assert triggers(path) == before
+        assert ledger.verify()
+    raw = sqlite3.connect(path)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        raw.execute("INSERT OR REPLACE INTO events SELECT * FROM events WHERE position = 1")
+    raw.close()
+
+
+@pytest.mark.sqlite_only
+def test_a_large_insert_the_log_refuses_leaves_its_trigger_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "deals.db"
+    with Ledger.open(path) as ledger:
+        ledger.append(*registrations(1_000_000, store_module._LIFT_TRIGGER_AT + 10))
+        before = triggers(path)
+        store = ledger._store
+        with store.snapshot():
+            rows = [store_module._ROW_VALUES(row) for row in store.rows()]
+        with store.transaction():  # the caller catches the refusal inside its transaction, and commits
+            with pytest.raises(sqlite3.IntegrityError):
+                store.insert_event_values(rows)  # every position already logged
+        assert triggers(path) == before
+        assert ledger.verify()
+
+
+@pytest.mark.sqlite_only
+def test_a_large_batch_leaves_a_trigger_that_is_not_dealtrack_s_for_verify_to_report(tmp_path: Path) -> None:
+    path = tmp_path / "deals.db"
+    with Ledger.open(path) as ledger:  # (a file opened with such a trigger is refused: changed while open)
+        ledger._store.conn.execute("DROP TRIGGER events_refuse_replace")
+        ledger._store.conn.execute("CREATE TRIGGER events_refuse_replace BEFORE INSERT ON events WHEN 0 BEGIN SELECT 1; END")
+        changed = triggers(path)
+        ledger.append(*registrations(2_000_000, store_module._LIFT_TRIGGER_AT + 10))
+        assert triggers(path) == changed
+        assert [p.kind for p in ledger.verify().problems] == ["trigger_changed"]

@@ -375,6 +375,11 @@ class PostgresStore(Store):
         last = rows[-1]
         self._head = (last[0], last[_HASH], last[_RECORDED_AT])  # what the head row now says
 
+    @contextmanager
+    def _replace_trigger_lifted(self, count: int) -> Iterator[None]:
+        """(PostgreSQL has no ``INSERT OR REPLACE`` and no such trigger: nothing to lift.)"""
+        yield
+
     # --- what the SQLite store reads from its catalogue -------------------------------------
 
     def append_key(self, key: str) -> tuple[str, list[int]] | None:

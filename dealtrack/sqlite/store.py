@@ -106,6 +106,10 @@ _TRIGGERS = [
     BEGIN SELECT RAISE(ABORT, 'dealtrack: the events log is append-only; a logged row cannot be replaced'); END""",
 ]
 TRIGGER_NAMES = [sql.split()[2] for sql in _TRIGGERS]
+_REPLACE_TRIGGER, _REPLACE_TRIGGER_NAME = _TRIGGERS[2], TRIGGER_NAMES[2]
+#: Rows from which an insert into the log lifts its replace-refusing trigger for the statement (see
+#: ``Store._replace_trigger_lifted``): a large batch saves far more than the schema change costs.
+_LIFT_TRIGGER_AT = 200
 
 #: SQLite limits on every connection: no value or statement larger than this is read or written.
 _MAX_LENGTH = 256 * 1024 * 1024
@@ -606,12 +610,39 @@ class Store:
     def insert_event_values(self, rows: Sequence[tuple[Any, ...]]) -> None:
         """:meth:`insert_events` of rows given as tuples of their columns in ``EVENT_COLUMNS`` order (no
         :class:`EventRow` built: an append's fast path)."""
-        self.conn.executemany(_INSERT_EVENT, rows)
+        with self._replace_trigger_lifted(len(rows)):
+            self.conn.executemany(_INSERT_EVENT, rows)
         last = rows[-1]
         self.conn.execute(
             "UPDATE ledger_head SET position = ?, hash = ?, recorded_at = ? WHERE id = 1",
             (last[0], last[_HASH], last[_RECORDED_AT]),
         )
+
+    @contextmanager
+    def _replace_trigger_lifted(self, count: int) -> Iterator[None]:
+        """Around a plain ``INSERT`` of ``count`` rows into the log: for a large batch, lift the trigger that
+        refuses ``INSERT OR REPLACE`` and put it back as it was, in the same transaction.
+
+        A ``BEFORE INSERT`` trigger makes SQLite run a trigger program for every row, which doubles the
+        cost of inserting one. The plain ``INSERT`` here replaces nothing (a position or event id already
+        logged fails its unique index), this connection holds the write lock, and the transaction commits
+        the trigger back with the rows or rolls both back: no other connection ever sees the log without
+        it. A file whose trigger is missing or not dealtrack's text is left as it is.
+        """
+        if count < _LIFT_TRIGGER_AT or not self.conn.in_transaction:
+            yield
+            return
+        found = self.conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (_REPLACE_TRIGGER_NAME,)
+        ).fetchone()
+        if found is None or found[0] != _REPLACE_TRIGGER:
+            yield
+            return
+        self.conn.execute(f"DROP TRIGGER {_REPLACE_TRIGGER_NAME}")
+        try:
+            yield
+        finally:
+            self.conn.execute(_REPLACE_TRIGGER)
 
     def append_key(self, key: str) -> tuple[str, list[int]] | None:
         """``(digest, positions)`` an earlier append with this idempotency key stored; None when it is new."""
