@@ -360,3 +360,15 @@ def test_a_large_batch_leaves_a_trigger_that_is_not_dealtrack_s_for_verify_to_re
         ledger.append(*registrations(2_000_000, store_module._LIFT_TRIGGER_AT + 10))
         assert triggers(path) == changed
         assert [p.kind for p in ledger.verify().problems] == ["trigger_changed"]
+
+
+def test_a_batch_reads_the_streams_of_all_its_licences_and_bans_in_one_go(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger.append(licence("L1"), licence("L2"))
+    calls: list[list[str]] = []
+    read = ledger._store.stream_events_of
+    monkeypatch.setattr(ledger._store, "stream_events_of", lambda streams: calls.append(sorted(streams)) or read(streams))
+    ledger.append(LicenseTerminated(licence_id="L1", effective="2017-01-01"), licence("L3"),
+                  LicenseTerminated(licence_id="L2", effective="2017-01-01"), LicenseTerminated(licence_id="L3", effective="2018-01-01"))
+    assert calls == [["licence:L1", "licence:L2", "licence:L3"]]
