@@ -29,6 +29,8 @@ from .values import Period
 __all__ = ["Checker", "stream_of"]
 
 _LICENCE_START = (LicenseGranted, CrossLicenseAgreed)
+#: the events whose check reads their licence's or ban's stream
+_READS_STREAM = (LicenseGranted, CrossLicenseAgreed, LicenseTerminated, BanImposed, BanModified, BanLifted)
 
 
 def stream_of(event: Event) -> str | None:
@@ -52,6 +54,17 @@ class Checker:
         self._pending: dict[str, list[tuple[int, Event]]] = {}  # stream -> (position, event) earlier in this append
         self._pending_ids: dict[str, tuple[int, Event]] = {}  # event_id -> (position, event), this append
         self._retracting: set[int] = set()
+        self._recorded: dict[str, list[tuple[int, str, str | None, str | None]]] = {}  # stream -> its logged events
+
+    def read_streams(self, events: Iterable[Event]) -> None:
+        """Read the logged events of every licence and ban that ``events`` name, in one statement, before checking them.
+
+        Optional: a stream not read here is read when its first event is checked.
+        """
+        streams = {stream_of(event) for event in events if isinstance(event, _READS_STREAM)}
+        wanted = [stream for stream in streams if stream is not None and stream not in self._recorded]
+        if wanted:
+            self._recorded.update(self.store.stream_events_of(wanted))
 
     def check(self, position: int, event_id: str, event: Event) -> int | None:
         """Raise InvalidEvent if ``event`` cannot follow the log; return a retraction's target position."""
@@ -79,14 +92,17 @@ class Checker:
     def _live(self, stream: str, types: Iterable[type[Event]]) -> list[tuple[str, Period]]:
         """``(type, effective)`` of the events of ``stream`` with one of ``types``, recorded or pending, not retracted.
 
-        Read from the log's own columns (no payload is decoded): one indexed look-up.
+        Read from the log's own columns (no payload is decoded), once per stream and append.
         """
         types = tuple(types)
-        names = [cls.__name__ for cls in types]
+        names = {cls.__name__ for cls in types}
+        recorded = self._recorded.get(stream)
+        if recorded is None:
+            recorded = self._recorded[stream] = self.store.stream_events_of([stream])[stream]
         found = [
-            (type_name, Period(date.fromisoformat(start), date.fromisoformat(end)))
-            for position, type_name, start, end in self.store.views.stream_events(stream, names)
-            if position not in self._retracting
+            (type_name, Period(date.fromisoformat(start), date.fromisoformat(end)))  # type: ignore[arg-type]
+            for position, type_name, start, end in recorded
+            if type_name in names and position not in self._retracting
         ]
         pending = [event for position, event in self._pending.get(stream, []) if position not in self._retracting]
         return found + [(event.type, event.effective) for event in pending if isinstance(event, types) and event.effective]

@@ -22,7 +22,7 @@ from .parquet import export as write_parquet, prepare as prepare_parquet
 from .projections.runner import catch_up, is_behind, rebuild_all, refresh, views_behind
 from .questions import Questions
 from .storage import hash_values
-from .sqlite.store import EventRow, Store, StorageError, format_instant, is_lock_error, new_event_id, parse_instant_column
+from .sqlite.store import Store, StorageError, format_instant, is_lock_error, new_event_ids, parse_instant_column
 from .values import DateLike
 
 __all__ = ["Ledger", "LedgerView"]
@@ -214,21 +214,21 @@ class Ledger(Questions):
             moment = store.next_instant(last)
             recorded_at = format_instant(moment)
             checker = Checker(store)
-            rows: list[EventRow] = []
+            checker.read_streams(fresh)
+            rows: list[tuple[Any, ...]] = []
             recorded: list[Recorded] = []
             retractions: list[tuple[int, int]] = []
-            for event in fresh:
+            for event, event_id in zip(fresh, new_event_ids(moment, len(fresh))):
                 position += 1
-                event_id = new_event_id(moment)
                 target = checker.check(position, event_id, event)
                 if target is not None:
                     retractions.append((target, position))
                 row = _row(position, event_id, recorded_at, event, meta, previous_hash)
-                previous_hash = row.hash
+                previous_hash = row[-1]
                 rows.append(row)
                 recorded.append(Recorded(position, event_id, moment, event))
             if rows:
-                store.insert_events(rows)
+                store.insert_event_values(rows)
                 store.insert_retractions(retractions)
             if key is not None:
                 store.remember_append(key, digest, [r.position for r in recorded])
@@ -265,7 +265,8 @@ class Ledger(Questions):
             position, previous_hash, last = store.head()
             present = store.positions_of(e.event_id for e in envelopes)
             checker = Checker(store)
-            rows: list[EventRow] = []
+            checker.read_streams(e.event for e in envelopes)
+            rows: list[tuple[Any, ...]] = []
             recorded: list[Recorded] = []
             retractions: list[tuple[int, int]] = []
             skipped: list[Skipped] = []
@@ -289,12 +290,12 @@ class Ledger(Questions):
                     retractions.append((target, position))
                 row = _row(position, envelope.event_id, stamp, envelope.event, envelope.metadata, previous_hash,
                            (envelope.payload, envelope.schema_version))
-                previous_hash, last = row.hash, stamp
+                previous_hash, last = row[-1], stamp
                 present[envelope.event_id] = position
                 rows.append(row)
                 recorded.append(Recorded(position, envelope.event_id, parse_instant_column(stamp), envelope.event))
             if rows:
-                store.insert_events(rows)
+                store.insert_event_values(rows)
                 store.insert_retractions(retractions)
         return Appended(recorded, skipped), refused
 
@@ -490,13 +491,15 @@ def _row(
     metadata: str | None,
     previous_hash: str,
     stored: tuple[str, int] | None = None,
-) -> EventRow:
-    """The row ``event`` is stored as, hash-chained onto ``previous_hash``.
+) -> tuple[Any, ...]:
+    """The row ``event`` is stored as, hash-chained onto ``previous_hash``: its columns in ``EVENT_COLUMNS`` order,
+    the tuple the store inserts (its last column the hash).
 
     ``stored``: the ``(payload, schema_version)`` a restored event was logged with, kept as they were.
     """
     effective = event.effective
     payload, version = stored if stored is not None else (codec.dumps(event), codec.SCHEMA_VERSIONS[event.type])
+    registry = event.registry_recorded
     values: list[Any] = [  # the hashed columns, in the order of EventRow (all but natural_key and hash)
         position,
         event_id,
@@ -504,15 +507,14 @@ def _row(
         version,
         None if effective is None else effective.start.isoformat(),
         None if effective is None else effective.end.isoformat(),
-        None if event.registry_recorded is None else event.registry_recorded.isoformat(),
+        None if registry is None else registry.isoformat(),
         event.deal,
         stream_of(event),
         recorded_at,
         payload,
         metadata,
     ]
-    columns = [*values, event.natural_key, hash_values(previous_hash, values)]
-    return EventRow(*columns)
+    return (*values, event.natural_key, hash_values(previous_hash, values))
 
 
 typed_errors(Ledger)

@@ -113,6 +113,10 @@ class LogStorage(Protocol):
         """Insert a non-empty batch of rows and move the head to its last one."""
         ...
 
+    def insert_event_values(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """:meth:`insert_events` of rows given as tuples of their columns in :data:`EVENT_COLUMNS` order."""
+        ...
+
     def insert_retractions(self, pairs: Iterable[tuple[int, int]]) -> None:
         """Note ``(target position, retracting position)`` pairs."""
         ...
@@ -147,6 +151,11 @@ class LogStorage(Protocol):
 
     def retractions_of(self, targets: Iterable[int]) -> dict[int, int]:
         """``target position -> retracting position`` for those of ``targets`` that are retracted."""
+        ...
+
+    def stream_events_of(self, streams: Iterable[str]) -> dict[str, list[tuple[int, str, str | None, str | None]]]:
+        """``stream -> [(position, type, effective_start, effective_end)]`` of the unretracted events of each of
+        ``streams`` (every one of them a key, perhaps with no events), in log order."""
         ...
 
     def retracted_by(self, target: int) -> int | None:

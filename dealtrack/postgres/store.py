@@ -360,7 +360,7 @@ class PostgresStore(Store):
 
     # --- writing -----------------------------------------------------------------------------
 
-    def insert_events(self, rows: Sequence[EventRow]) -> None:
+    def insert_event_values(self, rows: Sequence[tuple[Any, ...]]) -> None:
         """Insert rows and move the head, refusing any event with a NUL character in its text first.
 
         PostgreSQL text cannot hold NUL, and the views would hold the event's
@@ -368,12 +368,17 @@ class PostgresStore(Store):
         rather than logged and then impossible to fold.
         """
         for row in rows:
-            if _NUL.search(row.payload):
-                raise InvalidEvent(row.type, "<text with a NUL character>",
+            if _NUL.search(row[_PAYLOAD]):
+                raise InvalidEvent(row[_TYPE], "<text with a NUL character>",
                                    "PostgreSQL text cannot hold the character U+0000; nothing was written")
-        super().insert_events(rows)
+        super().insert_event_values(rows)
         last = rows[-1]
-        self._head = (last.position, last.hash, last.recorded_at)  # what the head row now says
+        self._head = (last[0], last[_HASH], last[_RECORDED_AT])  # what the head row now says
+
+    @contextmanager
+    def _replace_trigger_lifted(self, count: int) -> Iterator[None]:
+        """(PostgreSQL has no ``INSERT OR REPLACE`` and no such trigger: nothing to lift.)"""
+        yield
 
     # --- what the SQLite store reads from its catalogue -------------------------------------
 
@@ -428,6 +433,7 @@ class PostgresStore(Store):
 
 #: ``\u0000`` in JSON text, not preceded by an escaping backslash (orjson writes a NUL character so).
 _NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+_TYPE, _PAYLOAD, _HASH, _RECORDED_AT = (EVENT_COLUMNS.index(name) for name in ("type", "payload", "hash", "recorded_at"))
 _NOT_NULL = ("event_id", "type", "schema_version", "recorded_at", "payload", "hash")
 
 
