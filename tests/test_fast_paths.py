@@ -325,3 +325,26 @@ def test_format_instant_writes_the_stored_text_and_reads_back(moment: datetime) 
     text = format_instant(moment)
     assert text == moment.strftime(_TIME_FORMAT)
     assert parse_instant_column(text) == moment
+
+
+# --- a rebuild's party names: read off the title events by the ownership view's rebuild ----------------
+
+from hypothesis import HealthCheck  # noqa: E402
+
+from conftest import view_rows  # noqa: E402
+from dealtrack.projections import runner  # noqa: E402
+from dealtrack.projections.parties import PartiesProjection  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=_rights_histories)
+def test_the_party_names_rebuilt_alone_are_those_a_whole_rebuild_notes_on_its_way(history: list[Event]) -> None:
+    """A whole rebuild hands the party-name view the names the ownership view read; alone, it reads them itself."""
+    with Ledger.open() as ledger:
+        _append_what_the_log_takes(ledger, history)
+        ledger.rebuild()
+        whole = view_rows(ledger)["party_names"]
+        store = ledger._store
+        with store.transaction():
+            runner._rebuild(store, [PartiesProjection()])
+        assert view_rows(ledger)["party_names"] == whole

@@ -32,7 +32,7 @@ from ..events import Event, PatentRegistered, PatentsAssigned
 from ..sqlite.store import Store
 from .history import Fact, FoldPoint, advance, believed_over, iso
 from .numbers import linked_numbers
-from .reader import LogReader, RenameGroups
+from .reader import TITLE_TYPES, LogReader, RenameGroups
 from .title import Holding, TitleAnomaly, fold_title, fold_title_steps, renamed_names, steps_in_order
 
 __all__ = ["OwnershipProjection", "relevant_renames", "title_parties"]
@@ -167,7 +167,8 @@ class OwnershipProjection:
         # indexing needs only each event's numbers and parties: read those off the payload, build no event
         facts: list[tuple[str, int]] = []
         parties: dict[int, set[str]] = {}
-        for position, type_name, payload, version in store.views.events_of_types(("PatentRegistered", "PatentsAssigned")):
+        names: set[str] = set()  # every party name they record, for the party-name view (LogReader.title_names)
+        for position, type_name, payload, version in store.views.events_of_types(TITLE_TYPES):
             data = codec.stored_fields(type_name, payload, version)
             if type_name == "PatentRegistered":
                 facts.append((data["patent"], position))
@@ -178,10 +179,12 @@ class OwnershipProjection:
                 parties[position] = {*data["assignor"], *data["assignee"]}
                 if count is not None and count - len(patents) > 0:  # (PatentsAssigned.undisclosed_count)
                     blocks.append(position)
+            names.update(parties[position])
             if len(parties) >= 5_000:
                 _index_parties(store, _by_property(store, facts), parties)
                 facts, parties = [], {}
         _index_parties(store, _by_property(store, facts), parties)
+        log.title_names = names
         retracted = log.retracted()
         groups = log.rename_groups()
         writer = _Writer(store)

@@ -12,7 +12,10 @@ from ..sqlite.store import Store
 from .history import Fact
 from .title import renamed_names
 
-__all__ = ["LogReader", "Projection", "RenameGroups"]
+__all__ = ["TITLE_TYPES", "LogReader", "Projection", "RenameGroups"]
+
+#: The events that bear on a chain of title as facts of their own (renames and mergers join them by name).
+TITLE_TYPES = ("PatentRegistered", "PatentsAssigned")
 
 _RENAME_TYPES = ("PartyRenamed", "PartiesMerged")
 
@@ -106,6 +109,10 @@ class LogReader:
         self._retracted: dict[int, int] | None = None
         self._renames: list[Fact] | None = None
         self._groups: RenameGroups | None = None
+        #: The party names the log's registrations and assignments record, when a rebuild of the ownership
+        #: view read them on its way (see :data:`TITLE_TYPES`): a rebuild of the party names then reads only
+        #: the other events. None: not known.
+        self.title_names: set[str] | None = None
 
     @property
     def reopened(self) -> bool:
