@@ -168,6 +168,8 @@ class OwnershipProjection:
         facts: list[tuple[str, int]] = []
         parties: dict[int, set[str]] = {}
         names: set[str] = set()  # every party name they record, for the party-name view (LogReader.title_names)
+        groups = log.rename_groups()
+        renamed: set[int] = set()  # the events naming a party some rename or merger links: few, or none
         for position, type_name, payload, version in store.views.events_of_types(TITLE_TYPES):
             data = codec.stored_fields(type_name, payload, version)
             if type_name == "PatentRegistered":
@@ -180,21 +182,21 @@ class OwnershipProjection:
                 if count is not None and count - len(patents) > 0:  # (PatentsAssigned.undisclosed_count)
                     blocks.append(position)
             names.update(parties[position])
+            if groups.knows(parties[position]):
+                renamed.add(position)
             if len(parties) >= 5_000:
                 _index_parties(store, _by_property(store, facts), parties)
                 facts, parties = [], {}
         _index_parties(store, _by_property(store, facts), parties)
         log.title_names = names
         retracted = log.retracted()
-        groups = log.rename_groups()
         writer = _Writer(store)
         decode = codec.decode_stored
-        renamed = groups.linked_any  # most chains name no renamed party: skip gathering their names then
         for patent, rows in itertools.groupby(store.views.facts_with_events("title_facts", "patent"), key=_first):
             chain = [(position, decode(type_name, payload, version)) for _, position, type_name, payload, version in rows]
-            renames = groups.renames_of(_title_names(chain)) if renamed else []
-            if renames:
-                chain = sorted(chain + renames, key=_position)
+            # most chains name no renamed party: then there are no names to gather
+            if renamed and not renamed.isdisjoint([position for position, _ in chain]):
+                chain = sorted(chain + groups.renames_of(_title_names(chain)), key=_position)
             writer.add(_title_history(patent, chain, retracted, log.fold_point))
         for position in blocks:
             (deal,) = log.facts([position])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set as AbstractSet
 from typing import Protocol
 
 from .. import codec
@@ -54,6 +54,10 @@ class RenameGroups:
     def linked_any(self) -> bool:
         """Whether any rename or merger links names at all (else :meth:`renames_of` is always empty)."""
         return bool(self._members)
+
+    def knows(self, names: AbstractSet[str]) -> bool:
+        """Whether any of ``names`` is linked by some rename or merger (:meth:`renames_of` finds some)."""
+        return not names.isdisjoint(self._group.keys())
 
     def names(self, group: str) -> set[str]:
         """Every name in ``group``."""
