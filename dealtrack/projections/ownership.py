@@ -463,11 +463,9 @@ def _index_parties(store: Store, facts: list[tuple[str, int]], parties: dict[int
     """:func:`_index`, given the parties each event position names."""
     if not facts:
         return
-    # in key order: each insert lands next to the one before it in the tables' B-trees
-    store.views.add_facts("title_facts", sorted(facts), ("patent", "position"))
+    store.views.add_facts("title_facts", facts, ("patent", "position"))
     store.views.add_facts(
-        "title_parties", sorted({(party, patent) for patent, position in facts for party in parties[position]}),
-        ("party", "patent"),
+        "title_parties", [(party, patent) for patent, position in facts for party in parties[position]], ("party", "patent")
     )
 
 
