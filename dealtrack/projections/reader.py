@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence, Set as AbstractSet
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from .. import codec
@@ -55,9 +55,13 @@ class RenameGroups:
         """Whether any rename or merger links names at all (else :meth:`renames_of` is always empty)."""
         return bool(self._members)
 
-    def knows(self, names: AbstractSet[str]) -> bool:
-        """Whether any of ``names`` is linked by some rename or merger (:meth:`renames_of` finds some)."""
-        return not names.isdisjoint(self._group.keys())
+    def knows(self, names: Iterable[str]) -> bool:
+        """Whether any of ``names`` is linked by some rename or merger (:meth:`renames_of` finds some).
+
+        Looks up each of ``names`` (a few): ``set.isdisjoint`` would walk every renamed name.
+        """
+        group = self._group
+        return any(name in group for name in names)
 
     def names(self, group: str) -> set[str]:
         """Every name in ``group``."""
