@@ -22,7 +22,7 @@ from dealtrack.projections.history import advance, believed_rows
 from dealtrack.projections.ownership import relevant_renames
 from dealtrack.projections.reader import RenameGroups
 from dealtrack.projections.title import fold_title
-from test_codec import any_event
+from test_codec import STRATEGIES, any_event
 from test_ownership_properties import histories
 
 keys = st.none() | st.from_regex(r"uspto:[0-9]{6}/[0-9]{4}", fullmatch=True)
@@ -153,6 +153,29 @@ def test_one_replay_of_a_chain_stores_the_rows_folding_at_each_point_does(
     for known in (retracted, {}):
         expected = advance(facts, known, _title_fold("US1"), {}, 0, fold_point)[1]
         assert sorted(_title_history("US1", facts, known, fold_point), key=repr) == sorted(expected, key=repr)
+
+
+@given(history=histories, point=st.integers(1, 3))
+def test_a_chain_of_one_fact_stores_the_rows_folding_it_does(history: list[Event], point: int) -> None:
+    """A rebuild writes a chain of one fact (a third of them) without a replay: the rows ``advance`` stores."""
+    from dealtrack.projections.ownership import _title_fold, _title_history
+
+    for fact in enumerate(history[:3], 1):
+        facts = [fact]
+        expected = advance(facts, {}, _title_fold("US1"), {}, 0, lambda position: position + point)[1]
+        assert sorted(_title_history("US1", facts, {}, lambda position: position + point), key=repr) == sorted(expected, key=repr)
+
+
+@given(event=st.one_of(STRATEGIES["PatentRegistered"], STRATEGIES["PatentLapsed"], any_event))
+def test_a_keyed_view_reads_the_keys_of_a_stored_event_off_its_fields_as_off_the_event(event: Event) -> None:
+    """A rebuild of a view with ``stored_keys`` (patent terms) never builds the events it reads its keys from."""
+    from dealtrack.projections.rights import PATENT_TERMS
+
+    assert PATENT_TERMS.stored_keys is not None
+    if event.type not in PATENT_TERMS.types:
+        return
+    fields = codec.stored_fields(event.type, codec.dumps(event), codec.SCHEMA_VERSIONS[event.type])
+    assert list(PATENT_TERMS.stored_keys(event.type, fields)) == list(PATENT_TERMS.keys(event))
 
 
 # --- the licence index: listed patents by term, portfolio licences by linked licensor -------------------
@@ -302,3 +325,26 @@ def test_format_instant_writes_the_stored_text_and_reads_back(moment: datetime) 
     text = format_instant(moment)
     assert text == moment.strftime(_TIME_FORMAT)
     assert parse_instant_column(text) == moment
+
+
+# --- a rebuild's party names: read off the title events by the ownership view's rebuild ----------------
+
+from hypothesis import HealthCheck  # noqa: E402
+
+from conftest import view_rows  # noqa: E402
+from dealtrack.projections import runner  # noqa: E402
+from dealtrack.projections.parties import PartiesProjection  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=_rights_histories)
+def test_the_party_names_rebuilt_alone_are_those_a_whole_rebuild_notes_on_its_way(history: list[Event]) -> None:
+    """A whole rebuild hands the party-name view the names the ownership view read; alone, it reads them itself."""
+    with Ledger.open() as ledger:
+        _append_what_the_log_takes(ledger, history)
+        ledger.rebuild()
+        whole = view_rows(ledger)["party_names"]
+        store = ledger._store
+        with store.transaction():
+            runner._rebuild(store, [PartiesProjection()])
+        assert view_rows(ledger)["party_names"] == whole

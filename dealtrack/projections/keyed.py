@@ -10,7 +10,7 @@ row carries the log positions between which it was believed, as in
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -43,6 +43,9 @@ class KeyedView:
     # With ``renamed``, the fold also gets the renames and mergers linked to the party names its terms hold
     # (``terms`` must then give those names): a rename refolds the keys that name either of its parties.
     renamed: bool = False
+    # For a rebuild: ``keys`` read off a stored event's fields (:func:`.codec.stored_fields`), so that the events
+    # of the view's types that bear on no key (most registrations give no term) are never built.
+    stored_keys: Callable[[str, Mapping[str, Any]], Iterable[str]] | None = None
 
     @property
     def facts_table(self) -> str:
@@ -103,10 +106,14 @@ class KeyedView:
         if self.terms is not None:
             views.clear(self.terms_table)
         pairs: list[tuple[str, int]] = []
+        lean = self.stored_keys if self.terms is None else None
         for position, type_name, payload, version in views.events_of_types(self.types):
-            event = codec.decode_stored(type_name, payload, version)
-            pairs.extend((key, position) for key in self.keys(event))
-            self._index_terms(log.store, [(position, event)])
+            if lean is not None:
+                pairs.extend((key, position) for key in lean(type_name, codec.stored_fields(type_name, payload, version)))
+            else:
+                event = codec.decode_stored(type_name, payload, version)
+                pairs.extend((key, position) for key in self.keys(event))
+                self._index_terms(log.store, [(position, event)])
             if len(pairs) >= 5_000:
                 views.add_facts(self.facts_table, pairs)
                 pairs = []

@@ -21,7 +21,8 @@ from __future__ import annotations
 import bisect
 import itertools
 import operator
-from collections.abc import Callable, Iterable, Sequence, Set as AbstractSet
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set as AbstractSet
+from datetime import date
 from typing import Any
 
 import orjson
@@ -31,7 +32,7 @@ from ..events import Event, PatentRegistered, PatentsAssigned
 from ..sqlite.store import Store
 from .history import Fact, FoldPoint, advance, believed_over, iso
 from .numbers import linked_numbers
-from .reader import LogReader, RenameGroups
+from .reader import TITLE_TYPES, LogReader, RenameGroups
 from .title import Holding, TitleAnomaly, fold_title, fold_title_steps, renamed_names, steps_in_order
 
 __all__ = ["OwnershipProjection", "relevant_renames", "title_parties"]
@@ -167,7 +168,10 @@ class OwnershipProjection:
         # indexing needs only each event's numbers and parties: read those off the payload, build no event
         facts: list[tuple[str, int]] = []
         parties: dict[int, set[str]] = {}
-        for position, type_name, payload, version in store.views.events_of_types(("PatentRegistered", "PatentsAssigned")):
+        names: set[str] = set()  # every party name they record, for the party-name view (LogReader.title_names)
+        groups = log.rename_groups()
+        renamed: set[int] = set()  # the events naming a party some rename or merger links: few, or none
+        for position, type_name, payload, version in store.views.events_of_types(TITLE_TYPES):
             data = codec.stored_fields(type_name, payload, version)
             if type_name == "PatentRegistered":
                 facts.append((data["patent"], position))
@@ -178,20 +182,22 @@ class OwnershipProjection:
                 parties[position] = {*data["assignor"], *data["assignee"]}
                 if count is not None and count - len(patents) > 0:  # (PatentsAssigned.undisclosed_count)
                     blocks.append(position)
+            names.update(parties[position])
+            if groups.knows(parties[position]):
+                renamed.add(position)
             if len(parties) >= 5_000:
                 _index_parties(store, _by_property(store, facts), parties)
                 facts, parties = [], {}
         _index_parties(store, _by_property(store, facts), parties)
+        log.title_names = names
         retracted = log.retracted()
-        groups = log.rename_groups()
         writer = _Writer(store)
         decode = codec.decode_stored
-        renamed = groups.linked_any  # most chains name no renamed party: skip gathering their names then
         for patent, rows in itertools.groupby(store.views.facts_with_events("title_facts", "patent"), key=_first):
             chain = [(position, decode(type_name, payload, version)) for _, position, type_name, payload, version in rows]
-            renames = groups.renames_of(_title_names(chain)) if renamed else []
-            if renames:
-                chain = sorted(chain + renames, key=_position)
+            # most chains name no renamed party: then there are no names to gather
+            if renamed and not renamed.isdisjoint([position for position, _ in chain]):
+                chain = sorted(chain + groups.renames_of(_title_names(chain)), key=_position)
             writer.add(_title_history(patent, chain, retracted, log.fold_point))
         for position in blocks:
             (deal,) = log.facts([position])
@@ -319,14 +325,77 @@ def _title_history(patent: str, chain: list[Fact], retracted: dict[int, int], fo
     """
     if any(position in retracted for position, _ in chain):
         return advance(chain, retracted, _title_fold(patent), {}, 0, fold_point)[1]
+    if len(chain) == 1:  # a third of all chains: what their one fact starts needs no replay
+        rows = _only_fact_rows(patent, *chain[0])
+        if rows is not None:
+            point = fold_point(chain[0][0])
+            return [(row, point, None) for row in rows]
     positions = [position for position, _ in chain]
     points = sorted({fold_point(position) for position in positions})
     cuts = [bisect.bisect_right(positions, point) for point in points]
     in_order = steps_in_order(chain)
     stepped = [cut for cut in cuts if cut <= in_order]
-    answers = fold_title_steps(patent, chain[:stepped[-1]], stepped) if stepped else []
-    answers += [fold_title(patent, chain[:cut]) for cut in cuts[len(stepped):]]
-    return believed_over(zip(points, (_title_rows(patent, *answer) for answer in answers)))
+    answers = fold_title_steps(patent, chain[:stepped[-1]], stepped, _StepRows(patent)) if stepped else []
+    answers += [_title_rows(patent, *fold_title(patent, chain[:cut])) for cut in cuts[len(stepped):]]
+    return believed_over(zip(points, answers))
+
+
+def _only_fact_rows(patent: str, position: int, event: Event) -> list[tuple[Any, ...]] | None:
+    """The rows of a chain whose only fact is ``event`` (not retracted), as :func:`.title.fold_title` gives them:
+    who it names holds the patent from its start on, with nothing to contradict. None when that takes a replay
+    (an assignment by inventors: they held the patent before it) or when ``event`` starts no holding."""
+    effective = event.effective
+    assert effective is not None
+    if isinstance(event, PatentRegistered):
+        return [("ownership", patent, event.owner, _iso(effective.start), None, position)]
+    if isinstance(event, PatentsAssigned) and not event.by_inventors:
+        since = _iso(effective.start)
+        return [("ownership", patent, owner, since, None, position) for owner in set(event.assignee)]
+    return None
+
+
+class _StepRows:
+    """The stored rows of a chain's answer at each cut of one replay (:func:`.title.fold_title_steps`), built
+    straight from the replay's state: ended holdings and anomalies are turned into rows once, when they appear,
+    and days into ISO text through a cache. The same rows :func:`_title_rows` makes of the answer's holdings."""
+
+    def __init__(self, patent: str) -> None:
+        self.patent = patent
+        self.done: list[tuple[Any, ...]] = []  # rows of the ended holdings seen so far
+        self.seen = 0  # how many ended holdings those rows cover
+        self.anomalies: list[tuple[Any, ...]] = []
+
+    def __call__(self, done: Sequence[Holding], fading: Sequence[Sequence[Any]], holders: Mapping[str, tuple[date, int]],
+                 anomalies: Sequence[TitleAnomaly]) -> list[tuple[Any, ...]]:
+        patent = self.patent
+        for h in done[self.seen:]:
+            if h.valid_to is None:  # (never so: an ended holding has its end)
+                self.done.append(("ownership", patent, h.owner, _iso(h.valid_from), None, h.position))
+            elif h.valid_to > h.valid_from:
+                self.done.append(("ownership", patent, h.owner, _iso(h.valid_from), _iso(h.valid_to), h.position))
+        self.seen = len(done)
+        for a in anomalies[len(self.anomalies):]:
+            self.anomalies.append(("anomalies", patent, a.kind, a.position, a.message, _related(a.related)))
+        return [
+            *self.done,
+            *(("ownership", patent, owner, _iso(since), _iso(until), started)
+              for owner, since, until, started in fading if until > since),
+            *(("ownership", patent, owner, _iso(since), None, started) for owner, (since, started) in holders.items()),
+            *self.anomalies,
+        ]
+
+
+_ISO: dict[date, str] = {}
+
+
+def _iso(day: date) -> str:
+    """``day.isoformat()``, cached: a ledger has a few thousand distinct days, each written many times."""
+    text = _ISO.get(day)
+    if text is None:
+        if len(_ISO) > 200_000:  # bounded, whatever the ledger
+            _ISO.clear()
+        text = _ISO[day] = day.isoformat()
+    return text
 
 
 def _title_rows(patent: str, holdings: list[Holding], anomalies: list[TitleAnomaly]) -> list[tuple[Any, ...]]:

@@ -17,7 +17,7 @@ from ..events import EVENT_TYPES, Event
 from ..parties import party_key
 from ..sqlite.store import Store
 from .history import Fact
-from .reader import LogReader
+from .reader import TITLE_TYPES, LogReader
 
 __all__ = ["PartiesProjection", "event_parties", "spellings"]
 
@@ -65,7 +65,11 @@ class PartiesProjection:
     def rebuild(self, log: LogReader) -> None:
         log.store.views.clear("party_names")
         names: set[str] = set()
-        for _, type_name, payload, version in log.store.views.events_of_types(_TYPES):
+        types = _TYPES
+        if log.title_names is not None:  # the ownership view's rebuild read the names of most events already
+            names.update(log.title_names)
+            types = tuple(name for name in _TYPES if name not in TITLE_TYPES)
+        for _, type_name, payload, version in log.store.views.events_of_types(types):
             data = codec.stored_fields(type_name, payload, version)  # only the names are read: no event is built
             for field in _FIELDS_OF[type_name]:
                 value = data.get(field)

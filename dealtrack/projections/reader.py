@@ -12,7 +12,10 @@ from ..sqlite.store import Store
 from .history import Fact
 from .title import renamed_names
 
-__all__ = ["LogReader", "Projection", "RenameGroups"]
+__all__ = ["TITLE_TYPES", "LogReader", "Projection", "RenameGroups"]
+
+#: The events that bear on a chain of title as facts of their own (renames and mergers join them by name).
+TITLE_TYPES = ("PatentRegistered", "PatentsAssigned")
 
 _RENAME_TYPES = ("PartyRenamed", "PartiesMerged")
 
@@ -51,6 +54,14 @@ class RenameGroups:
     def linked_any(self) -> bool:
         """Whether any rename or merger links names at all (else :meth:`renames_of` is always empty)."""
         return bool(self._members)
+
+    def knows(self, names: Iterable[str]) -> bool:
+        """Whether any of ``names`` is linked by some rename or merger (:meth:`renames_of` finds some).
+
+        Looks up each of ``names`` (a few): ``set.isdisjoint`` would walk every renamed name.
+        """
+        group = self._group
+        return any(name in group for name in names)
 
     def names(self, group: str) -> set[str]:
         """Every name in ``group``."""
@@ -106,6 +117,10 @@ class LogReader:
         self._retracted: dict[int, int] | None = None
         self._renames: list[Fact] | None = None
         self._groups: RenameGroups | None = None
+        #: The party names the log's registrations and assignments record, when a rebuild of the ownership
+        #: view read them on its way (see :data:`TITLE_TYPES`): a rebuild of the party names then reads only
+        #: the other events. None: not known.
+        self.title_names: set[str] | None = None
 
     @property
     def reopened(self) -> bool:

@@ -8,7 +8,7 @@ and mergers are applied when a question is asked.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -399,6 +399,13 @@ def _term_keys(event: Event) -> Iterator[str]:
         yield event.patent
 
 
+def _stored_term_keys(type_name: str, fields: Mapping[str, Any]) -> list[str]:
+    """:func:`_term_keys` of a stored event, from its fields."""
+    if type_name == "PatentLapsed" or (type_name == "PatentRegistered" and fields["expires"] is not None):
+        return [fields["patent"]]
+    return []
+
+
 def fold_term(patent: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
     """At most one row: from ``valid_from`` on, ``patent`` confers no rights (it expired or lapsed, the earliest)."""
     ends: list[tuple[date, str, int]] = []
@@ -421,4 +428,5 @@ PATENT_TERMS = KeyedView(
     types=("PatentRegistered", "PatentLapsed"),
     keys=_term_keys,
     fold=fold_term,
+    stored_keys=_stored_term_keys,
 )

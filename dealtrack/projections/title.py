@@ -13,9 +13,9 @@ beginning. Nothing is rounded.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence, Set as AbstractSet
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set as AbstractSet
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -23,7 +23,10 @@ from ..events import Event, PartiesMerged, PartyRenamed, PatentRegistered, Paten
 from ..parties import former_key, party_key
 from .history import Fact, valid_order
 
-__all__ = ["Aliases", "Doubt", "Holding", "TitleAnomaly", "TitleSpan", "fold_title", "fold_title_steps", "renamed_names", "steps_in_order", "title_spans"]
+__all__ = [
+    "Aliases", "Doubt", "Holding", "StepAnswer", "TitleAnomaly", "TitleSpan", "fold_title", "fold_title_steps",
+    "holdings_answer", "renamed_names", "steps_in_order", "title_spans",
+]
 
 
 @attrs.frozen
@@ -103,18 +106,32 @@ def fold_title(
     Pass a list as ``doubts`` to collect the spans whose holders are uncertain.
     """
     ordered = sorted(facts, key=valid_order)
-    return _fold(subject, ordered, _first_inventors(ordered), (len(ordered),), doubts)[0]
+    return _fold(subject, ordered, _first_inventors(ordered), (len(ordered),), doubts, holdings_answer)[0]
 
 
-def fold_title_steps(subject: str, ordered: Sequence[Fact], cuts: Sequence[int]) -> list[tuple[list[Holding], list[TitleAnomaly]]]:
+Answer = TypeVar("Answer")
+#: What a replay notes at a cut, given its state there: the holdings that ended (``done``, only ever appended
+#: to), those that may have ended (``fading``: ``[owner, since, until, position]``, appended to, their ``until``
+#: may still move), the current holders (owner -> (since, position)) and the anomalies (only ever appended to).
+#: Holdings of no length (``until <= since``) are not part of the answer.
+StepAnswer = Callable[
+    [Sequence[Holding], Sequence[Sequence[Any]], Mapping[str, tuple[date, int]], Sequence[TitleAnomaly]], Answer
+]
+
+
+def fold_title_steps(
+    subject: str, ordered: Sequence[Fact], cuts: Sequence[int], answer: StepAnswer[Answer]
+) -> list[Answer]:
     """What :func:`fold_title` answers for each prefix ``ordered[:cut]``, ``cuts`` ascending, in one replay.
 
     Only for facts already in valid-time order whose every prefix folds as a
     replay of the whole would reach it: no assignment by inventors (their
     holdings reach back to the start of time, so a later one changes an earlier
     prefix's answer); :func:`steps_in_order` says how far that holds.
+    ``answer`` turns the replay's state at each cut into what is noted there
+    (:func:`holdings_answer`: ``(holdings, anomalies)``, as :func:`fold_title` returns them).
     """
-    return _fold(subject, ordered, {}, cuts, None)
+    return _fold(subject, ordered, {}, cuts, None, answer)
 
 
 def steps_in_order(ordered: Sequence[Fact]) -> int:
@@ -139,19 +156,20 @@ def _fold(
     inventors: dict[str, tuple[date, int]],
     cuts: Sequence[int],
     doubts: list[Doubt] | None,
-) -> list[tuple[list[Holding], list[TitleAnomaly]]]:
+    answer: StepAnswer[Answer],
+) -> list[Answer]:
     """Replay ``ordered`` (valid-time order); after the first ``cut`` facts for each of ``cuts``, note the answer."""
     state = _TitleState(subject)
     holders: dict[str, tuple[date, int]] = dict(inventors)  # owner -> (since, starting position)
     done: list[Holding] = []
     fading: list[list[Any]] = []  # [owner, since, until, position]: holdings that may have ended already
     found_doubts: list[Doubt] = []
-    answers: list[tuple[list[Holding], list[TitleAnomaly]]] = []
+    answers: list[Answer] = []
     wanted = iter(cuts)
     cut = next(wanted, None)
     for index, (position, event) in enumerate(ordered):
         while index == cut:
-            answers.append(_answer(done, fading, holders, state.anomalies))
+            answers.append(answer(done, fading, holders, state.anomalies))
             cut = next(wanted, None)
         effective = event.effective
         assert effective is not None
@@ -174,7 +192,7 @@ def _fold(
             found_doubts.append(Doubt(start, settled, (position,)))
         found_doubts.extend(state.settle_conflicts(new, start))
     while cut is not None:
-        answers.append(_answer(done, fading, holders, state.anomalies))
+        answers.append(answer(done, fading, holders, state.anomalies))
         cut = next(wanted, None)
     if doubts is not None:
         found_doubts.extend(Doubt(since, None, positions) for since, _, positions in state.conflicts)
@@ -182,8 +200,9 @@ def _fold(
     return answers
 
 
-def _answer(
-    done: list[Holding], fading: list[list[Any]], holders: dict[str, tuple[date, int]], anomalies: list[TitleAnomaly]
+def holdings_answer(
+    done: Sequence[Holding], fading: Sequence[Sequence[Any]], holders: Mapping[str, tuple[date, int]],
+    anomalies: Sequence[TitleAnomaly],
 ) -> tuple[list[Holding], list[TitleAnomaly]]:
     """The holdings and anomalies as a replay that stopped here would return them."""
     held = [
