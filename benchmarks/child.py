@@ -159,13 +159,19 @@ def bulk(path: str, dest: str, limit: int) -> tuple[int, float]:
         clock = time.perf_counter()
         ledger.append(*batch)
         seconds += time.perf_counter() - clock
+    count, seconds = _end_block(ledger, block, seconds)
+    source.close()
+    return count, seconds
+
+
+def _end_block(ledger: Any, block: Any, seconds: float) -> tuple[int, float]:
+    """Leave a bulk block (the views catch up: timed), check they are at the head, close: (events, seconds)."""
     clock = time.perf_counter()
-    block.__exit__(None, None, None)  # the views catch up here
+    block.__exit__(None, None, None)
     seconds += time.perf_counter() - clock
     count = len(ledger)
-    assert ledger._store.views_position()[1] == count, "the views are ready at the end of the block"
+    assert ledger._store.views_position() == (count, count), "the views are ready at the end of the block"
     ledger.close()
-    source.close()
     return count, seconds
 
 
@@ -197,12 +203,7 @@ def build(dest: str, limit: int, seed: int) -> tuple[int, float, float]:
                  if isinstance(item, Retract) else item for item in items]
         ledger.append(*batch)
         seconds += time.perf_counter() - clock
-    clock = time.perf_counter()
-    block.__exit__(None, None, None)  # the views catch up here
-    seconds += time.perf_counter() - clock
-    count = len(ledger)
-    assert store.views_position() == (count, count), "the views are ready at the end of the block"
-    ledger.close()
+    count, seconds = _end_block(ledger, block, seconds)
     return count, seconds, generating
 
 

@@ -313,15 +313,13 @@ class TailReading(StoredReading):
     def licence_rows_on(
         self, patent: str, start: date, stop: date, licensees: Iterable[str] | None = None
     ) -> list[tuple[Any, ...]]:
-        # as the stored reading's, with owners that the tail may have changed
-        owners = {row[0] for row in self._owner_history(patent)}
-        groups = self.log.rename_groups()
-        to = None if licensees is None else groups.linked(licensees)
-        numbers, licensors = self.numbers(patent), groups.linked(owners)
-        stored = self.store.views.reads.licences_on(list(LICENCES.columns), numbers, licensors, start, stop,
-                                                    self.known, to)
+        # the stored reading's, whose owners (_owner_history) the tail may have changed, and the licences it touched
+        stored = super().licence_rows_on(patent, start, stop, licensees)
         if not self.tail.keyed[LICENCES.table]:
             return stored
+        groups = self.log.rename_groups()
+        to = None if licensees is None else groups.linked(licensees)
+        numbers, licensors = self.numbers(patent), groups.linked({row[0] for row in self._owner_history(patent)})
         # the same rows the stored look-up gives (a licence listing one of the numbers, and portfolio licences
         # of the owners' names), each as often
         by_term, portfolio = self._terms(LICENCES)
