@@ -63,6 +63,7 @@ class PostgresStore(Store):
 
     dialect = "postgresql"
     Error = psycopg.Error  # what the driver raises
+    _keeps_position = False  # no data_version: views_position() reads the head and checkpoints every time
 
     def __init__(self, conn: Connection, schema: str, *, readonly: bool = False) -> None:
         self.pg = conn

@@ -68,7 +68,7 @@ class SQLiteReads:
             f"AND licensor IN ({marks}) {by}AND {OVERLAPS} AND {KNOWN} ORDER BY valid_from, licence_id, r",
             params,
         )
-        return [tuple(row[:-1]) for row in cursor]
+        return [row[:-1] for row in cursor]  # (rows are tuples)
 
     def bans_against(
         self, columns: Sequence[str], parties: Iterable[str], start: date, stop: date, known: int
@@ -82,7 +82,7 @@ class SQLiteReads:
             f"AND {OVERLAPS} AND {KNOWN} ORDER BY ban_id, valid_from",
             params,
         )
-        return [tuple(row) for row in cursor]
+        return cursor.fetchall()  # (rows are tuples: no copy of each)
 
     def _view_rows(self, table: str, columns: Sequence[str], start: date, stop: date, known: int, where: str,
                    order: str, **params: Any) -> list[tuple[Any, ...]]:
@@ -90,7 +90,7 @@ class SQLiteReads:
             f"SELECT {', '.join(columns)} FROM {table} WHERE {where}{OVERLAPS} AND {KNOWN} ORDER BY {order}",
             {**_window(start, stop, known), **params},
         )
-        return [tuple(row) for row in cursor]
+        return cursor.fetchall()  # (rows are tuples: no copy of each)
 
     def licence_rows(self, columns: Sequence[str], start: date, stop: date, known: int) -> list[tuple[Any, ...]]:
         """``licences`` rows live at some moment of ``[start, stop)``, by start and id."""
@@ -109,7 +109,7 @@ class SQLiteReads:
         """``security_interests`` rows that are no lien (releases and assignments matching none, or several)."""
         cursor = self.conn.execute(
             f"SELECT {', '.join(columns)} FROM security_interests WHERE kind != 'lien' AND {KNOWN}", {"known": known})
-        return [tuple(row) for row in cursor]
+        return cursor.fetchall()  # (rows are tuples: no copy of each)
 
     def term_rows(self, columns: Sequence[str], numbers: Sequence[str], known: int) -> list[tuple[Any, ...]]:
         """``patent_terms`` rows of any of ``numbers``, 500 numbers at a time."""

@@ -123,6 +123,7 @@ class Store:
 
     dialect = "sqlite"  # the engine under it (dealtrack.postgres.PostgresStore says "postgresql")
     Error: type[Exception] = sqlite3.Error  # what the driver raises
+    _keeps_position = True  # views_position() may reuse its last answer (SQLite's data_version says when not)
 
     def __init__(self, conn: sqlite3.Connection, *, readonly: bool = False) -> None:
         self.conn = conn
@@ -132,6 +133,9 @@ class Store:
         self.retries = 0  # how often a write had to wait for another writer, for the stress benchmark
         # Decoded log facts that never change (positions are immutable), kept per connection: e.g. the renames.
         self.memo: dict[str, Any] = {}
+        # views_position()'s last answer outside a transaction, under (data_version, total_changes) when read
+        self._position_key: tuple[int, int] | None = None
+        self._position: tuple[int, int | None] = (0, None)
         # while a rebuild loads view tables: table -> (its dropped indexes' SQL, the indexes the view asks for)
         self._deferred: dict[str, tuple[list[str], list[Sequence[str]]]] | None = None
         self._attach(conn)
@@ -568,14 +572,29 @@ class Store:
         return {name: (int(version), int(position)) for name, version, position in cursor}
 
     def views_position(self) -> tuple[int, int | None]:
-        """``(head position, the position every view has reached)``; the second is None when views disagree."""
+        """``(head position, the position every view has reached)``; the second is None when views disagree.
+
+        Asked before every question, so outside a transaction the last answer is kept and given again while
+        nothing can have changed it: ``PRAGMA data_version`` moves when another connection (another Ledger,
+        another process) commits, and the connection's ``total_changes`` moves with each of its own writes
+        (a rollback never moves it back, so an answer read inside a transaction is never kept).
+        """
+        conn = self.conn
+        key: tuple[int, int] | None = None
+        if self._keeps_position and not conn.in_transaction:
+            key = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
+            if key == self._position_key:
+                return self._position
         head, low, high = self.conn.execute(
             "SELECT (SELECT position FROM ledger_head WHERE id = 1), MIN(position), MAX(position) "
             "FROM projection_checkpoints"
         ).fetchone()
         if not isinstance(head, int):
             self.head()  # names what is wrong with the head row
-        return int(head), (low if low == high else None)
+        position = int(head), (low if low == high else None)
+        if key is not None and not conn.in_transaction:  # (read after the key: never older than what it names)
+            self._position_key, self._position = key, position
+        return position
 
     def next_instant(self, last: str | None = None) -> datetime:
         """The transaction time for a new append: now, but always after the last one (``last``, when the caller
