@@ -149,8 +149,8 @@ class Questions:
                 raise InvalidEvent("deal", deal, "expected a deal id (a string)")
             storable(deal, "deal")
         basis = self._basis(known_at, registry_at)
-        clauses: list[str] = ["position > ?", "position <= ?"]
-        params: list[Any] = [after, basis.position]
+        clauses: list[str] = ["position <= ?"]  # the pages start after ``after``
+        params: list[Any] = [basis.position]
         if basis.registry_at is not None:
             clauses.append("(effective_start IS NULL OR COALESCE(registry_recorded, effective_start) <= ?)")
             params.append(basis.registry_at.isoformat())
@@ -166,7 +166,7 @@ class Questions:
         if deal is not None:
             clauses.append("deal = ?")
             params.append(deal)
-        return EventLog(recorded_from_row(row) for row in self._store.rows_in_pages(" AND ".join(clauses), params))
+        return EventLog(recorded_from_row(row) for row in self._store.rows_in_pages(" AND ".join(clauses), params, after=after))
 
     def get(self, event_id: str) -> Recorded:
         """The envelope of one event by its id."""

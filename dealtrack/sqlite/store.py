@@ -696,15 +696,19 @@ class Store:
         for values in cursor:
             yield EventRow(*values)
 
-    def rows_in_pages(self, where: str = "", params: Sequence[Any] = (), size: int = 1000) -> Iterator[EventRow]:
-        """Stream event rows in position order, ``size`` at a time, each page its own finished statement.
+    def rows_in_pages(
+        self, where: str = "", params: Sequence[Any] = (), size: int = 1000, after: int = -1
+    ) -> Iterator[EventRow]:
+        """Stream event rows after position ``after`` in position order, ``size`` at a time, each page its own
+        finished statement.
 
         Unlike :meth:`rows`, a caller that stops half-way holds no read
         transaction open: the connection goes on seeing new appends, and may append.
+        ``where`` must not bound ``position`` from below: each page starts at the last one's end, and a second
+        lower bound could make SQLite scan from it again for every page.
         """
         sql = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE {f'({where}) AND ' if where else ''}position > ? "
         sql += "ORDER BY position LIMIT ?"
-        after = -1
         while True:
             page = self.conn.execute(sql, [*params, after, size]).fetchall()
             yield from (EventRow(*values) for values in page)
