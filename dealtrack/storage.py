@@ -459,10 +459,6 @@ class ViewTables(Protocol):
         """Stream the log's rows after ``position``, in log order."""
         ...
 
-    def stream_events(self, stream: str, types: Sequence[str]) -> list[tuple[int, str, str, str]]:
-        """``(position, type, effective_start, effective_end)`` of the unretracted events of ``stream`` with ``types``."""
-        ...
-
 
 @runtime_checkable
 class ViewStorage(Protocol):

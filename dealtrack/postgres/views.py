@@ -51,13 +51,3 @@ class PostgresViewTables(SQLiteViewTables):
             self.conn.executemany(
                 f"INSERT INTO {table} ({columns[0]}, {columns[1]}) VALUES (?, ?) ON CONFLICT DO NOTHING", pairs
             )
-
-    def stream_events(self, stream: str, types: Sequence[str]) -> list[tuple[int, str, str, str]]:
-        """``(position, type, effective_start, effective_end)`` of the unretracted events of ``stream`` with ``types``."""
-        marks = ", ".join("?" for _ in types)
-        return self.conn.execute(
-            "SELECT e.position, e.type, e.effective_start, e.effective_end FROM events e "
-            "LEFT JOIN retractions r ON r.target = e.position "
-            f"WHERE e.stream = ? AND e.type IN ({marks}) AND r.target IS NULL ORDER BY e.position",
-            [stream, *types],
-        ).fetchall()

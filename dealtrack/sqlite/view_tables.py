@@ -184,14 +184,3 @@ class SQLiteViewTables:
         """Stream the log's rows after ``position``, in log order."""
         cursor = self.conn.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE position > ? ORDER BY position", (position,))
         return (EventRow(*values) for values in cursor)
-
-    def stream_events(self, stream: str, types: Sequence[str]) -> list[tuple[int, str, str, str]]:
-        """``(position, type, effective_start, effective_end)`` of the unretracted events of ``stream`` with ``types``."""
-        marks = ", ".join("?" for _ in types)
-        return self.conn.execute(
-            "SELECT e.position, e.type, e.effective_start, e.effective_end FROM events e "
-            "LEFT JOIN retractions r ON r.target = e.position "
-            # ``+e.type``: look up by stream (a handful of rows), never by type (thousands)
-            f"WHERE e.stream = ? AND +e.type IN ({marks}) AND r.target IS NULL ORDER BY e.position",
-            [stream, *types],
-        ).fetchall()
