@@ -177,14 +177,13 @@ def _end_block(ledger: Any, block: Any, seconds: float) -> tuple[int, float]:
 
 def build(dest: str, limit: int, seed: int) -> tuple[int, float, float]:
     """Append ``limit`` synthetic events to a fresh ledger in one bulk block: (events, dealtrack's seconds, generator's)."""
-    from benchmarks.synth import Retract, generate
+    from benchmarks.suite import resolve
+    from benchmarks.synth import generate
     from dealtrack import Ledger
-    from dealtrack.events import EventRetracted
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{dest}{suffix}").unlink(missing_ok=True)
     ledger = Ledger.open(dest)
-    store = ledger._store
     stream = generate(limit, seed=seed)
     seconds = generating = 0.0
     clock = time.perf_counter()
@@ -198,10 +197,7 @@ def build(dest: str, limit: int, seed: int) -> tuple[int, float, float]:
         if not items:
             break
         clock = time.perf_counter()
-        # nothing is skipped in a synthetic ledger: item i sits at position i + 1
-        batch = [EventRetracted(target=store.rows_at([item.target + 1])[0].event_id, reason=item.reason)
-                 if isinstance(item, Retract) else item for item in items]
-        ledger.append(*batch)
+        ledger.append(*resolve(ledger, items, 0))
         seconds += time.perf_counter() - clock
     count, seconds = _end_block(ledger, block, seconds)
     return count, seconds, generating

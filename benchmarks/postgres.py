@@ -142,7 +142,7 @@ def append_batched(ledger: Ledger, items: Sequence[Item]) -> float:
     """Append ``items`` 1,000 per call; events/s over the calls alone (retractions' targets are looked up outside)."""
     timer = Timer()
     for start in range(0, len(items), BATCH):
-        batch = suite._events(ledger, items[start:start + BATCH], 0)
+        batch = suite.resolve(ledger, items[start:start + BATCH], 0)
         with timer:
             ledger.append(*batch)
     return len(items) / timer.seconds
@@ -152,7 +152,7 @@ def append_singly(ledger: Ledger, items: Sequence[Item]) -> list[float]:
     """Append ``items`` one per call; the seconds of each call."""
     found = []
     for item in items:
-        (event,) = suite._events(ledger, [item], 0)
+        (event,) = suite.resolve(ledger, [item], 0)
         with Timer() as timer:
             ledger.append(event)
         found.append(timer.seconds)
@@ -319,11 +319,11 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> tuple[list[dict[st
         more = list(itertools.islice(after, args.count_singles))
         with counting() as sent:
             for item in more:
-                pg.append(*suite._events(pg, [item], 0))
+                pg.append(*suite.resolve(pg, [item], 0))
         per_single = Counter(sent)
         extra["single_statements"] = len(sent) / len(more)
         extra["single_statement_kinds"] = [(n / len(more), _short(sql)) for sql, n in per_single.most_common()]
-        batch_items = suite._events(pg, list(after), 0)
+        batch_items = suite.resolve(pg, list(after), 0)
         with counting() as sent:
             pg.append(*batch_items)
         extra["batch_statements"] = len(sent)
@@ -364,7 +364,7 @@ def profile(ledger: Ledger, items: Sequence[Item], out: Path) -> str:
     """A pyinstrument profile of ``items`` appended one per call (retraction targets looked up outside it)."""
     from pyinstrument import Profiler
 
-    events = [suite._events(ledger, [item], 0)[0] for item in items]  # (an item's target is appended by then)
+    events = [suite.resolve(ledger, [item], 0)[0] for item in items]  # (an item's target is appended by then)
     profiler = Profiler(interval=0.0002)
     profiler.start()
     for event in events:

@@ -43,6 +43,7 @@ __all__ = [
     "raw_database",
     "read_back",
     "refreshes",
+    "resolve",
     "single_appends",
 ]
 
@@ -50,7 +51,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BATCH = 1_000
 
 
-def _events(ledger: Ledger, items: Sequence[Item], offset: int) -> list[Event]:
+def resolve(ledger: Ledger, items: Sequence[Item], offset: int) -> list[Event]:
     """Turn :class:`Retract` markers into retractions of the event recorded for their target item."""
     found: list[Event] = []
     for item in items:
@@ -179,7 +180,7 @@ def build(
         if sampler is not None:
             for item in chunk:
                 sampler.note(item)
-        batch = _events(ledger, chunk, 0)
+        batch = resolve(ledger, chunk, 0)
         with t_ours:
             ledger.append(*batch)
         rows = _log_rows(ledger, "position > ?", (done,))
@@ -212,7 +213,7 @@ def single_appends(scale: str, ledger: Ledger, raw: sqlite3.Connection, items: S
     """Append ``items`` one per call, each followed by the same row inserted raw in its own transaction."""
     ours, theirs = [], []
     for item in items:
-        (event,) = _events(ledger, [item], 0)
+        (event,) = resolve(ledger, [item], 0)
         with Timer() as timer:
             (recorded,) = ledger.append(event)
         ours.append(timer.seconds)
@@ -264,7 +265,7 @@ def refreshes(
         for _ in range(repeats):
             before = len(ledger)
             for chunk in _batches(_take(items, size), BATCH):
-                ledger.append(*_events(ledger, chunk, 0))
+                ledger.append(*resolve(ledger, chunk, 0))
             new = len(ledger) - before
             paths.add("rebuilds" if new > REBUILD_SHARE * len(ledger) else "folds")
             with Timer() as timer:
