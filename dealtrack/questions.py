@@ -591,14 +591,18 @@ def _aliases_at(reading: Reading, day: date, renames: list[Fact] | None = None) 
 
 def _canonical(reading: Reading, name: str, day: date) -> str:
     """``name`` as the renames and mergers in effect on ``day`` left it (only those linked to it can)."""
-    return _aliases_at(reading, day, reading.renames_of([name])).canonical(name)
+    renames = reading.renames_of([name])
+    return _aliases_at(reading, day, renames).canonical(name) if renames else name
 
 
 def _names_of(reading: Reading, party: str, period: Period) -> list[str]:
     """The names ``party`` went by during ``period``: every spelling of it (:func:`~dealtrack.parties.party_key`),
     following renames and mergers."""
+    spelled = reading.spellings([party])
+    if not reading.renames_of(spelled):  # no rename touches any spelling: the names are the same in any period
+        return [party, *sorted(spelled - {party})]
     names = _renamed_names_of(reading, party, period)
-    for spelling in sorted(reading.spellings([party]) - {party}):
+    for spelling in sorted(spelled - {party}):
         names += [name for name in _renamed_names_of(reading, spelling, period) if name not in names]
     names += sorted(reading.spellings(names) - set(names))
     return names
@@ -665,13 +669,17 @@ def _cannot_grant(reading: Reading, licence: Licence, patent: str, numbers: set[
     """
     start = licence.valid_from
     holders = reading.owners_again(patent, start, start + ONE_DAY)
-    licensor = party_key(_canonical(reading, licence.licensor, start))
+    canonical = _canonical(reading, licence.licensor, start)
+    licensor = party_key(canonical)
     if licensor in {party_key(holder) for holder in holders} or (not holders and licence.patents is not None):
         return None
     if licence.patents is None:
         return "not_in_portfolio", ""  # never an anomaly: a portfolio licence simply does not reach it
+    # only licences to the licensor count: to a spelling of its name, or to a name renames link to one (a name
+    # whose canonical name has the licensor's key is linked to that name, itself a spelling under the key)
     held = [  # (on the rows: only the few licences to the licensor become objects)
-        licence_from_row(row) for row in reading.licence_rows_on(patent, start, start + ONE_DAY)
+        licence_from_row(row)
+        for row in reading.licence_rows_on(patent, start, start + ONE_DAY, reading.spellings([canonical]))
         if row[0] != licence.licence_id and party_key(_canonical(reading, row[2], start)) == licensor
     ]
     held = [other for other in held if other.patents is None or not numbers.isdisjoint(other.patents)]
@@ -731,8 +739,12 @@ def _bans(
             else reading.ban_rows_against(names, period.start, period.stop))
     for row in rows:
         named = tuple(as_list(row[1]) or ())
-        aliases = _aliases_at(reading, period.end, reading.renames_of(named))
-        parties = tuple(dict.fromkeys(aliases.canonical(name) for name in named))
+        renames = reading.renames_of(named)
+        if renames:
+            aliases = _aliases_at(reading, period.end, renames)
+            parties = tuple(dict.fromkeys(aliases.canonical(name) for name in named))
+        else:  # no rename touches these names: each is its own canonical name
+            parties = tuple(dict.fromkeys(named))
         if names is not None and not names & (set(parties) | set(named)):
             continue
         if where is not None:

@@ -177,3 +177,75 @@ def test_the_position_of_a_known_at_kept_per_head_equals_a_fresh_look_up(history
                 moment = recorded.recorded_at
                 ledger.owners_of(PATENTS[0], on="2015", known_at=moment)  # (fills the memo at this head)
                 assert ledger._position_at(moment, head) == ledger._store.position_at(moment)
+
+
+# --- the licensor's right to grant: only the licences to the licensor's names are read ------------------
+
+from dealtrack.events import PartiesMerged  # noqa: E402
+from dealtrack.parties import party_key  # noqa: E402
+from dealtrack.projections.rights import licence_from_row  # noqa: E402
+from dealtrack.questions import ONE_DAY, _cannot_grant  # noqa: E402
+
+SPELLED = [*PARTIES, "NOKIA", "Nokia Inc.", "xiaomi"]  # spellings under the keys of PARTIES
+_names = st.sampled_from(SPELLED)
+grant_events = st.one_of(
+    st.builds(lambda p, o, d: PatentRegistered(patent=p, owner=o, effective=d), st.sampled_from(PATENTS), _names, days),
+    st.builds(lambda a, b, ps, d: PatentsAssigned(assignor=(a,), assignee=(b,), patents=ps, effective=d),
+              _names, _names, st.lists(st.sampled_from(PATENTS), min_size=1, max_size=2, unique=True), days),
+    st.builds(lambda n, pair, ps, sub, d: LicenseGranted(licence_id=f"L{n}", licensor=pair[0], licensee=pair[1],
+                                                         patents=ps, sublicensable=sub, territory=("US",), effective=d),
+              st.integers(0, 12), st.lists(_names, min_size=2, max_size=2, unique=True),
+              st.none() | st.lists(st.sampled_from(PATENTS), min_size=1, max_size=2, unique=True), st.booleans(), days),
+    st.builds(lambda pair, d, merge: (PartiesMerged(absorbed=pair[0], into=pair[1], effective=d) if merge
+                                      else PartyRenamed(old=pair[0], new=pair[1], effective=d)),
+              st.lists(_names, min_size=2, max_size=2, unique=True), days, st.booleans()),
+)
+
+
+def previous_cannot_grant(reading: Reading, licence: object, patent: str, numbers: set[str]) -> tuple[str, str] | None:
+    """_cannot_grant as it was computed before: every licence on the patent then, filtered to the licensor's."""
+    start = licence.valid_from  # type: ignore[attr-defined]
+    holders = reading.owners_again(patent, start, start + ONE_DAY)
+    licensor = party_key(_canonical(reading, licence.licensor, start))  # type: ignore[attr-defined]
+    if licensor in {party_key(holder) for holder in holders} or (not holders and licence.patents is not None):  # type: ignore[attr-defined]
+        return None
+    if licence.patents is None:  # type: ignore[attr-defined]
+        return "not_in_portfolio", ""
+    held = [licence_from_row(row) for row in reading.licence_rows_on(patent, start, start + ONE_DAY)
+            if row[0] != licence.licence_id and party_key(_canonical(reading, row[2], start)) == licensor]  # type: ignore[attr-defined]
+    held = [other for other in held if other.patents is None or not numbers.isdisjoint(other.patents)]
+    if any(other.sublicensable for other in held):
+        return None
+    return ("sublicence_without_right" if held else "licence_without_title", "")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=st.lists(grant_events, min_size=1, max_size=16), known=st.integers(1, 16))
+def test_the_right_to_grant_read_for_the_licensor_alone_equals_the_wide_read(history: list, known: int) -> None:
+    with Ledger.open() as ledger:
+        append_what_the_log_accepts(ledger, history)
+        head = ledger._store.head()[0]
+        for position in sorted({min(known, head), head}):
+            reading = StoredReading(ledger._store, position, head)
+            for licence in reading.licences_during(date.min, date.max):
+                for patent in PATENTS:
+                    numbers = set(reading.numbers(patent))
+                    found = _cannot_grant(reading, licence, patent, numbers)
+                    expected = previous_cannot_grant(reading, licence, patent, numbers)
+                    assert (found and found[0]) == (expected and expected[0])
+
+
+def test_a_sublicence_counts_under_another_spelling_or_an_earlier_name_of_its_licensor(ledger: Ledger) -> None:
+    ledger.append(PatentRegistered(patent="US1", owner="Microsoft", effective="2010-01-01"))
+    ledger.append(LicenseGranted(licence_id="L0", licensor="Microsoft", licensee="Nokia", patents=("US1",),
+                                 sublicensable=True, territory=("US",), effective="2011-01-01"))
+    ledger.append(LicenseGranted(licence_id="L1", licensor="NOKIA", licensee="Xiaomi", patents=("US1",),
+                                 territory=("US",), effective="2012-01-01"))
+    ledger.append(LicenseGranted(licence_id="L2", licensor="Microsoft", licensee="HMD", patents=("US1",),
+                                 sublicensable=True, territory=("US",), effective="2011-01-01"))
+    ledger.append(PartyRenamed(old="HMD", new="MTL", effective="2011-06-01"))
+    ledger.append(LicenseGranted(licence_id="L3", licensor="MTL", licensee="Acme", patents=("US1",),
+                                 territory=("US",), effective="2012-01-01"))
+    assert ledger.is_licensed("Xiaomi", "US1", on="2013-01-01", territory="US")
+    assert ledger.is_licensed("Acme", "US1", on="2013-01-01", territory="US")
+    assert not [a for a in ledger.anomalies() if a.kind in ("sublicence_without_right", "licence_without_title")]

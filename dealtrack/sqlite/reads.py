@@ -24,6 +24,36 @@ KNOWN = "known_from <= :known AND (known_to IS NULL OR known_to > :known)"
 OVERLAPS = "valid_from < :stop AND (valid_to IS NULL OR valid_to > :start)"
 
 
+#: :data:`OVERLAPS` and :data:`KNOWN` with positional parameters: ``stop, start`` and ``known, known``.
+_OVERLAPS_AT = "valid_from < ? AND (valid_to IS NULL OR valid_to > ?)"
+_KNOWN_AT = "known_from <= ? AND (known_to IS NULL OR known_to > ?)"
+
+
+def _marks(count: int) -> str:
+    """``count`` positional parameters for ``IN (...)`` (``NULL``, which matches nothing, for none)."""
+    return ", ".join("?" * count) or "NULL"
+
+
+def _licences_on_sql(columns: Sequence[str], names: int, terms: int, licensees: Sequence[str] | None) -> str:
+    """The statement of :meth:`SQLiteReads.licences_on` for ``names`` licensors, ``terms`` numbers and (when not
+    None) as many licensees: parameters terms, licensees, window, names, licensees, window."""
+    to = by = ""
+    if licensees is not None:
+        # the licences listing a number are few: found through the terms, then tested for the licensee (an
+        # expression, so the licensee's index, which would visit every licence it ever held, is not used)
+        among = _marks(len(licensees))
+        to, by = f"AND licensee || '' IN ({among}) ", f"AND licensee IN ({among}) "
+    selected = ", ".join(columns)
+    # one number (the usual question): a join, each licence once ((term, key) is the key of licences_terms);
+    # several: the licences listing any of them, each once
+    listing = ("licences_terms JOIN licences ON licence_id = key WHERE term = ?" if terms == 1 else
+               f"licences WHERE licence_id IN (SELECT DISTINCT key FROM licences_terms WHERE term IN ({_marks(terms)}))")
+    return (f"SELECT {selected}, licences.rowid AS r FROM {listing} {to}AND {_OVERLAPS_AT} "
+            f"AND {_KNOWN_AT} UNION ALL SELECT {selected}, rowid AS r FROM licences WHERE patents IS NULL "
+            f"AND licensor IN ({_marks(names)}) {by}AND {_OVERLAPS_AT} AND {_KNOWN_AT} "
+            "ORDER BY valid_from, licence_id, r")
+
+
 def _window(start: date, stop: date, known: int) -> dict[str, Any]:
     return {"start": start.isoformat(), "stop": stop.isoformat(), "known": known}
 
@@ -33,6 +63,9 @@ class SQLiteReads:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        # the text of the look-ups questions make most, per shape (columns, how many names): built once
+        self._licences_sql: dict[tuple[Any, ...], str] = {}
+        self._bans_sql: dict[tuple[Any, ...], str] = {}
 
     # --- rights: licences, bans, security interests, patent terms ---------------------------
 
@@ -48,26 +81,14 @@ class SQLiteReads:
     ) -> list[tuple[Any, ...]]:
         """``licences`` rows in ``[start, stop)`` listing any of ``numbers`` or of ``licensors``' portfolio, by start and id."""
         names, terms = sorted(set(licensors)), sorted(set(numbers))
-        marks = ", ".join(f":n{i}" for i in range(len(names))) or "NULL"
-        listed = ", ".join(f":t{i}" for i in range(len(terms))) or "NULL"
-        params = {**_window(start, stop, known), **{f"n{i}": name for i, name in enumerate(names)},
-                  **{f"t{i}": term for i, term in enumerate(terms)}}
-        to = by = ""
-        if licensees is not None:
-            wanted = sorted(set(licensees))
-            params.update({f"l{i}": name for i, name in enumerate(wanted)})
-            among = ", ".join(f":l{i}" for i in range(len(wanted))) or "NULL"
-            # the licences listing a number are few: found through the terms, then tested for the licensee (an
-            # expression, so the licensee's index, which would visit every licence it ever held, is not used)
-            to, by = f"AND licensee || '' IN ({among}) ", f"AND licensee IN ({among}) "
-        selected = ", ".join(columns)
-        cursor = self.conn.execute(
-            f"SELECT {selected}, rowid AS r FROM licences WHERE licence_id IN "
-            f"(SELECT DISTINCT key FROM licences_terms WHERE term IN ({listed})) {to}AND {OVERLAPS} AND {KNOWN} "
-            f"UNION ALL SELECT {selected}, rowid AS r FROM licences WHERE patents IS NULL "
-            f"AND licensor IN ({marks}) {by}AND {OVERLAPS} AND {KNOWN} ORDER BY valid_from, licence_id, r",
-            params,
-        )
+        wanted = None if licensees is None else sorted(set(licensees))
+        shape = (tuple(columns), len(names), len(terms), None if wanted is None else len(wanted))
+        sql = self._licences_sql.get(shape)
+        if sql is None:
+            sql = self._licences_sql[shape] = _licences_on_sql(columns, len(names), len(terms), wanted)
+        window = (stop.isoformat(), start.isoformat(), known, known)
+        to = () if wanted is None else wanted
+        cursor = self.conn.execute(sql, (*terms, *to, *window, *names, *to, *window))
         return [row[:-1] for row in cursor]  # (rows are tuples)
 
     def bans_against(
@@ -75,13 +96,16 @@ class SQLiteReads:
     ) -> list[tuple[Any, ...]]:
         """``bans`` rows in force in ``[start, stop)`` of the bans against any of ``parties``, by ban and start."""
         names = sorted(set(parties))
-        marks = ", ".join(f":n{i}" for i in range(len(names))) or "NULL"
-        params = {**_window(start, stop, known), **{f"n{i}": name for i, name in enumerate(names)}}
-        cursor = self.conn.execute(
-            f"SELECT {', '.join(columns)} FROM bans WHERE ban_id IN (SELECT key FROM bans_terms WHERE term IN ({marks})) "
-            f"AND {OVERLAPS} AND {KNOWN} ORDER BY ban_id, valid_from",
-            params,
-        )
+        shape = (tuple(columns), len(names))
+        sql = self._bans_sql.get(shape)
+        if sql is None:
+            # one name (the usual question): a join, each ban once ((term, key) is the key of bans_terms); several:
+            # the bans against any of them, each once
+            found = ("bans_terms JOIN bans ON ban_id = key WHERE term = ?" if len(names) == 1 else
+                     f"bans WHERE ban_id IN (SELECT key FROM bans_terms WHERE term IN ({_marks(len(names))}))")
+            sql = self._bans_sql[shape] = (f"SELECT {', '.join(columns)} FROM {found} AND {_OVERLAPS_AT} "
+                                           f"AND {_KNOWN_AT} ORDER BY ban_id, valid_from")
+        cursor = self.conn.execute(sql, (*names, stop.isoformat(), start.isoformat(), known, known))
         return cursor.fetchall()  # (rows are tuples: no copy of each)
 
     def _view_rows(self, table: str, columns: Sequence[str], start: date, stop: date, known: int, where: str,
