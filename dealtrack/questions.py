@@ -8,10 +8,11 @@ answers on the basis each call asks for) and :class:`~dealtrack.ledger.LedgerVie
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 
 from . import codec
@@ -64,6 +65,25 @@ __all__ = ["Questions"]
 
 Instant = datetime | str | None
 Day = DateLike | None
+
+
+_Q = TypeVar("_Q", bound=Callable[..., Any])
+
+
+def _one_read(question: _Q) -> _Q:
+    """Run ``question`` in one read transaction (:meth:`~dealtrack.sqlite.store.Store.begin_question_read`)."""
+
+    @functools.wraps(question)
+    def in_one_read(self: Questions, *args: Any, **kwargs: Any) -> Any:
+        store = self._store
+        if not store.begin_question_read():
+            return question(self, *args, **kwargs)
+        try:
+            return question(self, *args, **kwargs)
+        finally:
+            store.end_question_read()
+
+    return cast(_Q, in_one_read)
 
 
 class Questions:
@@ -119,6 +139,7 @@ class Questions:
                 tail = read_tail(self._store, head, views) if basis == Basis(head, None, None) else None
                 if tail is not None:
                     return TailReading(self._store, head, tail)
+            self._store.end_question_read()  # (the catch-up writes: the question's read transaction ends first)
             self._catch_up()
             head = self._store.head()[0]
         basis = self._basis(known_at, registry_at, head)
@@ -177,6 +198,7 @@ class Questions:
 
     # --- ownership -------------------------------------------------------------------------------
 
+    @_one_read
     def owners_of(self, patent: str, on: DateLike, known_at: Instant = None, registry_at: Day = None) -> frozenset[str]:
         """Who held title to ``patent`` on ``on`` (a period: anyone who held it at some moment in it)."""
         period, reading = parse_period(on, "on"), self._reading(known_at, registry_at)
@@ -202,6 +224,7 @@ class Questions:
                 found[patent_id] = reading.owners(reading.patent_id(patent_id), period.start, period.stop)
         return OwnersByPatent(found, period, basis.known_at, basis.registry_at)
 
+    @_one_read
     def portfolio(
         self, party: str, on: DateLike, known_at: Instant = None, registry_at: Day = None, live_only: bool = False
     ) -> Portfolio:
@@ -332,6 +355,7 @@ class Questions:
                    for name, found in fields.items() if wanted is None and None not in found}
         return Licensees(fields, limited)
 
+    @_one_read
     def is_licensed(
         self,
         party: str,
@@ -376,6 +400,7 @@ class Questions:
 
     # --- bans -------------------------------------------------------------------------------------
 
+    @_one_read
     def active_bans(
         self,
         *,

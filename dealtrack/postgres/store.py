@@ -250,6 +250,10 @@ class PostgresStore(Store):
 
     _BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ"  # one snapshot for every read inside; blocks no writer
 
+    def begin_question_read(self) -> bool:
+        """Nothing: a server's statements take no file lock, and BEGIN and COMMIT would cost two round trips."""
+        return False
+
     @contextmanager
     def time_limit(self, seconds: float) -> Iterator[None]:
         """Cancel any one statement run inside that takes longer than ``seconds``."""

@@ -124,6 +124,7 @@ class Store:
     dialect = "sqlite"  # the engine under it (dealtrack.postgres.PostgresStore says "postgresql")
     Error: type[Exception] = sqlite3.Error  # what the driver raises
     _keeps_position = True  # views_position() may reuse its last answer (SQLite's data_version says when not)
+    _question = False  # inside begin_question_read()'s own read transaction (nothing written in it)
 
     def __init__(self, conn: sqlite3.Connection, *, readonly: bool = False) -> None:
         self.conn = conn
@@ -557,6 +558,30 @@ class Store:
 
     _BEGIN_READ = "BEGIN"  # (SQLite: the snapshot is taken at the first read)
 
+    def begin_question_read(self) -> bool:
+        """Begin one read transaction around a question's statements, unless a transaction is open already (a
+        caller's, ``bulk()``): True when it began one, which :meth:`end_question_read` ends.
+
+        SQLite then takes its read lock once, not once per statement (~2 us each), and every statement reads
+        the same snapshot. A question that finds the views behind ends it before it catches them up (which writes).
+        """
+        if self.conn.in_transaction:
+            return False
+        self.conn.execute("BEGIN")
+        self._question = True
+        return True
+
+    def end_question_read(self) -> None:
+        """End :meth:`begin_question_read`'s read transaction, if it is under way (it wrote nothing: nothing to keep)."""
+        if self._question:
+            self._question = False
+            if self.conn.in_transaction:
+                try:
+                    self.conn.execute("COMMIT")
+                except self.Error:  # a read found a damaged page; it has nothing to commit
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+
     # --- the head of the log ----------------------------------------------------------
 
     def head(self) -> tuple[int, str, str | None]:
@@ -581,7 +606,9 @@ class Store:
         """
         conn = self.conn
         key: tuple[int, int] | None = None
-        if self._keeps_position and not conn.in_transaction:
+        # (inside begin_question_read()'s transaction nothing is written: an answer read there is one of the file's states)
+        quiet = not conn.in_transaction or self._question
+        if self._keeps_position and quiet:
             key = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
             if key == self._position_key:
                 return self._position
@@ -592,7 +619,7 @@ class Store:
         if not isinstance(head, int):
             self.head()  # names what is wrong with the head row
         position = int(head), (low if low == high else None)
-        if key is not None and not conn.in_transaction:  # (read after the key: never older than what it names)
+        if key is not None and quiet:  # (read after the key: never older than what it names)
             self._position_key, self._position = key, position
         return position
 
