@@ -99,3 +99,36 @@ def test_the_kept_position_is_what_a_fresh_read_gives(tmp_path: Path, plan: list
                 assert answers(first, probe) == answers(eager, probe)
             assert first._store.views_position() == read_afresh(first)
             assert other._store.views_position() == read_afresh(other)
+
+
+# --- each question in one read transaction --------------------------------------------------------
+
+
+def test_a_question_leaves_no_transaction_open_whatever_it_meets(tmp_path: Path) -> None:
+    path = tmp_path / "deals.db"
+    with Ledger.open(path) as first, Ledger.open(path) as second:
+        first.append(PatentRegistered(patent="US1", owner="Nokia", effective="2010"))
+        conn = first._store.conn
+        asked = [
+            lambda: first.owners_of("US1", on="2013"),
+            lambda: first.is_licensed("HMD", "US1", on="2013", territory="US"),
+            lambda: first.active_bans(against="HMD", on="2013"),
+            lambda: first.portfolio("Nokia", on="2013"),
+        ]
+        for ask in asked:  # the first one finds the views behind: it ends its read, catches up, and answers
+            ask()
+            assert not conn.in_transaction and not first._store._question
+        for ask in asked:  # another ledger's append between two questions is seen by the next one
+            second.append(PatentsAssigned(assignor="Nokia", assignee="HMD", patents=["US1"], effective="2012"))
+            ask()
+            assert not conn.in_transaction
+        assert first.owners_of("US1", on="2013") == {"HMD"} and first.is_licensed("HMD", "US1", on="2013", territory="US")
+        assert first.portfolio("HMD", on="2013").patents == {"US1"}
+        with pytest.raises(InvalidEvent):  # bad input, after the read began: still closed
+            first.is_licensed("HMD", "US1", on="2013", territory="no such place!")
+        assert not conn.in_transaction
+        with first._store.transaction():  # inside a caller's transaction a question joins it and leaves it open
+            first.append(PatentsAssigned(assignor="HMD", assignee="Xiaomi", patents=["US1"], effective="2012-06"))
+            assert first.owners_of("US1", on="2013") == {"Xiaomi"}
+            assert conn.in_transaction
+        assert not conn.in_transaction and first.owners_of("US1", on="2013") == {"Xiaomi"}
