@@ -29,6 +29,10 @@ _OVERLAPS_AT = "valid_from < ? AND (valid_to IS NULL OR valid_to > ?)"
 _KNOWN_AT = "known_from <= ? AND (known_to IS NULL OR known_to > ?)"
 
 
+_OWNER_ROWS = f"SELECT owner, position FROM ownership WHERE patent = ? AND {_OVERLAPS_AT} AND {_KNOWN_AT}"
+_OWNER_HISTORY = f"SELECT owner, valid_from, valid_to, position FROM ownership WHERE patent = ? AND {_KNOWN_AT}"
+
+
 def _marks(count: int) -> str:
     """``count`` positional parameters for ``IN (...)`` (``NULL``, which matches nothing, for none)."""
     return ", ".join("?" * count) or "NULL"
@@ -66,6 +70,7 @@ class SQLiteReads:
         # the text of the look-ups questions make most, per shape (columns, how many names): built once
         self._licences_sql: dict[tuple[Any, ...], str] = {}
         self._bans_sql: dict[tuple[Any, ...], str] = {}
+        self._holdings_sql: dict[int, str] = {}
 
     # --- rights: licences, bans, security interests, patent terms ---------------------------
 
@@ -149,31 +154,26 @@ class SQLiteReads:
 
     def owner_rows(self, patent: str, start: date, stop: date, known: int) -> list[tuple[str, int]]:
         """``(owner, position)`` of each ``ownership`` row of ``patent`` that meets ``[start, stop)``."""
-        cursor = self.conn.execute(
-            f"SELECT owner, position FROM ownership WHERE patent = :patent AND {OVERLAPS} AND {KNOWN}",
-            {**_window(start, stop, known), "patent": patent},
-        )
+        cursor = self.conn.execute(_OWNER_ROWS, (patent, stop.isoformat(), start.isoformat(), known, known))
         return [(row[0], row[1]) for row in cursor]
 
     def owner_history(self, patent: str, known: int) -> list[tuple[str, str, str | None, int]]:
         """``(owner, valid_from, valid_to, position)`` of every ``ownership`` row of ``patent``, at any valid time."""
-        cursor = self.conn.execute(
-            f"SELECT owner, valid_from, valid_to, position FROM ownership WHERE patent = :patent AND {KNOWN}",
-            {"patent": patent, "known": known},
-        )
+        cursor = self.conn.execute(_OWNER_HISTORY, (patent, known, known))
         return [(row[0], row[1], row[2], row[3]) for row in cursor]
 
     def holdings(self, names: Sequence[str], start: date, stop: date, known: int) -> tuple[list[tuple[str, int]], dict[int, int]]:
         """``([(patent, position)], {deal position: undisclosed count})`` held by any of ``names`` in ``[start, stop)``."""
-        marks = ", ".join(f":n{i}" for i in range(len(names)))
-        params = {**_window(start, stop, known), **{f"n{i}": name for i, name in enumerate(names)}}
-        # one statement: the listed patents (a patent is never NULL), then the undisclosed blocks (NULL patent)
-        rows = self.conn.execute(
-            f"SELECT patent, position, NULL AS n FROM ownership WHERE owner IN ({marks}) AND {OVERLAPS} AND {KNOWN} "
-            "UNION ALL SELECT NULL, deal_position, MAX(patents_count) FROM undisclosed_holdings "
-            f"WHERE owner IN ({marks}) AND {OVERLAPS} AND {KNOWN} GROUP BY deal_position",
-            params,
-        ).fetchall()
+        sql = self._holdings_sql.get(len(names))
+        if sql is None:
+            marks = ", ".join("?" * len(names))
+            # one statement: the listed patents (a patent is never NULL), then the undisclosed blocks (NULL patent)
+            sql = self._holdings_sql[len(names)] = (
+                f"SELECT patent, position, NULL AS n FROM ownership WHERE owner IN ({marks}) AND {_OVERLAPS_AT} "
+                f"AND {_KNOWN_AT} UNION ALL SELECT NULL, deal_position, MAX(patents_count) FROM undisclosed_holdings "
+                f"WHERE owner IN ({marks}) AND {_OVERLAPS_AT} AND {_KNOWN_AT} GROUP BY deal_position")
+        window = (stop.isoformat(), start.isoformat(), known, known)
+        rows = self.conn.execute(sql, (*names, *window, *names, *window)).fetchall()
         return [(row[0], row[1]) for row in rows if row[0] is not None], {row[1]: row[2] for row in rows if row[0] is None}
 
     def patents_naming(self, names: Iterable[str]) -> list[str]:
