@@ -24,7 +24,7 @@ from typing import Any
 import attrs
 
 from .. import codec
-from ..events import BanImposed, Event, PatentRegistered, PatentsAssigned
+from ..events import BanImposed, Event, PatentRegistered, PatentsAssigned, Recorded
 from ..parties import party_key
 from ..sqlite.store import Store
 from .history import Fact, live_at
@@ -35,7 +35,7 @@ from .reading import AnomalyRow, StoredReading, TitleFold, _overlaps
 from .rights import BANS, LICENCES, PATENT_TERMS, SECURITY_INTERESTS
 from .title import Doubt, fold_title
 
-__all__ = ["TAIL_LIMIT", "Tail", "TailReading", "read_tail"]
+__all__ = ["TAIL_LIMIT", "Tail", "TailReading", "appended", "read_tail"]
 
 #: A tail of more events than this is not folded at question time: the views catch up instead.
 TAIL_LIMIT = 2_000
@@ -77,31 +77,44 @@ class Tail:
     dirty_titles: set[str] = attrs.Factory(set)
     parties: tuple[dict[str, set[str]], dict[str, set[str]]] = attrs.Factory(lambda: ({}, {}))
     kept: dict[str, dict[Any, Any]] = attrs.Factory(dict)  # Reading._kept's caches of the stored views' look-ups
+    stored: dict[tuple[str, str], list[Fact]] = attrs.Factory(dict)  # (facts table, key) -> its stored facts
     unnamed: list[Event] = attrs.Factory(list)  # events whose party names are not indexed yet (see names)
     _names: dict[str, set[str]] = attrs.Factory(dict)  # party key -> spellings the tail records
     _mentioned: set[str] = attrs.Factory(set)  # title parties and parties banned (what the views index)
 
     def extend(self, store: Store, head: int) -> None:
         """Read and sort the events after :attr:`upto` up to ``head``."""
-        new: list[Fact] = []
+        new: list[tuple[int, str, str, Event]] = []
         for row in store.views.rows_after(self.upto):
             if row.position > head:
                 break
             if row.type in _GLOBAL or row.position - self.checkpoint > TAIL_LIMIT:
                 self.local = False
                 return
-            event = codec.decode_stored(row.type, row.payload, row.schema_version)
+            new.append((row.position, row.type, row.recorded_at,
+                        codec.decode_stored(row.type, row.payload, row.schema_version)))
+        self.add(store, new)
+        self.upto = head
+
+    def add(self, store: Store, new: Sequence[tuple[int, str, str, Event]]) -> None:
+        """File ``(position, type name, recorded time, event)``, the next positions after :attr:`upto`, under the
+        keys they touch (or mark the tail not :attr:`local`)."""
+        facts: list[Fact] = []
+        for position, type_name, recorded_at, event in new:
+            if type_name in _GLOBAL or position - self.checkpoint > TAIL_LIMIT:
+                self.local = False
+                return
             if isinstance(event, PatentsAssigned) and event.undisclosed_count > 0:
                 self.local = False  # an undisclosed block: party-wide holdings the views keep apart
                 return
-            new.append((row.position, event))
-            self.stamps[row.position] = row.recorded_at
-        if not new:
-            self.upto = head
+            facts.append((position, event))
+            self.stamps[position] = recorded_at
+            self.upto = position
+        if not facts:
             return
-        numbers = {number for _, event in new for number in _title_numbers(event)}
+        numbers = {number for _, event in facts for number in _title_numbers(event)}
         ids = store.views.title.properties_of(numbers) if self.links and numbers else {n: n for n in numbers}
-        for fact in new:
+        for fact in facts:
             event = fact[1]
             for patent in dict.fromkeys(ids[number] for number in _title_numbers(event)):
                 self.titles.setdefault(patent, []).append(fact)
@@ -114,7 +127,6 @@ class Tail:
                     self.folds.pop((view.table, key), None)
                     self.folds.pop(("names", view.table), None)
             self.unnamed.append(event)
-        self.upto = head
 
     def _index_names(self) -> None:
         for event in self.unnamed:
@@ -147,6 +159,19 @@ class Tail:
                 position += 1
             points.add(position)
         return sorted(points)
+
+
+def appended(store: Store, recorded: Sequence[Recorded], recorded_at: str) -> None:
+    """Hand the events this connection has just appended (recorded at ``recorded_at``, as stored) to the tail
+    kept on ``store``, when they continue it: the next question need not read and decode them back.
+
+    A transaction that rolls them back clears ``store.memo`` and the tail with it; events appended by another
+    connection leave a gap, and the tail reads them from the log as before.
+    """
+    tail: Tail | None = store.memo.get("tail")
+    if tail is None or not tail.local or not recorded or recorded[0].position != tail.upto + 1:
+        return
+    tail.add(store, [(r.position, type(r.event).__name__, recorded_at, r.event) for r in recorded])
 
 
 def read_tail(store: Store, head: int, checkpoint: int) -> Tail | None:
@@ -199,7 +224,7 @@ class TailReading(StoredReading):
             return super().title(patent)
         found: TitleFold | None = self.tail.folds.get(("title", patent))
         if found is None:
-            facts = self.log.facts(self.store.views.reads.title_positions(patent)) + extra
+            facts = self._stored("title", patent) + extra
             # the renames linked to the chain's parties, as the ownership view folds them
             facts += self.log.rename_groups().renames_of(set().union(*(title_parties(event) for _, event in facts)))
             doubts: list[Doubt] = []
@@ -207,6 +232,18 @@ class TailReading(StoredReading):
             found = self.tail.folds[("title", patent)] = (holdings, anomalies, doubts)
             self.tail.folds[("title parties", patent)] = set().union(*(title_parties(event) for _, event in facts))
         return found
+
+    def _stored(self, table: str, key: str) -> list[Fact]:
+        """The facts the views' ``table`` (``"title"``: the title facts) files under ``key``, decoded: read once
+        per tail (they stay as they are while the views stay at its checkpoint)."""
+        found = self.tail.stored.get((table, key))
+        if found is None:
+            reads = self.store.views.reads
+            rows = reads.title_fact_payloads(key) if table == "title" else reads.key_fact_payloads(table, key)
+            found = self.tail.stored[(table, key)] = [
+                (position, codec.decode_stored(type_name, payload, version))
+                for position, type_name, payload, version in rows]
+        return list(found)
 
     def _holders(self) -> dict[str, set[str]]:
         """``party -> touched patents whose title facts name it``, brought up to date with the patents touched
@@ -226,8 +263,7 @@ class TailReading(StoredReading):
         """A touched key's facts (stored and the tail's) and its rows folded from them."""
         found: tuple[list[Fact], list[tuple[Any, ...]]] | None = self.tail.folds.get((view.table, key))
         if found is None:
-            facts = self.log.facts(self.store.views.reads.key_positions(view.facts_table, key))
-            facts += self.tail.keyed[view.table][key]
+            facts = self._stored(view.facts_table, key) + self.tail.keyed[view.table][key]
             found = self.tail.folds[(view.table, key)] = (facts, view.fold_facts(self.log, key, facts, self.visible))
         return found
 
