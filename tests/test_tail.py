@@ -76,6 +76,7 @@ operations = st.lists(
         st.tuples(st.just("append"), st.lists(any_event, min_size=1, max_size=3)),
         st.tuples(st.just("retract"), st.integers(0, 40)),
         st.tuples(st.just("refresh"), st.none()),
+        st.tuples(st.just("rolled back"), st.lists(any_event, min_size=1, max_size=3)),
         st.tuples(st.just("ask"), days),
         st.tuples(st.just("ask"), days),
     ),
@@ -94,6 +95,7 @@ local_operations = st.lists(
         st.tuples(st.just("append"), st.lists(local_event, min_size=1, max_size=3)),
         st.tuples(st.just("append"), st.lists(local_event, min_size=1, max_size=3)),
         st.tuples(st.just("ask"), days),
+        st.tuples(st.just("ask twice"), days),
     ),
     min_size=1,
     max_size=14,
@@ -187,16 +189,51 @@ def play(ledger: Ledger, plan: list[tuple[str, Any]], probe: date, other_bases: 
                     ledger.retract(live[argument % len(live)].event_id, "misreported")
             elif action == "refresh":
                 ledger.refresh()
+            elif action == "rolled back":  # appended in a transaction that never lands: the tail must not keep them
+                with suppress(InvalidEvent, _RolledBack), ledger._atomic():
+                    ledger.append(*argument)
+                    raise _RolledBack
             else:
                 copy_new_events(ledger, eager)
                 eager.refresh()
-                assert answers(ledger, argument) == answers(eager, argument)
+                expected = answers(eager, argument)
+                assert answers(ledger, argument) == expected
+                if action == "ask twice":  # the same head again: answered from what the first asking kept
+                    assert answers(ledger, argument) == expected
                 if not other_bases:
                     continue
                 moments = sorted({r.recorded_at for r in ledger.events()})
                 assert answers(ledger, argument, known_at=moments[-2] if len(moments) > 1 else None,
                                registry_at=argument) == answers(
                     eager, argument, known_at=moments[-2] if len(moments) > 1 else None, registry_at=argument)
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def test_an_append_hands_its_events_to_the_tail_and_a_rolled_back_one_does_not(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger.append(PatentRegistered(patent="US1", owner="Nokia", effective="2010"))
+    ledger.refresh()
+    ledger.append(PatentsAssigned(assignor="Nokia", assignee="HMD", patents=["US1"], effective="2012"))
+    assert ledger.owners_of("US1", on="2013") == {"HMD"}  # (the tail is read from the log once)
+    views = type(ledger._store.views)
+    with monkeypatch.context() as patched:  # from now on the tail is handed each append, never reads it back
+        patched.setattr(views, "rows_after", lambda self, position: pytest.fail("read the log back"))
+        ledger.append(PatentsAssigned(assignor="HMD", assignee="Xiaomi", patents=["US1"], effective="2014"))
+        assert ledger.owners_of("US1", on="2015") == {"Xiaomi"}
+        assert ledger.owners_of("US1", on="2015") == {"Xiaomi"}  # asked twice on one head
+    found = ledger._store.memo["tail"].titles["US1"]
+    assert found == [(r.position, r.event) for r in ledger.events(after=1)]  # as decoded from the log
+    with suppress(_RolledBack), ledger._atomic():
+        ledger.append(PatentsAssigned(assignor="Xiaomi", assignee="Apple", patents=["US1"], effective="2014"))
+        assert ledger.owners_of("US1", on="2015") == {"Apple"}
+        raise _RolledBack
+    ledger.append(PatentsAssigned(assignor="Xiaomi", assignee="Sony", patents=["US1"], effective="2014"))
+    assert ledger.owners_of("US1", on="2015") == {"Sony"}
+    assert checkpoint(ledger) == {1}
 
 
 def checkpoint(ledger: Ledger) -> set[int]:

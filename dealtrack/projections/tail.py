@@ -165,9 +165,11 @@ def appended(store: Store, recorded: Sequence[Recorded], recorded_at: str) -> No
     """Hand the events this connection has just appended (recorded at ``recorded_at``, as stored) to the tail
     kept on ``store``, when they continue it: the next question need not read and decode them back.
 
-    A transaction that rolls them back clears ``store.memo`` and the tail with it; events appended by another
-    connection leave a gap, and the tail reads them from the log as before.
+    Only once they are committed (inside a caller's transaction they may still be rolled back: the tail reads
+    them back then); events appended by another connection leave a gap, and the tail reads them from the log.
     """
+    if store.conn.in_transaction:
+        return
     tail: Tail | None = store.memo.get("tail")
     if tail is None or not tail.local or not recorded or recorded[0].position != tail.upto + 1:
         return
