@@ -200,6 +200,7 @@ class Ledger(Questions):
             raise InvalidEvent("expected_position", expected_position, "expected a position (a whole number >= 0)")
         meta = _metadata_json(metadata)
         store = self._store
+        changes = store.change_count()
         with store.transaction():
             position, previous_hash, last = store.head()
             if key is not None:
@@ -233,8 +234,9 @@ class Ledger(Questions):
                 store.insert_retractions(retractions)
             if key is not None:
                 store.remember_append(key, digest, [r.position for r in recorded])
-        # the next question finds the views behind by these events: hand them to the tail it folds, decoded
-        append_to_tail(store, recorded, recorded_at)
+        if recorded:  # the next question finds the views behind by these events: hand them to the tail it folds
+            store.appended_to(recorded[-1].position, changes)
+            append_to_tail(store, recorded, recorded_at)
         return Appended(recorded, skipped)
 
     def _atomic(self) -> Any:
