@@ -36,6 +36,7 @@ from dealtrack.events import (
     SecurityInterestReleased,
 )
 from dealtrack.projections import tail
+from dealtrack.projections.title import Holding, fold_title, holdings_before
 from test_licence_properties import grants, terminations
 from test_ownership_properties import DAY0, PARTIES, PATENTS, assignments, days, parties, registrations, renames
 
@@ -301,3 +302,31 @@ def test_a_view_pinned_before_the_tail_does_not_see_it(ledger: Ledger) -> None:
     assert today.owners_of("US1", on="2013") == {"Nokia"}
     assert ledger.owners_of("US1", on="2013") == {"HMD"}
     assert today.owners_of("US1", on="2013") == {"Nokia"}
+
+
+# Dates of every precision (an imprecise one leaves its period in doubt) and assignments by inventors (whose
+# holdings reach back to the start of time): what a replay cut short at a question's end must still get right.
+some_days = st.one_of(days, days.map(lambda d: f"{d.year}-{d.month:02d}"), days.map(lambda d: str(d.year)))
+title_events = st.one_of(
+    st.builds(lambda o, d: PatentRegistered(patent="US1", owner=o, effective=d), parties, some_days),
+    st.builds(lambda a, b, d, inventors: PatentsAssigned(assignor=a, assignee=b, patents=["US1"], effective=d,
+                                                         by_inventors=inventors),
+              st.lists(parties, min_size=1, max_size=2), st.lists(parties, min_size=1, max_size=2), some_days,
+              st.booleans()),
+    renames,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(history=st.lists(title_events, min_size=1, max_size=12), start=days, length=st.integers(1, 900))
+def test_a_replay_cut_short_at_the_end_of_a_period_holds_what_the_whole_one_holds_in_it(
+    history: list[Event], start: date, length: int
+) -> None:
+    facts = list(enumerate(history, start=1))
+    stop = start + timedelta(days=length)
+
+    def during(holdings: list[Holding]) -> set[tuple[str, int]]:
+        return {(h.owner, h.position) for h in holdings
+                if h.valid_from < stop and (h.valid_to is None or h.valid_to > start)}
+
+    assert during(holdings_before("US1", facts, stop)) == during(fold_title("US1", facts)[0])

@@ -33,7 +33,7 @@ from .ownership import title_parties
 from .parties import event_parties
 from .reading import AnomalyRow, StoredReading, TitleFold, _overlaps
 from .rights import BANS, LICENCES, PATENT_TERMS, SECURITY_INTERESTS
-from .title import Doubt, fold_title
+from .title import Doubt, Holding, fold_title, holdings_before
 
 __all__ = ["TAIL_LIMIT", "Tail", "TailReading", "appended", "read_tail"]
 
@@ -119,7 +119,8 @@ class Tail:
             for patent in dict.fromkeys(ids[number] for number in _title_numbers(event)):
                 self.titles.setdefault(patent, []).append(fact)
                 self.dirty_titles.add(patent)
-                self.folds.pop(("title", patent), None)
+                for kind in ("title", "title facts", "title before"):
+                    self.folds.pop((kind, patent), None)
             for view in _KEYED:
                 for key in dict.fromkeys(view.keys(event)):
                     self.keyed[view.table].setdefault(key, []).append(fact)
@@ -226,14 +227,37 @@ class TailReading(StoredReading):
             return super().title(patent)
         found: TitleFold | None = self.tail.folds.get(("title", patent))
         if found is None:
-            facts = self._stored("title", patent) + extra
-            # the renames linked to the chain's parties, as the ownership view folds them
-            facts += self.log.rename_groups().renames_of(set().union(*(title_parties(event) for _, event in facts)))
+            facts, parties = self._title_facts(patent, extra)
             doubts: list[Doubt] = []
-            holdings, anomalies = fold_title(patent, self.visible(facts), doubts)
+            holdings, anomalies = fold_title(patent, facts, doubts)
             found = self.tail.folds[("title", patent)] = (holdings, anomalies, doubts)
-            self.tail.folds[("title parties", patent)] = set().union(*(title_parties(event) for _, event in facts))
+            self.tail.folds[("title parties", patent)] = parties
         return found
+
+    def _title_facts(self, patent: str, extra: list[Fact]) -> tuple[list[Fact], set[str]]:
+        """A touched patent's facts as its fold takes them (stored, the tail's, and the renames linked to the
+        chain's parties, as the ownership view folds them), and the parties they name."""
+        found: tuple[list[Fact], set[str]] | None = self.tail.folds.get(("title facts", patent))
+        if found is None:
+            facts = self._stored("title", patent) + extra
+            groups = self.log.rename_groups()
+            if groups.linked_any:
+                facts += groups.renames_of(set().union(*(title_parties(event) for _, event in facts)))
+            found = self.tail.folds[("title facts", patent)] = (
+                self.visible(facts), set().union(*(title_parties(event) for _, event in facts)))
+        return found
+
+    def _holdings_before(self, patent: str, extra: list[Fact], stop: date) -> list[Holding]:
+        """The holdings of a touched patent's fold that begin before ``stop`` (see :func:`.title.holdings_before`):
+        its whole fold when already made, else a replay up to ``stop`` (kept for the same ``stop``)."""
+        whole: TitleFold | None = self.tail.folds.get(("title", patent))
+        if whole is not None:
+            return whole[0]
+        kept: tuple[date, list[Holding]] | None = self.tail.folds.get(("title before", patent))
+        if kept is None or kept[0] != stop:
+            kept = self.tail.folds[("title before", patent)] = (
+                stop, holdings_before(patent, self._title_facts(patent, extra)[0], stop))
+        return kept[1]
 
     def _stored(self, table: str, key: str) -> list[Fact]:
         """The facts the views' ``table`` (``"title"``: the title facts) files under ``key``, decoded: read once
@@ -308,7 +332,8 @@ class TailReading(StoredReading):
         # before it (the tail holds no rename), so the stored rows answer (as in RefoldedReading.owner_rows)
         if extra is None or all(event.effective is not None and event.effective.start >= stop for _, event in extra):
             return super().owner_rows(patent, start, stop)
-        return [(h.owner, h.position) for h in self.title(patent)[0]
+        # and only the facts before it are replayed (unless the whole fold is at hand)
+        return [(h.owner, h.position) for h in self._holdings_before(patent, extra, stop)
                 if _overlaps(h.valid_from.isoformat(), h.valid_to.isoformat() if h.valid_to else None, start, stop)]
 
     def _owner_history(self, patent: str) -> list[tuple[str, str, str | None, int]]:
