@@ -227,11 +227,10 @@ class TailReading(StoredReading):
             return super().title(patent)
         found: TitleFold | None = self.tail.folds.get(("title", patent))
         if found is None:
-            facts, parties = self._title_facts(patent, extra)
+            facts = self._title_facts(patent, extra)[0]
             doubts: list[Doubt] = []
             holdings, anomalies = fold_title(patent, facts, doubts)
             found = self.tail.folds[("title", patent)] = (holdings, anomalies, doubts)
-            self.tail.folds[("title parties", patent)] = parties
         return found
 
     def _title_facts(self, patent: str, extra: list[Fact]) -> tuple[list[Fact], set[str]]:
@@ -278,8 +277,7 @@ class TailReading(StoredReading):
         for patent in self.tail.dirty_titles:
             for party in of_patent.pop(patent, ()):
                 by_party[party].discard(patent)
-            self.title(patent)
-            of_patent[patent] = self.tail.folds[("title parties", patent)]
+            of_patent[patent] = self._title_facts(patent, self.tail.titles[patent])[1]  # (no fold needed)
             for party in of_patent[patent]:
                 by_party.setdefault(party, set()).add(patent)
         self.tail.dirty_titles.clear()
