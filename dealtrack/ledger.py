@@ -20,6 +20,7 @@ from .sqlite.guard import typed_errors
 from .integrity import head_anchor, verify_log
 from .parquet import export as write_parquet, prepare as prepare_parquet
 from .projections.runner import catch_up, is_behind, rebuild_all, refresh, views_behind
+from .projections.tail import appended as append_to_tail
 from .questions import Questions
 from .storage import hash_values
 from .sqlite.store import Store, StorageError, format_instant, is_lock_error, new_event_ids, parse_instant_column
@@ -199,6 +200,7 @@ class Ledger(Questions):
             raise InvalidEvent("expected_position", expected_position, "expected a position (a whole number >= 0)")
         meta = _metadata_json(metadata)
         store = self._store
+        changes = store.change_count()
         with store.transaction():
             position, previous_hash, last = store.head()
             if key is not None:
@@ -232,6 +234,9 @@ class Ledger(Questions):
                 store.insert_retractions(retractions)
             if key is not None:
                 store.remember_append(key, digest, [r.position for r in recorded])
+        if recorded:  # the next question finds the views behind by these events: hand them to the tail it folds
+            store.appended_to(recorded[-1].position, changes)
+            append_to_tail(store, recorded, recorded_at)
         return Appended(recorded, skipped)
 
     def _atomic(self) -> Any:

@@ -55,6 +55,22 @@ def test_a_second_ledger_appending_between_two_questions_is_seen(tmp_path: Path)
         assert first.owners_of("US1", on="2013") == {"Xiaomi"}
 
 
+def test_an_append_moves_the_kept_answer_only_when_nothing_else_committed_since(tmp_path: Path) -> None:
+    path = tmp_path / "deals.db"
+    with Ledger.open(path) as first, Ledger.open(path) as second:
+        first.append(PatentRegistered(patent="US1", owner="Nokia", effective="2010"))
+        first.refresh()
+        assert first._store.views_position() == (1, 1)  # kept
+        first.append(PatentsAssigned(assignor="Nokia", assignee="HMD", patents=["US1"], effective="2012"))
+        assert first._store._position == (2, 1)  # moved with the append, nothing read
+        assert first._store.views_position() == read_afresh(first) == (2, 1)
+        second.append(PatentsAssigned(assignor="HMD", assignee="Sony", patents=["US1"], effective="2013"))
+        second.refresh()  # another connection moves the head and the views between the kept answer and the append
+        first.append(PatentsAssigned(assignor="Sony", assignee="Xiaomi", patents=["US1"], effective="2014"))
+        assert first._store.views_position() == read_afresh(first) == (4, 3)
+        assert first.owners_of("US1", on="2015") == {"Xiaomi"}
+
+
 def test_a_rolled_back_append_is_not_kept(ledger: Ledger) -> None:
     ledger.append(PatentRegistered(patent="US1", owner="Nokia", effective="2010"))
     ledger.refresh()

@@ -24,7 +24,7 @@ from typing import Any
 import attrs
 
 from .. import codec
-from ..events import BanImposed, Event, PatentRegistered, PatentsAssigned
+from ..events import BanImposed, Event, PatentRegistered, PatentsAssigned, Recorded
 from ..parties import party_key
 from ..sqlite.store import Store
 from .history import Fact, live_at
@@ -33,9 +33,9 @@ from .ownership import title_parties
 from .parties import event_parties
 from .reading import AnomalyRow, StoredReading, TitleFold, _overlaps
 from .rights import BANS, LICENCES, PATENT_TERMS, SECURITY_INTERESTS
-from .title import Doubt, fold_title
+from .title import Doubt, Holding, fold_title, holdings_before
 
-__all__ = ["TAIL_LIMIT", "Tail", "TailReading", "read_tail"]
+__all__ = ["TAIL_LIMIT", "Tail", "TailReading", "appended", "read_tail"]
 
 #: A tail of more events than this is not folded at question time: the views catch up instead.
 TAIL_LIMIT = 2_000
@@ -77,36 +77,50 @@ class Tail:
     dirty_titles: set[str] = attrs.Factory(set)
     parties: tuple[dict[str, set[str]], dict[str, set[str]]] = attrs.Factory(lambda: ({}, {}))
     kept: dict[str, dict[Any, Any]] = attrs.Factory(dict)  # Reading._kept's caches of the stored views' look-ups
+    stored: dict[tuple[str, str], list[Fact]] = attrs.Factory(dict)  # (facts table, key) -> its stored facts
     unnamed: list[Event] = attrs.Factory(list)  # events whose party names are not indexed yet (see names)
     _names: dict[str, set[str]] = attrs.Factory(dict)  # party key -> spellings the tail records
     _mentioned: set[str] = attrs.Factory(set)  # title parties and parties banned (what the views index)
 
     def extend(self, store: Store, head: int) -> None:
         """Read and sort the events after :attr:`upto` up to ``head``."""
-        new: list[Fact] = []
+        new: list[tuple[int, str, str, Event]] = []
         for row in store.views.rows_after(self.upto):
             if row.position > head:
                 break
             if row.type in _GLOBAL or row.position - self.checkpoint > TAIL_LIMIT:
                 self.local = False
                 return
-            event = codec.decode_stored(row.type, row.payload, row.schema_version)
+            new.append((row.position, row.type, row.recorded_at,
+                        codec.decode_stored(row.type, row.payload, row.schema_version)))
+        self.add(store, new)
+        self.upto = head
+
+    def add(self, store: Store, new: Sequence[tuple[int, str, str, Event]]) -> None:
+        """File ``(position, type name, recorded time, event)``, the next positions after :attr:`upto`, under the
+        keys they touch (or mark the tail not :attr:`local`)."""
+        facts: list[Fact] = []
+        for position, type_name, recorded_at, event in new:
+            if type_name in _GLOBAL or position - self.checkpoint > TAIL_LIMIT:
+                self.local = False
+                return
             if isinstance(event, PatentsAssigned) and event.undisclosed_count > 0:
                 self.local = False  # an undisclosed block: party-wide holdings the views keep apart
                 return
-            new.append((row.position, event))
-            self.stamps[row.position] = row.recorded_at
-        if not new:
-            self.upto = head
+            facts.append((position, event))
+            self.stamps[position] = recorded_at
+            self.upto = position
+        if not facts:
             return
-        numbers = {number for _, event in new for number in _title_numbers(event)}
+        numbers = {number for _, event in facts for number in _title_numbers(event)}
         ids = store.views.title.properties_of(numbers) if self.links and numbers else {n: n for n in numbers}
-        for fact in new:
+        for fact in facts:
             event = fact[1]
             for patent in dict.fromkeys(ids[number] for number in _title_numbers(event)):
                 self.titles.setdefault(patent, []).append(fact)
                 self.dirty_titles.add(patent)
-                self.folds.pop(("title", patent), None)
+                for kind in ("title", "title facts", "title before"):
+                    self.folds.pop((kind, patent), None)
             for view in _KEYED:
                 for key in dict.fromkeys(view.keys(event)):
                     self.keyed[view.table].setdefault(key, []).append(fact)
@@ -114,7 +128,6 @@ class Tail:
                     self.folds.pop((view.table, key), None)
                     self.folds.pop(("names", view.table), None)
             self.unnamed.append(event)
-        self.upto = head
 
     def _index_names(self) -> None:
         for event in self.unnamed:
@@ -147,6 +160,21 @@ class Tail:
                 position += 1
             points.add(position)
         return sorted(points)
+
+
+def appended(store: Store, recorded: Sequence[Recorded], recorded_at: str) -> None:
+    """Hand the events this connection has just appended (recorded at ``recorded_at``, as stored) to the tail
+    kept on ``store``, when they continue it: the next question need not read and decode them back.
+
+    Only once they are committed (inside a caller's transaction they may still be rolled back: the tail reads
+    them back then); events appended by another connection leave a gap, and the tail reads them from the log.
+    """
+    if store.conn.in_transaction:
+        return
+    tail: Tail | None = store.memo.get("tail")
+    if tail is None or not tail.local or not recorded or recorded[0].position != tail.upto + 1:
+        return
+    tail.add(store, [(r.position, type(r.event).__name__, recorded_at, r.event) for r in recorded])
 
 
 def read_tail(store: Store, head: int, checkpoint: int) -> Tail | None:
@@ -199,14 +227,48 @@ class TailReading(StoredReading):
             return super().title(patent)
         found: TitleFold | None = self.tail.folds.get(("title", patent))
         if found is None:
-            facts = self.log.facts(self.store.views.reads.title_positions(patent)) + extra
-            # the renames linked to the chain's parties, as the ownership view folds them
-            facts += self.log.rename_groups().renames_of(set().union(*(title_parties(event) for _, event in facts)))
+            facts = self._title_facts(patent, extra)[0]
             doubts: list[Doubt] = []
-            holdings, anomalies = fold_title(patent, self.visible(facts), doubts)
+            holdings, anomalies = fold_title(patent, facts, doubts)
             found = self.tail.folds[("title", patent)] = (holdings, anomalies, doubts)
-            self.tail.folds[("title parties", patent)] = set().union(*(title_parties(event) for _, event in facts))
         return found
+
+    def _title_facts(self, patent: str, extra: list[Fact]) -> tuple[list[Fact], set[str]]:
+        """A touched patent's facts as its fold takes them (stored, the tail's, and the renames linked to the
+        chain's parties, as the ownership view folds them), and the parties they name."""
+        found: tuple[list[Fact], set[str]] | None = self.tail.folds.get(("title facts", patent))
+        if found is None:
+            facts = self._stored("title", patent) + extra
+            groups = self.log.rename_groups()
+            if groups.linked_any:
+                facts += groups.renames_of(set().union(*(title_parties(event) for _, event in facts)))
+            found = self.tail.folds[("title facts", patent)] = (
+                self.visible(facts), set().union(*(title_parties(event) for _, event in facts)))
+        return found
+
+    def _holdings_before(self, patent: str, extra: list[Fact], stop: date) -> list[Holding]:
+        """The holdings of a touched patent's fold that begin before ``stop`` (see :func:`.title.holdings_before`):
+        its whole fold when already made, else a replay up to ``stop`` (kept for the same ``stop``)."""
+        whole: TitleFold | None = self.tail.folds.get(("title", patent))
+        if whole is not None:
+            return whole[0]
+        kept: tuple[date, list[Holding]] | None = self.tail.folds.get(("title before", patent))
+        if kept is None or kept[0] != stop:
+            kept = self.tail.folds[("title before", patent)] = (
+                stop, holdings_before(patent, self._title_facts(patent, extra)[0], stop))
+        return kept[1]
+
+    def _stored(self, table: str, key: str) -> list[Fact]:
+        """The facts the views' ``table`` (``"title"``: the title facts) files under ``key``, decoded: read once
+        per tail (they stay as they are while the views stay at its checkpoint)."""
+        found = self.tail.stored.get((table, key))
+        if found is None:
+            reads = self.store.views.reads
+            rows = reads.title_fact_payloads(key) if table == "title" else reads.key_fact_payloads(table, key)
+            found = self.tail.stored[(table, key)] = [
+                (position, codec.decode_stored(type_name, payload, version))
+                for position, type_name, payload, version in rows]
+        return list(found)
 
     def _holders(self) -> dict[str, set[str]]:
         """``party -> touched patents whose title facts name it``, brought up to date with the patents touched
@@ -215,8 +277,7 @@ class TailReading(StoredReading):
         for patent in self.tail.dirty_titles:
             for party in of_patent.pop(patent, ()):
                 by_party[party].discard(patent)
-            self.title(patent)
-            of_patent[patent] = self.tail.folds[("title parties", patent)]
+            of_patent[patent] = self._title_facts(patent, self.tail.titles[patent])[1]  # (no fold needed)
             for party in of_patent[patent]:
                 by_party.setdefault(party, set()).add(patent)
         self.tail.dirty_titles.clear()
@@ -226,8 +287,7 @@ class TailReading(StoredReading):
         """A touched key's facts (stored and the tail's) and its rows folded from them."""
         found: tuple[list[Fact], list[tuple[Any, ...]]] | None = self.tail.folds.get((view.table, key))
         if found is None:
-            facts = self.log.facts(self.store.views.reads.key_positions(view.facts_table, key))
-            facts += self.tail.keyed[view.table][key]
+            facts = self._stored(view.facts_table, key) + self.tail.keyed[view.table][key]
             found = self.tail.folds[(view.table, key)] = (facts, view.fold_facts(self.log, key, facts, self.visible))
         return found
 
@@ -270,7 +330,8 @@ class TailReading(StoredReading):
         # before it (the tail holds no rename), so the stored rows answer (as in RefoldedReading.owner_rows)
         if extra is None or all(event.effective is not None and event.effective.start >= stop for _, event in extra):
             return super().owner_rows(patent, start, stop)
-        return [(h.owner, h.position) for h in self.title(patent)[0]
+        # and only the facts before it are replayed (unless the whole fold is at hand)
+        return [(h.owner, h.position) for h in self._holdings_before(patent, extra, stop)
                 if _overlaps(h.valid_from.isoformat(), h.valid_to.isoformat() if h.valid_to else None, start, stop)]
 
     def _owner_history(self, patent: str) -> list[tuple[str, str, str | None, int]]:

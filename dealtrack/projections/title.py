@@ -25,7 +25,7 @@ from .history import Fact, valid_order
 
 __all__ = [
     "Aliases", "Doubt", "Holding", "StepAnswer", "TitleAnomaly", "TitleSpan", "fold_title", "fold_title_steps",
-    "holdings_answer", "renamed_names", "steps_in_order", "title_spans",
+    "holdings_answer", "holdings_before", "renamed_names", "steps_in_order", "title_spans",
 ]
 
 
@@ -107,6 +107,21 @@ def fold_title(
     """
     ordered = sorted(facts, key=valid_order)
     return _fold(subject, ordered, _first_inventors(ordered), (len(ordered),), doubts, holdings_answer)[0]
+
+
+def holdings_before(subject: str, facts: Iterable[Fact], stop: date) -> list[Holding]:
+    """The holdings of :func:`fold_title` that overlap any period ending by ``stop``, from a replay that stops
+    at the first fact taking effect on or after ``stop``.
+
+    Valid time runs forward: such a fact only ends holdings on or after its start (never before ``stop``) and
+    starts new ones from it, so each holding that overlaps a period ending by ``stop`` is here, with the same
+    owner, start and position; its end may read later than the whole replay's (or None), never before ``stop``
+    when that one's is not. (Inventors who assign later held from the start of time: all facts say who.)
+    """
+    ordered = sorted(facts, key=valid_order)
+    cut = next((index for index, (_, event) in enumerate(ordered)
+                if event.effective is not None and event.effective.start >= stop), len(ordered))
+    return _fold(subject, ordered[:cut], _first_inventors(ordered), (cut,), None, holdings_answer)[0][0]
 
 
 Answer = TypeVar("Answer")

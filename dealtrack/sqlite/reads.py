@@ -204,6 +204,13 @@ class SQLiteReads:
         """The positions of the title facts filed under ``patent`` (one number)."""
         return [row[0] for row in self.conn.execute("SELECT position FROM title_facts WHERE patent = ?", (patent,))]
 
+    def title_fact_payloads(self, patent: str) -> list[tuple[int, str, str, int]]:
+        """``(position, type, payload, schema_version)`` of the title facts filed under ``patent``, in position
+        order: :meth:`title_positions` and the log's rows in one statement."""
+        return self.conn.execute(
+            "SELECT e.position, e.type, e.payload, e.schema_version FROM title_facts f "
+            "JOIN events e ON e.position = f.position WHERE f.patent = ? ORDER BY e.position", (patent,)).fetchall()
+
     def title_patents(self) -> list[str]:
         """Every number with title facts, each once."""
         return [row[0] for row in self.conn.execute("SELECT DISTINCT patent FROM title_facts")]
@@ -276,6 +283,13 @@ class SQLiteReads:
     def key_positions(self, facts_table: str, key: str) -> list[int]:
         """The positions a keyed view's facts table notes for ``key``."""
         return [r[0] for r in self.conn.execute(f"SELECT position FROM {facts_table} WHERE key = ?", (key,))]
+
+    def key_fact_payloads(self, facts_table: str, key: str) -> list[tuple[int, str, str, int]]:
+        """``(position, type, payload, schema_version)`` of the facts a keyed view notes for ``key``, in position
+        order: :meth:`key_positions` and the log's rows in one statement."""
+        return self.conn.execute(
+            f"SELECT e.position, e.type, e.payload, e.schema_version FROM {facts_table} f "
+            "JOIN events e ON e.position = f.position WHERE f.key = ? ORDER BY e.position", (key,)).fetchall()
 
     def deal_positions(self, deal: str, known: int) -> list[int]:
         """The positions (up to ``known``) of the assignments that report the deal ``deal``."""

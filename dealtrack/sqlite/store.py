@@ -623,6 +623,23 @@ class Store:
             self._position_key, self._position = key, position
         return position
 
+    def change_count(self) -> int | None:
+        """This connection's own writes so far (``total_changes``); None where :meth:`views_position` keeps nothing."""
+        return self.conn.total_changes if self._keeps_position else None
+
+    def appended_to(self, head: int, changes_before: int | None) -> None:
+        """This connection has just committed an append taking the head to ``head``, having written nothing since
+        :meth:`change_count` gave ``changes_before``: :meth:`views_position`'s kept answer moves to the new head.
+
+        The views did not move (only this connection's writes or another connection's commit can move them),
+        and the key keeps the ``data_version`` it was read under: had another connection committed since, the
+        next check finds it moved and reads the head and checkpoints again.
+        """
+        kept = self._position_key
+        if changes_before is None or kept is None or kept[1] != changes_before or self.conn.in_transaction:
+            return
+        self._position_key, self._position = (kept[0], self.conn.total_changes), (head, self._position[1])
+
     def next_instant(self, last: str | None = None) -> datetime:
         """The transaction time for a new append: now, but always after the last one (``last``, when the caller
         has just read the head, saves reading it again).
