@@ -9,9 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dealtrack import codec
-from dealtrack.events import Event, PatentRegistered, PatentsAssigned
+from dealtrack.events import Event, PartiesMerged, PartyRenamed, PatentRegistered, PatentsAssigned
 from dealtrack.projections.lean_title import lean_title_history
 from dealtrack.projections.ownership import _title_history
+from dealtrack.projections.title import renamed_names
 
 # spellings of one party (party_key), a former name written into another, and others
 PARTIES = ["Nokia", "NOKIA CORP.", "Nokia Oyj", "HMD F/K/A Nokia", "Microsoft", "Microsoft Corporation", "MTL", "Xiaomi"]
@@ -30,6 +31,21 @@ assignments = st.builds(
     st.sampled_from([False, False, False, False, False, True]),
 )
 # a registration first, most often, then assignments (and now and then another registration)
+_renames = st.builds(
+    lambda pair, d, merge: (PartiesMerged(absorbed=pair[0], into=pair[1], effective=d) if merge
+                            else PartyRenamed(old=pair[0], new=pair[1], effective=d)),
+    st.lists(parties, min_size=2, max_size=2, unique=True), effective, st.booleans(),
+)
+
+
+def _names(event: Event) -> tuple[str, ...]:
+    if isinstance(event, PatentRegistered):
+        return (event.owner,)
+    if isinstance(event, PatentsAssigned):
+        return (*event.assignor, *event.assignee)
+    return renamed_names(event) or ()
+
+
 chains = st.builds(lambda first, rest: [*first, *rest], st.lists(registrations, max_size=1),
                    st.lists(st.one_of(assignments, assignments, assignments, assignments, registrations), max_size=9)
                    ).filter(bool)
@@ -67,9 +83,21 @@ def test_a_plain_chain_folds_from_its_payloads_to_the_rows_of_the_general_fold(
 
     stored = [("US1", position, type(event).__name__, codec.dumps(event), codec.SCHEMA_VERSIONS[type(event).__name__])
               for position, event in facts]
-    lean = lean_title_history("US1", stored, fold_point)
+    retracted = {position: positions[-1] + 1 for position in data.draw(st.lists(st.sampled_from(positions), max_size=1))}
+    lean = lean_title_history("US1", stored, fold_point, retracted)
     if lean is not None:
-        assert sorted(lean, key=repr) == sorted(_title_history("US1", facts, {}, fold_point), key=repr)
+        assert sorted(lean, key=repr) == sorted(_title_history("US1", facts, retracted, fold_point), key=repr)
+    # renames and mergers of the parties the chain names, recorded between its facts
+    renames = data.draw(st.lists(_renames, max_size=3))
+    spots = data.draw(st.lists(st.integers(1, 60).filter(lambda n: n not in positions), min_size=len(renames),
+                               max_size=len(renames), unique=True))
+    linked = sorted(zip(spots, renames))
+    names = {name for event in chain for name in _names(event)}
+    lean = lean_title_history("US1", stored, fold_point, retracted,
+                              lambda asked: [fact for fact in linked if asked & set(_names(fact[1]))] if asked == names else [])
+    if lean is not None:
+        whole = sorted([*facts, *[fact for fact in linked if names & set(_names(fact[1]))]], key=lambda fact: fact[0])
+        assert sorted(lean, key=repr) == sorted(_title_history("US1", whole, retracted, fold_point), key=repr)
 
 
 def test_the_common_shapes_fold_lean_and_an_anomaly_does_not() -> None:
@@ -81,22 +109,22 @@ def test_the_common_shapes_fold_lean_and_an_anomaly_does_not() -> None:
         return [("US1", position, type(event).__name__, codec.dumps(event), codec.SCHEMA_VERSIONS[type(event).__name__])
                 for position, event in enumerate(chain, 1)]
 
-    lean = lean_title_history("US1", stored([registered, sold]), lambda position: position)
+    lean = lean_title_history("US1", stored([registered, sold]), lambda position: position, {})
     assert lean is not None
     assert sorted(lean, key=repr) == sorted(_title_history("US1", list(enumerate([registered, sold], 1)), {},
                                                            lambda position: position), key=repr)
-    assert lean_title_history("US1", stored([registered, sold, gap]), lambda position: position) is None  # a chain gap
-    assert lean_title_history("US1", stored([sold, registered]), lambda position: position) is None  # out of order
+    assert lean_title_history("US1", stored([registered, sold, gap]), lambda position: position, {}) is None  # a chain gap
+    assert lean_title_history("US1", stored([sold, registered]), lambda position: position, {}) is None  # out of order
     # the same assignors, the same day, to someone else: conflicting reports, even when the first came before
     # anyone was known to hold it
     first = PatentsAssigned(assignor=["Xiaomi"], assignee=["MTL"], patents=["US1"], effective="2013-01-01")
     back = PatentsAssigned(assignor=["MTL"], assignee=["Xiaomi"], patents=["US1"], effective="2013-01-01")
     again = PatentsAssigned(assignor=["Xiaomi"], assignee=["Nokia"], patents=["US1"], effective="2013-01-01")
-    assert lean_title_history("US1", stored([first, back]), lambda position: position) is not None
-    assert lean_title_history("US1", stored([first, back, again]), lambda position: position) is None
+    assert lean_title_history("US1", stored([first, back]), lambda position: position, {}) is not None
+    assert lean_title_history("US1", stored([first, back, again]), lambda position: position, {}) is None
     # a holding of no length (sold the day it was bought) is no row
     chain = [registered, PatentsAssigned(assignor=["Nokia"], assignee=["MTL"], patents=["US1"], effective="2012-03-04"), sold]
     chain[2] = PatentsAssigned(assignor=["MTL"], assignee=["Microsoft"], patents=["US1"], effective="2012-03-04")
-    lean = lean_title_history("US1", stored(chain), lambda position: 3)
+    lean = lean_title_history("US1", stored(chain), lambda position: 3, {})
     assert lean is not None
     assert sorted(lean, key=repr) == sorted(_title_history("US1", list(enumerate(chain, 1)), {}, lambda position: 3), key=repr)

@@ -1,9 +1,9 @@
 """The common chains of title, folded straight from the stored payloads (a rebuild's fast path).
 
 Most chains are plain: every event dated to the day, recorded in valid-time
-order, no assignment by inventors, no rename or merger of a party they name,
-nothing retracted, and every assignment made by whoever held the patent then.
-For such a chain :func:`.title.fold_title` needs a handful of fields of each
+order, no assignment by inventors, nothing retracted, and every assignment made by whoever held the patent then.
+A rename or merger of a party they name may join them, dated to the day and
+in order too. For such a chain :func:`.title.fold_title` needs a handful of fields of each
 event and finds no anomaly, so a rebuild folds it here from small tuples read
 off each payload once, without building the events. Anything else (and
 whatever would note an anomaly) makes :func:`lean_title_history` give up with
@@ -14,17 +14,21 @@ A property test compares the two on chains of every shape.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .. import codec
 from ..parties import former_key, party_key
-from .history import FoldPoint, believed_over
+from .history import Fact, FoldPoint, believed_over
+from .title import Aliases, renamed_names
 
 __all__ = ["lean_title_history"]
 
-#: ``(position, effective day as ISO text, assignors or None for a registration, assignees or (owner,))``
-_Lean = tuple[int, str, "list[str] | None", "list[str]"]
+#: ``(position, effective day as ISO text, kind, assignors, assignees)``: for a registration (kind
+#: :data:`_REGISTERED`) no assignors and ``[owner]``; for a rename or merger (:data:`_RENAMED`) no assignors and
+#: ``[old, new]``.
+_Lean = tuple[int, str, int, "list[str]", "list[str]"]
+_REGISTERED, _ASSIGNED, _RENAMED = 0, 1, 2
 
 
 def _lean_facts(stored: Iterable[tuple[Any, int, str, str | bytes, int]]) -> list[_Lean] | None:
@@ -44,25 +48,40 @@ def _lean_facts(stored: Iterable[tuple[Any, int, str, str | bytes, int]]) -> lis
             return None
         last = day
         if type_name == "PatentRegistered":
-            facts.append((position, day, None, [data["owner"]]))
+            facts.append((position, day, _REGISTERED, [], [data["owner"]]))
         elif type_name == "PatentsAssigned" and data["by_inventors"] is False:
-            facts.append((position, day, data["assignor"], data["assignee"]))
+            facts.append((position, day, _ASSIGNED, data["assignor"], data["assignee"]))
         else:
             return None
     return facts
 
 
 def lean_title_history(
-    patent: str, stored: Iterable[tuple[Any, int, str, str | bytes, int]], fold_point: FoldPoint
+    patent: str, stored: Iterable[tuple[Any, int, str, str | bytes, int]], fold_point: FoldPoint,
+    retracted: Mapping[int, int], renames_of: Callable[[set[str]], list[Fact]] | None = None,
 ) -> list[tuple[tuple[Any, ...], int, int | None]] | None:
     """A plain chain's rows over its whole history, as ``_title_history`` gives them; None for any other chain.
 
     ``stored`` are the chain's own facts, ``(key, position, type, payload, schema_version)`` in position
-    order, none of them retracted and none naming a party a rename or merger links (the caller checks both).
+    order. A chain with a retracted fact (``retracted``: target -> retracting position) goes the general
+    way. When they name a party some rename or merger links,
+    ``renames_of`` gives the renames and mergers linked to a set of names (:meth:`.RenameGroups.renames_of`):
+    they join the chain, and must be dated to the day and in valid-time order with it too.
     """
     facts = _lean_facts(stored)
-    if not facts:
+    if not facts or (retracted and any(fact[0] in retracted for fact in facts)):
         return None
+    aliases: Aliases | None = None
+    if renames_of is not None:
+        names = {name for _, _, _, assignor, assignee in facts for name in (*assignor, *assignee)}
+        renames = renames_of(names)
+        if renames:
+            if retracted and any(position in retracted for position, _ in renames):
+                return None
+            facts = _with_renames(facts, renames)
+            if facts is None:
+                return None
+            aliases = Aliases()
     positions = [fact[0] for fact in facts]
     points = sorted({fold_point(position) for position in positions})
     cuts = iter([bisect.bisect_right(positions, point) for point in points])
@@ -71,18 +90,29 @@ def lean_title_history(
     done: list[tuple[Any, ...]] = []  # rows of the holdings that ended
     transfers: list[tuple[str, frozenset[str], frozenset[str]]] = []  # (day, assignors, assignees)
     answers: list[list[tuple[Any, ...]]] = []
-    for index, (position, day, assignor, assignee) in enumerate(facts):
+    for index, (position, day, kind, assignor, assignee) in enumerate(facts):
         while index == cut:
             answers.append([*done, *(("ownership", patent, owner, since, None, started)
                                      for owner, (since, started) in holders.items())])
             cut = next(cuts, None)
-        if assignor is None:  # a registration
+        if aliases is not None and kind != _RENAMED:
+            assignor = [aliases.canonical(name) for name in assignor]
+            assignee = [aliases.canonical(name) for name in assignee]
+        if kind == _RENAMED:
+            assert aliases is not None
+            old = aliases.move(assignee[0], assignee[1])
+            if old not in holders:
+                continue
+            new = (holders.keys() - {old}) | {assignee[1]}
+        elif kind == _REGISTERED:
             owner = assignee[0]
             if holders and party_key(owner) not in {party_key(holder) for holder in holders}:
                 return None  # a registration conflict
             new = {owner}
         else:
             spelled = {party_key(holder): holder for holder in holders}
+            if len(spelled) < len(holders):  # two holders spelled alike: which one an assignor names is the
+                return None  # general fold's (it goes by the order of a set)
             assignors = frozenset(spelled.get(party_key(name)) or spelled.get(former_key(name) or "", name)
                                   for name in assignor)
             assignees = frozenset(assignee)
@@ -109,3 +139,21 @@ def lean_title_history(
                                  for owner, (since, started) in holders.items())])
         cut = next(cuts, None)
     return believed_over(zip(points, answers))
+
+
+def _with_renames(facts: list[_Lean], renames: list[Fact]) -> list[_Lean] | None:
+    """``facts`` and ``renames`` (as ``(position, day, _RENAMED, [], [old, new])``) in position order, or None when a rename
+    is not dated to the day or the whole is not in valid-time order."""
+    merged = list(facts)
+    for position, event in renames:
+        pair = renamed_names(event)
+        effective = event.effective
+        if pair is None or effective is None or not effective.is_exact:
+            return None
+        merged.append((position, effective.start.isoformat(), _RENAMED, [], list(pair)))
+    merged.sort(key=lambda fact: fact[0])
+    days = [fact[1] for fact in merged]
+    if any(later < earlier for earlier, later in zip(days, days[1:])):
+        return None
+    return merged
+

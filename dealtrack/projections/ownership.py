@@ -196,14 +196,13 @@ class OwnershipProjection:
         decode = codec.decode_stored
         for patent, group in itertools.groupby(store.views.facts_with_events("title_facts", "patent"), key=_first):
             stored = list(group)
-            # most chains name no renamed party (then there are no names to gather) and have nothing retracted:
-            # the plain ones among them fold from a few fields of each payload, without building the events
+            # most chains are plain: they fold from a few fields of each payload, without building the events
+            # (and most name no renamed party: then there are no names to gather)
             touched = bool(renamed) and not renamed.isdisjoint([row[1] for row in stored])
-            if not touched and (not retracted or all(row[1] not in retracted for row in stored)):
-                lean = lean_title_history(patent, stored, log.fold_point)
-                if lean is not None:
-                    writer.add(lean)
-                    continue
+            lean = lean_title_history(patent, stored, log.fold_point, retracted, groups.renames_of if touched else None)
+            if lean is not None:
+                writer.add(lean)
+                continue
             chain = [(position, decode(type_name, payload, version)) for _, position, type_name, payload, version in stored]
             if touched:
                 chain = sorted(chain + groups.renames_of(_title_names(chain)), key=_position)
