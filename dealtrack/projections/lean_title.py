@@ -59,8 +59,9 @@ def _lean_facts(stored: Iterable[tuple[Any, int, str, str | bytes, int]]) -> lis
 def lean_title_history(
     patent: str, stored: Iterable[tuple[Any, int, str, str | bytes, int]], fold_point: FoldPoint,
     retracted: Mapping[int, int], renames_of: Callable[[set[str]], list[Fact]] | None = None,
-) -> list[tuple[tuple[Any, ...], int, int | None]] | None:
-    """A plain chain's rows over its whole history, as ``_title_history`` gives them; None for any other chain.
+) -> list[tuple[Any, ...]] | None:
+    """A plain chain's ``ownership`` rows over its whole history, as stored (``known_from`` and ``known_to``
+    last): those ``_title_history`` gives (it has no anomaly); None for any other chain.
 
     ``stored`` are the chain's own facts, ``(key, position, type, payload, schema_version)`` in position
     order. A chain with a retracted fact (``retracted``: target -> retracting position) goes the general
@@ -82,17 +83,21 @@ def lean_title_history(
             if facts is None:
                 return None
             aliases = Aliases()
+    if len(facts) == 1:  # a third of all chains: who the one fact names holds the patent from its day on
+        position, day, _, _, assignee = facts[0]
+        point = fold_point(position)
+        return [(patent, owner, day, None, position, point, None) for owner in sorted(set(assignee))]
     positions = [fact[0] for fact in facts]
     points = sorted({fold_point(position) for position in positions})
     cuts = iter([bisect.bisect_right(positions, point) for point in points])
     cut = next(cuts, None)
     holders: dict[str, tuple[str, int]] = {}  # owner -> (since, starting position)
-    done: list[tuple[Any, ...]] = []  # rows of the holdings that ended
+    done: list[tuple[Any, ...]] = []  # the holdings that ended, as the answers hold them
     transfers: list[tuple[str, frozenset[str], frozenset[str]]] = []  # (day, assignors, assignees)
-    answers: list[list[tuple[Any, ...]]] = []
+    answers: list[list[tuple[Any, ...]]] = []  # (owner, valid_from, valid_to, position) at each cut
     for index, (position, day, kind, assignor, assignee) in enumerate(facts):
         while index == cut:
-            answers.append([*done, *(("ownership", patent, owner, since, None, started)
+            answers.append([*done, *((owner, since, None, started)
                                      for owner, (since, started) in holders.items())])
             cut = next(cuts, None)
         if aliases is not None and kind != _RENAMED:
@@ -131,14 +136,14 @@ def lean_title_history(
         for owner in [owner for owner in holders if owner not in new]:
             since, started = holders.pop(owner)
             if day > since:
-                done.append(("ownership", patent, owner, since, day, started))
+                done.append((owner, since, day, started))
         for owner in sorted(new - holders.keys()):
             holders[owner] = (day, position)
     while cut is not None:
-        answers.append([*done, *(("ownership", patent, owner, since, None, started)
+        answers.append([*done, *((owner, since, None, started)
                                  for owner, (since, started) in holders.items())])
         cut = next(cuts, None)
-    return believed_over(zip(points, answers))
+    return [(patent, *row, since, until) for row, since, until in believed_over(zip(points, answers))]
 
 
 def _with_renames(facts: list[_Lean], renames: list[Fact]) -> list[_Lean] | None:

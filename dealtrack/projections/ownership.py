@@ -201,7 +201,7 @@ class OwnershipProjection:
             touched = bool(renamed) and not renamed.isdisjoint([row[1] for row in stored])
             lean = lean_title_history(patent, stored, log.fold_point, retracted, groups.renames_of if touched else None)
             if lean is not None:
-                writer.add(lean)
+                writer.add_ownership(lean)
                 continue
             chain = [(position, decode(type_name, payload, version)) for _, position, type_name, payload, version in stored]
             if touched:
@@ -293,6 +293,13 @@ class _Writer:
         for (table, *row), since, until in new:
             self.rows[table].append((*row, since, until))
         self.count += len(new)
+        if self.count >= 10_000:
+            self.flush()
+
+    def add_ownership(self, rows: list[tuple[Any, ...]]) -> None:
+        """Add ``ownership`` rows as stored (``known_from`` and ``known_to`` last)."""
+        self.rows["ownership"].extend(rows)
+        self.count += len(rows)
         if self.count >= 10_000:
             self.flush()
 
