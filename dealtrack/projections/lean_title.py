@@ -13,7 +13,6 @@ A property test compares the two on chains of every shape.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -87,19 +86,18 @@ def lean_title_history(
         position, day, _, _, assignee = facts[0]
         point = fold_point(position)
         return [(patent, owner, day, None, position, point, None) for owner in sorted(set(assignee))]
-    positions = [fact[0] for fact in facts]
-    points = sorted({fold_point(position) for position in positions})
-    cuts = iter([bisect.bisect_right(positions, point) for point in points])
-    cut = next(cuts, None)
+    # The answer at a commit point is the state after every fact up to it; only the points where the state
+    # changed are noted (at any other, the answer is the one before, and so are the rows believed), so the
+    # renames of a large group that leave this chain's holders alone cost no answer and no commit point.
     holders: dict[str, tuple[str, int]] = {}  # owner -> (since, starting position)
     done: list[tuple[Any, ...]] = []  # the holdings that ended, as the answers hold them
     transfers: list[tuple[str, frozenset[str], frozenset[str]]] = []  # (day, assignors, assignees)
-    answers: list[list[tuple[Any, ...]]] = []  # (owner, valid_from, valid_to, position) at each cut
-    for index, (position, day, kind, assignor, assignee) in enumerate(facts):
-        while index == cut:
-            answers.append([*done, *((owner, since, None, started)
-                                     for owner, (since, started) in holders.items())])
-            cut = next(cuts, None)
+    steps: list[tuple[int, list[tuple[Any, ...]]]] = []  # (commit point, (owner, valid_from, valid_to, position)s)
+    pending: int | None = None  # the commit point of the first change not noted yet
+    for position, day, kind, assignor, assignee in facts:
+        if pending is not None and position > pending:
+            steps.append((pending, [*done, *((owner, since, None, started) for owner, (since, started) in holders.items())]))
+            pending = None
         if aliases is not None and kind != _RENAMED:
             assignor = [aliases.canonical(name) for name in assignor]
             assignee = [aliases.canonical(name) for name in assignee]
@@ -139,11 +137,11 @@ def lean_title_history(
                 done.append((owner, since, day, started))
         for owner in sorted(new - holders.keys()):
             holders[owner] = (day, position)
-    while cut is not None:
-        answers.append([*done, *((owner, since, None, started)
-                                 for owner, (since, started) in holders.items())])
-        cut = next(cuts, None)
-    return [(patent, *row, since, until) for row, since, until in believed_over(zip(points, answers))]
+        if pending is None:
+            pending = fold_point(position)
+    if pending is not None:
+        steps.append((pending, [*done, *((owner, since, None, started) for owner, (since, started) in holders.items())]))
+    return [(patent, *row, since, until) for row, since, until in believed_over(steps)]
 
 
 def _with_renames(facts: list[_Lean], renames: list[Fact]) -> list[_Lean] | None:
