@@ -31,6 +31,7 @@ from .. import codec
 from ..events import Event, PatentRegistered, PatentsAssigned
 from ..sqlite.store import Store
 from .history import Fact, FoldPoint, advance, believed_over, iso
+from .lean_title import lean_title_history
 from .numbers import linked_numbers
 from .reader import TITLE_TYPES, LogReader, RenameGroups
 from .title import Holding, TitleAnomaly, fold_title, fold_title_steps, renamed_names, steps_in_order
@@ -193,10 +194,17 @@ class OwnershipProjection:
         retracted = log.retracted()
         writer = _Writer(store)
         decode = codec.decode_stored
-        for patent, rows in itertools.groupby(store.views.facts_with_events("title_facts", "patent"), key=_first):
-            chain = [(position, decode(type_name, payload, version)) for _, position, type_name, payload, version in rows]
-            # most chains name no renamed party: then there are no names to gather
-            if renamed and not renamed.isdisjoint([position for position, _ in chain]):
+        for patent, group in itertools.groupby(store.views.facts_with_events("title_facts", "patent"), key=_first):
+            stored = list(group)
+            # most chains are plain: they fold from a few fields of each payload, without building the events
+            # (and most name no renamed party: then there are no names to gather)
+            touched = bool(renamed) and not renamed.isdisjoint([row[1] for row in stored])
+            lean = lean_title_history(patent, stored, log.fold_point, retracted, groups.renames_of if touched else None)
+            if lean is not None:
+                writer.add_ownership(lean)
+                continue
+            chain = [(position, decode(type_name, payload, version)) for _, position, type_name, payload, version in stored]
+            if touched:
                 chain = sorted(chain + groups.renames_of(_title_names(chain)), key=_position)
             writer.add(_title_history(patent, chain, retracted, log.fold_point))
         for position in blocks:
@@ -285,6 +293,13 @@ class _Writer:
         for (table, *row), since, until in new:
             self.rows[table].append((*row, since, until))
         self.count += len(new)
+        if self.count >= 10_000:
+            self.flush()
+
+    def add_ownership(self, rows: list[tuple[Any, ...]]) -> None:
+        """Add ``ownership`` rows as stored (``known_from`` and ``known_to`` last)."""
+        self.rows["ownership"].extend(rows)
+        self.count += len(rows)
         if self.count >= 10_000:
             self.flush()
 

@@ -1,0 +1,162 @@
+"""The common chains of title, folded straight from the stored payloads (a rebuild's fast path).
+
+Most chains are plain: every event dated to the day, recorded in valid-time
+order, no assignment by inventors, nothing retracted, and every assignment made by whoever held the patent then.
+A rename or merger of a party they name may join them, dated to the day and
+in order too. For such a chain :func:`.title.fold_title` needs a handful of fields of each
+event and finds no anomaly, so a rebuild folds it here from small tuples read
+off each payload once, without building the events. Anything else (and
+whatever would note an anomaly) makes :func:`lean_title_history` give up with
+None, and the chain goes the general way (:func:`.ownership._title_history`).
+A property test compares the two on chains of every shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from .. import codec
+from ..parties import former_key, party_key
+from .history import Fact, FoldPoint, believed_over
+from .title import Aliases, renamed_names
+
+__all__ = ["lean_title_history"]
+
+#: ``(position, effective day as ISO text, kind, assignors, assignees)``: for a registration (kind
+#: :data:`_REGISTERED`) no assignors and ``[owner]``; for a rename or merger (:data:`_RENAMED`) no assignors and
+#: ``[old, new]``.
+_Lean = tuple[int, str, int, "list[str]", "list[str]"]
+_REGISTERED, _ASSIGNED, _RENAMED = 0, 1, 2
+
+
+def _lean_facts(stored: Iterable[tuple[Any, int, str, str | bytes, int]]) -> list[_Lean] | None:
+    """The chain's facts as small tuples, or None when one of them is not of the plain shape.
+
+    ``stored`` are ``(key, position, type, payload, schema_version)`` in position order.
+    """
+    facts: list[_Lean] = []
+    last = ""
+    fields = codec.stored_fields
+    for _, position, type_name, payload, version in stored:
+        data = fields(type_name, payload, version)
+        day = data["effective"]
+        # a day's ISO text orders as the day does; a longer period, or fields decoded from an older schema, go
+        # the general way (so do facts out of valid-time order)
+        if type(day) is not str or len(day) != 10 or day < last:
+            return None
+        last = day
+        if type_name == "PatentRegistered":
+            facts.append((position, day, _REGISTERED, [], [data["owner"]]))
+        elif type_name == "PatentsAssigned" and data["by_inventors"] is False:
+            facts.append((position, day, _ASSIGNED, data["assignor"], data["assignee"]))
+        else:
+            return None
+    return facts
+
+
+def lean_title_history(
+    patent: str, stored: Iterable[tuple[Any, int, str, str | bytes, int]], fold_point: FoldPoint,
+    retracted: Mapping[int, int], renames_of: Callable[[set[str]], list[Fact]] | None = None,
+) -> list[tuple[Any, ...]] | None:
+    """A plain chain's ``ownership`` rows over its whole history, as stored (``known_from`` and ``known_to``
+    last): those ``_title_history`` gives (it has no anomaly); None for any other chain.
+
+    ``stored`` are the chain's own facts, ``(key, position, type, payload, schema_version)`` in position
+    order. A chain with a retracted fact (``retracted``: target -> retracting position) goes the general
+    way. When they name a party some rename or merger links,
+    ``renames_of`` gives the renames and mergers linked to a set of names (:meth:`.RenameGroups.renames_of`):
+    they join the chain, and must be dated to the day and in valid-time order with it too.
+    """
+    facts = _lean_facts(stored)
+    if not facts or (retracted and any(fact[0] in retracted for fact in facts)):
+        return None
+    aliases: Aliases | None = None
+    if renames_of is not None:
+        names = {name for _, _, _, assignor, assignee in facts for name in (*assignor, *assignee)}
+        renames = renames_of(names)
+        if renames:
+            if retracted and any(position in retracted for position, _ in renames):
+                return None
+            facts = _with_renames(facts, renames)
+            if facts is None:
+                return None
+            aliases = Aliases()
+    if len(facts) == 1:  # a third of all chains: who the one fact names holds the patent from its day on
+        position, day, _, _, assignee = facts[0]
+        point = fold_point(position)
+        return [(patent, owner, day, None, position, point, None) for owner in sorted(set(assignee))]
+    # The answer at a commit point is the state after every fact up to it; only the points where the state
+    # changed are noted (at any other, the answer is the one before, and so are the rows believed), so the
+    # renames of a large group that leave this chain's holders alone cost no answer and no commit point.
+    holders: dict[str, tuple[str, int]] = {}  # owner -> (since, starting position)
+    done: list[tuple[Any, ...]] = []  # the holdings that ended, as the answers hold them
+    transfers: list[tuple[str, frozenset[str], frozenset[str]]] = []  # (day, assignors, assignees)
+    steps: list[tuple[int, list[tuple[Any, ...]]]] = []  # (commit point, (owner, valid_from, valid_to, position)s)
+    pending: int | None = None  # the commit point of the first change not noted yet
+    for position, day, kind, assignor, assignee in facts:
+        if pending is not None and position > pending:
+            steps.append((pending, [*done, *((owner, since, None, started) for owner, (since, started) in holders.items())]))
+            pending = None
+        if aliases is not None and kind != _RENAMED:
+            assignor = [aliases.canonical(name) for name in assignor]
+            assignee = [aliases.canonical(name) for name in assignee]
+        if kind == _RENAMED:
+            assert aliases is not None
+            old = aliases.move(assignee[0], assignee[1])
+            if old not in holders:
+                continue
+            new = (holders.keys() - {old}) | {assignee[1]}
+        elif kind == _REGISTERED:
+            owner = assignee[0]
+            if holders and party_key(owner) not in {party_key(holder) for holder in holders}:
+                return None  # a registration conflict
+            new = {owner}
+        else:
+            spelled = {party_key(holder): holder for holder in holders}
+            if len(spelled) < len(holders):  # two holders spelled alike: which one an assignor names is the
+                return None  # general fold's (it goes by the order of a set)
+            assignors = frozenset(spelled.get(party_key(name)) or spelled.get(former_key(name) or "", name)
+                                  for name in assignor)
+            assignees = frozenset(assignee)
+            # another transfer by the same assignors on the same day (days overlap only so) to someone else
+            rival = any(other_day == day and other_from == assignors and other_to != assignees
+                        for other_day, other_from, other_to in transfers)
+            transfers.append((day, assignors, assignees))
+            if not holders:
+                new = set(assignees)
+            elif rival or not assignors <= holders.keys():
+                return None  # conflicting reports, a gap in the chain, or a transfer recorded twice
+            else:
+                new = (holders.keys() - assignors) | assignees if assignors else set(assignees)
+        if new == holders.keys():
+            continue
+        for owner in [owner for owner in holders if owner not in new]:
+            since, started = holders.pop(owner)
+            if day > since:
+                done.append((owner, since, day, started))
+        for owner in sorted(new - holders.keys()):
+            holders[owner] = (day, position)
+        if pending is None:
+            pending = fold_point(position)
+    if pending is not None:
+        steps.append((pending, [*done, *((owner, since, None, started) for owner, (since, started) in holders.items())]))
+    return [(patent, *row, since, until) for row, since, until in believed_over(steps)]
+
+
+def _with_renames(facts: list[_Lean], renames: list[Fact]) -> list[_Lean] | None:
+    """``facts`` and ``renames`` (as ``(position, day, _RENAMED, [], [old, new])``) in position order, or None when a rename
+    is not dated to the day or the whole is not in valid-time order."""
+    merged = list(facts)
+    for position, event in renames:
+        pair = renamed_names(event)
+        effective = event.effective
+        if pair is None or effective is None or not effective.is_exact:
+            return None
+        merged.append((position, effective.start.isoformat(), _RENAMED, [], list(pair)))
+    merged.sort(key=lambda fact: fact[0])
+    days = [fact[1] for fact in merged]
+    if any(later < earlier for earlier, later in zip(days, days[1:])):
+        return None
+    return merged
+

@@ -1,0 +1,136 @@
+"""A rebuild folds plain chains of title from a few fields of each stored payload (:mod:`.lean_title`):
+the same rows, known over the same spans, as the general fold, and None for every chain it does not take."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dealtrack import codec
+from dealtrack.events import Event, PartiesMerged, PartyRenamed, PatentRegistered, PatentsAssigned
+from dealtrack.projections.lean_title import lean_title_history
+from dealtrack.projections.ownership import _title_history
+from dealtrack.projections.title import renamed_names
+
+# spellings of one party (party_key), a former name written into another, and others
+PARTIES = ["Nokia", "NOKIA CORP.", "Nokia Oyj", "HMD F/K/A Nokia", "Microsoft", "Microsoft Corporation", "MTL", "Xiaomi"]
+DAY0 = date(2010, 1, 1)
+
+days = st.integers(0, 12).map(lambda n: DAY0 + timedelta(days=n * 30))
+# mostly single days, sometimes a month (an imprecise date: the general fold's)
+effective = st.one_of(*[days] * 9, days.map(lambda day: f"{day.year:04d}-{day.month:02d}"))
+parties = st.sampled_from(PARTIES)
+registrations = st.builds(lambda o, d: PatentRegistered(patent="US1", owner=o, effective=d), parties, effective)
+assignments = st.builds(
+    lambda a, b, d, inventors: PatentsAssigned(assignor=a, assignee=b, patents=["US1"], effective=d, by_inventors=inventors),
+    st.lists(parties, min_size=1, max_size=2, unique=True),
+    st.lists(parties, min_size=1, max_size=2, unique=True),
+    effective,
+    st.sampled_from([False, False, False, False, False, True]),
+)
+# a registration first, most often, then assignments (and now and then another registration)
+_renames = st.builds(
+    lambda pair, d, merge: (PartiesMerged(absorbed=pair[0], into=pair[1], effective=d) if merge
+                            else PartyRenamed(old=pair[0], new=pair[1], effective=d)),
+    st.lists(parties, min_size=2, max_size=2, unique=True), effective, st.booleans(),
+)
+
+
+def _names(event: Event) -> tuple[str, ...]:
+    if isinstance(event, PatentRegistered):
+        return (event.owner,)
+    if isinstance(event, PatentsAssigned):
+        return (*event.assignor, *event.assignee)
+    return renamed_names(event) or ()
+
+
+def _stored(history: list[tuple[tuple[object, ...], int, int | None]]) -> list[tuple[object, ...]]:
+    """``_title_history``'s rows as the ownership table stores them (a chain that folds lean has no anomaly)."""
+    assert all(row[0] == "ownership" for row, _, _ in history)
+    return sorted(((*row[1:], since, until) for row, since, until in history), key=repr)
+
+
+chains = st.builds(lambda first, rest: [*first, *rest], st.lists(registrations, max_size=1),
+                   st.lists(st.one_of(assignments, assignments, assignments, assignments, registrations), max_size=9)
+                   ).filter(bool)
+
+
+def _in_valid_order(chain: list[Event]) -> list[Event]:
+    """Most recorded chains are in valid-time order: sort by start (stable)."""
+    return sorted(chain, key=lambda event: event.effective.start if event.effective else date.min)
+
+
+@settings(max_examples=400, deadline=None)
+@given(chain=chains, ordered=st.sampled_from([True, True, False]), spread=st.integers(0, 3),
+       chained=st.sampled_from([True, True, False]), data=st.data())
+def test_a_plain_chain_folds_from_its_payloads_to_the_rows_of_the_general_fold(
+    chain: list[Event], ordered: bool, spread: int, chained: bool, data: st.DataObject
+) -> None:
+    if ordered:
+        chain = _in_valid_order(chain)
+    if chained:  # each assignment by whoever the previous event gave the patent to: the chains that fold lean
+        holders: tuple[str, ...] = ()
+        plain: list[Event] = []
+        for event in chain:
+            if isinstance(event, PatentsAssigned) and holders:
+                event = PatentsAssigned(assignor=holders, assignee=event.assignee, patents=["US1"],
+                                        effective=event.effective, by_inventors=event.by_inventors)
+            plain.append(event)
+            holders = (event.owner,) if isinstance(event, PatentRegistered) else tuple(event.assignee)
+        chain = plain
+    positions = sorted(data.draw(st.sets(st.integers(1, 60), min_size=len(chain), max_size=len(chain))))
+    facts = list(zip(positions, chain))
+    ends = sorted({*data.draw(st.lists(st.sampled_from(positions), max_size=3)), positions[-1]})
+
+    def fold_point(position: int) -> int:  # appends end at ``ends`` (some events share one), then one per event
+        return next((point for point in ends if point >= position), position) + spread
+
+    stored = [("US1", position, type(event).__name__, codec.dumps(event), codec.SCHEMA_VERSIONS[type(event).__name__])
+              for position, event in facts]
+    retracted = {position: positions[-1] + 1 for position in data.draw(st.lists(st.sampled_from(positions), max_size=1))}
+    lean = lean_title_history("US1", stored, fold_point, retracted)
+    if lean is not None:
+        assert sorted(lean, key=repr) == _stored(_title_history("US1", facts, retracted, fold_point))
+    # renames and mergers of the parties the chain names, recorded between its facts
+    renames = data.draw(st.lists(_renames, max_size=3))
+    spots = data.draw(st.lists(st.integers(1, 60).filter(lambda n: n not in positions), min_size=len(renames),
+                               max_size=len(renames), unique=True))
+    linked = sorted(zip(spots, renames))
+    names = {name for event in chain for name in _names(event)}
+    lean = lean_title_history("US1", stored, fold_point, retracted,
+                              lambda asked: [fact for fact in linked if asked & set(_names(fact[1]))] if asked == names else [])
+    if lean is not None:
+        whole = sorted([*facts, *[fact for fact in linked if names & set(_names(fact[1]))]], key=lambda fact: fact[0])
+        assert sorted(lean, key=repr) == _stored(_title_history("US1", whole, retracted, fold_point))
+
+
+def test_the_common_shapes_fold_lean_and_an_anomaly_does_not() -> None:
+    registered = PatentRegistered(patent="US1", owner="Nokia", effective="2010-01-01")
+    sold = PatentsAssigned(assignor=["NOKIA CORP."], assignee=["Microsoft"], patents=["US1"], effective="2012-03-04")
+    gap = PatentsAssigned(assignor=["Xiaomi"], assignee=["MTL"], patents=["US1"], effective="2013-01-01")
+
+    def stored(chain: list[Event]) -> list[tuple[str, int, str, str, int]]:
+        return [("US1", position, type(event).__name__, codec.dumps(event), codec.SCHEMA_VERSIONS[type(event).__name__])
+                for position, event in enumerate(chain, 1)]
+
+    lean = lean_title_history("US1", stored([registered, sold]), lambda position: position, {})
+    assert lean is not None
+    assert sorted(lean, key=repr) == _stored(_title_history("US1", list(enumerate([registered, sold], 1)), {},
+                                                            lambda position: position))
+    assert lean_title_history("US1", stored([registered, sold, gap]), lambda position: position, {}) is None  # a chain gap
+    assert lean_title_history("US1", stored([sold, registered]), lambda position: position, {}) is None  # out of order
+    # the same assignors, the same day, to someone else: conflicting reports, even when the first came before
+    # anyone was known to hold it
+    first = PatentsAssigned(assignor=["Xiaomi"], assignee=["MTL"], patents=["US1"], effective="2013-01-01")
+    back = PatentsAssigned(assignor=["MTL"], assignee=["Xiaomi"], patents=["US1"], effective="2013-01-01")
+    again = PatentsAssigned(assignor=["Xiaomi"], assignee=["Nokia"], patents=["US1"], effective="2013-01-01")
+    assert lean_title_history("US1", stored([first, back]), lambda position: position, {}) is not None
+    assert lean_title_history("US1", stored([first, back, again]), lambda position: position, {}) is None
+    # a holding of no length (sold the day it was bought) is no row
+    chain = [registered, PatentsAssigned(assignor=["Nokia"], assignee=["MTL"], patents=["US1"], effective="2012-03-04"), sold]
+    chain[2] = PatentsAssigned(assignor=["MTL"], assignee=["Microsoft"], patents=["US1"], effective="2012-03-04")
+    lean = lean_title_history("US1", stored(chain), lambda position: 3, {})
+    assert lean is not None
+    assert sorted(lean, key=repr) == _stored(_title_history("US1", list(enumerate(chain, 1)), {}, lambda position: 3))
