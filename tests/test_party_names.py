@@ -104,3 +104,17 @@ def test_the_name_index_rebuilt_equals_the_kept_one(tmp_path: Path) -> None:
         kept = view_rows(ledger)
         ledger.rebuild()
         assert view_rows(ledger) == kept
+
+
+def test_an_assignment_by_one_spelling_moves_every_spelling_of_the_holder(nytell: Ledger) -> None:
+    # A patent assigned to two spellings of one party is held by that party once: when the party assigns it
+    # on, no spelling of it stays behind (and which one stayed used to depend on the process's hash seed).
+    nytell.append(
+        PatentsAssigned(assignor="NYTELL SOFTWARE LLC.", assignee=["NYTELL SOFTWARE LLC", "Nytell Software, L.L.C."],
+                        patents=["US9000003"], effective="2014-01-01"),
+        PatentsAssigned(assignor="nytell software llc", assignee="Xiaomi", patents=["US9000003"],
+                        effective="2016-01-01"),
+    )
+    assert nytell.owners_of("US9000003", on="2015-01") == {"NYTELL SOFTWARE LLC", "Nytell Software, L.L.C."}
+    assert nytell.owners_of("US9000003", on="2016-02") == {"Xiaomi"}
+    assert not [a for a in nytell.anomalies() if a.kind == "chain_gap"]

@@ -269,11 +269,7 @@ class _TitleState:
         return holders
 
     def _assignment(self, position: int, event: PatentsAssigned, holders: set[str]) -> set[str]:
-        spelled = {party_key(holder): holder for holder in holders}  # a holder's other spellings name it too,
-        assignors = frozenset(  # and so does a name that says it was formerly the holder's ("X F/K/A holder")
-            spelled.get(party_key(name)) or spelled.get(former_key(name) or "", name)
-            for name in (self.aliases.canonical(name) for name in event.assignor)
-        )
+        assignors = _assignors(holders, [self.aliases.canonical(name) for name in event.assignor])
         assignees = frozenset(self.aliases.canonical(name) for name in event.assignee)
         rival = self._rival(event, assignors, assignees)
         self.transfers.append((position, event, assignors, assignees))
@@ -333,6 +329,19 @@ class _TitleState:
 
     def _note(self, kind: str, position: int, message: str, related: tuple[int, ...] = ()) -> None:
         self.anomalies.append(TitleAnomaly(kind, position, message, related))
+
+
+def _assignors(holders: set[str], names: list[str]) -> frozenset[str]:
+    """The holders an assignment's assignors name: a holder's other spellings name it too, and so does a name
+    that says it was formerly the holder's ("X F/K/A holder"); a name no holder answers to stands for itself."""
+    spelled = {party_key(holder): holder for holder in holders}
+    if len(spelled) == len(holders):  # the common case: one spelling per party among the holders
+        return frozenset(spelled.get(party_key(name)) or spelled.get(former_key(name) or "", name) for name in names)
+    every: dict[str, set[str]] = {}  # a party holding under several spellings: the assignor names every one
+    for holder in holders:
+        every.setdefault(party_key(holder), set()).add(holder)
+    return frozenset().union(*(every.get(party_key(name)) or every.get(former_key(name) or "") or {name}
+                               for name in names))
 
 
 def _keys(names: Iterable[str]) -> frozenset[str]:
