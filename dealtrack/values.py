@@ -44,6 +44,9 @@ _PLAIN = re.compile(r"^([A-Z]{2})(APP)?(RE|PP|D|H|T)?([0-9]+)(?:[A-Z][0-9]?)?$")
 _US_APPLICATION_PLAIN = re.compile(r"^US(?:APP)?(0[89]|1[0-9]|2[09]|3[05]|6[0-3])([0-9]{6})X0$")  # the register's X0
 _US_SERIAL = re.compile(r"^US(1[3-9])([0-9]{6})$")  # 8 digits from 13,000,000 up: a serial number, not (yet) a grant
 _EP_APPLICATION = re.compile(r"^EP([0-9]{8})\.([0-9])$")  # EP16171234.5: an application and its check digit
+#: Ids that the rules below give back unchanged (a fullmatch that is not a _US_SERIAL): no separator, no kind
+#: code, upper case; the US ids that register imports bring and that a log's payloads are read back as.
+_CANONICAL_US = re.compile(r"US(?:APP|RE|PP|D|H|T)?[0-9]+")
 
 
 def normalize_patent(text: Any, field: str = "patent") -> str:
@@ -57,6 +60,13 @@ def normalize_patent(text: Any, field: str = "patent") -> str:
     keeps its number without its check digit (``"EP16171234.5"`` ->
     ``"EP16171234"``).
     """
+    if type(text) is str and len(text) <= 200 and _CANONICAL_US.fullmatch(text) and not _US_SERIAL.match(text):
+        return text  # already written as dealtrack writes it (every id read back from a log): the rules keep it
+    return _normalize_patent(text, field)
+
+
+def _normalize_patent(text: Any, field: str) -> str:
+    """:func:`normalize_patent` by its rules, whatever ``text`` is."""
     if not isinstance(text, str):
         raise InvalidEvent(field, text, "a patent id must be a string such as 'US 7,123,456 B2'")
     if len(text) > 200:  # refused before it is copied: no patent id is this long

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import zipfile
 from collections import Counter
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from conftest import view_rows
 from register_files import (
     REAL_FILE,
@@ -23,11 +27,15 @@ from register_files import read_records as read_independently
 
 from dealtrack import ImportFailed, InvalidEvent, Ledger, codec
 from dealtrack.events import (
+    Event,
+    EventRetracted,
     LicenseGranted,
     SecurityInterestGranted,
     SecurityInterestReleased,
 )
 from dealtrack.importers import ImportReport, import_assignments
+from dealtrack.importers.loader import Loader, links_for
+from dealtrack.importers.records import AssignmentRecord, Assignor, Property
 from dealtrack.importers.uspto import read_records
 
 pytestmark = needs_real_file
@@ -379,3 +387,86 @@ def test_arguments_that_are_not_a_ledger_or_a_path_are_named(tmp_path: Path, led
     with pytest.raises(ImportFailed) as caught:
         import_assignments(ledger, damaged)
     assert caught.value.path.startswith(str(damaged))
+
+
+# --- number links: the loader's shortcut against building every link --------------------------------
+
+_NUMBERS = st.sampled_from([(None, "USAPP14000001"), ("US9000001", "USAPP14000001"), ("US9000002", "USAPP14000002"),
+                            ("US9000002", None), ("US9000003", "USAPP14000003"), ("USRE42871", "USAPP14000004")])
+
+
+@st.composite
+def register_records(draw: st.DrawFn) -> list[AssignmentRecord]:
+    """Records listing a few properties from a small pool (so that they recur, within a record and across)."""
+    records = []
+    for frame in range(1, draw(st.integers(1, 8)) + 1):
+        listed = draw(st.lists(_NUMBERS, min_size=1, max_size=4))
+        records.append(AssignmentRecord(
+            reel=40000, frame=frame, recorded=date(2015, 12, 30), conveyance="ASSIGNMENT OF ASSIGNORS INTEREST",
+            kind="assignment", assignors=(Assignor("ROE, RICHARD", date(2015, 1, 1)),), assignees=("ACME CORP",),
+            properties=tuple(Property(grant=g, application=a, granted=draw(st.sampled_from([None, date(2015, 6, 1)])))
+                             for g, a in listed)))
+    return records
+
+
+@given(register_records())
+def test_the_links_a_loader_brings_are_the_unseen_ones_of_every_link(records: list[AssignmentRecord]) -> None:
+    """Checking keys before building links gives what building every link and dropping the seen ones gave."""
+    loader = Loader.__new__(Loader)  # only the link bookkeeping is used
+    loader._links_seen = set()
+    seen: set[str] = set()
+    for record in records:
+        naive = []
+        for link in links_for(record):
+            assert link.natural_key is not None
+            if link.natural_key not in seen:
+                seen.add(link.natural_key)
+                naive.append(link)
+        assert loader._links(record) == naive
+        assert loader._links_seen == seen
+
+
+def test_a_purged_record_the_ledger_refuses_leaves_its_links_to_a_later_record(
+    tmp_path: Path, ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    purged = made_up("40000", "2", "ASSIGNMENT OF ASSIGNORS INTEREST (SEE DOCUMENT FOR DETAILS).", "ROE, RICHARD",
+                     "ACME CORP", "14000002", purge="Y")
+    path = tmp_path / "ad20160102.xml"
+    path.write_text(assignment_xml([purged]))
+    real_append = Ledger.append
+
+    def refuse_the_retraction(self: Ledger, *events: Event, **options: Any) -> Any:
+        if any(isinstance(e, EventRetracted) for e in events):
+            raise InvalidEvent("events", "retraction", "refused for this test")
+        return real_append(self, *events, **options)
+
+    loader = Loader(ledger, "test", importer="test")
+    record = next(r for r in read_records(path) if isinstance(r, AssignmentRecord))
+    record = attrs.evolve(record, properties=(Property(grant="US9000002", application="USAPP14000002"),))
+    with monkeypatch.context() as patched:
+        patched.setattr(Ledger, "append", refuse_the_retraction)
+        loader.add(record)
+    assert len(ledger) == 0 and loader._links_seen == set()
+    later = attrs.evolve(record, frame=3, purged=False)
+    loader.add(later)
+    loader.flush()
+    assert [e.event.type for e in ledger.events()] == ["PatentNumbersLinked", "PatentsAssigned"]
+
+
+def test_an_import_pauses_the_cyclic_collector_and_leaves_no_cycles_for_it(tmp_path: Path) -> None:
+    """The loader turns the collector off while it runs (it only re-walked live objects); that is safe because an
+    import leaves no reference cycles behind: nothing it made is left for the collector afterwards."""
+    assert gc.isenabled()
+    with Ledger.open(tmp_path / "register.db") as ledger:
+        gc.collect()
+        report = import_assignments(ledger, REAL_FILE)
+        assert gc.isenabled()  # back as it was
+        assert report.appended > 100
+        assert gc.collect() < 10  # what opening the ledger's statements may leave; none per record
+    gc.disable()
+    try:
+        with Ledger.open(tmp_path / "again.db") as ledger:
+            import_assignments(ledger, REAL_FILE)
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()

@@ -6,11 +6,11 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from dealtrack import InvalidEvent, Money, Period, Source, normalize_patent
-from dealtrack.values import parse_instant, parse_period, parse_territory
+from dealtrack.values import _normalize_patent, parse_instant, parse_period, parse_territory
 
 # --- patent ids -------------------------------------------------------------------
 
@@ -72,6 +72,43 @@ def test_normalize_patent_is_canonical_and_idempotent(case: tuple[str, str]) -> 
     canonical = normalize_patent(text)
     assert canonical == expected
     assert normalize_patent(canonical) == canonical
+
+
+
+def _slow_path(text: object) -> str | type[InvalidEvent]:
+    try:
+        return _normalize_patent(text, "patent")
+    except InvalidEvent:
+        return InvalidEvent
+
+
+def _fast_or_slow(text: object) -> str | type[InvalidEvent]:
+    try:
+        return normalize_patent(text)
+    except InvalidEvent:
+        return InvalidEvent
+
+
+@st.composite
+def id_like_texts(draw: st.DrawFn) -> str:
+    """Texts near the ids the shortcut takes: canonical-looking prefixes, digit runs (8 digits from 13M up among
+    them), and a sprinkle of what breaks them (a lower-case letter, a space, a kind code, a newline, a long run)."""
+    prefix = draw(st.sampled_from(["US", "USAPP", "USRE", "USPP", "USD", "USH", "UST", "USX", "us", "EP", "WO", "U",
+                                   "USAPPRE", "USREAPP", ""]))
+    digits = draw(st.one_of(st.from_regex(r"[0-9]{0,12}", fullmatch=True),
+                            st.integers(13_000_000, 19_999_999).map(str), st.just("9" * 201), st.just("0")))
+    suffix = draw(st.sampled_from(["", "", "", "X0", "B2", "A", " ", "\n", "\u0663", "/1", ".5"]))
+    return f"{prefix}{digits}{suffix}"
+
+
+@given(st.one_of(id_like_texts(), st.text(max_size=30), st.integers()))
+@example("US13123456")  # eight digits from 13M up: a serial number, which the rules rewrite as USAPP13123456
+@example("USAPP13123456")
+@example("US" + "1" * 199)  # past the 200 characters a patent id may have
+@example("USRE42871\n")
+def test_normalize_patent_shortcut_gives_what_the_rules_give(text: object) -> None:
+    """The shortcut for ids already canonical answers (or refuses) exactly as the full rules do."""
+    assert _fast_or_slow(text) == _slow_path(text)
 
 
 # --- periods ------------------------------------------------------------------------
