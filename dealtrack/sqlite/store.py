@@ -549,12 +549,16 @@ class Store:
         try:
             yield
         finally:
-            if self.conn.in_transaction:
-                try:
-                    self.conn.execute("COMMIT")
-                except self.Error:  # a read found a damaged page; it has nothing to commit
-                    if self.conn.in_transaction:
-                        self.conn.execute("ROLLBACK")
+            self._end_read()
+
+    def _end_read(self) -> None:
+        """End a read transaction, if one is still open."""
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("COMMIT")
+            except self.Error:  # a read found a damaged page; it has nothing to commit
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
 
     _BEGIN_READ = "BEGIN"  # (SQLite: the snapshot is taken at the first read)
 
@@ -575,12 +579,7 @@ class Store:
         """End :meth:`begin_question_read`'s read transaction, if it is under way (it wrote nothing: nothing to keep)."""
         if self._question:
             self._question = False
-            if self.conn.in_transaction:
-                try:
-                    self.conn.execute("COMMIT")
-                except self.Error:  # a read found a damaged page; it has nothing to commit
-                    if self.conn.in_transaction:
-                        self.conn.execute("ROLLBACK")
+            self._end_read()
 
     # --- the head of the log ----------------------------------------------------------
 
