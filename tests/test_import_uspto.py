@@ -470,3 +470,17 @@ def test_an_import_pauses_the_cyclic_collector_and_leaves_no_cycles_for_it(tmp_p
         assert not gc.isenabled()  # a caller's choice is kept
     finally:
         gc.enable()
+
+
+def test_a_record_that_cannot_be_built_leaves_its_links_to_a_later_record(tmp_path: Path, ledger: Ledger) -> None:
+    # a security interest its grantor grants to itself is no event; the next record of the same property
+    # still brings the property's number link
+    unbuildable = made_up("40000", "4", "SECURITY INTEREST", "ACME CORP", "ACME CORP", "14000004", "9000004")
+    later = made_up("40000", "5", "ASSIGNMENT OF ASSIGNORS INTEREST (SEE DOCUMENT FOR DETAILS).", "ACME CORP",
+                    "ROE HOLDINGS LLC", "14000004", "9000004")
+    path = tmp_path / "ad20160104.xml"
+    path.write_text(assignment_xml([unbuildable, later]))
+    report = import_assignments(ledger, path)
+    assert report.appended == 1 and "same party on both sides" in report.problems[0].reason
+    assert [e.event.type for e in ledger.events()] == ["PatentNumbersLinked", "PatentsAssigned"]
+    assert ledger.owners_of("US9000004", on="2016-01-01") == {"ROE HOLDINGS LLC"}

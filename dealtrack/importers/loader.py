@@ -225,8 +225,9 @@ class Loader:
             (self._purge if item.purged else self._correct)(item)
             return
         source = _source(item)  # one value, shared by the record's events and its links
-        try:
-            events = self._links(item, source) + events_for(item, source=source)
+        try:  # (the record's events first: a record that cannot be built leaves its links to a later one)
+            built = events_for(item, source=source)
+            events = self._links(item, source) + built
         except InvalidEvent as error:
             self._skip(item.where, f"skipped: {error}")
             return
@@ -248,9 +249,7 @@ class Loader:
                     self._append([one])
                 except InvalidEvent as error:
                     self._skip(one[0].where, f"refused by the ledger, skipped: {error}")
-                    self._links_seen.difference_update(  # a later record of the same property brings them again
-                        e.natural_key for e in one[1] if isinstance(e, PatentNumbersLinked) and e.natural_key
-                    )
+                    self._forget_links(one[1])
 
     def report(self) -> ImportReport:
         return ImportReport(
@@ -296,6 +295,11 @@ class Loader:
         seen.update(wanted)
         return fresh
 
+    def _forget_links(self, events: Iterable[Event]) -> None:
+        """The links among a record's ``events`` did not land: a later record of the same property brings them."""
+        self._links_seen.difference_update(
+            e.natural_key for e in events if isinstance(e, PatentNumbersLinked) and e.natural_key)
+
     def _problem(self, where: str, reason: str) -> None:
         self._problems.append(ImportProblem(where, reason))
 
@@ -326,7 +330,7 @@ class Loader:
                 result = self.ledger.append(*retractions, metadata=self.metadata)
         except InvalidEvent as error:
             self._appended, self._skipped, self._events, self._retracted = tally
-            self._links_seen.difference_update(e.natural_key for e in links if e.natural_key is not None)
+            self._forget_links(links)
             self._skip(record.where, f"purged record refused by the ledger, skipped: {error}")
             return
         self._events += len(result)
@@ -349,9 +353,8 @@ class Loader:
         kind = _KIND_OF_TYPE.get(found[0][2], "assignment")
         note = f"corrects {target}: {record.conveyance}"
         try:
-            replacement = self._links(record) + [
-                _dated_as(event, self.ledger.get(found[0][1]).event) for event in events_for(record, kind, note=note)
-            ]
+            dated = [_dated_as(event, self.ledger.get(found[0][1]).event) for event in events_for(record, kind, note=note)]
+            replacement = self._links(record) + dated
         except InvalidEvent as error:
             self._skip(record.where, f"skipped: {error}")
             return
@@ -363,13 +366,18 @@ class Loader:
         try:
             self._append([(record, replacement)], *retractions)
         except InvalidEvent as error:  # e.g. what it corrects was retracted already
+            self._forget_links(replacement)  # (recorded below without the retraction: its links go in with it)
             self._problem(record.where, f"could not retract {target} ({error}); recorded without retracting it")
             self._add_as(record, kind, note=note)
             return
         self._retracted += 1
 
     def _add_as(self, record: AssignmentRecord, kind: str, note: str) -> None:
+        events: list[Event] = []
         try:
-            self._append([(record, self._links(record) + events_for(record, kind, note=note))])
+            built = events_for(record, kind, note=note)
+            events = self._links(record) + built
+            self._append([(record, events)])
         except InvalidEvent as error:
+            self._forget_links(events)
             self._skip(record.where, f"refused by the ledger, skipped: {error}")
