@@ -114,8 +114,8 @@ def lean_title_history(
             new = {owner}
         else:
             spelled = {party_key(holder): holder for holder in holders}
-            if len(spelled) < len(holders):  # two holders spelled alike: which one an assignor names is the
-                return None  # general fold's (it goes by the order of a set)
+            if len(spelled) < len(holders):  # two holders spelled alike: an assignor names every one of them
+                return None  # (title._assignors), which this fold leaves to the general one
             assignors = frozenset(spelled.get(party_key(name)) or spelled.get(former_key(name) or "", name)
                                   for name in assignor)
             assignees = frozenset(assignee)
