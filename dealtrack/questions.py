@@ -69,6 +69,9 @@ Day = DateLike | None
 
 _Q = TypeVar("_Q", bound=Callable[..., Any])
 
+#: At most this many basis positions keep a reading between questions (then they start again).
+_KEPT_READINGS = 64
+
 
 def _one_read(question: _Q) -> _Q:
     """Run ``question`` in one read transaction (:meth:`~dealtrack.sqlite.store.Store.begin_question_read`)."""
@@ -131,6 +134,7 @@ class Questions:
         # one read says where the log and the views stand; the head it gives is the basis of a question
         # at current knowledge, and keys what the reading may keep between questions (store.memo)
         head, views = self._store.views_position()
+        key = self._store.views_key
         if views != head:  # appends write only the log: the views catch up before they answer ...
             # ... unless they trail it by a short tail of events that touch only their own keys: those keys are
             # folded at question time, and nothing is written (at current knowledge, on no registry date)
@@ -141,11 +145,31 @@ class Questions:
                     return TailReading(self._store, head, tail)
             self._store.end_question_read()  # (the catch-up writes: the question's read transaction ends first)
             self._catch_up()
-            head = self._store.head()[0]
+            head, key = self._store.head()[0], None
         basis = self._basis(known_at, registry_at, head)
         if basis.registry_at is None:
-            return StoredReading(self._store, basis.position, head)
+            return self._stored_reading(basis.position, head, key)
         return RefoldedReading(self._store, basis.position, basis.registry_at, head)
+
+    def _stored_reading(self, position: int, head: int, key: tuple[int, int] | None) -> StoredReading:
+        """The stored views read at ``position``: one reading kept per basis position between questions while
+        :meth:`~dealtrack.sqlite.store.Store.views_position` finds the same key (nothing written to the file since,
+        by this connection or any other), so its log facts (renames, retractions) and objects are not made again.
+
+        What a question read of the view rows is not kept from one question to the next (:meth:`StoredReading.next_question`).
+        """
+        store = self._store
+        if key is None:  # (``key``: what views_position() just said it holds under; None when it kept nothing)
+            return StoredReading(store, position, head)
+        kept: tuple[tuple[int, int], int, dict[int, StoredReading]] | None = store.memo.get("readings")
+        if kept is None or kept[0] != key or kept[1] != head or len(kept[2]) >= _KEPT_READINGS:
+            kept = store.memo["readings"] = (key, head, {})
+        reading = kept[2].get(position)
+        if reading is None:
+            reading = kept[2][position] = StoredReading(store, position, head)
+        else:
+            reading.next_question()
+        return reading
 
     # --- the log -------------------------------------------------------------------------------
 
@@ -375,6 +399,7 @@ class Questions:
         patent_id, where = reading.patent_id(patent), parse_territory(territory)
         wanted = _field(field)
         names = set(_names_of(reading, parse_party(party, "party"), period))
+        reading.prefetch_licences(patent_id, period.start, period.stop, names)  # (the licences' read, if it can)
         if reading.owners_again(patent_id, period.start, period.stop) & names:
             return True
 
@@ -531,10 +556,10 @@ def _security_anomalies(reading: Reading) -> list[tuple[str, str, int, str, tupl
 
 def _reports(reading: Reading, deal: str, assignee: tuple[str, ...]) -> list[tuple[int, PatentsAssigned]]:
     """The reports of ``deal`` to the same assignees (by key), in position order."""
-    keys = {party_key(name) for name in assignee}
+    keys = {reading.key_of(name) for name in assignee}
     return [
         (position, event) for position, event in reading.deal_reports(deal)
-        if isinstance(event, PatentsAssigned) and {party_key(name) for name in event.assignee} == keys
+        if isinstance(event, PatentsAssigned) and {reading.key_of(name) for name in event.assignee} == keys
     ]
 
 
@@ -566,15 +591,15 @@ def _undisclosed(reading: Reading, blocks: dict[int, int]) -> int:
 def _sold_unlisted(reading: Reading, names: Sequence[str], period: Period) -> int:
     """How many unlisted patents ``names`` sold on (a sale whose ``disclosed_count`` exceeds its list) by the
     start of ``period``; reports of one deal count once (the latest)."""
-    keys = {party_key(name) for name in names}
+    keys = {reading.key_of(name) for name in names}
     latest: dict[Any, PatentsAssigned] = {}
     for position, event in reading.unlisted_deals(keys):  # only sales naming one of them as a seller can count
         assert isinstance(event, PatentsAssigned) and event.effective is not None
         when = event.effective
         sold = when.end <= period.start if when.is_exact else when.end < period.start
-        sellers, buyers = {party_key(name) for name in event.assignor}, {party_key(name) for name in event.assignee}
+        sellers, buyers = {reading.key_of(name) for name in event.assignor}, {reading.key_of(name) for name in event.assignee}
         if sold and keys & sellers and not keys & buyers:  # (a party assigning to itself sells nothing)
-            deal = position if event.deal is None else (event.deal, frozenset(map(party_key, event.assignee)))
+            deal = position if event.deal is None else (event.deal, frozenset(map(reading.key_of, event.assignee)))
             latest[deal] = event
     return sum(event.undisclosed_count for event in latest.values())
 
@@ -695,8 +720,8 @@ def _cannot_grant(reading: Reading, licence: Licence, patent: str, numbers: set[
     start = licence.valid_from
     holders = reading.owners_again(patent, start, start + ONE_DAY)
     canonical = _canonical(reading, licence.licensor, start)
-    licensor = party_key(canonical)
-    if licensor in {party_key(holder) for holder in holders} or (not holders and licence.patents is not None):
+    licensor = reading.key_of(canonical)
+    if any(reading.key_of(holder) == licensor for holder in holders) or (not holders and licence.patents is not None):
         return None
     if licence.patents is None:
         return "not_in_portfolio", ""  # never an anomaly: a portfolio licence simply does not reach it
@@ -705,7 +730,7 @@ def _cannot_grant(reading: Reading, licence: Licence, patent: str, numbers: set[
     held = [  # (on the rows: only the few licences to the licensor become objects)
         licence_from_row(row)
         for row in reading.licence_rows_on(patent, start, start + ONE_DAY, reading.spellings([canonical]))
-        if row[0] != licence.licence_id and party_key(_canonical(reading, row[2], start)) == licensor
+        if row[0] != licence.licence_id and reading.key_of(_canonical(reading, row[2], start)) == licensor
     ]
     held = [other for other in held if other.patents is None or not numbers.isdisjoint(other.patents)]
     if any(other.sublicensable for other in held):

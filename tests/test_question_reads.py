@@ -249,3 +249,51 @@ def test_a_sublicence_counts_under_another_spelling_or_an_earlier_name_of_its_li
     assert ledger.is_licensed("Xiaomi", "US1", on="2013-01-01", territory="US")
     assert ledger.is_licensed("Acme", "US1", on="2013-01-01", territory="US")
     assert not [a for a in ledger.anomalies() if a.kind in ("sublicence_without_right", "licence_without_title")]
+
+
+# --- the patent's history and the licences that may cover it, in one statement -------------------------------
+
+
+def previous_is_licensed_in_two_reads(ledger: Ledger, party: str, patent: str, on: date, territory: str) -> bool:
+    """is_licensed with the patent's history and its licences read apart (as before they were read together)."""
+    period, reading = parse_period(on, "on"), StoredReading(ledger._store, ledger._store.head()[0])
+    patent_id, where = reading.patent_id(patent), parse_territory(territory)
+    names = set(_names_of(reading, party, period))
+    if reading.owners_again(patent_id, period.start, period.stop) & names:
+        return True
+    return any(
+        _canonical(reading, licence.licensee, period.end) in names
+        for licence in _licences_covering(reading, patent_id, period, licensees=names)
+        if _applies(licence, patent_id, where, _field(None))
+    )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=st.lists(grant_events, min_size=1, max_size=16), probe=days, known=st.integers(1, 16))
+def test_the_history_and_licences_read_together_equal_the_two_reads(history: list, probe: date, known: int) -> None:
+    with Ledger.open() as ledger:
+        append_what_the_log_accepts(ledger, history)
+        ledger.refresh()  # (readings made by hand read the stored views: caught up)
+        head = ledger._store.head()[0]
+        stop = probe + timedelta(days=1)
+        for position in sorted({min(known, head), head}):
+            for patent in PATENTS:
+                for party in SPELLED:
+                    apart = StoredReading(ledger._store, position, head)
+                    together = StoredReading(ledger._store, position, head)
+                    groups = apart.log.rename_groups()
+                    names = set(_names_of(apart, party, parse_period(probe)))
+                    history_rows, rows = ledger._store.views.reads.history_and_licences(
+                        patent, list(LICENCES.columns), apart.numbers(patent), probe, stop, position,
+                        groups.linked(names))
+                    assert history_rows == apart._owner_history(patent)  # the same rows in the same order
+                    together.prefetch_licences(patent, probe, stop, names)
+                    assert together.owners_again(patent, probe, stop) == apart.owners_again(patent, probe, stop)
+                    expected = apart.licence_rows_on(patent, probe, stop, names)
+                    assert together.licence_rows_on(patent, probe, stop, names) == expected
+                    if not groups.knows(row[0] for row in history_rows):  # (else read as asked)
+                        assert rows == expected
+        for party in SPELLED:
+            for patent in PATENTS:
+                assert ledger.is_licensed(party, patent, on=probe, territory="US") == previous_is_licensed_in_two_reads(
+                    ledger, party, patent, probe, "US")

@@ -74,15 +74,30 @@ class Reading:
         self.head = head
         self.log = LogReader(store, head=head)
         self._local: dict[str, dict[Any, Any]] = {}
+        self._at_head: dict[str, dict[Any, Any]] | None = None  # the caches at this head this reading last used
 
     def _kept(self, name: str) -> dict[Any, Any]:
         """A cache named ``name``, shared by the readings at this head (this reading's own without one)."""
         if self.head is None:
             return self._local.setdefault(name, {})
+        mine = self._at_head  # (a reading may answer many questions: it keeps the caches it found)
+        if mine is not None:
+            found = mine.get(name)
+            if found is not None and len(found) <= _KEPT:
+                return found
         kept: tuple[int, dict[str, dict[Any, Any]]] | None = self.store.memo.get("at_head")
         if kept is None or kept[0] != self.head or len(kept[1].get(name, ())) > _KEPT:
             kept = self.store.memo["at_head"] = (self.head, {})
+        self._at_head = kept[1]
         return kept[1].setdefault(name, {})
+
+    def key_of(self, name: str) -> str:
+        """:func:`~dealtrack.parties.party_key` of ``name`` (kept: a few regular expressions each time)."""
+        keys = self._kept("party_key")
+        key = keys.get(name)
+        if key is None:
+            key = keys[name] = party_key(name)
+        return key
 
     def patent_id(self, patent: str) -> str:
         """The id the views keep ``patent`` under: any spelling, and an application's grant number once linked."""
@@ -112,7 +127,7 @@ class Reading:
         """``names`` and every other spelling recorded under the same keys (:func:`.parties.spellings`)."""
         wanted = set(names)
         by_key = self._kept("spellings")
-        keys = {party_key(name) for name in wanted}
+        keys = {self.key_of(name) for name in wanted}
         missing = [key for key in keys if key not in by_key]  # (``keys - by_key.keys()`` walks the whole cache)
         if missing:
             for key in missing:
@@ -210,6 +225,10 @@ class Reading:
         With ``licensees``, only licences to one of them (or a name renames link to them) need be included.
         """
         return self.licence_rows(start, stop)
+
+    def prefetch_licences(self, patent: str, start: date, stop: date, licensees: set[str]) -> None:
+        """A hint: the question will ask :meth:`owners_again` of ``patent``, then :meth:`licence_rows_on` with these
+        arguments; a reading may read both at once (this one reads them as asked)."""
 
     def licences_on(self, patent: str, start: date, stop: date, licensees: Iterable[str] | None = None) -> list[Licence]:
         return [licence_from_row(row) for row in self.licence_rows_on(patent, start, stop, licensees)]
@@ -337,6 +356,12 @@ class Reading:
 class StoredReading(Reading):
     """The stored views, read at log position ``known``: indexed look-ups."""
 
+    def next_question(self) -> None:
+        """This reading answers another question (kept between questions while nothing was written): the view
+        rows the last one read are read again, not kept (only log facts and links between names are)."""
+        self.__dict__.pop("_history", None)
+        self.__dict__.pop("_prefetched", None)
+
     def owner_rows(self, patent: str, start: date, stop: date) -> list[tuple[str, int]]:
         return self.store.views.reads.owner_rows(patent, start, stop, self.known)
 
@@ -352,6 +377,22 @@ class StoredReading(Reading):
         if patent not in kept:
             kept[patent] = self.store.views.reads.owner_history(patent, self.known)
         return kept[patent]
+
+    def prefetch_licences(self, patent: str, start: date, stop: date, licensees: set[str]) -> None:
+        # the patent's history and the licences that may cover it in one statement: the portfolio licences are
+        # found by the owners inside it, which is right unless a rename links an owner to another name (then the
+        # licences are read as asked, the history kept)
+        if type(self) is not StoredReading:  # (a reading that adds facts of its own reads them its own way)
+            return
+        history: dict[str, list[tuple[str, str, str | None, int]]] = self.__dict__.setdefault("_history", {})
+        if patent in history:
+            return
+        groups = self.log.rename_groups()
+        history[patent], rows = self.store.views.reads.history_and_licences(
+            patent, list(LICENCES.columns), self.numbers(patent), start, stop, self.known, groups.linked(licensees))
+        if not groups.knows(row[0] for row in history[patent]):
+            prefetched: dict[Any, list[tuple[Any, ...]]] = self.__dict__.setdefault("_prefetched", {})
+            prefetched[patent, start, stop, frozenset(licensees)] = rows
 
     def patent_ends(self, patents: Iterable[str]) -> dict[str, date]:
         # a patent's end on one basis changes only when the views move: kept per head, per basis position
@@ -374,6 +415,11 @@ class StoredReading(Reading):
         self, patent: str, start: date, stop: date, licensees: Iterable[str] | None = None
     ) -> list[tuple[Any, ...]]:
         # those listing the patent, and portfolio licences of anyone linked by renames to one of its holders
+        prefetched: dict[Any, list[tuple[Any, ...]]] | None = self.__dict__.get("_prefetched")
+        if prefetched and licensees is not None:
+            found = prefetched.pop((patent, start, stop, frozenset(licensees)), None)
+            if found is not None:
+                return found
         owners = {row[0] for row in self._owner_history(patent)}
         groups = self.log.rename_groups()
         to = None if licensees is None else groups.linked(licensees)

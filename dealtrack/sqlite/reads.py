@@ -38,10 +38,11 @@ def _marks(count: int) -> str:
     return ", ".join("?" * count) or "NULL"
 
 
-def _licences_on_sql(columns: Sequence[str], names: int, terms: int, licensees: Sequence[str] | None) -> str:
+def _licences_on_sql(columns: Sequence[str], names: int | None, terms: int, licensees: Sequence[str] | None) -> str:
     """The statement of :meth:`SQLiteReads.licences_on` for ``names`` licensors, ``terms`` numbers and (when not
     None) as many licensees: parameters terms, licensees, window, names, licensees, window; rows in no order, each
-    with its rowid last."""
+    with its rowid last. ``names`` None: the licensors are the owners of one patent on a basis (a subquery whose
+    parameters, patent, known, known, stand where the names would)."""
     to = by = ""
     if licensees is not None:
         # the licences listing a number are few: found through the terms, then tested for the licensee (an
@@ -55,7 +56,12 @@ def _licences_on_sql(columns: Sequence[str], names: int, terms: int, licensees: 
                f"licences WHERE licence_id IN (SELECT DISTINCT key FROM licences_terms WHERE term IN ({_marks(terms)}))")
     return (f"SELECT {selected}, licences.rowid AS r FROM {listing} {to}AND {_OVERLAPS_AT} "
             f"AND {_KNOWN_AT} UNION ALL SELECT {selected}, rowid AS r FROM licences WHERE patents IS NULL "
-            f"AND licensor IN ({_marks(names)}) {by}AND {_OVERLAPS_AT} AND {_KNOWN_AT}")
+            f"AND licensor IN ({_HOLDERS if names is None else _marks(names)}) {by}AND {_OVERLAPS_AT} AND {_KNOWN_AT}")
+
+
+#: The owners of one patent at any valid time on a basis (parameters patent, known, known): the licensors whose
+#: portfolio licences may cover it, when no rename links any of them to another name.
+_HOLDERS = f"SELECT owner FROM ownership WHERE patent = ? AND {_KNOWN_AT}"
 
 
 def _window(start: date, stop: date, known: int) -> dict[str, Any]:
@@ -100,6 +106,43 @@ class SQLiteReads:
         # (text compares the same in both: UTF-8 bytes sort as their code points)
         rows.sort(key=lambda row: (row[first], row[key], row[-1]))
         return [row[:-1] for row in rows]  # (rows are tuples)
+
+    def history_and_licences(
+        self,
+        patent: str,
+        columns: Sequence[str],
+        numbers: Iterable[str],
+        start: date,
+        stop: date,
+        known: int,
+        licensees: Iterable[str],
+    ) -> tuple[list[tuple[str, str, str | None, int]], list[tuple[Any, ...]]]:
+        """:meth:`owner_history` of ``patent`` and :meth:`licences_on` with the licensors its owners ever were, in
+        one statement (the owners found by the ownership index inside it): ``(history, licence rows)``.
+
+        The licence rows are right only when no rename links an owner to another name (the caller checks).
+        """
+        terms, wanted = sorted(set(numbers)), sorted(set(licensees))
+        shape = ("history", tuple(columns), len(terms), len(wanted))
+        found = self._licences_sql.get(shape)
+        where = list(columns).index
+        if found is None:
+            # the history's columns in the licence columns of the same type (the owner under the licensor), the
+            # rest NULL: one shape for both engines
+            same = {"licensor": "owner", "valid_from": "valid_from", "valid_to": "valid_to", "position": "position"}
+            own = ", ".join(same.get(column, "NULL") for column in columns)
+            sql = (f"SELECT 0 AS h, {own}, NULL AS r FROM ownership WHERE patent = ? AND {_KNOWN_AT} "
+                   f"UNION ALL SELECT 1 AS h, l.* FROM ({_licences_on_sql(columns, None, len(terms), wanted)}) AS l")
+            found = self._licences_sql[shape] = (sql, where("valid_from") + 1, where("licence_id") + 1)
+        sql, first, key = found
+        window = (stop.isoformat(), start.isoformat(), known, known)
+        rows = self.conn.execute(sql, (patent, known, known, *terms, *wanted, *window, patent, known, known, *wanted,
+                                       *window)).fetchall()
+        owner, until, position = where("licensor") + 1, where("valid_to") + 1, where("position") + 1
+        history = [(row[owner], row[first], row[until], row[position]) for row in rows if row[0] == 0]
+        licences = [row for row in rows if row[0] == 1]
+        licences.sort(key=lambda row: (row[first], row[key], row[-1]))  # as licences_on orders them
+        return history, [row[1:-1] for row in licences]
 
     def bans_against(
         self, columns: Sequence[str], parties: Iterable[str], start: date, stop: date, known: int

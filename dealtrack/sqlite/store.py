@@ -137,6 +137,9 @@ class Store:
         # views_position()'s last answer outside a transaction, under (data_version, total_changes) when read
         self._position_key: tuple[int, int] | None = None
         self._position: tuple[int, int | None] = (0, None)
+        # the key the last views_position() answer holds under (None: kept nothing): while a later call finds the
+        # same key, nothing was written to the file, by this connection or any other, since that answer was read
+        self.views_key: tuple[int, int] | None = None
         # while a rebuild loads view tables: table -> (its dropped indexes' SQL, the indexes the view asks for)
         self._deferred: dict[str, tuple[list[str], list[Sequence[str]]]] | None = None
         self._attach(conn)
@@ -605,11 +608,13 @@ class Store:
         """
         conn = self.conn
         key: tuple[int, int] | None = None
+        self.views_key = None
         # (inside begin_question_read()'s transaction nothing is written: an answer read there is one of the file's states)
         quiet = not conn.in_transaction or self._question
         if self._keeps_position and quiet:
             key = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
             if key == self._position_key:
+                self.views_key = key
                 return self._position
         head, low, high = self.conn.execute(
             "SELECT (SELECT position FROM ledger_head WHERE id = 1), MIN(position), MAX(position) "
@@ -620,6 +625,7 @@ class Store:
         position = int(head), (low if low == high else None)
         if key is not None and quiet:  # (read after the key: never older than what it names)
             self._position_key, self._position = key, position
+            self.views_key = key
         return position
 
     def change_count(self) -> int | None:
