@@ -648,9 +648,10 @@ def _canonical(reading: Reading, name: str, day: date) -> str:
 def _names_of(reading: Reading, party: str, period: Period) -> list[str]:
     """The names ``party`` went by during ``period``: every spelling of it (:func:`~dealtrack.parties.party_key`),
     following renames and mergers."""
+    plain = reading.plain_names(party)
+    if plain is not None:  # no rename touches any spelling: the names are the same in any period
+        return list(plain)
     spelled = reading.spellings([party])
-    if not reading.renames_of(spelled):  # no rename touches any spelling: the names are the same in any period
-        return [party, *sorted(spelled - {party})]
     names = _renamed_names_of(reading, party, period)
     for spelling in sorted(spelled - {party}):
         names += [name for name in _renamed_names_of(reading, spelling, period) if name not in names]

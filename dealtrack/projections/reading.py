@@ -138,6 +138,20 @@ class Reading:
             wanted |= by_key[key]
         return wanted
 
+    def plain_names(self, party: str) -> list[str] | None:
+        """``party`` then its other spellings, by name, when no rename or merger counted on this basis bears on
+        any of them (the names it went by in any period); None when one does. Kept by this reading, which may
+        answer many questions while nothing is written."""
+        kept: dict[str, list[str] | None] = self.__dict__.setdefault("_plain_names", {})
+        if party in kept:
+            return kept[party]
+        spelled = self.spellings([party])
+        found = None if self.renames_of(spelled) else [party, *sorted(spelled - {party})]
+        if len(kept) >= _KEPT:
+            kept.clear()
+        kept[party] = found
+        return found
+
     def knows_patent(self, patent: str) -> bool:
         """True when some event counted on this basis bears on ``patent``'s title (any of its numbers)."""
         return self.store.views.reads.has_title_facts(self.numbers(patent), self.known)
@@ -353,6 +367,15 @@ class Reading:
         return holdings, anomalies, doubts
 
 
+_LICENCE_COLUMNS = list(LICENCES.columns)
+_FIRST, _ID = _LICENCE_COLUMNS.index("valid_from"), _LICENCE_COLUMNS.index("licence_id")
+
+
+def _licence_order(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The order of licence rows read with their rowid last: by start, id and rowid."""
+    return row[_FIRST], row[_ID], row[-1]
+
+
 class StoredReading(Reading):
     """The stored views, read at log position ``known``: indexed look-ups."""
 
@@ -387,12 +410,17 @@ class StoredReading(Reading):
         history: dict[str, list[tuple[str, str, str | None, int]]] = self.__dict__.setdefault("_history", {})
         if patent in history:
             return
-        groups = self.log.rename_groups()
-        history[patent], rows = self.store.views.reads.history_and_licences(
-            patent, list(LICENCES.columns), self.numbers(patent), start, stop, self.known, groups.linked(licensees))
-        if not groups.knows(row[0] for row in history[patent]):
-            prefetched: dict[Any, list[tuple[Any, ...]]] = self.__dict__.setdefault("_prefetched", {})
-            prefetched[patent, start, stop, frozenset(licensees)] = rows
+        groups, reads = self.log.rename_groups(), self.store.views.reads
+        to = groups.linked(licensees)
+        history[patent], rows = reads.history_and_licences(patent, _LICENCE_COLUMNS, self.numbers(patent), start, stop,
+                                                           self.known, to)
+        owners = {row[0] for row in history[patent]}
+        linked = groups.linked(owners) - owners if groups.knows(owners) else None
+        if linked:  # the portfolio licences of names renames link to an owner, read apart
+            rows += reads.portfolio_licences(_LICENCE_COLUMNS, linked, start, stop, self.known, to)
+        rows.sort(key=_licence_order)  # as licences_on orders them: by start, id and rowid
+        prefetched: dict[Any, list[tuple[Any, ...]]] = self.__dict__.setdefault("_prefetched", {})
+        prefetched[patent, start, stop, frozenset(licensees)] = [row[:-1] for row in rows]
 
     def patent_ends(self, patents: Iterable[str]) -> dict[str, date]:
         # a patent's end on one basis changes only when the views move: kept per head, per basis position

@@ -77,6 +77,7 @@ class SQLiteReads:
         self._licences_sql: dict[tuple[Any, ...], tuple[str, int, int]] = {}
         self._bans_sql: dict[tuple[Any, ...], tuple[str, bool, int, int]] = {}
         self._holdings_sql: dict[int, str] = {}
+        self._history_sql: dict[tuple[Any, ...], tuple[str, int, int, int, int]] = {}
 
     # --- rights: licences, bans, security interests, patent terms ---------------------------
 
@@ -118,31 +119,46 @@ class SQLiteReads:
         licensees: Iterable[str],
     ) -> tuple[list[tuple[str, str, str | None, int]], list[tuple[Any, ...]]]:
         """:meth:`owner_history` of ``patent`` and :meth:`licences_on` with the licensors its owners ever were, in
-        one statement (the owners found by the ownership index inside it): ``(history, licence rows)``.
+        one statement (the owners found by the ownership index inside it): ``(history, licence rows)``, the
+        licence rows in no order, each with its rowid last.
 
-        The licence rows are right only when no rename links an owner to another name (the caller checks).
+        Names a rename links to an owner are not among the licensors (the caller adds their licences).
         """
         terms, wanted = sorted(set(numbers)), sorted(set(licensees))
-        shape = ("history", tuple(columns), len(terms), len(wanted))
-        found = self._licences_sql.get(shape)
-        where = list(columns).index
+        shape = ("history", len(terms), len(wanted), *columns)
+        found = self._history_sql.get(shape)
         if found is None:
+            where = list(columns).index
             # the history's columns in the licence columns of the same type (the owner under the licensor), the
             # rest NULL: one shape for both engines
             same = {"licensor": "owner", "valid_from": "valid_from", "valid_to": "valid_to", "position": "position"}
             own = ", ".join(same.get(column, "NULL") for column in columns)
             sql = (f"SELECT 0 AS h, {own}, NULL AS r FROM ownership WHERE patent = ? AND {_KNOWN_AT} "
                    f"UNION ALL SELECT 1 AS h, l.* FROM ({_licences_on_sql(columns, None, len(terms), wanted)}) AS l")
-            found = self._licences_sql[shape] = (sql, where("valid_from") + 1, where("licence_id") + 1)
-        sql, first, key = found
+            found = self._history_sql[shape] = (sql, where("licensor") + 1, where("valid_from") + 1,
+                                                where("valid_to") + 1, where("position") + 1)
+        sql, owner, first, until, position = found
         window = (stop.isoformat(), start.isoformat(), known, known)
-        rows = self.conn.execute(sql, (patent, known, known, *terms, *wanted, *window, patent, known, known, *wanted,
-                                       *window)).fetchall()
-        owner, until, position = where("licensor") + 1, where("valid_to") + 1, where("position") + 1
-        history = [(row[owner], row[first], row[until], row[position]) for row in rows if row[0] == 0]
-        licences = [row for row in rows if row[0] == 1]
-        licences.sort(key=lambda row: (row[first], row[key], row[-1]))  # as licences_on orders them
-        return history, [row[1:-1] for row in licences]
+        history: list[tuple[str, str, str | None, int]] = []
+        licences = []
+        for row in self.conn.execute(sql, (patent, known, known, *terms, *wanted, *window, patent, known, known, *wanted,
+                                           *window)):
+            if row[0]:
+                licences.append(row)
+            else:
+                history.append((row[owner], row[first], row[until], row[position]))
+        return history, [row[1:] for row in licences]
+
+    def portfolio_licences(
+        self, columns: Sequence[str], licensors: Iterable[str], start: date, stop: date, known: int,
+        licensees: Iterable[str],
+    ) -> list[tuple[Any, ...]]:
+        """``licences`` rows in ``[start, stop)`` of the portfolio licences (no patent listed) by any of
+        ``licensors`` to any of ``licensees``, in no order, each with its rowid last."""
+        names, wanted = sorted(set(licensors)), sorted(set(licensees))
+        sql = (f"SELECT {', '.join(columns)}, rowid AS r FROM licences WHERE patents IS NULL AND licensor IN "
+               f"({_marks(len(names))}) AND licensee IN ({_marks(len(wanted))}) AND {_OVERLAPS_AT} AND {_KNOWN_AT}")
+        return self.conn.execute(sql, (*names, *wanted, stop.isoformat(), start.isoformat(), known, known)).fetchall()
 
     def bans_against(
         self, columns: Sequence[str], parties: Iterable[str], start: date, stop: date, known: int
