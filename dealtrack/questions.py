@@ -72,6 +72,21 @@ _Q = TypeVar("_Q", bound=Callable[..., Any])
 #: At most this many basis positions keep a reading between questions (then they start again).
 _KEPT_READINGS = 64
 
+#: The one-day periods questions asked about (a Period is immutable): ``date -> Period``, at most 20,000 days.
+_DAYS: dict[date, Period] = {}
+
+
+def _on(value: DateLike) -> Period:
+    """:func:`~dealtrack.values.parse_period` of a question's ``on`` (a plain date's period kept)."""
+    if type(value) is not date:  # (a datetime counts as its day: parsed)
+        return parse_period(value, "on")
+    found = _DAYS.get(value)
+    if found is None:
+        if len(_DAYS) >= 20_000:
+            _DAYS.clear()
+        found = _DAYS[value] = parse_period(value, "on")
+    return found
+
 
 def _one_read(question: _Q) -> _Q:
     """Run ``question`` in one read transaction (:meth:`~dealtrack.sqlite.store.Store.begin_question_read`)."""
@@ -225,7 +240,7 @@ class Questions:
     @_one_read
     def owners_of(self, patent: str, on: DateLike, known_at: Instant = None, registry_at: Day = None) -> frozenset[str]:
         """Who held title to ``patent`` on ``on`` (a period: anyone who held it at some moment in it)."""
-        period, reading = parse_period(on, "on"), self._reading(known_at, registry_at)
+        period, reading = _on(on), self._reading(known_at, registry_at)
         return reading.owners(reading.patent_id(patent), period.start, period.stop)
 
     def owners_of_many(
@@ -257,7 +272,7 @@ class Questions:
         With ``live_only``, patents that had expired or lapsed by the start of ``on`` are left out
         (undisclosed ones cannot be told apart, so they stay).
         """
-        name, period = parse_party(party, "party"), parse_period(on, "on")
+        name, period = parse_party(party, "party"), _on(on)
         if not isinstance(live_only, bool):
             raise InvalidEvent("live_only", live_only, "expected True or False")
         reading = self._reading(known_at, registry_at)
@@ -395,7 +410,7 @@ class Questions:
         A licence limited to a field of use covers only that field; without ``field`` it counts
         (``licensees_of(...).fields`` tells when the answer depends on it).
         """
-        period, reading = parse_period(on, "on"), self._reading(known_at, registry_at)
+        period, reading = _on(on), self._reading(known_at, registry_at)
         patent_id, where = reading.patent_id(patent), parse_territory(territory)
         wanted = _field(field)
         names = set(_names_of(reading, parse_party(party, "party"), period))
@@ -437,7 +452,7 @@ class Questions:
         registry_at: Day = None,
     ) -> Bans:
         """Sales bans in force on ``on``; with ``product=``, a ban exempting that product is left out."""
-        period, reading = parse_period(on, "on"), self._reading(known_at, registry_at)
+        period, reading = _on(on), self._reading(known_at, registry_at)
         return Bans(ban for _, ban in _bans(reading, period, against, territory, product))
 
     # --- a party's whole position -----------------------------------------------------------------

@@ -367,7 +367,7 @@ class Reading:
         return holdings, anomalies, doubts
 
 
-_LICENCE_COLUMNS = list(LICENCES.columns)
+_LICENCE_COLUMNS, _BAN_COLUMNS = list(LICENCES.columns), list(BANS.columns)
 _FIRST, _ID = _LICENCE_COLUMNS.index("valid_from"), _LICENCE_COLUMNS.index("licence_id")
 
 
@@ -411,7 +411,7 @@ class StoredReading(Reading):
         if patent in history:
             return
         groups, reads = self.log.rename_groups(), self.store.views.reads
-        to = groups.linked(licensees)
+        to = groups.linked(licensees) if groups.knows(licensees) else licensees
         history[patent], rows = reads.history_and_licences(patent, _LICENCE_COLUMNS, self.numbers(patent), start, stop,
                                                            self.known, to)
         owners = {row[0] for row in history[patent]}
@@ -456,8 +456,9 @@ class StoredReading(Reading):
 
     def ban_rows_against(self, names: Iterable[str], start: date, stop: date) -> list[tuple[Any, ...]]:
         # bans against any name linked by renames to one of ``names``: the index finds them
-        return self.store.views.reads.bans_against(list(BANS.columns), self.log.rename_groups().linked(names), start, stop,
-                                                   self.known)
+        groups, names = self.log.rename_groups(), set(names)
+        return self.store.views.reads.bans_against(_BAN_COLUMNS, groups.linked(names) if groups.knows(names) else names,
+                                                   start, stop, self.known)
 
     def renames(self) -> list[Fact]:
         # the same list for every question on this basis until the log grows: read it once
