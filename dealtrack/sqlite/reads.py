@@ -38,18 +38,19 @@ def _marks(count: int) -> str:
     return ", ".join("?" * count) or "NULL"
 
 
-def _licences_on_sql(columns: Sequence[str], names: int | None, terms: int, licensees: Sequence[str] | None) -> str:
+def _licences_on_sql(columns: Sequence[str], names: int | None, terms: int, licensees: Sequence[str] | None,
+                     first: str = "") -> str:
     """The statement of :meth:`SQLiteReads.licences_on` for ``names`` licensors, ``terms`` numbers and (when not
     None) as many licensees: parameters terms, licensees, window, names, licensees, window; rows in no order, each
     with its rowid last. ``names`` None: the licensors are the owners of one patent on a basis (a subquery whose
-    parameters, patent, known, known, stand where the names would)."""
+    parameters, patent, known, known, stand where the names would). ``first``: a column before the others."""
     to = by = ""
     if licensees is not None:
         # the licences listing a number are few: found through the terms, then tested for the licensee (an
         # expression, so the licensee's index, which would visit every licence it ever held, is not used)
         among = _marks(len(licensees))
         to, by = f"AND licensee || '' IN ({among}) ", f"AND licensee IN ({among}) "
-    selected = ", ".join(columns)
+    selected = first + ", ".join(columns)
     # one number (the usual question): a join, each licence once ((term, key) is the key of licences_terms);
     # several: the licences listing any of them, each once
     listing = ("licences_terms JOIN licences ON licence_id = key WHERE term = ?" if terms == 1 else
@@ -134,7 +135,7 @@ class SQLiteReads:
             same = {"licensor": "owner", "valid_from": "valid_from", "valid_to": "valid_to", "position": "position"}
             own = ", ".join(same.get(column, "NULL") for column in columns)
             sql = (f"SELECT 0 AS h, {own}, NULL AS r FROM ownership WHERE patent = ? AND {_KNOWN_AT} "
-                   f"UNION ALL SELECT 1 AS h, l.* FROM ({_licences_on_sql(columns, None, len(terms), wanted)}) AS l")
+                   f"UNION ALL {_licences_on_sql(columns, None, len(terms), wanted, '1, ')}")
             found = self._history_sql[shape] = (sql, where("licensor") + 1, where("valid_from") + 1,
                                                 where("valid_to") + 1, where("position") + 1)
         sql, owner, first, until, position = found
