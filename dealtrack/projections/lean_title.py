@@ -214,7 +214,9 @@ def lean_holdings_before(facts: Iterable[_Lean], stop: str) -> list[LeanHolding]
     holders: dict[str, tuple[str, int]] = {}  # owner -> (since, starting position)
     done: list[LeanHolding] = []
     transfers: list[tuple[str, frozenset[str], frozenset[str]]] = []  # (day, assignors, assignees)
-    for position, day, kind, assignor, assignee in sorted(facts, key=lambda fact: (fact[1], fact[0])):
+    ordered = sorted(facts, key=lambda fact: (fact[1], fact[0]))
+    renamed = any(fact[2] == _RENAMED for fact in ordered)  # (without renames every name is its own)
+    for position, day, kind, assignor, assignee in ordered:
         if day >= stop:
             break
         if kind == _RENAMED:
@@ -223,10 +225,13 @@ def lean_holdings_before(facts: Iterable[_Lean], stop: str) -> list[LeanHolding]
                 continue
             new = (holders.keys() - {old}) | {assignee[1]}
         elif kind == _REGISTERED:
-            new = {aliases.canonical(assignee[0])}
+            new = {aliases.canonical(assignee[0]) if renamed else assignee[0]}
         else:
-            assignors = _assignors(set(holders), [aliases.canonical(name) for name in assignor])
-            assignees = frozenset(aliases.canonical(name) for name in assignee)
+            if renamed:
+                assignor = [aliases.canonical(name) for name in assignor]
+                assignee = [aliases.canonical(name) for name in assignee]
+            assignors = _assignors(set(holders), assignor)
+            assignees = frozenset(assignee)
             # an earlier transfer by the same assignors on the same day (days overlap only so) to someone else
             rival = any(other_day == day and other_from == assignors and other_to != assignees
                         for other_day, other_from, other_to in transfers)
