@@ -384,8 +384,11 @@ class TailReading(StoredReading):
     def owner_rows(self, patent: str, start: date, stop: date) -> list[tuple[str, int]]:
         extra = self.tail.titles.get(patent)
         # valid time runs forward: facts taking effect on or after ``stop`` cannot change who held the patent
-        # before it (the tail holds no rename), so the stored rows answer (as in RefoldedReading.owner_rows)
-        if extra is None or all(event.effective is not None and event.effective.start >= stop for _, event in extra):
+        # before it (the tail holds no rename), so the stored rows answer (as in RefoldedReading.owner_rows);
+        # all but an assignment by inventors, who held their shares from the start of time (title._first_inventors)
+        if extra is None or all(event.effective is not None and event.effective.start >= stop
+                                and not (isinstance(event, PatentsAssigned) and event.by_inventors)
+                                for _, event in extra):
             return super().owner_rows(patent, start, stop)
         # and only the facts before it are replayed (unless the whole fold is at hand)
         return [(owner, position) for owner, valid_from, valid_to, position in self._holdings_before(patent, extra, stop)
