@@ -31,6 +31,9 @@ _SUCCESSOR = re.compile(
 )
 # A former name written into the name: everything from "F/K/A" on.
 _FORMERLY = re.compile(r"[\s,;(]+(?:F/K/A|FKA|FORMERLY\s+KNOWN\s+AS)\b(?P<before>.*)$", re.IGNORECASE)
+_DOTTED = re.compile(r"(?<=\b\w)\.(?=\w\b\.?)")
+_NATIONAL_ASSOCIATION = re.compile(r"\bNATIONAL ASSOCIATION\b")
+_NOT_WORD = re.compile(r"[^\w]+")
 _SUFFIXES = frozenset({
     "INC", "INCORPORATED", "CORP", "CORPORATION", "CO", "COMPANY", "LTD", "LIMITED", "LLC", "LLP", "LP", "PLC",
     "GMBH", "AG", "SA", "SAS", "BV", "NV", "KK", "AB", "OY", "SPA", "SRL", "PTE", "PTY", "THE",
@@ -67,10 +70,12 @@ def party_key(name: str) -> str:
     """
     text = clean_name(name).upper()
     text = _FORMERLY.sub("", _ROLE.sub("", _SUCCESSOR.sub("", text)))
-    text = re.sub(r"(?<=\b\w)\.(?=\w\b\.?)", "", text)  # L.L.C. -> LLC.
+    if "." in text:  # (each test below only skips a substitution that could not match)
+        text = _DOTTED.sub("", text)  # L.L.C. -> LLC.
     text = text.replace("&", " AND ")
-    text = re.sub(r"\bNATIONAL ASSOCIATION\b", "NA", text)  # a US bank's "N.A." spelled out
-    words = re.sub(r"[^\w]+", " ", text).split()
+    if "NATIONAL ASSOCIATION" in text:
+        text = _NATIONAL_ASSOCIATION.sub("NA", text)  # a US bank's "N.A." spelled out
+    words = _NOT_WORD.sub(" ", text).split()
     while len(words) > 1 and words[-1] in _SUFFIXES:
         words.pop()
     if len(words) > 1 and words[0] == "THE":

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from dealtrack import InvalidEvent, Ledger, codec
@@ -27,6 +27,7 @@ from dealtrack.events import (
     BanModified,
     DealAnnounced,
     Event,
+    PartiesMerged,
     PartyRenamed,
     PatentLapsed,
     PatentNumbersLinked,
@@ -36,6 +37,7 @@ from dealtrack.events import (
     SecurityInterestReleased,
 )
 from dealtrack.projections import tail
+from dealtrack.projections.lean_title import lean_event, lean_holdings_before
 from dealtrack.projections.title import Holding, fold_title, holdings_before
 from test_licence_properties import grants, terminations
 from test_ownership_properties import DAY0, PARTIES, PATENTS, assignments, days, parties, registrations, renames
@@ -69,8 +71,15 @@ others = st.one_of(
     st.builds(lambda who, d: PatentsAssigned(assignor=who, assignee="Nokia Oyj", patents=["USAPP1"], effective=d),
               parties, days),
 )
+# a chain holding one of these is replayed from decoded events at question time; any other, from small tuples
+general_title = st.one_of(
+    st.builds(lambda a, b, p, d: PatentsAssigned(assignor=a, assignee=b, patents=[p], effective=f"{d.year}-{d.month:02d}"),
+              parties, parties, st.sampled_from(PATENTS), days),
+    st.builds(lambda a, b, p, d: PatentsAssigned(assignor=a, assignee=b, patents=[p], effective=d, by_inventors=True),
+              parties, parties, st.sampled_from(PATENTS), days),
+)
 any_event = st.one_of(late_registrations, assignments, assignments, grants, terminations, bans, renames, undisclosed,
-                      others)
+                      others, general_title)
 operations = st.lists(
     st.one_of(
         st.tuples(st.just("append"), st.lists(any_event, min_size=1, max_size=3)),
@@ -85,7 +94,7 @@ operations = st.lists(
     max_size=14,
 )
 # Only events a question folds itself (no rename, link, retraction...): long tails over many keys.
-local_event = st.one_of(late_registrations, assignments, assignments, grants, grants, terminations, bans,
+local_event = st.one_of(late_registrations, assignments, assignments, grants, grants, terminations, bans, general_title,
                         st.builds(lambda p, d: PatentLapsed(patent=p, effective=d), st.sampled_from(PATENTS), days),
                         st.builds(lambda who, p, d: SecurityInterestGranted(debtor=who, secured_party="Bank",
                                                                             patents=[p], effective=d),
@@ -257,6 +266,19 @@ def test_a_question_on_a_key_changed_since_the_catch_up_answers_it_and_writes_no
     assert checkpoint(ledger) == {2}
 
 
+def test_inventors_assigning_after_the_period_asked_held_the_patent_in_it(ledger: Ledger) -> None:
+    ledger.append(PatentRegistered(patent="US1", owner="Nokia", effective="2010"))
+    ledger.refresh()
+    # their shares were theirs from the start of time: a fact dated after the period still bears on it
+    ledger.append(PatentsAssigned(assignor="Inventor", assignee="Xiaomi", patents=["US3"], effective="2014-02-09",
+                                  by_inventors=True))
+    assert ledger.owners_of("US3", on="2010-12-27") == {"Inventor"}
+    assert ledger.portfolio("Inventor", on="2010-12-27").patents == {"US3"}
+    assert checkpoint(ledger) == {1}
+    ledger.refresh()
+    assert ledger.owners_of("US3", on="2010-12-27") == {"Inventor"}
+
+
 def test_a_rename_in_the_tail_catches_the_views_up_first(ledger: Ledger) -> None:
     ledger.append(PatentRegistered(patent="US1", owner="Nokia", effective="2010"))
     ledger.refresh()
@@ -330,3 +352,34 @@ def test_a_replay_cut_short_at_the_end_of_a_period_holds_what_the_whole_one_hold
                 if h.valid_from < stop and (h.valid_to is None or h.valid_to > start)}
 
     assert during(holdings_before("US1", facts, stop)) == during(fold_title("US1", facts)[0])
+
+
+# Chains whose every fact is dated to a day, with spellings of one party and former names, same-day rivals and
+# transfers recorded twice: what a question on a touched patent folds from small tuples (lean_holdings_before).
+spelled = st.sampled_from([*PARTIES, "Nokia Oyj", "NOKIA", "Nokia Corp.", "HMD F/K/A Nokia", "Acme"])
+few_days = st.integers(0, 8).map(lambda n: DAY0 + timedelta(days=n * 30))
+day_title_events = st.one_of(
+    st.builds(lambda o, d: PatentRegistered(patent="US1", owner=o, effective=d), spelled, few_days),
+    st.builds(lambda a, b, d: PatentsAssigned(assignor=a, assignee=b, patents=["US1"], effective=d),
+              st.lists(spelled, min_size=1, max_size=2), st.lists(spelled, min_size=1, max_size=2), few_days),
+    st.builds(lambda a, b, d: PatentsAssigned(assignor=a, assignee=b, patents=["US1"], effective=d),
+              st.lists(spelled, min_size=1, max_size=2), st.lists(spelled, min_size=1, max_size=2), few_days),
+    st.builds(lambda pair, d, merge: (PartiesMerged(absorbed=pair[0], into=pair[1], effective=d) if merge
+                                      else PartyRenamed(old=pair[0], new=pair[1], effective=d)),
+              st.lists(spelled, min_size=2, max_size=2, unique=True), few_days, st.booleans()),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(history=st.lists(st.one_of(day_title_events, title_events), min_size=1, max_size=14),
+       stop=few_days.map(lambda d: d + timedelta(days=15)) | days)
+def test_a_replay_from_small_tuples_holds_what_the_general_replay_holds(history: list[Event], stop: date) -> None:
+    facts = list(enumerate(history, start=1))
+    leans = [lean_event(fact) for fact in facts]
+    whole = {(h.owner, h.valid_from.isoformat(), h.valid_to.isoformat() if h.valid_to else None, h.position)
+             for h in holdings_before("US1", facts, stop)}
+    if any(lean is None for lean in leans):  # an imprecise date or an assignment by inventors: the general fold
+        assume(False)
+    found = lean_holdings_before([lean for lean in leans if lean is not None], stop.isoformat())
+    assert sorted(found, key=repr) == sorted(whole, key=repr)
+    assert len(found) == len(whole)

@@ -17,16 +17,18 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .. import codec
+from ..events import PatentRegistered, PatentsAssigned
 from ..parties import former_key, party_key
 from .history import Fact, FoldPoint, believed_over
-from .title import Aliases, renamed_names
+from .title import Aliases, _assignors, _keys, renamed_names
 
-__all__ = ["lean_title_history"]
+__all__ = ["Lean", "LeanHolding", "lean_event", "lean_fact", "lean_holdings_before", "lean_parties", "lean_title_history"]
 
 #: ``(position, effective day as ISO text, kind, assignors, assignees)``: for a registration (kind
 #: :data:`_REGISTERED`) no assignors and ``[owner]``; for a rename or merger (:data:`_RENAMED`) no assignors and
 #: ``[old, new]``.
 _Lean = tuple[int, str, int, "list[str]", "list[str]"]
+Lean = _Lean
 _REGISTERED, _ASSIGNED, _RENAMED = 0, 1, 2
 
 
@@ -160,3 +162,97 @@ def _with_renames(facts: list[_Lean], renames: list[Fact]) -> list[_Lean] | None
         return None
     return merged
 
+
+
+# --- a touched chain at question time (see .tail.TailReading) ------------------------------------------------
+
+#: ``(owner, valid_from, valid_to, starting position)``, days as ISO text (``valid_to`` None: still held).
+LeanHolding = tuple[str, str, "str | None", int]
+
+
+def lean_fact(position: int, type_name: str, data: Mapping[str, Any]) -> _Lean | None:
+    """A stored title fact's small tuple (``data``: its :func:`.codec.stored_fields`), or None when it is not
+    dated to a day or is an assignment by inventors (those go the general way)."""
+    day = data["effective"]
+    if type(day) is not str or len(day) != 10:  # (a 10-character date is one day: see codec._period)
+        return None
+    if type_name == "PatentRegistered":
+        return (position, day, _REGISTERED, [], [data["owner"]])
+    if type_name == "PatentsAssigned" and data["by_inventors"] is False:
+        return (position, day, _ASSIGNED, list(data["assignor"]), list(data["assignee"]))
+    return None
+
+
+def lean_event(fact: Fact) -> _Lean | None:
+    """:func:`lean_fact` of a decoded title fact, or of a rename or merger (``[old, new]`` as its assignees)."""
+    position, event = fact
+    effective = event.effective
+    if effective is None or not effective.is_exact:
+        return None
+    day = effective.start.isoformat()
+    if isinstance(event, PatentRegistered):
+        return (position, day, _REGISTERED, [], [event.owner])
+    if isinstance(event, PatentsAssigned):
+        return None if event.by_inventors else (position, day, _ASSIGNED, list(event.assignor), list(event.assignee))
+    pair = renamed_names(event)
+    return None if pair is None else (position, day, _RENAMED, [], list(pair))
+
+
+def lean_parties(facts: Iterable[_Lean]) -> set[str]:
+    """The parties the facts name (as :func:`.ownership.title_parties` gives them, for each)."""
+    return {name for _, _, _, assignor, assignee in facts for name in (*assignor, *assignee)}
+
+
+def lean_holdings_before(facts: Iterable[_Lean], stop: str) -> list[LeanHolding]:
+    """:func:`.title.holdings_before` (``stop`` as ISO text) of a chain whose every fact is dated to a day and
+    none is an assignment by inventors: the same holdings, as :data:`LeanHolding`, in no particular order.
+
+    The same transitions as the general fold's (:class:`.title._TitleState`), anomalies and doubts left out:
+    neither changes who holds (rival reports leave both sides holding; a transfer recorded twice, one).
+    """
+    aliases = Aliases()
+    holders: dict[str, tuple[str, int]] = {}  # owner -> (since, starting position)
+    done: list[LeanHolding] = []
+    transfers: list[tuple[str, frozenset[str], frozenset[str]]] = []  # (day, assignors, assignees)
+    ordered = sorted(facts, key=lambda fact: (fact[1], fact[0]))
+    renamed = any(fact[2] == _RENAMED for fact in ordered)  # (without renames every name is its own)
+    for position, day, kind, assignor, assignee in ordered:
+        if day >= stop:
+            break
+        if kind == _RENAMED:
+            old = aliases.move(assignee[0], assignee[1])
+            if old not in holders:
+                continue
+            new = (holders.keys() - {old}) | {assignee[1]}
+        elif kind == _REGISTERED:
+            new = {aliases.canonical(assignee[0]) if renamed else assignee[0]}
+        else:
+            if renamed:
+                assignor = [aliases.canonical(name) for name in assignor]
+                assignee = [aliases.canonical(name) for name in assignee]
+            assignors = _assignors(set(holders), assignor)
+            assignees = frozenset(assignee)
+            # an earlier transfer by the same assignors on the same day (days overlap only so) to someone else
+            rival = any(other_day == day and other_from == assignors and other_to != assignees
+                        for other_day, other_from, other_to in transfers)
+            transfers.append((day, assignors, assignees))
+            if not holders:
+                new = set(assignees)
+            elif rival:
+                new = holders.keys() | assignees
+            elif (assignors - holders.keys() and _keys(assignees) <= _keys(holders) and any(
+                    _keys(earlier_from) == _keys(assignors) and _keys(earlier_to) == _keys(assignees)
+                    for _, earlier_from, earlier_to in transfers[:-1])):
+                continue  # the same transfer recorded again: one transfer
+            else:
+                held = assignors & holders.keys()
+                new = (holders.keys() - held) | assignees if held else set(assignees)
+        if new == holders.keys():
+            continue
+        for owner in [owner for owner in holders if owner not in new]:
+            since, started = holders.pop(owner)
+            if day > since:
+                done.append((owner, since, day, started))
+        for owner in sorted(new - holders.keys()):
+            holders[owner] = (day, position)
+    return [*done, *((owner, since, None, started) for owner, (since, started) in holders.items())]

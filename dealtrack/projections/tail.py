@@ -27,13 +27,14 @@ from .. import codec
 from ..events import BanImposed, Event, PatentRegistered, PatentsAssigned, Recorded
 from ..parties import party_key
 from ..sqlite.store import Store
-from .history import Fact, live_at
+from .history import Fact, iso, live_at
 from .keyed import KeyedView
+from .lean_title import Lean, LeanHolding, lean_event, lean_fact, lean_holdings_before, lean_parties
 from .ownership import title_parties
 from .parties import event_parties
 from .reading import AnomalyRow, StoredReading, TitleFold, _overlaps
 from .rights import BANS, LICENCES, PATENT_TERMS, SECURITY_INTERESTS
-from .title import Doubt, Holding, fold_title, holdings_before
+from .title import Doubt, fold_title, holdings_before
 
 __all__ = ["TAIL_LIMIT", "Tail", "TailReading", "appended", "read_tail"]
 
@@ -78,6 +79,8 @@ class Tail:
     parties: tuple[dict[str, set[str]], dict[str, set[str]]] = attrs.Factory(lambda: ({}, {}))
     kept: dict[str, dict[Any, Any]] = attrs.Factory(dict)  # Reading._kept's caches of the stored views' look-ups
     stored: dict[tuple[str, str], list[Fact]] = attrs.Factory(dict)  # (facts table, key) -> its stored facts
+    # property id -> its stored title facts as small tuples (see TailReading._lean_title), None: not all can be
+    lean: dict[str, list[Lean] | None] = attrs.Factory(dict)
     unnamed: list[Event] = attrs.Factory(list)  # events whose party names are not indexed yet (see names)
     _names: dict[str, set[str]] = attrs.Factory(dict)  # party key -> spellings the tail records
     _mentioned: set[str] = attrs.Factory(set)  # title parties and parties banned (what the views index)
@@ -119,7 +122,7 @@ class Tail:
             for patent in dict.fromkeys(ids[number] for number in _title_numbers(event)):
                 self.titles.setdefault(patent, []).append(fact)
                 self.dirty_titles.add(patent)
-                for kind in ("title", "title facts", "title before"):
+                for kind in ("title", "title facts", "title before", "lean title"):
                     self.folds.pop((kind, patent), None)
             for view in _KEYED:
                 for key in dict.fromkeys(view.keys(event)):
@@ -246,17 +249,70 @@ class TailReading(StoredReading):
                 self.visible(facts), set().union(*(title_parties(event) for _, event in facts)))
         return found
 
-    def _holdings_before(self, patent: str, extra: list[Fact], stop: date) -> list[Holding]:
-        """The holdings of a touched patent's fold that begin before ``stop`` (see :func:`.title.holdings_before`):
-        its whole fold when already made, else a replay up to ``stop`` (kept for the same ``stop``)."""
+    def _holdings_before(self, patent: str, extra: list[Fact], stop: date) -> list[LeanHolding]:
+        """The holdings of a touched patent's fold that begin before ``stop`` (see :func:`.title.holdings_before`),
+        days as ISO text: its whole fold when already made, else a replay up to ``stop`` (kept for the same
+        ``stop``), from the facts' small tuples when every one has one (:func:`.lean_title.lean_holdings_before`)."""
         whole: TitleFold | None = self.tail.folds.get(("title", patent))
         if whole is not None:
-            return whole[0]
-        kept: tuple[date, list[Holding]] | None = self.tail.folds.get(("title before", patent))
+            return [(h.owner, h.valid_from.isoformat(), iso(h.valid_to), h.position) for h in whole[0]]
+        kept: tuple[date, list[LeanHolding]] | None = self.tail.folds.get(("title before", patent))
         if kept is None or kept[0] != stop:
-            kept = self.tail.folds[("title before", patent)] = (
-                stop, holdings_before(patent, self._title_facts(patent, extra)[0], stop))
+            lean = self._lean_title(patent, extra)
+            if lean is not None:
+                held = lean_holdings_before(lean[0], stop.isoformat())
+            else:
+                held = [(h.owner, h.valid_from.isoformat(), iso(h.valid_to), h.position)
+                        for h in holdings_before(patent, self._title_facts(patent, extra)[0], stop)]
+            kept = self.tail.folds[("title before", patent)] = (stop, held)
         return kept[1]
+
+    def _lean_title(self, patent: str, extra: list[Fact]) -> tuple[list[Lean], set[str]] | None:
+        """:meth:`_title_facts` as small tuples (:mod:`.lean_title`), without building the stored events: the
+        facts counted and the parties named; None when some fact is not dated to a day or is an assignment by
+        inventors (the general fold takes those)."""
+        key = ("lean title", patent)
+        if key not in self.tail.folds:
+            self.tail.folds[key] = self._lean_title_facts(patent, extra)
+        found: tuple[list[Lean], set[str]] | None = self.tail.folds[key]
+        return found
+
+    def _lean_title_facts(self, patent: str, extra: list[Fact]) -> tuple[list[Lean], set[str]] | None:
+        stored = self._stored_lean(patent)
+        if stored is None:
+            return None
+        facts = list(stored)
+        for fact in extra:
+            lean = lean_event(fact)
+            if lean is None:
+                return None
+            facts.append(lean)
+        groups = self.log.rename_groups()
+        if groups.linked_any:  # the renames linked to the chain's parties join it (as in _title_facts)
+            for fact in groups.renames_of(lean_parties(facts)):
+                lean = lean_event(fact)
+                if lean is None:
+                    return None
+                facts.append(lean)
+        retracted, known = self.log.retracted(), self.known
+        visible = [fact for fact in facts if fact[0] <= known and retracted.get(fact[0], known + 1) > known]
+        return visible, lean_parties(facts)
+
+    def _stored_lean(self, patent: str) -> list[Lean] | None:
+        """The title facts the views file under ``patent`` as small tuples, read off their payloads once per
+        tail; None when one has none (then they are decoded for :meth:`_stored` instead, read once all the same)."""
+        if patent in self.tail.lean:
+            return self.tail.lean[patent]
+        rows = self.store.views.reads.title_fact_payloads(patent)
+        leans = [lean_fact(position, type_name, codec.stored_fields(type_name, payload, version))
+                 for position, type_name, payload, version in rows]
+        found = None if None in leans else [lean for lean in leans if lean is not None]
+        if found is None and ("title", patent) not in self.tail.stored:
+            self.tail.stored[("title", patent)] = [
+                (position, codec.decode_stored(type_name, payload, version))
+                for position, type_name, payload, version in rows]
+        self.tail.lean[patent] = found
+        return found
 
     def _stored(self, table: str, key: str) -> list[Fact]:
         """The facts the views' ``table`` (``"title"``: the title facts) files under ``key``, decoded: read once
@@ -277,7 +333,8 @@ class TailReading(StoredReading):
         for patent in self.tail.dirty_titles:
             for party in of_patent.pop(patent, ()):
                 by_party[party].discard(patent)
-            of_patent[patent] = self._title_facts(patent, self.tail.titles[patent])[1]  # (no fold needed)
+            lean = self._lean_title(patent, self.tail.titles[patent])  # (no fold needed)
+            of_patent[patent] = lean[1] if lean is not None else self._title_facts(patent, self.tail.titles[patent])[1]
             for party in of_patent[patent]:
                 by_party.setdefault(party, set()).add(patent)
         self.tail.dirty_titles.clear()
@@ -327,12 +384,15 @@ class TailReading(StoredReading):
     def owner_rows(self, patent: str, start: date, stop: date) -> list[tuple[str, int]]:
         extra = self.tail.titles.get(patent)
         # valid time runs forward: facts taking effect on or after ``stop`` cannot change who held the patent
-        # before it (the tail holds no rename), so the stored rows answer (as in RefoldedReading.owner_rows)
-        if extra is None or all(event.effective is not None and event.effective.start >= stop for _, event in extra):
+        # before it (the tail holds no rename), so the stored rows answer (as in RefoldedReading.owner_rows);
+        # all but an assignment by inventors, who held their shares from the start of time (title._first_inventors)
+        if extra is None or all(event.effective is not None and event.effective.start >= stop
+                                and not (isinstance(event, PatentsAssigned) and event.by_inventors)
+                                for _, event in extra):
             return super().owner_rows(patent, start, stop)
         # and only the facts before it are replayed (unless the whole fold is at hand)
-        return [(h.owner, h.position) for h in self._holdings_before(patent, extra, stop)
-                if _overlaps(h.valid_from.isoformat(), h.valid_to.isoformat() if h.valid_to else None, start, stop)]
+        return [(owner, position) for owner, valid_from, valid_to, position in self._holdings_before(patent, extra, stop)
+                if _overlaps(valid_from, valid_to, start, stop)]
 
     def _owner_history(self, patent: str) -> list[tuple[str, str, str | None, int]]:
         # a patent the tail touches: its history from the fold (the stored reading's owners_again and
