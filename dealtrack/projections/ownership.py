@@ -187,9 +187,11 @@ class OwnershipProjection:
             if groups.knows(parties[position]):
                 renamed.add(position)
             if len(parties) >= 5_000:
-                _index_parties(store, _by_property(store, facts), parties)
+                _index_parties(store, _by_property(store, facts), parties, staged=True)
                 facts, parties = [], {}
-        _index_parties(store, _by_property(store, facts), parties)
+        _index_parties(store, _by_property(store, facts), parties, staged=True)
+        store.views.land_facts("title_facts", ("patent", "position"))
+        store.views.land_facts("title_parties", ("party", "patent"))
         log.title_names = names
         retracted = log.retracted()
         writer = _Writer(store)
@@ -475,14 +477,14 @@ def _index(store: Store, facts: list[tuple[str, int]], batch: Sequence[Fact]) ->
         _index_parties(store, facts, {position: title_parties(events[position]) for position in {p for _, p in facts}})
 
 
-def _index_parties(store: Store, facts: list[tuple[str, int]], parties: dict[int, set[str]]) -> None:
-    """:func:`_index`, given the parties each event position names."""
+def _index_parties(store: Store, facts: list[tuple[str, int]], parties: dict[int, set[str]], staged: bool = False) -> None:
+    """:func:`_index`, given the parties each event position names; ``staged`` (a rebuild): held back, to be
+    written in key order at the end of the load (:meth:`.SQLiteViewTables.land_facts`)."""
     if not facts:
         return
-    store.views.add_facts("title_facts", facts, ("patent", "position"))
-    store.views.add_facts(
-        "title_parties", [(party, patent) for patent, position in facts for party in parties[position]], ("party", "patent")
-    )
+    add = store.views.stage_facts if staged else store.views.add_facts
+    add("title_facts", facts, ("patent", "position"))
+    add("title_parties", [(party, patent) for patent, position in facts for party in parties[position]], ("party", "patent"))
 
 
 def _by_property(store: Store, facts: list[tuple[str, int]]) -> list[tuple[str, int]]:
