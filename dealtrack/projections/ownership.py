@@ -203,7 +203,7 @@ class OwnershipProjection:
             touched = bool(renamed) and not renamed.isdisjoint([row[1] for row in stored])
             lean = lean_title_history(patent, stored, log.fold_point, retracted, groups.renames_of if touched else None)
             if lean is not None:
-                writer.add_ownership(lean)
+                writer.add_stored(*lean)
                 continue
             chain = [(position, decode(type_name, payload, version)) for _, position, type_name, payload, version in stored]
             if touched:
@@ -298,10 +298,11 @@ class _Writer:
         if self.count >= 10_000:
             self.flush()
 
-    def add_ownership(self, rows: list[tuple[Any, ...]]) -> None:
-        """Add ``ownership`` rows as stored (``known_from`` and ``known_to`` last)."""
-        self.rows["ownership"].extend(rows)
-        self.count += len(rows)
+    def add_stored(self, owned: list[tuple[Any, ...]], noted: list[tuple[Any, ...]]) -> None:
+        """Add ``ownership`` and ``anomalies`` rows as stored (``known_from`` and ``known_to`` last)."""
+        self.rows["ownership"].extend(owned)
+        self.rows["anomalies"].extend(noted)
+        self.count += len(owned) + len(noted)
         if self.count >= 10_000:
             self.flush()
 
