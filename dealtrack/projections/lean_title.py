@@ -1,9 +1,12 @@
 """The common chains of title, folded straight from the stored payloads (a rebuild's fast path).
 
-Most chains are plain: every event dated to the day, recorded in valid-time
-order, no assignment by inventors, nothing retracted, and every assignment made by whoever held the patent then.
-A rename or merger of a party they name may join them, dated to the day and
-in order too. For such a chain :func:`.title.fold_title` needs a handful of fields of each
+Most chains are plain: every event dated to the day, no assignment by inventors,
+nothing retracted, and every assignment made by whoever held the patent then.
+A rename or merger of a party they name may join them, dated to the day too.
+Most are also recorded in valid-time order, and fold in one replay; from the
+first fact recorded out of that order on, the answer at each later commit
+point is a replay of what was recorded by then (as the general fold does it,
+but from the small tuples). For such a chain :func:`.title.fold_title` needs a handful of fields of each
 event and finds no anomaly, so a rebuild folds it here from small tuples read
 off each payload once, without building the events. Anything else (and
 whatever would note an anomaly) makes :func:`lean_title_history` give up with
@@ -38,16 +41,14 @@ def _lean_facts(stored: Iterable[tuple[Any, int, str, str | bytes, int]]) -> lis
     ``stored`` are ``(key, position, type, payload, schema_version)`` in position order.
     """
     facts: list[_Lean] = []
-    last = ""
     fields = codec.stored_fields
     for _, position, type_name, payload, version in stored:
         data = fields(type_name, payload, version)
         day = data["effective"]
         # a day's ISO text orders as the day does; a longer period, or fields decoded from an older schema, go
-        # the general way (so do facts out of valid-time order)
-        if type(day) is not str or len(day) != 10 or day < last:
+        # the general way
+        if type(day) is not str or len(day) != 10:
             return None
-        last = day
         if type_name == "PatentRegistered":
             facts.append((position, day, _REGISTERED, [], [data["owner"]]))
         elif type_name == "PatentsAssigned" and data["by_inventors"] is False:
@@ -60,20 +61,20 @@ def _lean_facts(stored: Iterable[tuple[Any, int, str, str | bytes, int]]) -> lis
 def lean_title_history(
     patent: str, stored: Iterable[tuple[Any, int, str, str | bytes, int]], fold_point: FoldPoint,
     retracted: Mapping[int, int], renames_of: Callable[[set[str]], list[Fact]] | None = None,
-) -> list[tuple[Any, ...]] | None:
-    """A plain chain's ``ownership`` rows over its whole history, as stored (``known_from`` and ``known_to``
-    last): those ``_title_history`` gives (it has no anomaly); None for any other chain.
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]] | None:
+    """A plain chain's ``ownership`` rows and title ``anomalies`` rows over its whole history, as stored
+    (``known_from`` and ``known_to`` last): those ``_title_history`` gives; None for any other chain.
 
     ``stored`` are the chain's own facts, ``(key, position, type, payload, schema_version)`` in position
     order. A chain with a retracted fact (``retracted``: target -> retracting position) goes the general
     way. When they name a party some rename or merger links,
     ``renames_of`` gives the renames and mergers linked to a set of names (:meth:`.RenameGroups.renames_of`):
-    they join the chain, and must be dated to the day and in valid-time order with it too.
+    they join the chain, and must be dated to the day too.
     """
     facts = _lean_facts(stored)
     if not facts or (retracted and any(fact[0] in retracted for fact in facts)):
         return None
-    aliases: Aliases | None = None
+    renamed = False  # renames and mergers joined the chain
     if renames_of is not None:
         names = {name for _, _, _, assignor, assignee in facts for name in (*assignor, *assignee)}
         renames = renames_of(names)
@@ -83,16 +84,58 @@ def lean_title_history(
             facts = _with_renames(facts, renames)
             if facts is None:
                 return None
-            aliases = Aliases()
+            renamed = True
     if len(facts) == 1:  # a third of all chains: who the one fact names holds the patent from its day on
         position, day, _, _, assignee = facts[0]
         point = fold_point(position)
-        return [(patent, owner, day, None, position, point, None) for owner in sorted(set(assignee))]
+        return [(patent, owner, day, None, position, point, None) for owner in sorted(set(assignee))], []
+    # Up to the first fact recorded out of valid-time order one replay gives the answer at every commit point;
+    # from the commit point of that fact on, the answer at each point is a replay of the facts recorded by then,
+    # in valid-time order (day, then position), as the general fold gives it.
+    in_order = next((index for index in range(1, len(facts)) if facts[index][1] < facts[index - 1][1]), len(facts))
+    steps = _replay(patent, facts[:in_order], fold_point, renamed)
+    if steps is None:
+        return None
+    if in_order < len(facts):
+        first = facts[in_order][0]
+        steps = [step for step in steps if step[0] < first]
+        for point in sorted({fold_point(position) for position, *_ in facts[in_order:]}):
+            recorded = sorted((fact for fact in facts if fact[0] <= point), key=_valid_order)
+            replayed = _replay(patent, recorded, lambda _: point, renamed)
+            if replayed is None:
+                return None
+            steps.append((point, replayed[-1][1] if replayed else []))
+    owned: list[tuple[Any, ...]] = []
+    noted: list[tuple[Any, ...]] = []
+    for row, since, until in believed_over(steps):
+        if row[0] is None:  # (None, kind, position, message): an anomaly
+            noted.append((patent, *row[1:], None, since, until))
+        else:
+            owned.append((patent, *row, since, until))
+    return owned, noted
+
+
+def _valid_order(fact: _Lean) -> tuple[str, int]:
+    return fact[1], fact[0]
+
+
+def _names(names: Iterable[str]) -> str:
+    """Names as an anomaly's message lists them (:func:`.title._names`)."""
+    return " and ".join(sorted(names))
+
+
+def _replay(patent: str, facts: list[_Lean], fold_point: FoldPoint, renamed: bool) -> list[
+        tuple[int, list[tuple[Any, ...]]]] | None:
+    """Replay ``facts`` (in valid-time order); the answer at each commit point where it changed,
+    ``(point, [(owner, valid_from, valid_to, position) or (None, kind, position, message), ...])`` (holdings and
+    anomalies: a gap in the chain, a registration conflict), or None for a case this fold leaves to the general
+    one. ``renamed``: the facts hold renames and mergers, and names go through them."""
     # The answer at a commit point is the state after every fact up to it; only the points where the state
     # changed are noted (at any other, the answer is the one before, and so are the rows believed), so the
     # renames of a large group that leave this chain's holders alone cost no answer and no commit point.
+    aliases = Aliases() if renamed else None
     holders: dict[str, tuple[str, int]] = {}  # owner -> (since, starting position)
-    done: list[tuple[Any, ...]] = []  # the holdings that ended, as the answers hold them
+    done: list[tuple[Any, ...]] = []  # the holdings that ended, and the anomalies, as the answers hold them
     transfers: list[tuple[str, frozenset[str], frozenset[str]]] = []  # (day, assignors, assignees)
     steps: list[tuple[int, list[tuple[Any, ...]]]] = []  # (commit point, (owner, valid_from, valid_to, position)s)
     pending: int | None = None  # the commit point of the first change not noted yet
@@ -112,7 +155,9 @@ def lean_title_history(
         elif kind == _REGISTERED:
             owner = assignee[0]
             if holders and party_key(owner) not in {party_key(holder) for holder in holders}:
-                return None  # a registration conflict
+                done.append((None, "registration_conflict", position,
+                             f"{patent} registered to {owner} on {day} while held by {_names(holders)}"))
+                pending = fold_point(position) if pending is None else pending
             new = {owner}
         else:
             spelled = {party_key(holder): holder for holder in holders}
@@ -127,10 +172,18 @@ def lean_title_history(
             transfers.append((day, assignors, assignees))
             if not holders:
                 new = set(assignees)
-            elif rival or not assignors <= holders.keys():
-                return None  # conflicting reports, a gap in the chain, or a transfer recorded twice
+            elif rival:
+                return None  # conflicting reports
             else:
-                new = (holders.keys() - assignors) | assignees if assignors else set(assignees)
+                missing = assignors - holders.keys()
+                if missing:
+                    if {party_key(name) for name in assignees} <= {party_key(holder) for holder in holders}:
+                        return None  # perhaps a transfer recorded twice (title._assignment)
+                    done.append((None, "chain_gap", position, f"{patent} assigned by {_names(missing)} on {day}, "
+                                                              f"but the known holder then was {_names(holders)}"))
+                    pending = fold_point(position) if pending is None else pending
+                held = assignors & holders.keys()
+                new = (holders.keys() - held) | assignees if held else set(assignees)
         if new == holders.keys():
             continue
         for owner in [owner for owner in holders if owner not in new]:
@@ -143,12 +196,12 @@ def lean_title_history(
             pending = fold_point(position)
     if pending is not None:
         steps.append((pending, [*done, *((owner, since, None, started) for owner, (since, started) in holders.items())]))
-    return [(patent, *row, since, until) for row, since, until in believed_over(steps)]
+    return steps
 
 
 def _with_renames(facts: list[_Lean], renames: list[Fact]) -> list[_Lean] | None:
     """``facts`` and ``renames`` (as ``(position, day, _RENAMED, [], [old, new])``) in position order, or None when a rename
-    is not dated to the day or the whole is not in valid-time order."""
+    is not dated to the day."""
     merged = list(facts)
     for position, event in renames:
         pair = renamed_names(event)
@@ -157,9 +210,6 @@ def _with_renames(facts: list[_Lean], renames: list[Fact]) -> list[_Lean] | None
             return None
         merged.append((position, effective.start.isoformat(), _RENAMED, [], list(pair)))
     merged.sort(key=lambda fact: fact[0])
-    days = [fact[1] for fact in merged]
-    if any(later < earlier for earlier, later in zip(days, days[1:])):
-        return None
     return merged
 
 

@@ -187,9 +187,11 @@ class OwnershipProjection:
             if groups.knows(parties[position]):
                 renamed.add(position)
             if len(parties) >= 5_000:
-                _index_parties(store, _by_property(store, facts), parties)
+                _index_parties(store, _by_property(store, facts), parties, staged=True)
                 facts, parties = [], {}
-        _index_parties(store, _by_property(store, facts), parties)
+        _index_parties(store, _by_property(store, facts), parties, staged=True)
+        store.views.land_facts("title_facts", ("patent", "position"))
+        store.views.land_facts("title_parties", ("party", "patent"))
         log.title_names = names
         retracted = log.retracted()
         writer = _Writer(store)
@@ -201,7 +203,7 @@ class OwnershipProjection:
             touched = bool(renamed) and not renamed.isdisjoint([row[1] for row in stored])
             lean = lean_title_history(patent, stored, log.fold_point, retracted, groups.renames_of if touched else None)
             if lean is not None:
-                writer.add_ownership(lean)
+                writer.add_stored(*lean)
                 continue
             chain = [(position, decode(type_name, payload, version)) for _, position, type_name, payload, version in stored]
             if touched:
@@ -296,10 +298,11 @@ class _Writer:
         if self.count >= 10_000:
             self.flush()
 
-    def add_ownership(self, rows: list[tuple[Any, ...]]) -> None:
-        """Add ``ownership`` rows as stored (``known_from`` and ``known_to`` last)."""
-        self.rows["ownership"].extend(rows)
-        self.count += len(rows)
+    def add_stored(self, owned: list[tuple[Any, ...]], noted: list[tuple[Any, ...]]) -> None:
+        """Add ``ownership`` and ``anomalies`` rows as stored (``known_from`` and ``known_to`` last)."""
+        self.rows["ownership"].extend(owned)
+        self.rows["anomalies"].extend(noted)
+        self.count += len(owned) + len(noted)
         if self.count >= 10_000:
             self.flush()
 
@@ -475,14 +478,14 @@ def _index(store: Store, facts: list[tuple[str, int]], batch: Sequence[Fact]) ->
         _index_parties(store, facts, {position: title_parties(events[position]) for position in {p for _, p in facts}})
 
 
-def _index_parties(store: Store, facts: list[tuple[str, int]], parties: dict[int, set[str]]) -> None:
-    """:func:`_index`, given the parties each event position names."""
+def _index_parties(store: Store, facts: list[tuple[str, int]], parties: dict[int, set[str]], staged: bool = False) -> None:
+    """:func:`_index`, given the parties each event position names; ``staged`` (a rebuild): held back, to be
+    written in key order at the end of the load (:meth:`.SQLiteViewTables.land_facts`)."""
     if not facts:
         return
-    store.views.add_facts("title_facts", facts, ("patent", "position"))
-    store.views.add_facts(
-        "title_parties", [(party, patent) for patent, position in facts for party in parties[position]], ("party", "patent")
-    )
+    add = store.views.stage_facts if staged else store.views.add_facts
+    add("title_facts", facts, ("patent", "position"))
+    add("title_parties", [(party, patent) for patent, position in facts for party in parties[position]], ("party", "patent"))
 
 
 def _by_property(store: Store, facts: list[tuple[str, int]]) -> list[tuple[str, int]]:
