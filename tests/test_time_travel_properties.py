@@ -14,10 +14,10 @@ from datetime import date, timedelta
 import attrs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_ownership_properties import PATENTS, days, events, oracle_owners
+from test_ownership_properties import PARTIES, PATENTS, days, events, oracle_owners, parties
 
 from dealtrack import Ledger
-from dealtrack.events import Event
+from dealtrack.events import Event, PatentsAssigned
 
 pytestmark = pytest.mark.both_backends  # the same answers on SQLite and on PostgreSQL
 
@@ -94,3 +94,34 @@ def test_a_registry_date_after_everything_changes_nothing(history: list, probe: 
         for party in ("Microsoft", "Nokia", "Xiaomi", "MTL", "HMD"):
             assert ledger.portfolio(party, on=probe, registry_at="2099-12-31") == ledger.portfolio(party, on=probe)
         assert ledger.anomalies(registry_at="2099-12-31") == ledger.anomalies()
+
+
+inventors_assignments = st.builds(
+    lambda a, b, ps, d: PatentsAssigned(assignor=a, assignee=b, patents=ps, effective=d, by_inventors=True),
+    st.lists(parties, min_size=1, max_size=2),
+    st.lists(parties, min_size=1, max_size=2),
+    st.lists(st.sampled_from(PATENTS), min_size=1, max_size=2),
+    days,
+)
+registered = st.lists(st.tuples(st.one_of(events, inventors_assignments), st.none() | st.integers(0, 12)),
+                      min_size=1, max_size=10)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=registered, probe=days, registry=days, caught_up=st.booleans())
+def test_registry_at_answers_as_a_ledger_of_only_what_the_register_showed(
+    history: list, probe: date, registry: date, caught_up: bool
+) -> None:
+    """Inventors' assignments included: they bear on every day before them, so one dated later still counts."""
+    recorded = [with_registry(event, delay) for event, delay in history]
+    with Ledger.open() as ledger, Ledger.open() as shown:
+        ledger.append(*recorded)
+        visible = [event for event in recorded if registry_day(event) <= registry]
+        if visible:
+            shown.append(*visible)
+        if caught_up:
+            ledger.refresh()
+        for patent in PATENTS:
+            assert ledger.owners_of(patent, on=probe, registry_at=registry) == shown.owners_of(patent, on=probe), patent
+        for party in PARTIES:
+            assert ledger.portfolio(party, on=probe, registry_at=registry) == shown.portfolio(party, on=probe), party

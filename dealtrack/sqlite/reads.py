@@ -29,6 +29,8 @@ _OVERLAPS_AT = "valid_from < ? AND (valid_to IS NULL OR valid_to > ?)"
 _KNOWN_AT = "known_from <= ? AND (known_to IS NULL OR known_to > ?)"
 
 
+#: a stored ``PatentsAssigned`` payload's mark of an assignment by the inventors (the codec writes it without spaces)
+_BY_INVENTORS = '%"by_inventors":true%'
 _OWNER_ROWS = f"SELECT owner, position FROM ownership WHERE patent = ? AND {_OVERLAPS_AT} AND {_KNOWN_AT}"
 _OWNER_HISTORY = f"SELECT owner, valid_from, valid_to, position FROM ownership WHERE patent = ? AND {_KNOWN_AT}"
 
@@ -285,9 +287,11 @@ class SQLiteReads:
         return bool(found)
 
     def hides_title(self, patent: str, known: int, registry: date, stop: date) -> bool:
-        """True when a title fact of ``patent`` or a rename known by ``known`` is dated before ``stop`` but not registered by ``registry``."""
+        """True when a title fact of ``patent`` or a rename known by ``known`` bears on days before ``stop`` but is not
+        registered by ``registry``: dated before ``stop``, or an inventors' assignment (they held from the start)."""
         params = {"patent": patent, "known": known, "registry": registry.isoformat(), "stop": stop.isoformat()}
-        hidden = "COALESCE(e.registry_recorded, e.effective_start) > :registry AND e.effective_start < :stop"
+        hidden = ("COALESCE(e.registry_recorded, e.effective_start) > :registry AND (e.effective_start < :stop "
+                  f"OR (e.type = 'PatentsAssigned' AND e.payload LIKE '{_BY_INVENTORS}'))")
         (found,) = self.conn.execute(
             "SELECT EXISTS(SELECT 1 FROM title_facts f JOIN events e ON e.position = f.position "
             f"WHERE f.patent = :patent AND f.position <= :known AND {hidden}) "
