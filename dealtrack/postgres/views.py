@@ -51,10 +51,3 @@ class PostgresViewTables(SQLiteViewTables):
             self.conn.executemany(
                 f"INSERT INTO {table} ({columns[0]}, {columns[1]}) VALUES (?, ?) ON CONFLICT DO NOTHING", pairs
             )
-
-    def stage_facts(self, table: str, pairs: Sequence[tuple[Any, Any]], columns: tuple[str, str] = ("key", "position")) -> None:
-        """On PostgreSQL the pairs go straight in (its tables are heaps, not kept in key order)."""
-        self.add_facts(table, pairs, columns)
-
-    def land_facts(self, table: str, columns: tuple[str, str] = ("key", "position")) -> None:
-        """Nothing held back: :meth:`stage_facts` wrote the pairs already."""

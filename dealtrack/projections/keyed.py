@@ -56,12 +56,9 @@ class KeyedView:
         return f"{self.table}_terms"
 
     def _index_terms(self, store: Store, batch: Iterable[Fact]) -> None:
-        store.views.add_facts(self.terms_table, self._term_pairs(batch), ("term", "key"))
-
-    def _term_pairs(self, batch: Iterable[Fact]) -> list[tuple[str, str]]:
-        if self.terms is None:
-            return []
-        return [(term, key) for _, event in batch for key in self.keys(event) for term in self.terms(event)]
+        if self.terms is not None:
+            pairs = [(term, key) for _, event in batch for key in self.keys(event) for term in self.terms(event)]
+            store.views.add_facts(self.terms_table, pairs, ("term", "key"))
 
     @property
     def folded(self) -> tuple[str, ...]:
@@ -108,9 +105,7 @@ class KeyedView:
         views.clear(self.facts_table)
         if self.terms is not None:
             views.clear(self.terms_table)
-        # the pairs arrive in log order: they are staged, and written in key order once all are in
         pairs: list[tuple[str, int]] = []
-        terms: list[tuple[str, str]] = []
         lean = self.stored_keys if self.terms is None else None
         for position, type_name, payload, version in views.events_of_types(self.types):
             if lean is not None:
@@ -118,15 +113,11 @@ class KeyedView:
             else:
                 event = codec.decode_stored(type_name, payload, version)
                 pairs.extend((key, position) for key in self.keys(event))
-                terms.extend(self._term_pairs([(position, event)]))
-            if len(pairs) + len(terms) >= 5_000:
-                views.stage_facts(self.facts_table, pairs)
-                views.stage_facts(self.terms_table, terms, ("term", "key"))
-                pairs, terms = [], []
-        views.stage_facts(self.facts_table, pairs)
-        views.stage_facts(self.terms_table, terms, ("term", "key"))
-        views.land_facts(self.facts_table)
-        views.land_facts(self.terms_table, ("term", "key"))
+                self._index_terms(log.store, [(position, event)])
+            if len(pairs) >= 5_000:
+                views.add_facts(self.facts_table, pairs)
+                pairs = []
+        views.add_facts(self.facts_table, pairs)
         retracted = log.retracted()
         rows: list[tuple[Any, ...]] = []
         for key, group in itertools.groupby(views.facts_with_events(self.facts_table), key=lambda row: row[0]):

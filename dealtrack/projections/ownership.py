@@ -187,11 +187,9 @@ class OwnershipProjection:
             if groups.knows(parties[position]):
                 renamed.add(position)
             if len(parties) >= 5_000:
-                _index_parties(store, _by_property(store, facts), parties, staged=True)
+                _index_parties(store, _by_property(store, facts), parties)
                 facts, parties = [], {}
-        _index_parties(store, _by_property(store, facts), parties, staged=True)
-        store.views.land_facts("title_facts", ("patent", "position"))
-        store.views.land_facts("title_parties", ("party", "patent"))
+        _index_parties(store, _by_property(store, facts), parties)
         log.title_names = names
         retracted = log.retracted()
         writer = _Writer(store)
@@ -478,14 +476,14 @@ def _index(store: Store, facts: list[tuple[str, int]], batch: Sequence[Fact]) ->
         _index_parties(store, facts, {position: title_parties(events[position]) for position in {p for _, p in facts}})
 
 
-def _index_parties(store: Store, facts: list[tuple[str, int]], parties: dict[int, set[str]], staged: bool = False) -> None:
-    """:func:`_index`, given the parties each event position names; ``staged`` (a rebuild): held back, to be
-    written in key order at the end of the load (:meth:`.SQLiteViewTables.land_facts`)."""
+def _index_parties(store: Store, facts: list[tuple[str, int]], parties: dict[int, set[str]]) -> None:
+    """:func:`_index`, given the parties each event position names."""
     if not facts:
         return
-    add = store.views.stage_facts if staged else store.views.add_facts
-    add("title_facts", facts, ("patent", "position"))
-    add("title_parties", [(party, patent) for patent, position in facts for party in parties[position]], ("party", "patent"))
+    store.views.add_facts("title_facts", facts, ("patent", "position"))
+    store.views.add_facts(
+        "title_parties", [(party, patent) for patent, position in facts for party in parties[position]], ("party", "patent")
+    )
 
 
 def _by_property(store: Store, facts: list[tuple[str, int]]) -> list[tuple[str, int]]:

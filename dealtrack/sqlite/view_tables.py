@@ -55,21 +55,6 @@ class SQLiteViewTables:
                 f"INSERT OR IGNORE INTO {table} ({columns[0]}, {columns[1]}) VALUES (?, ?)", pairs
             )
 
-    def stage_facts(self, table: str, pairs: Sequence[tuple[Any, Any]], columns: tuple[str, str] = ("key", "position")) -> None:
-        """Hold ``pairs`` for a facts table being loaded from scratch, to be written in key order by
-        :meth:`land_facts` (pairs that arrive in log order would each land on a page of their own)."""
-        if pairs:
-            self.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS staged_{table} (a, b)")
-            self.conn.executemany(f"INSERT INTO temp.staged_{table} VALUES (?, ?)", pairs)
-
-    def land_facts(self, table: str, columns: tuple[str, str] = ("key", "position")) -> None:
-        """Write the pairs :meth:`stage_facts` held for ``table``, sorted (one sort, then appends in key order),
-        leaving those already there; then drop the staging table."""
-        if self.conn.execute("SELECT 1 FROM sqlite_temp_master WHERE name = ?", (f"staged_{table}",)).fetchone():
-            self.conn.execute(f"INSERT OR IGNORE INTO {table} ({columns[0]}, {columns[1]}) "
-                              f"SELECT a, b FROM temp.staged_{table} ORDER BY a, b")
-            self.conn.execute(f"DROP TABLE temp.staged_{table}")
-
     def keys_at(self, table: str, positions: Iterable[int], key: str = "key") -> list[Any]:
         """The keys a facts table notes at any of ``positions`` (a retraction touches its target's keys)."""
         return [row[0] for row in select_in(self.conn, f"SELECT {key} FROM {table} WHERE position IN ({{marks}})", positions)]
