@@ -350,6 +350,22 @@ def test_a_small_file_and_a_process_with_threads_stay_in_one_process(
     assert worker.can_fork() or not hasattr(os, "fork")
 
 
+def test_no_process_to_be_had_means_reading_in_this_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, readers: Readers) -> None:
+    path = file_of(bad_and_good(), tmp_path)
+    with Ledger.open() as ledger:
+        serial = import_assignments(ledger, path), contents(ledger)
+
+    def no_fork(self: Any) -> None:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(uspto, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(multiprocessing.get_context("fork").Process, "start", no_fork)
+    with Ledger.open() as ledger:
+        assert (import_assignments(ledger, path), contents(ledger)) == serial
+    assert readers.started == []
+
+
 def test_the_progress_bar_is_drawn_by_the_importing_process(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, readers: Readers, capsys: pytest.CaptureFixture[str]) -> None:
     path = file_of(bad_and_good(), tmp_path)

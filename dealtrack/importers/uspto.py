@@ -89,9 +89,12 @@ def _records_to_import(name: str, show: bool) -> Generator[AssignmentRecord | Un
     if size is None or size < PARALLEL_FROM or not can_fork():
         yield from _records(name, show, None)
         return
-    with ReadingProcess(
-        lambda tick: _records(name, False, tick), packed, unpacked, label=name, counting=show
-    ) as reader, progress_bar(show, Path(name).name, size, in_bytes=True) as bar:  # (the bar's thread after the fork)
+    try:
+        reader = ReadingProcess(lambda tick: _records(name, False, tick), packed, unpacked, label=name, counting=show)
+    except OSError:  # no process to be had (a limit on processes, or on memory): read the file here
+        yield from _records(name, show, None)
+        return
+    with reader, progress_bar(show, Path(name).name, size, in_bytes=True) as bar:  # (the bar's thread after the fork)
         for read, records in reader.batches(lambda record: record.where):
             if read:
                 bar.update(read)

@@ -26,6 +26,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from multiprocessing.connection import Connection
 from types import TracebackType
 from typing import Any, Generic, TypeVar
@@ -47,7 +48,8 @@ _Produce = Callable[[Callable[[int], None] | None], Iterator[T]]
 
 
 def can_fork() -> bool:
-    """True where forking this process is safe: ``fork`` exists, not on macOS, and only one thread runs.
+    """True where forking this process is safe: ``fork`` exists, not on macOS, only one thread runs, and this
+    is no daemonic process (which multiprocessing lets have no children).
 
     (A thread holding a lock at the fork would leave the child's copy of it locked forever.)
     """
@@ -55,6 +57,7 @@ def can_fork() -> bool:
         sys.platform != "darwin"
         and "fork" in multiprocessing.get_all_start_methods()
         and threading.active_count() == 1
+        and not multiprocessing.current_process().daemon
     )
 
 
@@ -82,13 +85,18 @@ class ReadingProcess(Generic[T]):
         self._last: str | None = None  # where the last item came from, for a child that dies
         context = multiprocessing.get_context("fork")
         self._reader, writer = context.Pipe(duplex=False)
+        _widen(self._reader)
         self._child = context.Process(
             target=_child, args=(produce, pack, counting, batch or BATCH, self._reader, writer), daemon=True,
             name="dealtrack-reader",
         )
-        self._child.start()
-        writer.close()  # the child's copy is the only one: its end (or death) is an end of file here
-        _widen(self._reader)
+        try:
+            self._child.start()
+        except BaseException:  # (no process: an OSError the caller can fall back from)
+            self._reader.close()
+            raise
+        finally:
+            writer.close()  # the child's copy is the only one: its end (or death) is an end of file here
 
     def batches(self, where: Callable[[T], str | None] = lambda _: None) -> Iterator[tuple[int, list[T]]]:
         """``(bytes read since the last batch, items)`` as the child sends them; its exceptions raised here.
@@ -146,8 +154,9 @@ def _child(
     writer: Connection,
 ) -> None:
     """The child: read, send batches, then ``end`` or the exception that stopped it."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops this process
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # (not a handler of the parent's, inherited by the fork)
+    with suppress(ValueError):  # (only the main thread may set handlers: the forking one is, see can_fork)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops this process
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # (not a handler of the parent's, inherited by the fork)
     reader.close()  # the parent's end: with it closed here, the parent's exit is a broken pipe for this one
     read = 0
 
