@@ -66,6 +66,10 @@ class ImportFailed(DealtrackError):
         place = path if where is None else f"{path}, {where}"
         super().__init__(f"{place}: {reason}")
 
+    def __reduce__(self) -> tuple[type[ImportFailed], tuple[str, str | None, str]]:
+        """Pickled by its fields (an import's parsing process sends it to the importing one)."""
+        return type(self), (self.path, self.where, self.reason)
+
 
 class MissingExtra(DealtrackError, ImportError):
     """A feature needs an optional extra that is not installed; the message says how to install it."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import attrs
 
@@ -26,8 +27,10 @@ __all__ = [
     "classify",
     "corrected_ref",
     "grant_number",
+    "packed",
     "parse_day",
     "reel_frame",
+    "unpacked",
 ]
 
 #: The conveyance kinds an import report counts, in the order they are tried on the register's text.
@@ -238,3 +241,26 @@ class Unreadable:
 
     where: str
     reason: str
+
+
+def packed(item: AssignmentRecord | Unreadable) -> tuple[Any, ...]:
+    """``item`` as plain tuples (what a parsing process sends: pickled several times faster than the classes)."""
+    if isinstance(item, Unreadable):
+        return (item.where, item.reason)
+    return (
+        item.reel, item.frame, item.recorded, item.conveyance, item.kind,
+        tuple([(a.name, a.executed) for a in item.assignors]), item.assignees,
+        tuple([(p.grant, p.application, p.granted, p.title) for p in item.properties]),
+        item.purged, item.inventors, item.where,
+    )
+
+
+def unpacked(fields: tuple[Any, ...]) -> AssignmentRecord | Unreadable:
+    """The record (or Unreadable) :func:`packed` made ``fields`` of."""
+    if len(fields) == 2:
+        return Unreadable(*fields)
+    reel, frame, recorded, conveyance, kind, assignors, assignees, properties, purged, inventors, where = fields
+    return AssignmentRecord(
+        reel, frame, recorded, conveyance, kind, tuple([Assignor(*a) for a in assignors]), assignees,
+        tuple([Property(*p) for p in properties]), purged, inventors, where,
+    )
