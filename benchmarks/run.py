@@ -9,7 +9,9 @@ appends, questions right after a change to their key, the ``eventsourcing``
 peer, then ``bulk()``, rebuild and the floor in child processes.
 ``--render results/latest.json`` prints the tables of an earlier run again.
 ``--build-only`` measures only the whole ledger built with its views ready (the
-10M target: ``--scale 10m --build-only``).
+10M target: ``--scale 10m --build-only``); the events it generates are kept in
+``WORKDIR/events-cache`` for the next run at the same seed and scale
+(``--events-cache``, ``--no-events-cache``).
 """
 
 from __future__ import annotations
