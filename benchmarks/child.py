@@ -14,11 +14,12 @@
 - ``raw``: the bulk baseline: ``executemany`` SOURCE's first N rows, 1,000 per
   transaction, into DEST's ``events`` table, made with the same DDL and indexes;
 - ``open``: only import dealtrack and open the ledger (the floor under the RSS figures);
-- ``build``: ``python3 -m benchmarks.child build DEST N [SEED]``: the whole synthetic ledger of N
+- ``build``: ``python3 -m benchmarks.child build DEST N [SEED [CACHE]]``: the whole synthetic ledger of N
   events (``benchmarks/synth.py``) appended into a fresh ledger DEST, 1,000 per call, in one
   ``with ledger.bulk():`` block, views ready at its end. The time is dealtrack's (the appends and the
-  catch-up); generating the events is timed apart (``generate_seconds``), and its memory (the
-  synthetic world) counts in the peak RSS.
+  catch-up); generating the events (or reading them back from the folder CACHE, where an earlier run
+  with the same seed and N left them: ``benchmarks/events_cache.py``) is timed apart
+  (``generate_seconds``), and its memory (the synthetic world, when generated) counts in the peak RSS.
 """
 
 from __future__ import annotations
@@ -175,16 +176,20 @@ def _end_block(ledger: Any, block: Any, seconds: float) -> tuple[int, float]:
     return count, seconds
 
 
-def build(dest: str, limit: int, seed: int) -> tuple[int, float, float]:
-    """Append ``limit`` synthetic events to a fresh ledger in one bulk block: (events, dealtrack's seconds, generator's)."""
+def build(dest: str, limit: int, seed: int, cache: str | None = None) -> tuple[int, float, float]:
+    """Append ``limit`` synthetic events to a fresh ledger in one bulk block: (events, dealtrack's seconds, generator's).
+
+    With ``cache`` (a folder) the events come from its file for this seed and count when there is one, and
+    are written to it when there is not (see :mod:`benchmarks.events_cache`); either way outside the clock.
+    """
+    from benchmarks.events_cache import cached_generate
     from benchmarks.suite import resolve
-    from benchmarks.synth import generate
     from dealtrack import Ledger
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{dest}{suffix}").unlink(missing_ok=True)
     ledger = Ledger.open(dest)
-    stream = generate(limit, seed=seed)
+    stream = cached_generate(limit, seed, Path(cache) if cache else None)
     seconds = generating = 0.0
     clock = time.perf_counter()
     block = ledger.bulk()
@@ -203,10 +208,10 @@ def build(dest: str, limit: int, seed: int) -> tuple[int, float, float]:
     return count, seconds, generating
 
 
-def main(mode: str, path: str, dest: str | None = None, limit: str | None = None) -> None:
+def main(mode: str, path: str, dest: str | None = None, limit: str | None = None, cache: str | None = None) -> None:
     extra: dict[str, Any] = {}
-    if mode == "build":  # build DEST N [SEED]
-        count, seconds, extra["generate_seconds"] = build(path, int(dest or 0), int(limit or 1))
+    if mode == "build":  # build DEST N [SEED [CACHE]]
+        count, seconds, extra["generate_seconds"] = build(path, int(dest or 0), int(limit or 1), cache)
     elif mode == "decode":
         count, seconds = decode(path)
     elif mode == "floor":

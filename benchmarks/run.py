@@ -9,7 +9,9 @@ appends, questions right after a change to their key, the ``eventsourcing``
 peer, then ``bulk()``, rebuild and the floor in child processes.
 ``--render results/latest.json`` prints the tables of an earlier run again.
 ``--build-only`` measures only the whole ledger built with its views ready (the
-10M target: ``--scale 10m --build-only``).
+10M target: ``--scale 10m --build-only``); the events it generates are kept in
+``WORKDIR/events-cache`` for the next run at the same seed and scale
+(``--events-cache``, ``--no-events-cache``).
 """
 
 from __future__ import annotations
@@ -73,20 +75,30 @@ BUILD_TARGET_MINUTES = {"10m": "<= 30"}  # the issue's target for the whole buil
 
 def build_only(label: str, n: int, args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
     """The whole synthetic ledger built in one ``bulk()`` block with its views ready, in a fresh process."""
-    print(f"[{label}] building {n:,} events in one bulk() block, views ready at its end", flush=True)
-    made = suite.child("build", workdir / f"build-{label}.db", n, args.seed)
+    cache = _events_cache(args, workdir)
+    print(f"[{label}] building {n:,} events in one bulk() block, views ready at its end"
+          f"{f' (events cached in {cache})' if cache else ''}", flush=True)
+    made = suite.child("build", workdir / f"build-{label}.db", n, args.seed, *([cache] if cache else []))
     if not args.keep:
         for path in workdir.glob(f"build-{label}.db*"):
             path.unlink()
     minutes = made["seconds"] / 60
-    note = (f"{made['events']:,} events, {made['events'] / made['seconds']:,.0f} events/s; generating them took "
-            f"{made['generate_seconds'] / 60:.1f} min more, not counted")
+    note = (f"{made['events']:,} events, {made['events'] / made['seconds']:,.0f} events/s; generating them (or reading "
+            f"them back from the events cache) took {made['generate_seconds'] / 60:.1f} min more, not counted")
     return [
         result(label, "the whole ledger built, views ready (one bulk() block, 1,000 per append)", "min", [minutes],
                "", [], target=BUILD_TARGET_MINUTES.get(label), absolute=True, note=note),
         result(label, "peak RSS of that build (the synthetic generator's memory included)", "MB",
                [made["peak_rss_mb"]], "", [], target="<= 300" if label == "1m" else None, absolute=True),
     ]
+
+
+def _events_cache(args: argparse.Namespace, workdir: Path) -> Path | None:
+    """The folder a build keeps its generated events in for the next run (``--events-cache``), or None."""
+    if getattr(args, "no_events_cache", False):
+        return None
+    chosen: Path | None = getattr(args, "events_cache", None)
+    return chosen if chosen is not None else workdir / "events-cache"
 
 
 def _checkpoint(path: Path) -> Callable[[list[dict[str, Any]]], None]:
@@ -240,6 +252,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keep", action="store_true", help="keep the ledger files in --workdir")
     parser.add_argument("--questions-only", action="store_true",
                         help="only ask the questions again, of ledgers a --keep run left in --workdir")
+    parser.add_argument("--events-cache", type=Path, metavar="DIR",
+                        help="--build-only: where generated events are kept for a later run at the same seed and scale "
+                             "(default: WORKDIR/events-cache; about 330 MB per million events)")
+    parser.add_argument("--no-events-cache", action="store_true", help="--build-only: always generate the events")
     parser.add_argument("--build-only", action="store_true",
                         help="only build the whole ledger in one bulk() block, views ready (e.g. --scale 10m)")
     parser.add_argument("--render", type=Path, metavar="JSON",

@@ -78,8 +78,12 @@ def test_the_build_child_makes_the_whole_ledger_with_its_views_ready(tmp_path: P
     from benchmarks import run
     from dealtrack import Ledger
 
-    args = argparse.Namespace(seed=3, keep=True)
+    args = argparse.Namespace(seed=3, keep=True, events_cache=tmp_path / "cache")
     minutes, rss = run.build_only("1m", 1_500, args, tmp_path)
+    assert len(list((tmp_path / "cache").iterdir())) == 1, "the generated events were kept for the next run"
+    for path in tmp_path.glob("build-1m.db*"):
+        path.unlink()
+    minutes, rss = run.build_only("1m", 1_500, args, tmp_path)  # from the cache this time
     assert minutes["unit"] == "min" and minutes["dealtrack"]["median"] > 0 and minutes["target"] is None
     assert "1,500 events" in minutes["note"] and rss["target"] == "<= 300" and rss["met"] in (True, False)
     with Ledger.open(tmp_path / "build-1m.db") as ledger:
@@ -87,6 +91,23 @@ def test_the_build_child_makes_the_whole_ledger_with_its_views_ready(tmp_path: P
         assert ledger.verify()
         retractions = sum(isinstance(item, Retract) for item in generate(1_500, seed=3))
         assert len(list(ledger.events(types="EventRetracted"))) == retractions > 0
+
+
+def test_the_events_cache_gives_back_the_generated_stream(tmp_path: Path) -> None:
+    """A run writes the events it generates to the cache; the next run at the same seed and count reads them back."""
+    from benchmarks.events_cache import cache_path, cached_generate
+
+    generated = list(generate(1_500, seed=3))
+    path = cache_path(tmp_path, 1_500, seed=3)
+    first = cached_generate(1_500, 3, tmp_path)
+    assert [next(first) for _ in range(10)] == generated[:10]
+    first.close()  # stopped part-way: no cache file
+    assert not path.exists() and not list(tmp_path.iterdir())
+    assert list(cached_generate(1_500, 3, tmp_path)) == generated
+    assert path.exists()
+    assert list(cached_generate(1_500, 3, tmp_path)) == generated  # read back
+    assert not cache_path(tmp_path, 1_500, seed=4).exists() and not cache_path(tmp_path, 1_400, seed=3).exists()
+    assert list(cached_generate(1_500, 3, None)) == generated
 
 
 def test_growth_compares_each_question_s_median_across_scales() -> None:
