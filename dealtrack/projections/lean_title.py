@@ -186,17 +186,23 @@ def _replay(patent: str, facts: list[_Lean], fold_point: FoldPoint, renamed: boo
                 new = (holders.keys() - held) | assignees if held else set(assignees)
         if new == holders.keys():
             continue
-        for owner in [owner for owner in holders if owner not in new]:
-            since, started = holders.pop(owner)
-            if day > since:
-                done.append((owner, since, day, started))
-        for owner in sorted(new - holders.keys()):
-            holders[owner] = (day, position)
+        _hand_over(holders, new, day, position, done)
         if pending is None:
             pending = fold_point(position)
     if pending is not None:
         steps.append((pending, [*done, *((owner, since, None, started) for owner, (since, started) in holders.items())]))
     return steps
+
+
+def _hand_over(holders: dict[str, tuple[str, int]], new: set[str], day: str, position: int, done: list[Any]) -> None:
+    """Move ``holders`` (owner -> (since, starting position)) to ``new`` on ``day`` at ``position``: a holding
+    that ends on a later day than it began goes to ``done`` as ``(owner, since, day, started)``."""
+    for owner in [owner for owner in holders if owner not in new]:
+        since, started = holders.pop(owner)
+        if day > since:
+            done.append((owner, since, day, started))
+    for owner in sorted(new - holders.keys()):
+        holders[owner] = (day, position)
 
 
 def _with_renames(facts: list[_Lean], renames: list[Fact]) -> list[_Lean] | None:
@@ -299,10 +305,5 @@ def lean_holdings_before(facts: Iterable[_Lean], stop: str) -> list[LeanHolding]
                 new = (holders.keys() - held) | assignees if held else set(assignees)
         if new == holders.keys():
             continue
-        for owner in [owner for owner in holders if owner not in new]:
-            since, started = holders.pop(owner)
-            if day > since:
-                done.append((owner, since, day, started))
-        for owner in sorted(new - holders.keys()):
-            holders[owner] = (day, position)
+        _hand_over(holders, new, day, position, done)
     return [*done, *((owner, since, None, started) for owner, (since, started) in holders.items())]
