@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,10 +31,10 @@ def fold_appends_on_catch_up(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Tests in a module marked ``both_backends`` take their ``ledger`` on SQLite and on PostgreSQL
+    """Tests in a module marked ``both_backends`` take their ``ledger`` (or ``fresh_ledger``) on SQLite and on PostgreSQL
     (a test marked ``sqlite_only`` reads the file itself, and stays on SQLite)."""
     marked = metafunc.definition.get_closest_marker("both_backends") is not None
-    if marked and "ledger" in metafunc.fixturenames and metafunc.definition.get_closest_marker("sqlite_only") is None:
+    if marked and "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("sqlite_only") is None:
         metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 
 
@@ -44,17 +45,30 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def ledger(backend: str, request: pytest.FixtureRequest) -> Iterator[Ledger]:
-    if backend == "sqlite":
-        with Ledger.open() as opened:
-            yield opened
-        return
-    url = request.getfixturevalue("pg_database")
-    schema = f"t_{uuid.uuid4().hex[:16]}"  # a schema per test: a thousand times cheaper than a database
-    with Ledger.open(url, schema=schema) as opened:
+def ledger(fresh_ledger: Callable[[], AbstractContextManager[Ledger]]) -> Iterator[Ledger]:
+    with fresh_ledger() as opened:
         yield opened
-    with psycopg.connect(url, autocommit=True) as raw:
-        raw.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def fresh_ledger(backend: str, request: pytest.FixtureRequest) -> Callable[[], AbstractContextManager[Ledger]]:
+    """Opens a new, empty ledger on the test's engine each time it is called: a hypothesis test that takes one per
+    example replays a failure from its example alone, not from the events earlier examples left behind."""
+    if backend == "sqlite":
+        return Ledger.open
+    url = request.getfixturevalue("pg_database")
+
+    @contextmanager
+    def in_a_new_schema() -> Iterator[Ledger]:
+        schema = f"t_{uuid.uuid4().hex[:16]}"  # a schema per ledger: a thousand times cheaper than a database
+        try:
+            with Ledger.open(url, schema=schema) as opened:
+                yield opened
+        finally:
+            with psycopg.connect(url, autocommit=True) as raw:
+                raw.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+    return in_a_new_schema
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ log refreshed first.
 
 from __future__ import annotations
 
-from contextlib import suppress
+from collections.abc import Callable
+from contextlib import AbstractContextManager, suppress
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -169,20 +170,22 @@ def append_or_skip(ledger: Ledger, batch: list[Event]) -> None:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(plan=operations, probe=days)
 def test_questions_on_a_tail_answer_as_the_same_log_refreshed_first(
-    ledger: Ledger, plan: list[tuple[str, Any]], probe: date
+    fresh_ledger: Callable[[], AbstractContextManager[Ledger]], plan: list[tuple[str, Any]], probe: date
 ) -> None:
     """``ledger`` is refreshed only when the plan says; ``eager`` holds the same log and is refreshed before each question."""
-    play(ledger, plan, probe)
+    with fresh_ledger() as ledger:  # (one per example: a failure replays from its plan alone)
+        play(ledger, plan, probe)
 
 
 @settings(max_examples=20, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(plan=local_operations, probe=days)
 def test_questions_on_a_long_tail_of_key_local_events_answer_as_the_same_log_refreshed_first(
-    ledger: Ledger, plan: list[tuple[str, Any]], probe: date
+    fresh_ledger: Callable[[], AbstractContextManager[Ledger]], plan: list[tuple[str, Any]], probe: date
 ) -> None:
-    play(ledger, plan, probe, other_bases=False)
-    assert {position for _, position in ledger._store.checkpoints().values()} == {1}  # never caught up
+    with fresh_ledger() as ledger:
+        play(ledger, plan, probe, other_bases=False)
+        assert {position for _, position in ledger._store.checkpoints().values()} == {1}  # never caught up
 
 
 def play(ledger: Ledger, plan: list[tuple[str, Any]], probe: date, other_bases: bool = True) -> None:
