@@ -325,7 +325,8 @@ class Reads(Protocol):
         ...
 
     def hides_title(self, patent: str, known: int, registry: date, stop: date) -> bool:
-        """True when a title fact of ``patent`` or a rename known by ``known`` is dated before ``stop`` but not registered by ``registry``."""
+        """True when a title fact of ``patent`` or a rename known by ``known`` bears on days before ``stop`` (dated
+        before it, or on a chain with an inventors' assignment) but is not registered by ``registry``."""
         ...
 
     def anomaly_rows(self, known: int) -> list[tuple[str, str, int, str, str | None]]:

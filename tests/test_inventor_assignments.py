@@ -47,6 +47,37 @@ def test_a_registered_owner_comes_before_the_inventors(ledger: Ledger) -> None:
     assert ledger.owners_of("USAPP14729229", on="2015-07-01") == {"HENKEL IP & HOLDING GMBH"}
 
 
+def test_an_earlier_fact_arriving_after_the_catch_up_ends_the_inventors_holding_from_the_start(ledger: Ledger) -> None:
+    """The inventors held from the start only while theirs was the chain's first fact: a question on a tail whose one
+    new fact is dated after the day asked, but before the inventors' assignment, must see that (it once read the
+    stored rows, as for any fact dated after the day)."""
+    ledger.append(inventors("LU, ZHENG", "HENKEL IP & HOLDING GMBH", "2015-06-09"))
+    ledger.refresh()
+    assert ledger.owners_of("USAPP14729229", on="2015-01-01") == {"LU, ZHENG"}
+    ledger.append(PatentsAssigned(assignor="ACME CORP", assignee="LU, ZHENG", patents=["USAPP14729229"],
+                                  effective="2015-03-01"))
+    on_the_tail = ledger.owners_of("USAPP14729229", on="2015-01-01"), ledger.portfolio("LU, ZHENG", on="2015-01-01")
+    ledger.refresh()
+    assert on_the_tail == (frozenset(), ledger.portfolio("LU, ZHENG", on="2015-01-01"))
+    assert ledger.owners_of("USAPP14729229", on="2015-01-01") == frozenset()
+
+
+def test_a_register_date_that_hides_the_chains_first_fact_leaves_the_inventors_first() -> None:
+    """On the register of 2015-07-01 only the inventors' assignment shows: they held from the start, although the
+    whole log (where an earlier-dated fact comes first) says nobody held the patent before that fact."""
+    first = PatentsAssigned(assignor="ACME CORP", assignee="LU, ZHENG", patents=["USAPP14729229"], effective="2015-03-01",
+                            registry_recorded="2016-01-01")
+    theirs = PatentsAssigned(assignor="LU, ZHENG", assignee="HENKEL IP & HOLDING GMBH", patents=["USAPP14729229"],
+                             effective="2015-06-09", by_inventors=True, registry_recorded="2015-06-20")
+    with Ledger.open() as ledger, Ledger.open() as shown:
+        ledger.append(first, theirs)
+        ledger.refresh()
+        shown.append(theirs)
+        assert ledger.owners_of("USAPP14729229", on="2015-01-01") == frozenset()
+        assert (ledger.owners_of("USAPP14729229", on="2015-01-01", registry_at="2015-07-01")
+                == shown.owners_of("USAPP14729229", on="2015-01-01") == {"LU, ZHENG"})
+
+
 def test_the_same_records_without_the_flag_are_a_gap(ledger: Ledger) -> None:
     ledger.append(
         inventors(["LU, ZHIXIANG", "LU, ZHENG"], "HENKEL IP & HOLDING GMBH", "2015-06-09", flag=False),

@@ -514,8 +514,10 @@ class RefoldedReading(Reading):
         """Whether the register date hides any fact that could bear on ``patent`` before ``stop``.
 
         Valid time runs forward, so events taking effect on or after ``stop``
-        cannot change who held the patent before it; when nothing earlier is
-        hidden, the stored view already has the answer.
+        cannot change who held the patent before it (unless the chain has an
+        inventors' assignment: they held from the start when theirs is the
+        chain's first fact); when nothing earlier is hidden, the stored view
+        already has the answer.
         """
         return self.store.views.reads.hides_title(patent, self.known, self.registry, stop)
 

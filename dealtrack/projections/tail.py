@@ -27,6 +27,7 @@ from .. import codec
 from ..events import BanImposed, Event, PatentRegistered, PatentsAssigned, Recorded
 from ..parties import party_key
 from ..sqlite.store import Store
+from ..values import ONE_DAY
 from .history import Fact, iso, live_at
 from .keyed import KeyedView
 from .lean_title import Lean, LeanHolding, lean_event, lean_fact, lean_holdings_before, lean_parties
@@ -385,10 +386,12 @@ class TailReading(StoredReading):
         extra = self.tail.titles.get(patent)
         # valid time runs forward: facts taking effect on or after ``stop`` cannot change who held the patent
         # before it (the tail holds no rename), so the stored rows answer (as in RefoldedReading.owner_rows);
-        # all but an assignment by inventors, who held their shares from the start of time (title._first_inventors)
-        if extra is None or all(event.effective is not None and event.effective.start >= stop
-                                and not (isinstance(event, PatentsAssigned) and event.by_inventors)
-                                for _, event in extra):
+        # except where inventors held from the start of time (title._first_inventors): an assignment by inventors
+        # in the tail, or a stored chain that begins with theirs (a fact dated before it would end that)
+        if extra is None or (all(event.effective is not None and event.effective.start >= stop
+                                 and not (isinstance(event, PatentsAssigned) and event.by_inventors)
+                                 for _, event in extra)
+                             and not super().owner_rows(patent, date.min, date.min + ONE_DAY)):
             return super().owner_rows(patent, start, stop)
         # and only the facts before it are replayed (unless the whole fold is at hand)
         return [(owner, position) for owner, valid_from, valid_to, position in self._holdings_before(patent, extra, stop)

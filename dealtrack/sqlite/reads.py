@@ -288,15 +288,19 @@ class SQLiteReads:
 
     def hides_title(self, patent: str, known: int, registry: date, stop: date) -> bool:
         """True when a title fact of ``patent`` or a rename known by ``known`` bears on days before ``stop`` but is not
-        registered by ``registry``: dated before ``stop``, or an inventors' assignment (they held from the start)."""
+        registered by ``registry``: dated before ``stop``; an inventors' assignment (they held from the start); or, on
+        a chain with an inventors' assignment, any title fact (hiding the chain's first fact can make the inventors'
+        assignment the first, and the inventors then held from the start)."""
         params = {"patent": patent, "known": known, "registry": registry.isoformat(), "stop": stop.isoformat()}
-        hidden = ("COALESCE(e.registry_recorded, e.effective_start) > :registry AND (e.effective_start < :stop "
-                  f"OR (e.type = 'PatentsAssigned' AND e.payload LIKE '{_BY_INVENTORS}'))")
+        hidden = "COALESCE(e.registry_recorded, e.effective_start) > :registry"
+        bears = f"e.effective_start < :stop OR (e.type = 'PatentsAssigned' AND e.payload LIKE '{_BY_INVENTORS}')"
+        inventors = ("EXISTS(SELECT 1 FROM title_facts g JOIN events i ON i.position = g.position WHERE g.patent = :patent "
+                     f"AND g.position <= :known AND i.type = 'PatentsAssigned' AND i.payload LIKE '{_BY_INVENTORS}')")
         (found,) = self.conn.execute(
             "SELECT EXISTS(SELECT 1 FROM title_facts f JOIN events e ON e.position = f.position "
-            f"WHERE f.patent = :patent AND f.position <= :known AND {hidden}) "
+            f"WHERE f.patent = :patent AND f.position <= :known AND {hidden} AND ({bears} OR {inventors})) "
             "OR EXISTS(SELECT 1 FROM events e WHERE e.type IN ('PartyRenamed', 'PartiesMerged') "
-            f"AND e.position <= :known AND {hidden})",
+            f"AND e.position <= :known AND {hidden} AND ({bears}))",
             params,
         ).fetchone()
         return bool(found)
