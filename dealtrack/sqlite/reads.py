@@ -32,7 +32,8 @@ _KNOWN_AT = "known_from <= ? AND (known_to IS NULL OR known_to > ?)"
 #: a stored ``PatentsAssigned`` payload's mark of an assignment by the inventors (the codec writes it without spaces)
 _BY_INVENTORS = '%"by_inventors":true%'
 _OWNER_ROWS = f"SELECT owner, position FROM ownership WHERE patent = ? AND {_OVERLAPS_AT} AND {_KNOWN_AT}"
-_OWNER_HISTORY = f"SELECT owner, valid_from, valid_to, position FROM ownership WHERE patent = ? AND {_KNOWN_AT}"
+#: (no position: the ownership index by patent then holds every column it reads, so no table row is visited)
+_OWNER_HISTORY = f"SELECT owner, valid_from, valid_to FROM ownership WHERE patent = ? AND {_KNOWN_AT}"
 
 
 def _marks(count: int) -> str:
@@ -80,7 +81,7 @@ class SQLiteReads:
         self._licences_sql: dict[tuple[Any, ...], tuple[str, int, int]] = {}
         self._bans_sql: dict[tuple[Any, ...], tuple[str, bool, int, int]] = {}
         self._holdings_sql: dict[int, str] = {}
-        self._history_sql: dict[tuple[Any, ...], tuple[str, int, int, int, int]] = {}
+        self._history_sql: dict[tuple[Any, ...], tuple[str, int, int, int]] = {}
 
     # --- rights: licences, bans, security interests, patent terms ---------------------------
 
@@ -120,7 +121,7 @@ class SQLiteReads:
         stop: date,
         known: int,
         licensees: Iterable[str],
-    ) -> tuple[list[tuple[str, str, str | None, int]], list[tuple[Any, ...]]]:
+    ) -> tuple[list[tuple[str, str, str | None]], list[tuple[Any, ...]]]:
         """:meth:`owner_history` of ``patent`` and :meth:`licences_on` with the licensors its owners ever were, in
         one statement (the owners found by the ownership index inside it): ``(history, licence rows)``, the
         licence rows in no order, each with its rowid last.
@@ -133,23 +134,23 @@ class SQLiteReads:
         if found is None:
             where = list(columns).index
             # the history's columns in the licence columns of the same type (the owner under the licensor), the
-            # rest NULL: one shape for both engines
-            same = {"licensor": "owner", "valid_from": "valid_from", "valid_to": "valid_to", "position": "position"}
+            # rest NULL: one shape for both engines (no position: the ownership index by patent covers the rest)
+            same = {"licensor": "owner", "valid_from": "valid_from", "valid_to": "valid_to"}
             own = ", ".join(same.get(column, "NULL") for column in columns)
             sql = (f"SELECT 0 AS h, {own}, NULL AS r FROM ownership WHERE patent = ? AND {_KNOWN_AT} "
                    f"UNION ALL {_licences_on_sql(columns, None, len(terms), wanted, '1, ')}")
             found = self._history_sql[shape] = (sql, where("licensor") + 1, where("valid_from") + 1,
-                                                where("valid_to") + 1, where("position") + 1)
-        sql, owner, first, until, position = found
+                                                where("valid_to") + 1)
+        sql, owner, first, until = found
         window = (stop.isoformat(), start.isoformat(), known, known)
-        history: list[tuple[str, str, str | None, int]] = []
+        history: list[tuple[str, str, str | None]] = []
         licences = []
         for row in self.conn.execute(sql, (patent, known, known, *terms, *wanted, *window, patent, known, known, *wanted,
                                            *window)):
             if row[0]:
                 licences.append(row)
             else:
-                history.append((row[owner], row[first], row[until], row[position]))
+                history.append((row[owner], row[first], row[until]))
         return history, [row[1:] for row in licences]
 
     def portfolio_licences(
@@ -229,10 +230,10 @@ class SQLiteReads:
         cursor = self.conn.execute(_OWNER_ROWS, (patent, stop.isoformat(), start.isoformat(), known, known))
         return [(row[0], row[1]) for row in cursor]
 
-    def owner_history(self, patent: str, known: int) -> list[tuple[str, str, str | None, int]]:
-        """``(owner, valid_from, valid_to, position)`` of every ``ownership`` row of ``patent``, at any valid time."""
+    def owner_history(self, patent: str, known: int) -> list[tuple[str, str, str | None]]:
+        """``(owner, valid_from, valid_to)`` of every ``ownership`` row of ``patent``, at any valid time."""
         cursor = self.conn.execute(_OWNER_HISTORY, (patent, known, known))
-        return [(row[0], row[1], row[2], row[3]) for row in cursor]
+        return [(row[0], row[1], row[2]) for row in cursor]
 
     def holdings(self, names: Sequence[str], start: date, stop: date, known: int) -> tuple[list[tuple[str, int]], dict[int, int]]:
         """``([(patent, position)], {deal position: undisclosed count})`` held by any of ``names`` in ``[start, stop)``."""
