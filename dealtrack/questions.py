@@ -803,7 +803,17 @@ def _bans(
     start = period.start.isoformat()
     rows = (reading.ban_rows(period.start, period.stop) if names is None
             else reading.ban_rows_against(names, period.start, period.stop))
+    # the territory first, on the column's text: a JSON list of ISO codes holds ``where`` only if the text holds it
+    # quoted (or "WORLD"), so a row without either is left out undecoded; the others are tested on the list
+    quoted = None if where is None else f'"{where}"'
     for row in rows:
+        if quoted is not None:
+            text = row[2]
+            if text is None or (quoted not in text and '"WORLD"' not in text):
+                continue
+            places = as_list(text) or []
+            if where not in places and "WORLD" not in places:
+                continue
         named = tuple(as_list(row[1]) or ())
         renames = reading.renames_of(named)
         if renames:
@@ -813,10 +823,6 @@ def _bans(
             parties = tuple(dict.fromkeys(named))
         if names is not None and not names & (set(parties) | set(named)):
             continue
-        if where is not None:
-            places = as_list(row[2]) or []
-            if where not in places and "WORLD" not in places:
-                continue
         patents = as_list(row[7])
         if patents and _all_ended(reading, patents, date.fromisoformat(max(row[10], start))):
             continue  # it rests only on patents that had expired or lapsed

@@ -296,8 +296,8 @@ class Reads(Protocol):
         """``(owner, position)`` of each ``ownership`` row of ``patent`` that meets ``[start, stop)``."""
         ...
 
-    def owner_history(self, patent: str, known: int) -> list[tuple[str, str, str | None, int]]:
-        """``(owner, valid_from, valid_to, position)`` of every ``ownership`` row of ``patent``, at any valid time."""
+    def owner_history(self, patent: str, known: int) -> list[tuple[str, str, str | None]]:
+        """``(owner, valid_from, valid_to)`` of every ``ownership`` row of ``patent``, at any valid time."""
         ...
 
     def holdings(self, names: Sequence[str], start: date, stop: date, known: int) -> tuple[list[tuple[str, int]], dict[int, int]]:

@@ -99,6 +99,31 @@ def test_a_licence_to_one_licensee_is_found_by_the_patent_and_by_the_portfolio(l
     assert [row[list(LICENCES.columns).index("licence_id")] for row in rows] == ["L2"]
 
 
+
+def test_an_owner_in_several_history_rows_gives_each_portfolio_licence_once(ledger: Ledger) -> None:
+    # Acme holds the patent, sells it, buys it back: two ownership rows name it, each joined to its portfolio
+    # licences to Gamma; the history read with them keeps every ownership row once, and each licence once
+    ledger.append(PatentRegistered(patent="US8000001", owner="Acme", effective="2010-01-01"))
+    ledger.append(PatentsAssigned(assignor=("Acme",), assignee=("Beta",), patents=("US8000001",), effective="2011-01-01"))
+    ledger.append(PatentsAssigned(assignor=("Beta",), assignee=("Acme",), patents=("US8000001",), effective="2012-01-01"))
+    for licence_id, day in (("P1", "2010-06-01"), ("P2", "2012-06-01")):
+        ledger.append(LicenseGranted(licence_id=licence_id, licensor="Acme", licensee="Gamma", patents=None,
+                                     territory=("US",), effective=day))
+    ledger.append(LicenseGranted(licence_id="L1", licensor="Acme", licensee="Gamma", patents=("US8000001",),
+                                 territory=("US",), effective="2013-01-01"))
+    ledger.refresh()
+    store = ledger._store
+    known = store.head()[0]
+    probe = date(2014, 6, 1)
+    history, rows = store.views.reads.history_and_licences(
+        "US8000001", list(LICENCES.columns), ["US8000001"], probe, probe + timedelta(days=1), known, ["Gamma"])
+    assert sorted(history) == sorted(store.views.reads.owner_history("US8000001", known))
+    assert [row[0] for row in history].count("Acme") == 2
+    assert sorted(row[0] for row in rows) == ["L1", "P1", "P2"]
+    assert len({row[-1] for row in rows}) == 3
+    assert ledger.is_licensed("Gamma", "US8000001", on=probe, territory="US")
+    assert not ledger.is_licensed("Delta", "US8000001", on=probe, territory="US")
+
 BAN_IDS = ["B0", "B1", "B2"]
 PRODUCTS = ["phone", "tablet"]
 ban_events = st.one_of(

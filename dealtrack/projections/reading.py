@@ -391,12 +391,12 @@ class StoredReading(Reading):
     def owners_again(self, patent: str, start: date, stop: date) -> frozenset[str]:
         # the patent's whole history, read once (its licences need its owners ever too), filtered here
         first, last = start.isoformat(), stop.isoformat()
-        return frozenset(owner for owner, valid_from, valid_to, _ in self._owner_history(patent)
+        return frozenset(owner for owner, valid_from, valid_to in self._owner_history(patent)
                          if valid_from < last and (valid_to is None or valid_to > first))
 
-    def _owner_history(self, patent: str) -> list[tuple[str, str, str | None, int]]:
+    def _owner_history(self, patent: str) -> list[tuple[str, str, str | None]]:
         """Every ``ownership`` row of ``patent`` on this basis, at any valid time: read once per reading."""
-        kept: dict[str, list[tuple[str, str, str | None, int]]] = self.__dict__.setdefault("_history", {})
+        kept: dict[str, list[tuple[str, str, str | None]]] = self.__dict__.setdefault("_history", {})
         if patent not in kept:
             kept[patent] = self.store.views.reads.owner_history(patent, self.known)
         return kept[patent]
@@ -407,7 +407,7 @@ class StoredReading(Reading):
         # licences are read as asked, the history kept)
         if type(self) is not StoredReading:  # (a reading that adds facts of its own reads them its own way)
             return
-        history: dict[str, list[tuple[str, str, str | None, int]]] = self.__dict__.setdefault("_history", {})
+        history: dict[str, list[tuple[str, str, str | None]]] = self.__dict__.setdefault("_history", {})
         if patent in history:
             return
         groups, reads = self.log.rename_groups(), self.store.views.reads

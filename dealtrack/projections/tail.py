@@ -397,12 +397,12 @@ class TailReading(StoredReading):
         return [(owner, position) for owner, valid_from, valid_to, position in self._holdings_before(patent, extra, stop)
                 if _overlaps(valid_from, valid_to, start, stop)]
 
-    def _owner_history(self, patent: str) -> list[tuple[str, str, str | None, int]]:
+    def _owner_history(self, patent: str) -> list[tuple[str, str, str | None]]:
         # a patent the tail touches: its history from the fold (the stored reading's owners_again and
         # licence_rows_on read it)
         if patent not in self.tail.titles:
             return super()._owner_history(patent)
-        return [(h.owner, h.valid_from.isoformat(), h.valid_to.isoformat() if h.valid_to else None, h.position)
+        return [(h.owner, h.valid_from.isoformat(), h.valid_to.isoformat() if h.valid_to else None)
                 for h in self.title(patent)[0]]
 
     def holdings(self, names: Sequence[str], start: date, stop: date) -> tuple[list[tuple[str, int]], dict[int, int]]:

@@ -32,7 +32,8 @@ _KNOWN_AT = "known_from <= ? AND (known_to IS NULL OR known_to > ?)"
 #: a stored ``PatentsAssigned`` payload's mark of an assignment by the inventors (the codec writes it without spaces)
 _BY_INVENTORS = '%"by_inventors":true%'
 _OWNER_ROWS = f"SELECT owner, position FROM ownership WHERE patent = ? AND {_OVERLAPS_AT} AND {_KNOWN_AT}"
-_OWNER_HISTORY = f"SELECT owner, valid_from, valid_to, position FROM ownership WHERE patent = ? AND {_KNOWN_AT}"
+#: (no position: the ownership index by patent then holds every column it reads, so no table row is visited)
+_OWNER_HISTORY = f"SELECT owner, valid_from, valid_to FROM ownership WHERE patent = ? AND {_KNOWN_AT}"
 
 
 def _marks(count: int) -> str:
@@ -40,31 +41,28 @@ def _marks(count: int) -> str:
     return ", ".join("?" * count) or "NULL"
 
 
-def _licences_on_sql(columns: Sequence[str], names: int | None, terms: int, licensees: Sequence[str] | None,
-                     first: str = "") -> str:
+def _licences_on_sql(columns: Sequence[str], names: int, terms: int, licensees: Sequence[str] | None) -> str:
     """The statement of :meth:`SQLiteReads.licences_on` for ``names`` licensors, ``terms`` numbers and (when not
     None) as many licensees: parameters terms, licensees, window, names, licensees, window; rows in no order, each
-    with its rowid last. ``names`` None: the licensors are the owners of one patent on a basis (a subquery whose
-    parameters, patent, known, known, stand where the names would). ``first``: a column before the others."""
-    to = by = ""
-    if licensees is not None:
-        # the licences listing a number are few: found through the terms, then tested for the licensee (an
-        # expression, so the licensee's index, which would visit every licence it ever held, is not used)
-        among = _marks(len(licensees))
-        to, by = f"AND licensee || '' IN ({among}) ", f"AND licensee IN ({among}) "
-    selected = first + ", ".join(columns)
+    with its rowid last."""
+    by = "" if licensees is None else f"AND licensee IN ({_marks(len(licensees))}) "
+    return (f"{_listing_sql(columns, terms, None if licensees is None else len(licensees))} UNION ALL "
+            f"SELECT {', '.join(columns)}, rowid AS r FROM licences WHERE patents IS NULL "
+            f"AND licensor IN ({_marks(names)}) {by}AND {_OVERLAPS_AT} AND {_KNOWN_AT}")
+
+
+def _listing_sql(columns: Sequence[str], terms: int, licensees: int | None, first: str = "") -> str:
+    """The licences listing any of ``terms`` numbers (to any of ``licensees`` licensees, when not None) live in a
+    window on a basis: parameters terms, licensees, window; each row with its rowid last."""
+    # the licences listing a number are few: found through the terms, then tested for the licensee (an
+    # expression, so the licensee's index, which would visit every licence it ever held, is not used)
+    to = "" if licensees is None else f"AND licensee || '' IN ({_marks(licensees)}) "
     # one number (the usual question): a join, each licence once ((term, key) is the key of licences_terms);
     # several: the licences listing any of them, each once
     listing = ("licences_terms JOIN licences ON licence_id = key WHERE term = ?" if terms == 1 else
                f"licences WHERE licence_id IN (SELECT DISTINCT key FROM licences_terms WHERE term IN ({_marks(terms)}))")
-    return (f"SELECT {selected}, licences.rowid AS r FROM {listing} {to}AND {_OVERLAPS_AT} "
-            f"AND {_KNOWN_AT} UNION ALL SELECT {selected}, rowid AS r FROM licences WHERE patents IS NULL "
-            f"AND licensor IN ({_HOLDERS if names is None else _marks(names)}) {by}AND {_OVERLAPS_AT} AND {_KNOWN_AT}")
-
-
-#: The owners of one patent at any valid time on a basis (parameters patent, known, known): the licensors whose
-#: portfolio licences may cover it, when no rename links any of them to another name.
-_HOLDERS = f"SELECT owner FROM ownership WHERE patent = ? AND {_KNOWN_AT}"
+    return (f"SELECT {first}{', '.join(columns)}, licences.rowid AS r FROM {listing} {to}AND {_OVERLAPS_AT} "
+            f"AND {_KNOWN_AT}")
 
 
 def _window(start: date, stop: date, known: int) -> dict[str, Any]:
@@ -80,7 +78,7 @@ class SQLiteReads:
         self._licences_sql: dict[tuple[Any, ...], tuple[str, int, int]] = {}
         self._bans_sql: dict[tuple[Any, ...], tuple[str, bool, int, int]] = {}
         self._holdings_sql: dict[int, str] = {}
-        self._history_sql: dict[tuple[Any, ...], tuple[str, int, int, int, int]] = {}
+        self._history_sql: dict[tuple[Any, ...], str] = {}
 
     # --- rights: licences, bans, security interests, patent terms ---------------------------
 
@@ -120,37 +118,38 @@ class SQLiteReads:
         stop: date,
         known: int,
         licensees: Iterable[str],
-    ) -> tuple[list[tuple[str, str, str | None, int]], list[tuple[Any, ...]]]:
+    ) -> tuple[list[tuple[str, str, str | None]], list[tuple[Any, ...]]]:
         """:meth:`owner_history` of ``patent`` and :meth:`licences_on` with the licensors its owners ever were, in
-        one statement (the owners found by the ownership index inside it): ``(history, licence rows)``, the
-        licence rows in no order, each with its rowid last.
+        one statement: ``(history, licence rows)``, the licence rows in no order, each with its rowid last.
 
+        Each history row is joined to the portfolio licences its owner gave one of ``licensees`` (one seek by
+        licensee and licensor per row: the owners are not collected into a list first, and the ownership index
+        is read once); the licences listing one of ``numbers`` follow. A history row comes once however many
+        licences it joined, and a licence once however many history rows named its licensor (both by rowid).
         Names a rename links to an owner are not among the licensors (the caller adds their licences).
         """
         terms, wanted = sorted(set(numbers)), sorted(set(licensees))
-        shape = ("history", len(terms), len(wanted), *columns)
-        found = self._history_sql.get(shape)
-        if found is None:
-            where = list(columns).index
-            # the history's columns in the licence columns of the same type (the owner under the licensor), the
-            # rest NULL: one shape for both engines
-            same = {"licensor": "owner", "valid_from": "valid_from", "valid_to": "valid_to", "position": "position"}
-            own = ", ".join(same.get(column, "NULL") for column in columns)
-            sql = (f"SELECT 0 AS h, {own}, NULL AS r FROM ownership WHERE patent = ? AND {_KNOWN_AT} "
-                   f"UNION ALL {_licences_on_sql(columns, None, len(terms), wanted, '1, ')}")
-            found = self._history_sql[shape] = (sql, where("licensor") + 1, where("valid_from") + 1,
-                                                where("valid_to") + 1, where("position") + 1)
-        sql, owner, first, until, position = found
+        shape = (len(terms), len(wanted), tuple(columns))
+        sql = self._history_sql.get(shape)
+        if sql is None:
+            among = _marks(len(wanted))
+            joined = ", ".join(f"l.{column}" for column in columns)
+            sql = self._history_sql[shape] = (
+                f"SELECT o.rowid AS h, o.owner, o.valid_from, o.valid_to, {joined}, l.rowid AS r FROM ownership o "
+                f"LEFT JOIN licences l ON l.licensee IN ({among}) AND l.licensor = o.owner AND l.patents IS NULL "
+                "AND l.valid_from < ? AND (l.valid_to IS NULL OR l.valid_to > ?) "
+                "AND l.known_from <= ? AND (l.known_to IS NULL OR l.known_to > ?) "
+                f"WHERE o.patent = ? AND o.known_from <= ? AND (o.known_to IS NULL OR o.known_to > ?) "
+                f"UNION ALL {_listing_sql(columns, len(terms), len(wanted), 'NULL, NULL, NULL, NULL, ')}")
         window = (stop.isoformat(), start.isoformat(), known, known)
-        history: list[tuple[str, str, str | None, int]] = []
-        licences = []
-        for row in self.conn.execute(sql, (patent, known, known, *terms, *wanted, *window, patent, known, known, *wanted,
-                                           *window)):
-            if row[0]:
-                licences.append(row)
-            else:
-                history.append((row[owner], row[first], row[until], row[position]))
-        return history, [row[1:] for row in licences]
+        history: dict[int, tuple[str, str, str | None]] = {}
+        licences: dict[int, tuple[Any, ...]] = {}
+        for row in self.conn.execute(sql, (*wanted, *window, patent, known, known, *terms, *wanted, *window)):
+            if row[0] is not None and row[0] not in history:
+                history[row[0]] = (row[1], row[2], row[3])
+            if row[-1] is not None:
+                licences[row[-1]] = row[4:]
+        return list(history.values()), list(licences.values())
 
     def portfolio_licences(
         self, columns: Sequence[str], licensors: Iterable[str], start: date, stop: date, known: int,
@@ -229,10 +228,10 @@ class SQLiteReads:
         cursor = self.conn.execute(_OWNER_ROWS, (patent, stop.isoformat(), start.isoformat(), known, known))
         return [(row[0], row[1]) for row in cursor]
 
-    def owner_history(self, patent: str, known: int) -> list[tuple[str, str, str | None, int]]:
-        """``(owner, valid_from, valid_to, position)`` of every ``ownership`` row of ``patent``, at any valid time."""
+    def owner_history(self, patent: str, known: int) -> list[tuple[str, str, str | None]]:
+        """``(owner, valid_from, valid_to)`` of every ``ownership`` row of ``patent``, at any valid time."""
         cursor = self.conn.execute(_OWNER_HISTORY, (patent, known, known))
-        return [(row[0], row[1], row[2], row[3]) for row in cursor]
+        return [(row[0], row[1], row[2]) for row in cursor]
 
     def holdings(self, names: Sequence[str], start: date, stop: date, known: int) -> tuple[list[tuple[str, int]], dict[int, int]]:
         """``([(patent, position)], {deal position: undisclosed count})`` held by any of ``names`` in ``[start, stop)``."""
