@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from hypothesis import given, settings
+from hypothesis import event as note, given, settings
 from hypothesis import strategies as st
 
 from dealtrack import codec
@@ -89,8 +89,9 @@ def test_a_plain_chain_folds_from_its_payloads_to_the_rows_of_the_general_fold(
     facts = list(zip(positions, chain))
     ends = sorted({*data.draw(st.lists(st.sampled_from(positions), max_size=3)), positions[-1]})
 
-    def fold_point(position: int) -> int:  # appends end at ``ends`` (some events share one), then one per event
-        return next((point for point in ends if point >= position), position) + spread
+    def fold_point(position: int) -> int:  # appends end at ``ends`` (some events share one), ``spread`` after them
+        # (a commit point is the last position of its append, whatever event is there: the point of a point is itself)
+        return next((point + spread for point in ends if point + spread >= position), position)
 
     stored = [("US1", position, type(event).__name__, codec.dumps(event), codec.SCHEMA_VERSIONS[type(event).__name__])
               for position, event in facts]
@@ -187,3 +188,74 @@ def test_a_plain_chain_recorded_out_of_valid_time_order_folds_lean_to_the_rows_o
     if lean is not None:
         whole = sorted([*facts, *joined], key=lambda fact: fact[0])
         assert _lean_rows(lean) == _stored(_title_history("US1", whole, {}, fold_point))
+
+
+months = days.map(lambda day: f"{day.year:04d}-{day.month:02d}")
+# a day or a month, as often as each other, and now and then a year or a span of days
+dated = st.one_of(days, months, days.map(lambda day: f"{day.year:04d}"),
+                  days.map(lambda day: f"{day.isoformat()}/{(day + timedelta(days=40)).isoformat()}"), days, months)
+
+
+@settings(max_examples=500, deadline=None)
+@given(chain=chains, data=st.data())
+def test_a_chain_with_periods_and_retracted_facts_folds_lean_to_the_rows_of_the_general_fold(
+    chain: list[Event], data: st.DataObject
+) -> None:
+    # a chain whose every assignment is by whoever held the patent before it (each as recorded, so not all in
+    # valid-time order), dated by days, months, years or spans; some of its facts, and of the renames and
+    # mergers joined to it, retracted at later positions (some in the same append as a fact)
+    holders: tuple[str, ...] = ()
+    plain: list[Event] = []
+    for event in chain:
+        effective = data.draw(dated)
+        if isinstance(event, PatentsAssigned):
+            event = PatentsAssigned(assignor=holders or event.assignor, assignee=event.assignee, patents=["US1"],
+                                    effective=effective)
+        else:
+            assert isinstance(event, PatentRegistered)
+            event = PatentRegistered(patent="US1", owner=event.owner, effective=effective)
+        plain.append(event)
+        holders = (event.owner,) if isinstance(event, PatentRegistered) else tuple(event.assignee)
+    recorded = plain if data.draw(st.booleans()) else data.draw(st.permutations(plain))
+    positions = sorted(data.draw(st.sets(st.integers(1, 60), min_size=len(recorded), max_size=len(recorded))))
+    facts = list(zip(positions, recorded))
+    renames = data.draw(st.lists(_renames, max_size=2))
+    spots = data.draw(st.lists(st.integers(1, 60).filter(lambda n: n not in positions), min_size=len(renames),
+                               max_size=len(renames), unique=True))
+    names = {name for event in recorded for name in _names(event)}
+    joined = [fact for fact in sorted(zip(spots, renames)) if names & set(_names(fact[1]))]
+    every = [position for position, _ in [*facts, *joined]]
+    retracted = {position: position + data.draw(st.integers(1, 30))
+                 for position in data.draw(st.lists(st.sampled_from(every), max_size=3, unique=True))}
+    ends = sorted({*data.draw(st.lists(st.sampled_from([*every, *retracted.values()]), max_size=3)),
+                   max([*every, *retracted.values()])})
+
+    def fold_point(position: int) -> int:  # appends end at ``ends`` (some events share one), then one per event
+        return next((point for point in ends if point >= position), position)
+
+    stored = [("US1", position, type(event).__name__, codec.dumps(event), codec.SCHEMA_VERSIONS[type(event).__name__])
+              for position, event in facts]
+    lean = lean_title_history("US1", stored, fold_point, retracted,
+                              lambda asked: joined if asked == names else [])
+    note("lean" if lean is not None else "general")
+    if lean is not None:
+        whole = sorted([*facts, *joined], key=lambda fact: fact[0])
+        assert _lean_rows(lean) == _stored(_title_history("US1", whole, retracted, fold_point))
+
+
+def test_a_chain_dated_by_months_with_a_retracted_fact_folds_lean() -> None:
+    registered = PatentRegistered(patent="US1", owner="Nokia", effective="2010-01-01")
+    sold = PatentsAssigned(assignor=["Nokia"], assignee=["Microsoft"], patents=["US1"], effective="2012-03")
+    resold = PatentsAssigned(assignor=["Microsoft"], assignee=["MTL"], patents=["US1"], effective="2012-03-20")
+    gap = PatentsAssigned(assignor=["Xiaomi"], assignee=["Nokia"], patents=["US1"], effective="2013")
+    chain = [registered, sold, resold, gap]
+    stored = [("US1", position, type(event).__name__, codec.dumps(event), codec.SCHEMA_VERSIONS[type(event).__name__])
+              for position, event in enumerate(chain, 1)]
+    for retracted in ({}, {3: 5}, {1: 6, 2: 7}):
+        lean = lean_title_history("US1", stored, lambda position: position, retracted)
+        assert lean is not None
+        assert _lean_rows(lean) == _stored(_title_history("US1", list(enumerate(chain, 1)), retracted,
+                                                                lambda position: position))
+    # Microsoft's holding fades to the end of March 2012, when MTL's (from the 20th) has settled it
+    owned, _ = lean_title_history("US1", stored, lambda position: position, {}) or ([], [])
+    assert ("US1", "Microsoft", "2012-03-01", "2012-03-20", 2, 3, None) in owned

@@ -1,12 +1,14 @@
 """The common chains of title, folded straight from the stored payloads (a rebuild's fast path).
 
-Most chains are plain: every event dated to the day, no assignment by inventors,
-nothing retracted, and every assignment made by whoever held the patent then.
-A rename or merger of a party they name may join them, dated to the day too.
-Most are also recorded in valid-time order, and fold in one replay; from the
-first fact recorded out of that order on, the answer at each later commit
-point is a replay of what was recorded by then (as the general fold does it,
-but from the small tuples). For such a chain :func:`.title.fold_title` needs a handful of fields of each
+Most chains are plain: no assignment by inventors, and every assignment made by
+whoever held the patent then (or noted as a gap in the chain). A rename or merger
+of a party they name may join them. Most are also recorded in valid-time order,
+nothing retracted, and fold in one replay; from the first fact recorded out of
+that order (or the first retraction of one of them) on, the answer at each later
+commit point is a replay of what was recorded and not retracted by then (as the
+general fold does it, but from the small tuples). A fact dated by a longer period
+than a day (a month) lets the holdings it ends fade to the period's end, as in
+:func:`.title._fold`. For such a chain :func:`.title.fold_title` needs a handful of fields of each
 event and finds no anomaly, so a rebuild folds it here from small tuples read
 off each payload once, without building the events. Anything else (and
 whatever would note an anomaly) makes :func:`lean_title_history` give up with
@@ -22,6 +24,7 @@ from typing import Any
 from .. import codec
 from ..events import PatentRegistered, PatentsAssigned
 from ..parties import former_key, party_key
+from ..values import parse_period
 from .history import Fact, FoldPoint, believed_over
 from .title import Aliases, _assignors, _keys, renamed_names
 
@@ -35,24 +38,46 @@ Lean = _Lean
 _REGISTERED, _ASSIGNED, _RENAMED = 0, 1, 2
 
 
-def _lean_facts(stored: Iterable[tuple[Any, int, str, str | bytes, int]]) -> list[_Lean] | None:
+#: A rebuild's fact: a :data:`Lean` and the fact's period when it is longer than a day, ``(last day, the day
+#: after it, the period as text)`` (None for a single day, the common case); ``day`` is then the period's start.
+_Dated = tuple[int, str, int, "list[str]", "list[str]", "tuple[str, str, str] | None"]
+
+_SPANS: dict[str, tuple[str, tuple[str, str, str] | None]] = {}
+
+
+def _span(text: str) -> tuple[str, tuple[str, str, str] | None]:
+    """``(start, (last day, the day after it, text))`` of a stored period longer than a day, as ISO text
+    (``start`` and None for a single day); cached: a ledger has a few thousand distinct periods."""
+    found = _SPANS.get(text)
+    if found is None:
+        if len(_SPANS) > 200_000:  # bounded, whatever the ledger
+            _SPANS.clear()
+        period = parse_period(text, "effective")
+        start = period.start.isoformat()
+        found = _SPANS[text] = (start, None if period.is_exact else (period.end.isoformat(), period.stop.isoformat(),
+                                                                      str(period)))
+    return found
+
+
+def _lean_facts(stored: Iterable[tuple[Any, int, str, str | bytes, int]]) -> list[_Dated] | None:
     """The chain's facts as small tuples, or None when one of them is not of the plain shape.
 
     ``stored`` are ``(key, position, type, payload, schema_version)`` in position order.
     """
-    facts: list[_Lean] = []
+    facts: list[_Dated] = []
     fields = codec.stored_fields
     for _, position, type_name, payload, version in stored:
         data = fields(type_name, payload, version)
         day = data["effective"]
-        # a day's ISO text orders as the day does; a longer period, or fields decoded from an older schema, go
-        # the general way
-        if type(day) is not str or len(day) != 10:
+        span = None
+        if type(day) is not str:  # fields decoded from an older schema go the general way
             return None
+        if len(day) != 10:  # a longer period (a day's ISO text orders as the day does)
+            day, span = _span(day)
         if type_name == "PatentRegistered":
-            facts.append((position, day, _REGISTERED, [], [data["owner"]]))
+            facts.append((position, day, _REGISTERED, [], [data["owner"]], span))
         elif type_name == "PatentsAssigned" and data["by_inventors"] is False:
-            facts.append((position, day, _ASSIGNED, data["assignor"], data["assignee"]))
+            facts.append((position, day, _ASSIGNED, data["assignor"], data["assignee"], span))
         else:
             return None
     return facts
@@ -66,42 +91,47 @@ def lean_title_history(
     (``known_from`` and ``known_to`` last): those ``_title_history`` gives; None for any other chain.
 
     ``stored`` are the chain's own facts, ``(key, position, type, payload, schema_version)`` in position
-    order. A chain with a retracted fact (``retracted``: target -> retracting position) goes the general
-    way. When they name a party some rename or merger links,
-    ``renames_of`` gives the renames and mergers linked to a set of names (:meth:`.RenameGroups.renames_of`):
-    they join the chain, and must be dated to the day too.
+    order; ``retracted`` maps a retracted fact to the position that retracted it. When they name a party some
+    rename or merger links, ``renames_of`` gives the renames and mergers linked to a set of names
+    (:meth:`.RenameGroups.renames_of`): they join the chain.
     """
     facts = _lean_facts(stored)
-    if not facts or (retracted and any(fact[0] in retracted for fact in facts)):
+    if not facts:
         return None
     renamed = False  # renames and mergers joined the chain
     if renames_of is not None:
-        names = {name for _, _, _, assignor, assignee in facts for name in (*assignor, *assignee)}
+        names = {name for _, _, _, assignor, assignee, _ in facts for name in (*assignor, *assignee)}
         renames = renames_of(names)
         if renames:
-            if retracted and any(position in retracted for position, _ in renames):
-                return None
             facts = _with_renames(facts, renames)
             if facts is None:
                 return None
             renamed = True
-    if len(facts) == 1:  # a third of all chains: who the one fact names holds the patent from its day on
-        position, day, _, _, assignee = facts[0]
+    # the positions that retract some of the facts: from the first on, the facts live at each commit point change
+    retractions = [retracted[fact[0]] for fact in facts if fact[0] in retracted] if retracted else []
+    if len(facts) == 1 and not retractions:
+        # a third of all chains: who the one fact names holds the patent from its (first) day on
+        position, day, _, _, assignee, _ = facts[0]
         point = fold_point(position)
         return [(patent, owner, day, None, position, point, None) for owner in sorted(set(assignee))], []
-    # Up to the first fact recorded out of valid-time order one replay gives the answer at every commit point;
-    # from the commit point of that fact on, the answer at each point is a replay of the facts recorded by then,
-    # in valid-time order (day, then position), as the general fold gives it.
+    # Up to the first fact recorded out of valid-time order (or the first retraction) one replay gives the answer
+    # at every commit point; from the commit point of that fact on, the answer at each point is a replay of the
+    # facts recorded and not retracted by then, in valid-time order (start, then position), as the general fold
+    # gives it (:func:`.history.advance`).
     in_order = next((index for index in range(1, len(facts)) if facts[index][1] < facts[index - 1][1]), len(facts))
+    first = facts[in_order][0] if in_order < len(facts) else None
+    if retractions:
+        first = min(retractions) if first is None else min(first, *retractions)
     steps = _replay(patent, facts[:in_order], fold_point, renamed)
     if steps is None:
         return None
-    if in_order < len(facts):
-        first = facts[in_order][0]
+    if first is not None:
         steps = [step for step in steps if step[0] < first]
-        for point in sorted({fold_point(position) for position, *_ in facts[in_order:]}):
-            recorded = sorted((fact for fact in facts if fact[0] <= point), key=_valid_order)
-            replayed = _replay(patent, recorded, lambda _: point, renamed)
+        changed = {fold_point(position) for position in (*(fact[0] for fact in facts), *retractions)}
+        for point in sorted(point for point in changed if point >= first):
+            live = sorted((fact for fact in facts if fact[0] <= point and retracted.get(fact[0], point + 1) > point),
+                          key=_valid_order)
+            replayed = _replay(patent, live, lambda _: point, renamed)
             if replayed is None:
                 return None
             steps.append((point, replayed[-1][1] if replayed else []))
@@ -115,7 +145,7 @@ def lean_title_history(
     return owned, noted
 
 
-def _valid_order(fact: _Lean) -> tuple[str, int]:
+def _valid_order(fact: _Dated) -> tuple[str, int]:
     return fact[1], fact[0]
 
 
@@ -124,24 +154,28 @@ def _names(names: Iterable[str]) -> str:
     return " and ".join(sorted(names))
 
 
-def _replay(patent: str, facts: list[_Lean], fold_point: FoldPoint, renamed: bool) -> list[
+def _replay(patent: str, facts: list[_Dated], fold_point: FoldPoint, renamed: bool) -> list[
         tuple[int, list[tuple[Any, ...]]]] | None:
     """Replay ``facts`` (in valid-time order); the answer at each commit point where it changed,
     ``(point, [(owner, valid_from, valid_to, position) or (None, kind, position, message), ...])`` (holdings and
     anomalies: a gap in the chain, a registration conflict), or None for a case this fold leaves to the general
-    one. ``renamed``: the facts hold renames and mergers, and names go through them."""
+    one. ``renamed``: the facts hold renames and mergers, and names go through them.
+
+    A fact dated by a period longer than a day (:func:`.title._fold`): the holdings it ends may run to the period's
+    end (they *fade*), and so may those that faded before, until a fact after it settles the holders."""
     # The answer at a commit point is the state after every fact up to it; only the points where the state
     # changed are noted (at any other, the answer is the one before, and so are the rows believed), so the
     # renames of a large group that leave this chain's holders alone cost no answer and no commit point.
     aliases = Aliases() if renamed else None
     holders: dict[str, tuple[str, int]] = {}  # owner -> (since, starting position)
     done: list[tuple[Any, ...]] = []  # the holdings that ended, and the anomalies, as the answers hold them
-    transfers: list[tuple[str, frozenset[str], frozenset[str]]] = []  # (day, assignors, assignees)
+    fading: list[list[Any]] = []  # [owner, since, until, position]: holdings that may have ended already
+    transfers: list[tuple[str, str, frozenset[str], frozenset[str]]] = []  # (start, last day, assignors, assignees)
     steps: list[tuple[int, list[tuple[Any, ...]]]] = []  # (commit point, (owner, valid_from, valid_to, position)s)
     pending: int | None = None  # the commit point of the first change not noted yet
-    for position, day, kind, assignor, assignee in facts:
+    for position, day, kind, assignor, assignee, span in facts:
         if pending is not None and position > pending:
-            steps.append((pending, [*done, *((owner, since, None, started) for owner, (since, started) in holders.items())]))
+            steps.append((pending, _answer(done, fading, holders)))
             pending = None
         if aliases is not None and kind != _RENAMED:
             assignor = [aliases.canonical(name) for name in assignor]
@@ -156,7 +190,8 @@ def _replay(patent: str, facts: list[_Lean], fold_point: FoldPoint, renamed: boo
             owner = assignee[0]
             if holders and party_key(owner) not in {party_key(holder) for holder in holders}:
                 done.append((None, "registration_conflict", position,
-                             f"{patent} registered to {owner} on {day} while held by {_names(holders)}"))
+                             f"{patent} registered to {owner} on {day if span is None else span[2]} "
+                             f"while held by {_names(holders)}"))
                 pending = fold_point(position) if pending is None else pending
             new = {owner}
         else:
@@ -166,10 +201,11 @@ def _replay(patent: str, facts: list[_Lean], fold_point: FoldPoint, renamed: boo
             assignors = frozenset(spelled.get(party_key(name)) or spelled.get(former_key(name) or "", name)
                                   for name in assignor)
             assignees = frozenset(assignee)
-            # another transfer by the same assignors on the same day (days overlap only so) to someone else
-            rival = any(other_day == day and other_from == assignors and other_to != assignees
-                        for other_day, other_from, other_to in transfers)
-            transfers.append((day, assignors, assignees))
+            last = day if span is None else span[0]
+            # another transfer by the same assignors, dated in an overlapping period, to someone else
+            rival = any(other_from == assignors and other_to != assignees and other_day <= last and day <= other_last
+                        for other_day, other_last, other_from, other_to in transfers)
+            transfers.append((day, last, assignors, assignees))
             if not holders:
                 new = set(assignees)
             elif rival:
@@ -179,19 +215,48 @@ def _replay(patent: str, facts: list[_Lean], fold_point: FoldPoint, renamed: boo
                 if missing:
                     if {party_key(name) for name in assignees} <= {party_key(holder) for holder in holders}:
                         return None  # perhaps a transfer recorded twice (title._assignment)
-                    done.append((None, "chain_gap", position, f"{patent} assigned by {_names(missing)} on {day}, "
-                                                              f"but the known holder then was {_names(holders)}"))
+                    done.append((None, "chain_gap", position,
+                                 f"{patent} assigned by {_names(missing)} on {day if span is None else span[2]}, "
+                                 f"but the known holder then was {_names(holders)}"))
                     pending = fold_point(position) if pending is None else pending
                 held = assignors & holders.keys()
                 new = (holders.keys() - held) | assignees if held else set(assignees)
         if new == holders.keys():
             continue
-        _hand_over(holders, new, day, position, done)
+        if span is None and not fading:  # the common case: a day, and nothing in doubt
+            _hand_over(holders, new, day, position, done)
+        else:
+            _fade_over(holders, new, day, day if span is None else span[1], position, done, fading)
         if pending is None:
             pending = fold_point(position)
     if pending is not None:
-        steps.append((pending, [*done, *((owner, since, None, started) for owner, (since, started) in holders.items())]))
+        steps.append((pending, _answer(done, fading, holders)))
     return steps
+
+
+def _answer(done: list[tuple[Any, ...]], fading: list[list[Any]], holders: dict[str, tuple[str, int]]) -> list[
+        tuple[Any, ...]]:
+    """A replay's answer where it stands (:func:`.title.holdings_answer`): holdings of no length left out."""
+    return [*done, *((owner, since, until, started) for owner, since, until, started in fading if until > since),
+            *((owner, since, None, started) for owner, (since, started) in holders.items())]
+
+
+def _fade_over(holders: dict[str, tuple[str, int]], new: set[str], start: str, settled: str, position: int,
+               done: list[Any], fading: list[list[Any]]) -> None:
+    """:func:`_hand_over` for a fact whose period settles on ``settled`` (the day after it; ``start`` for a day)
+    while holdings may be fading, as :func:`.title._fold` moves them: every fading holding ends by ``settled``,
+    and a period's fact lets the holdings it ends fade up to it."""
+    for tail in fading:  # the holders are certain again once this fact has settled
+        tail[2] = max(tail[1], min(tail[2], settled))
+    for owner in [owner for owner in holders if owner not in new]:
+        since, started = holders.pop(owner)
+        if settled == start:
+            if start > since:
+                done.append((owner, since, start, started))
+        else:
+            fading.append([owner, since, settled, started])
+    for owner in sorted(new - holders.keys()):
+        holders[owner] = (start, position)
 
 
 def _hand_over(holders: dict[str, tuple[str, int]], new: set[str], day: str, position: int, done: list[Any]) -> None:
@@ -205,16 +270,16 @@ def _hand_over(holders: dict[str, tuple[str, int]], new: set[str], day: str, pos
         holders[owner] = (day, position)
 
 
-def _with_renames(facts: list[_Lean], renames: list[Fact]) -> list[_Lean] | None:
-    """``facts`` and ``renames`` (as ``(position, day, _RENAMED, [], [old, new])``) in position order, or None when a rename
-    is not dated to the day."""
+def _with_renames(facts: list[_Dated], renames: list[Fact]) -> list[_Dated] | None:
+    """``facts`` and ``renames`` (as ``(position, start, _RENAMED, [], [old, new], span)``) in position order."""
     merged = list(facts)
     for position, event in renames:
         pair = renamed_names(event)
         effective = event.effective
-        if pair is None or effective is None or not effective.is_exact:
+        if pair is None or effective is None:
             return None
-        merged.append((position, effective.start.isoformat(), _RENAMED, [], list(pair)))
+        span = None if effective.is_exact else (effective.end.isoformat(), effective.stop.isoformat(), str(effective))
+        merged.append((position, effective.start.isoformat(), _RENAMED, [], list(pair), span))
     merged.sort(key=lambda fact: fact[0])
     return merged
 
