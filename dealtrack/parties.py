@@ -69,13 +69,23 @@ def party_key(name: str) -> str:
     .. versionadded:: 0.15
     """
     text = clean_name(name).upper()
-    text = _FORMERLY.sub("", _ROLE.sub("", _SUCCESSOR.sub("", text)))
-    if "." in text:  # (each test below only skips a substitution that could not match)
+    # Each test below only skips a substitution that could not match. In ASCII text (single spaces between
+    # words, upper case) a predecessor needs "SOR", a role "AS ", a former name "FKA", "F/K/A" or "FORMERLY";
+    # other text (where case-blind matching reaches past ASCII) always goes through the expressions.
+    plain = text.isascii()
+    if not plain or "SOR" in text:
+        text = _SUCCESSOR.sub("", text)
+    if not plain or "AS " in text:
+        text = _ROLE.sub("", text)
+    if not plain or "FKA" in text or "F/K/A" in text or "FORMERLY" in text:
+        text = _FORMERLY.sub("", text)
+    if "." in text:
         text = _DOTTED.sub("", text)  # L.L.C. -> LLC.
     text = text.replace("&", " AND ")
     if "NATIONAL ASSOCIATION" in text:
         text = _NATIONAL_ASSOCIATION.sub("NA", text)  # a US bank's "N.A." spelled out
-    words = _NOT_WORD.sub(" ", text).split()
+    # ASCII letters and digits between spaces are words already; anything else splits where it is not a word
+    words = text.split() if plain and text.replace(" ", "").isalnum() else _NOT_WORD.sub(" ", text).split()
     while len(words) > 1 and words[-1] in _SUFFIXES:
         words.pop()
     if len(words) > 1 and words[0] == "THE":
@@ -99,6 +109,10 @@ def former_key(name: str) -> str | None:
 
     .. versionadded:: 0.15
     """
-    found = _FORMERLY.search(clean_name(name))
+    text = clean_name(name)
+    upper = text.upper()
+    if upper.isascii() and "FKA" not in upper and "F/K/A" not in upper and "FORMERLY" not in upper:
+        return None  # (what the expression needs is not there: see party_key)
+    found = _FORMERLY.search(text)
     before = found.group("before").strip(" ,;()") if found else ""
     return party_key(before) if before else None

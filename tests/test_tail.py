@@ -10,6 +10,7 @@ log refreshed first.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from contextlib import AbstractContextManager, suppress
 from datetime import date, timedelta
@@ -27,6 +28,7 @@ from dealtrack.events import (
     BanLifted,
     BanModified,
     DealAnnounced,
+    LicenseGranted,
     Event,
     PartiesMerged,
     PartyRenamed,
@@ -317,6 +319,97 @@ def test_a_read_only_ledger_answers_over_a_short_tail_another_program_appended(t
             assert reader._store is store  # answered from the file, with no copy in memory to catch up in
             writer.append(PartyRenamed(old="HMD", new="HMD Global", effective="2012"))
             assert reader.owners_of("US1", on="2013") == {"HMD Global"}  # (caught up in a copy in memory)
+
+
+# (lapses more often than among local events: a patent's end is what a tail keeps of the stored views)
+kept_event = st.one_of(local_event, st.builds(lambda p, d: PatentLapsed(patent=p, effective=d), st.sampled_from(PATENTS), days))
+two_connections = st.lists(
+    st.one_of(
+        st.tuples(st.just("append"), st.lists(kept_event, min_size=1, max_size=3)),
+        st.tuples(st.just("append"), st.lists(kept_event, min_size=1, max_size=3)),
+        st.tuples(st.just("other appends"), st.lists(kept_event, min_size=1, max_size=3)),
+        st.tuples(st.just("retract"), st.integers(0, 40)),
+        st.tuples(st.just("other retracts"), st.integers(0, 40)),
+        st.tuples(st.just("ask"), days),
+        st.tuples(st.just("ask"), days),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@pytest.mark.sqlite_only
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan=two_connections, probe=days)
+def test_what_a_tail_keeps_between_questions_follows_either_connection_and_retractions(
+    plan: list[tuple[str, Any]], probe: date
+) -> None:
+    """A question on a tail keeps, for the tail, what it read of the stored views (patents' ends, names' keys,
+    spellings) and extends the tail with the positions appended since: by this connection (handed over), by
+    another one (read from the log), or a retraction (the views catch up, and the tail starts again). Every
+    answer equals the same log's refreshed first; the views are never caught up but for a retraction."""
+    with tempfile.TemporaryDirectory() as folder, Ledger.open(Path(folder) / "deals.db") as ledger, \
+            Ledger.open(Path(folder) / "deals.db") as other, Ledger.open() as eager:
+        ledger.append(PatentRegistered(patent="US1", owner="Nokia", effective=DAY0))
+        ledger.refresh()
+        retracted = False
+        for action, argument in [("ask", probe), *plan, ("ask", probe)]:
+            if action in ("append", "other appends"):
+                append_or_skip(ledger if action == "append" else other, argument)
+            elif action in ("retract", "other retracts"):
+                by = ledger if action == "retract" else other
+                live = [r for r in by.events() if r.event.type != "EventRetracted"]
+                with suppress(InvalidEvent):  # already retracted
+                    by.retract(live[argument % len(live)].event_id, "misreported")
+                    retracted = True
+            else:
+                copy_new_events(ledger, eager)
+                eager.refresh()
+                expected = answers(eager, argument)
+                expected["live portfolios"] = [eager.portfolio(party, on=argument, live_only=True) for party in PARTIES[:4]]
+                found = answers(ledger, argument)
+                found["live portfolios"] = [ledger.portfolio(party, on=argument, live_only=True) for party in PARTIES[:4]]
+                assert found == expected
+                if not retracted:
+                    assert checkpoint(ledger) == {1}  # answered over the tail, never caught up
+
+
+@pytest.mark.sqlite_only
+def test_a_patent_lapsed_in_the_tail_ends_though_its_end_was_kept_before(tmp_path: Path) -> None:
+    path = tmp_path / "deals.db"
+    with Ledger.open(path) as ledger, Ledger.open(path) as other:
+        ledger.append(PatentRegistered(patent="US1", owner="Nokia", effective="2010"),
+                      PatentRegistered(patent="US2", owner="Nokia", effective="2010"),
+                      LicenseGranted(licence_id="L1", licensor="Nokia", licensee="HMD", patents=["US1", "US2"],
+                                     territory=["US"], effective="2010"))
+        ledger.refresh()
+        ledger.append(PatentsAssigned(assignor="Nokia", assignee="HMD", patents=["US3"], effective="2011"))
+        assert ledger.portfolio("Nokia", on="2013", live_only=True).patents == {"US1", "US2"}  # (ends kept)
+        assert ledger.is_licensed("HMD", "US1", on="2013", territory="US")
+        other.append(PatentLapsed(patent="US1", effective="2012"))  # another connection: read from the log
+        assert ledger.portfolio("Nokia", on="2013", live_only=True).patents == {"US2"}
+        assert not ledger.is_licensed("HMD", "US1", on="2013", territory="US")
+        ledger.append(PatentLapsed(patent="US2", effective="2012"))  # this one: handed to the tail
+        assert ledger.portfolio("Nokia", on="2013", live_only=True).patents == set()
+        assert not ledger.is_licensed("HMD", "US2", on="2013", territory="US")
+        assert checkpoint(ledger) == {3}
+        lapse = next(r for r in other.events() if r.event.type == "PatentLapsed")
+        other.retract(lapse.event_id, "misreported")  # a retraction: the views catch up, the tail starts again
+        assert ledger.portfolio("Nokia", on="2013", live_only=True).patents == {"US1"}
+        assert ledger.is_licensed("HMD", "US1", on="2013", territory="US")
+        assert checkpoint(ledger) == {7}
+
+
+def test_a_portfolio_licence_of_whoever_the_tail_makes_the_holder_covers_the_patent(ledger: Ledger) -> None:
+    ledger.append(PatentRegistered(patent="US1", owner="Nokia", effective="2010"),
+                  LicenseGranted(licence_id="L1", licensor="HMD", licensee="Microsoft", patents=None,
+                                 territory=["US"], effective="2013"))
+    ledger.refresh()
+    assert not ledger.is_licensed("Microsoft", "US1", on="2014", territory="US")
+    # the licences that may cover the patent are found by its holders: the tail's, not the stored views'
+    ledger.append(PatentsAssigned(assignor="Nokia", assignee="HMD", patents=["US1"], effective="2012"))
+    assert ledger.is_licensed("Microsoft", "US1", on="2014", territory="US")
+    assert checkpoint(ledger) == {2}
 
 
 def test_a_view_pinned_before_the_tail_does_not_see_it(ledger: Ledger) -> None:

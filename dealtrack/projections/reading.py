@@ -405,7 +405,7 @@ class StoredReading(Reading):
         # the patent's history and the licences that may cover it in one statement: the portfolio licences are
         # found by the owners inside it, which is right unless a rename links an owner to another name (then the
         # licences are read as asked, the history kept)
-        if type(self) is not StoredReading:  # (a reading that adds facts of its own reads them its own way)
+        if not self._prefetches(patent):
             return
         history: dict[str, list[tuple[str, str, str | None]]] = self.__dict__.setdefault("_history", {})
         if patent in history:
@@ -421,6 +421,11 @@ class StoredReading(Reading):
         rows.sort(key=_licence_order)  # as licences_on orders them: by start, id and rowid
         prefetched: dict[Any, list[tuple[Any, ...]]] = self.__dict__.setdefault("_prefetched", {})
         prefetched[patent, start, stop, frozenset(licensees)] = [row[:-1] for row in rows]
+
+    def _prefetches(self, patent: str) -> bool:
+        """Whether :meth:`prefetch_licences` may read ``patent``'s history and licences as the views store them
+        (a reading that adds facts of its own reads them its own way)."""
+        return type(self) is StoredReading
 
     def patent_ends(self, patents: Iterable[str]) -> dict[str, date]:
         # a patent's end on one basis changes only when the views move: kept per head, per basis position

@@ -33,7 +33,7 @@ from .keyed import KeyedView
 from .lean_title import Lean, LeanHolding, lean_event, lean_fact, lean_holdings_before, lean_parties
 from .ownership import title_parties
 from .parties import event_parties
-from .reading import AnomalyRow, StoredReading, TitleFold, _overlaps
+from .reading import AnomalyRow, Reading, StoredReading, TitleFold, _overlaps
 from .rights import BANS, LICENCES, PATENT_TERMS, SECURITY_INTERESTS
 from .title import Doubt, fold_title, holdings_before
 
@@ -48,7 +48,8 @@ _GLOBAL = frozenset({"PartyRenamed", "PartiesMerged", "PatentNumbersLinked", "Re
 _KEYED: tuple[KeyedView, ...] = (LICENCES, BANS, SECURITY_INTERESTS, PATENT_TERMS)
 #: The caches of :meth:`.reading.Reading._kept` that read only views a tail leaves alone (spellings: the stored
 #: ones; the tail's are added on top).
-_PER_CHECKPOINT = frozenset({"patent_id", "links", "numbers", "spellings", "unlisted_by_seller"})
+_PER_CHECKPOINT = frozenset({"patent_id", "links", "numbers", "spellings", "unlisted_by_seller", "party_key",
+                             "stored_ends"})
 _KEPT = 50_000
 
 
@@ -224,6 +225,25 @@ class TailReading(StoredReading):
         if kept is None or len(kept) > _KEPT:
             kept = self.tail.kept[name] = {}
         return kept
+
+    def _prefetches(self, patent: str) -> bool:
+        # the history and licences the views store answer for a patent whose chain the tail leaves alone (the
+        # licences it touched are merged in by licence_rows_on)
+        return patent not in self.tail.titles
+
+    def patent_ends(self, patents: Iterable[str]) -> dict[str, date]:
+        # a patent none of whose numbers the tail touches ends as the views say, at any head of this tail: kept
+        # for the tail (the stored reading keeps them per head, and the head moves with every append)
+        wanted = set(patents)
+        touched = self.tail.keyed[PATENT_TERMS.table]
+        ends: dict[str, date | None] = self._kept("stored_ends")
+        fresh = {patent for patent in wanted if touched and any(number in touched for number in self.numbers(patent))}
+        missing = [patent for patent in wanted if patent not in fresh and patent not in ends]
+        found = Reading.patent_ends(self, [*missing, *fresh]) if missing or fresh else {}
+        for patent in missing:
+            ends[patent] = found.get(patent)
+        return {patent: day for patent in wanted
+                if (day := found.get(patent) if patent in fresh else ends[patent]) is not None}
 
     def title(self, patent: str) -> TitleFold:
         extra = self.tail.titles.get(patent)
