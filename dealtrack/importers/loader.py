@@ -50,7 +50,7 @@ __all__ = ["DEFAULT_BATCH", "Loader", "events_for", "record_keys"]
 #: Events per append: large enough to amortise a transaction, small enough to lose little if interrupted.
 DEFAULT_BATCH = 2000
 #: An import keeps at most this many of the events it appends in memory for the views' catch-up at its end
-#: (about 0.5 KB each): the catch-up decodes those past it from the log, as it would without any.
+#: (about 0.4 KB each): the catch-up decodes those past it from the log, as it would without any.
 MAX_KEPT = 400_000
 
 _KIND_OF_TYPE = {
