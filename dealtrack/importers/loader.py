@@ -196,6 +196,7 @@ class Loader:
         self._kinds: Counter[str] = Counter()
         self._problems: list[ImportProblem] = []
         self._records = self._appended = self._skipped = self._events = self._retracted = 0
+        self._keeping = False  # inside load(): the events appended are kept for the catch-up
 
     # --- feeding -----------------------------------------------------------------------
 
@@ -207,6 +208,7 @@ class Loader:
         """
         memo = self.ledger._store.memo
         memo[KEPT] = {}
+        self._keeping = True
         try:
             with _collector_paused(), self.ledger.bulk():
                 try:
@@ -217,6 +219,7 @@ class Loader:
                     raise
                 self.flush()
         finally:
+            self._keeping = False
             memo.pop(KEPT, None)
         return self.report()
 
@@ -312,8 +315,13 @@ class Loader:
     def _keep(self, result: Appended) -> None:
         """Keep the events of a committed append for the catch-up (see :meth:`load`); never those of an append
         inside a transaction, which may still be rolled back (a rollback clears the memo, and these with it)."""
-        kept: dict[int, Event] | None = self.ledger._store.memo.get(KEPT)
-        if kept is None or len(kept) + len(result) > MAX_KEPT:
+        memo = self.ledger._store.memo
+        kept: dict[int, Event] | None = memo.get(KEPT)
+        if kept is None:  # a rollback (a purged record refused) cleared the memo: keep what comes from now on
+            if not self._keeping:
+                return
+            kept = memo[KEPT] = {}
+        if len(kept) + len(result) > MAX_KEPT:
             return
         for recorded in result:
             kept[recorded.position] = recorded.event
