@@ -15,6 +15,7 @@ import signal
 import threading
 import zipfile
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -331,6 +332,30 @@ def test_ctrl_c_is_for_the_importing_process_not_the_reading_one(
     with Ledger.open() as ledger:
         report = import_assignments(ledger, path, batch_size=4)
     assert readers.started and report.records == 48
+
+
+def test_the_reading_process_runs_in_a_session_of_its_own(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, readers: Readers) -> None:
+    """(Linux's scheduler gives each session's processes one share of a busy machine: the reader gets its own.)"""
+    path = file_of(bad_and_good(40), tmp_path)
+    monkeypatch.setattr(uspto, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(worker, "BATCH", 2)
+    real_append = Ledger.append
+    sessions: list[int] = []
+
+    def append(self: Ledger, *events: Any, **options: Any) -> Any:
+        if not sessions:
+            for pid in readers.pids():
+                assert pid is not None
+                with suppress(ProcessLookupError):  # (it may have read the whole file and ended already)
+                    sessions.append(os.getsid(pid))
+        return real_append(self, *events, **options)
+
+    monkeypatch.setattr(Ledger, "append", append)
+    with Ledger.open() as ledger:
+        report = import_assignments(ledger, path, batch_size=4)
+    assert readers.started and report.records == 48
+    assert sessions and os.getsid(0) not in sessions
 
 
 # --- when it stays in one process ----------------------------------------------------------------------

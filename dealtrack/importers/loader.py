@@ -20,6 +20,7 @@ import attrs
 
 from ..errors import ImportFailed, InvalidEvent
 from ..events import (
+    Appended,
     Event,
     EventRetracted,
     LicenseGranted,
@@ -32,6 +33,7 @@ from ..events import (
 )
 from ..ledger import Ledger
 from ..parties import clean_name
+from ..projections.reader import KEPT
 from ..values import Source
 from .records import (
     OWNERSHIP_KINDS,
@@ -47,6 +49,9 @@ __all__ = ["DEFAULT_BATCH", "Loader", "events_for", "record_keys"]
 
 #: Events per append: large enough to amortise a transaction, small enough to lose little if interrupted.
 DEFAULT_BATCH = 2000
+#: An import keeps at most this many of the events it appends in memory for the views' catch-up at its end
+#: (about 0.4 KB each): the catch-up decodes those past it from the log, as it would without any.
+MAX_KEPT = 400_000
 
 _KIND_OF_TYPE = {
     "PatentsAssigned": "assignment",
@@ -191,22 +196,31 @@ class Loader:
         self._kinds: Counter[str] = Counter()
         self._problems: list[ImportProblem] = []
         self._records = self._appended = self._skipped = self._events = self._retracted = 0
+        self._keeping = False  # inside load(): the events appended are kept for the catch-up
 
     # --- feeding -----------------------------------------------------------------------
 
     def load(self, items: Iterable[AssignmentRecord | Unreadable]) -> ImportReport:
         """Import every item and return the report; on :class:`ImportFailed`, commit what was read first.
 
-        The appends write only the log; the views catch up once, at the end (a bulk load).
+        The appends write only the log; the views catch up once, at the end (a bulk load), from the events
+        appended kept in memory (:data:`~dealtrack.projections.reader.KEPT`, at most :data:`MAX_KEPT`).
         """
-        with _collector_paused(), self.ledger.bulk():
-            try:
-                for item in items:
-                    self.add(item)
-            except ImportFailed:
+        memo = self.ledger._store.memo
+        memo[KEPT] = {}
+        self._keeping = True
+        try:
+            with _collector_paused(), self.ledger.bulk():
+                try:
+                    for item in items:
+                        self.add(item)
+                except ImportFailed:
+                    self.flush()
+                    raise
                 self.flush()
-                raise
-            self.flush()
+        finally:
+            self._keeping = False
+            memo.pop(KEPT, None)
         return self.report()
 
     def add(self, item: AssignmentRecord | Unreadable) -> None:
@@ -265,8 +279,11 @@ class Loader:
 
     # --- helpers -------------------------------------------------------------------------
 
-    def _append(self, pending: Sequence[tuple[AssignmentRecord, list[Event]]], *extra: Event) -> None:
+    def _append(self, pending: Sequence[tuple[AssignmentRecord, list[Event]]], *extra: Event, keep: bool = True) -> None:
+        """Append ``pending`` (and ``extra``) in one append; ``keep=False`` inside a transaction of the caller's."""
         result = self.ledger.append(*(e for _, events in pending for e in events), *extra, metadata=self.metadata)
+        if keep:
+            self._keep(result)
         skipped = {s.natural_key for s in result.skipped}
         for record, _ in pending:
             if record.ref in skipped:
@@ -295,6 +312,20 @@ class Loader:
         seen.update(wanted)
         return fresh
 
+    def _keep(self, result: Appended) -> None:
+        """Keep the events of a committed append for the catch-up (see :meth:`load`); never those of an append
+        inside a transaction, which may still be rolled back (a rollback clears the memo, and these with it)."""
+        memo = self.ledger._store.memo
+        kept: dict[int, Event] | None = memo.get(KEPT)
+        if kept is None:  # a rollback (a purged record refused) cleared the memo: keep what comes from now on
+            if not self._keeping:
+                return
+            kept = memo[KEPT] = {}
+        if len(kept) + len(result) > MAX_KEPT:
+            return
+        for recorded in result:
+            kept[recorded.position] = recorded.event
+
     def _forget_links(self, events: Iterable[Event]) -> None:
         """The links among a record's ``events`` did not land: a later record of the same property brings them."""
         self._links_seen.difference_update(
@@ -321,7 +352,7 @@ class Loader:
         try:
             with self.ledger._atomic():
                 links = self._links(record)
-                self._append([(record, links + events_for(record))])
+                self._append([(record, links + events_for(record))], keep=False)  # (inside the transaction)
                 retractions = [
                     EventRetracted(target=event_id, reason=f"purged from the USPTO register (record {record.ref})",
                                    registry_ref=record.ref, natural_key=f"{key} purged")

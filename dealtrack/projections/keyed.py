@@ -111,7 +111,7 @@ class KeyedView:
             if lean is not None:
                 pairs.extend((key, position) for key in lean(type_name, codec.stored_fields(type_name, payload, version)))
             else:
-                event = codec.decode_stored(type_name, payload, version)
+                event = log.decoded(position, type_name, payload, version)
                 pairs.extend((key, position) for key in self.keys(event))
                 self._index_terms(log.store, [(position, event)])
             if len(pairs) >= 5_000:
@@ -121,7 +121,7 @@ class KeyedView:
         retracted = log.retracted()
         rows: list[tuple[Any, ...]] = []
         for key, group in itertools.groupby(views.facts_with_events(self.facts_table), key=lambda row: row[0]):
-            facts = self._with_renames(log, [(position, codec.decode_stored(t, payload, v))
+            facts = self._with_renames(log, [(position, log.decoded(position, t, payload, v))
                                              for _, position, t, payload, v in group])
             _, new = advance(facts, retracted, self._fold_of(key), {}, 0, log.fold_point)
             rows.extend((*row, since, until) for row, since, until in new)

@@ -193,7 +193,7 @@ class OwnershipProjection:
         log.title_names = names
         retracted = log.retracted()
         writer = _Writer(store)
-        decode = codec.decode_stored
+        decode = log.decoded
         for patent, group in itertools.groupby(store.views.facts_with_events("title_facts", "patent"), key=_first):
             stored = list(group)
             # most chains are plain: they fold from a few fields of each payload, without building the events
@@ -203,7 +203,8 @@ class OwnershipProjection:
             if lean is not None:
                 writer.add_stored(*lean)
                 continue
-            chain = [(position, decode(type_name, payload, version)) for _, position, type_name, payload, version in stored]
+            chain = [(position, decode(position, type_name, payload, version))
+                     for _, position, type_name, payload, version in stored]
             if touched:
                 chain = sorted(chain + groups.renames_of(_title_names(chain)), key=_position)
             writer.add(_title_history(patent, chain, retracted, log.fold_point))

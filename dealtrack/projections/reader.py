@@ -12,7 +12,12 @@ from ..sqlite.store import Store
 from .history import Fact
 from .title import renamed_names
 
-__all__ = ["TITLE_TYPES", "LogReader", "Projection", "RenameGroups"]
+__all__ = ["KEPT", "TITLE_TYPES", "LogReader", "Projection", "RenameGroups"]
+
+#: The ``store.memo`` key of the events a bulk load appended (``position -> event``), kept in memory by the
+#: loader so that the catch-up at the block's end folds them without reading and decoding them back (see
+#: :meth:`LogReader.decoded`). Only committed appends go in; a rollback clears the memo, and with it these.
+KEPT = "appended events"
 
 #: The events that bear on a chain of title as facts of their own (renames and mergers join them by name).
 TITLE_TYPES = ("PatentRegistered", "PatentsAssigned")
@@ -107,6 +112,7 @@ class LogReader:
         # not see retractions or renames recorded after it); None: the whole log
         self.upto = upto
         self._events: dict[int, Event] = dict(batch)
+        self._kept: dict[int, Event] = store.memo.get(KEPT) or {}  # events a bulk load appended (see KEPT)
         # Commit points (see .history): ``ends`` lists them for the batch (by default its last position); a
         # position outside it is looked up in the log. ``after`` is the last commit point before the batch:
         # earlier than the batch's start only when the batch continues the recorded time of the log's end.
@@ -142,10 +148,19 @@ class LogReader:
         """``(position, event)`` for each position, in position order."""
         wanted = sorted(set(positions))
         events = self._events
-        missing = [pos for pos in wanted if pos not in events]
+        kept = self._kept
+        missing = [pos for pos in wanted if pos not in events and pos not in kept]
         for position, type_name, payload, version in self.store.payloads_at(missing):
             events[position] = codec.decode_stored(type_name, payload, version)
-        return [(pos, events[pos]) for pos in wanted]
+        return [(pos, events[pos] if pos in events else kept[pos]) for pos in wanted]
+
+    def decoded(self, position: int, type_name: str, payload: str, version: int) -> Event:
+        """The event stored at ``position`` as ``(type_name, payload, version)``: the one a bulk load appended
+        there when it kept it (:data:`KEPT`, the same event), else decoded from the payload."""
+        event = self._kept.get(position)
+        if event is None:
+            return codec.decode_stored(type_name, payload, version)
+        return event
 
     def head(self) -> int:
         """The log's head position (as the caller read it, or read now)."""
