@@ -18,6 +18,7 @@ import pytest
 from dealtrack import DealtrackError, Ledger, LedgerFileError
 from dealtrack import ledger as ledger_module
 from dealtrack.errors import LedgerReadOnly
+from dealtrack.events import LicenseGranted
 from dealtrack.story import seed_story
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -240,3 +241,15 @@ def test_read_only_needs_a_ledger_to_read(tmp_path: Path) -> None:
     assert not (tmp_path / "absent.db").exists()
     with pytest.raises(DealtrackError):
         Ledger.open(tmp_path / "absent.db", readonly="yes")  # type: ignore[arg-type]
+
+
+def test_verify_on_a_read_only_ledger_whose_views_trail_the_log_reports_nothing_false(story_file: Path) -> None:
+    """Another process appended since the views caught up, and a read-only ledger cannot catch them up: the
+    recount compares with the views as a catch-up leaves them (it once reported a view mismatch, and that
+    rebuild() repairs it). Views that trail with an edited row still say so."""
+    with Ledger.open(story_file) as writer, Ledger.open(story_file, readonly=True) as reader:
+        writer.append(LicenseGranted(licence_id="L-TRAIL", licensor="Nokia", licensee="Xiaomi",
+                                     patents=["US8,000,000"], territory=["IN"], effective="2016-01-01"))
+        assert reader.verify(), str(reader.verify())
+        doctor(story_file, "UPDATE ownership SET owner = 'Huawei' WHERE owner = 'Xiaomi'")
+        assert kinds(reader) == ["view_mismatch"]
