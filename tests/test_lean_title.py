@@ -342,3 +342,10 @@ def test_the_common_inventors_chain_folds_lean() -> None:
     owned, noted = lean_title_history("US1", stored, lambda position: position, {}) or ([], [])
     assert ("US1", "Ann Lee", "0001-01-01", "2010-01-05", 1, 1, None) in owned and not noted
     assert ("US1", "Cy Diaz", "0001-01-01", "2010-02-01", 3, 3, None) in owned
+    # the inventors' assignment recorded twice (as the register often has it): one transfer, no gap, still lean
+    twice = [assigned, sold, assigned]
+    stored = [("US1", position, type(event).__name__, codec.dumps(event), codec.SCHEMA_VERSIONS[type(event).__name__])
+              for position, event in enumerate(twice, 1)]
+    lean = lean_title_history("US1", stored, lambda position: position, {})
+    assert lean is not None
+    assert _lean_rows(lean) == _stored(_title_history("US1", list(enumerate(twice, 1)), {}, lambda position: position))

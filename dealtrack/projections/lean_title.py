@@ -267,9 +267,10 @@ def _replay(patent: str, facts: list[_Dated], fold_point: FoldPoint, renamed: bo
                 return None  # conflicting reports
             else:
                 missing = assignors - holders.keys()
-                if missing:
-                    if {party_key(name) for name in assignees} <= {party_key(holder) for holder in holders}:
-                        return None  # perhaps a transfer recorded twice (title._assignment)
+                if missing and _keys(assignees) <= _keys(holders) and any(
+                        _keys(earlier_from) == _keys(assignors) and _keys(earlier_to) == _keys(assignees)
+                        for _, _, earlier_from, earlier_to in transfers[:-1]):
+                    continue  # the same transfer recorded again: one transfer (title._assignment)
                 if kind == _INVENTORS:  # the inventors' own shares: they held them from the start (never a gap)
                     new = (holders.keys() - assignors) | assignees
                 else:
