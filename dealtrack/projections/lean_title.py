@@ -186,10 +186,8 @@ def _replay_in_order(patent: str, facts: list[_Dated], fold_point: FoldPoint, re
         point = fold_point(position)
         if not starts or point > starts[-1]:
             starts.append(point)
-    steps = _replay(patent, facts, fold_point, renamed, {})  # before the first inventors' fact is recorded
-    if steps is None:
-        return None
-    steps = [step for step in steps if step[0] < starts[0]]
+    # before the first inventors' fact is recorded, only renames (the first title fact is that one): nobody holds
+    steps: list[tuple[int, list[tuple[Any, ...]]]] = []
     for index, start in enumerate(starts):
         end = starts[index + 1] if index + 1 < len(starts) else None
         seen = facts if end is None else [fact for fact in facts if fold_point(fact[0]) < end]
