@@ -1,19 +1,23 @@
 """The common chains of title, folded straight from the stored payloads (a rebuild's fast path).
 
-Most chains are plain: no assignment by inventors, and every assignment made by
-whoever held the patent then (or noted as a gap in the chain). A rename or merger
-of a party they name may join them. Most are also recorded in valid-time order,
-nothing retracted, and fold in one replay; from the first fact recorded out of
-that order (or the first retraction of one of them) on, the answer at each later
+Most chains are plain: every assignment made by whoever held the patent then (or
+noted as a gap in the chain), or by inventors assigning their shares. A rename or
+merger of a party they name may join them. Most are also recorded in valid-time
+order, nothing retracted, and fold in one replay; from the first fact recorded out
+of that order (or the first retraction of one of them) on, the answer at each later
 commit point is a replay of what was recorded and not retracted by then (as the
 general fold does it, but from the small tuples). A fact dated by a longer period
 than a day (a month) lets the holdings it ends fade to the period's end, as in
-:func:`.title._fold`. For such a chain :func:`.title.fold_title` needs a handful of fields of each
-event and finds no anomaly, so a rebuild folds it here from small tuples read
-off each payload once, without building the events. Anything else (and
-whatever would note an anomaly) makes :func:`lean_title_history` give up with
-None, and the chain goes the general way (:func:`.ownership._title_history`).
-A property test compares the two on chains of every shape.
+:func:`.title._fold`. When the first registration or assignment in valid-time
+order is by inventors, each inventor who assigns held their share from the start
+of time (:func:`.title._first_inventors`); that depends on every fact seen, so
+the answer at a commit point is a replay with the inventors of the facts recorded
+by then: in valid-time order, one replay per set of inventors (most chains have
+one). Such chains need a handful of fields of each event, so a rebuild folds them
+here from small tuples read off each payload once, without building the events.
+Anything else (conflicting reports, a party holding under two spellings) makes
+:func:`lean_title_history` give up with None, and the chain goes the general way
+(:func:`.ownership._title_history`). A property test compares the two on chains of every shape.
 """
 
 from __future__ import annotations
