@@ -259,3 +259,93 @@ def test_a_chain_dated_by_months_with_a_retracted_fact_folds_lean() -> None:
     # Microsoft's holding fades to the end of March 2012, when MTL's (from the 20th) has settled it
     owned, _ = lean_title_history("US1", stored, lambda position: position, {}) or ([], [])
     assert ("US1", "Microsoft", "2012-03-01", "2012-03-20", 2, 3, None) in owned
+
+
+INVENTORS = ["Ann Lee", "ANN LEE", "Bo Chen", "Cy Diaz"]  # (two spellings of one inventor, now and then)
+
+
+@settings(max_examples=500, deadline=None)
+@given(data=st.data())
+def test_a_chain_with_assignments_by_inventors_folds_lean_to_the_rows_of_the_general_fold(data: st.DataObject) -> None:
+    # inventors assigning their shares (all at once, or some now and some later, each to one or two assignees),
+    # the assignees selling on, a registration before or after (or none), dated by days or months, recorded in
+    # valid-time order or not, some facts retracted, renames and mergers joined
+    inventors = data.draw(st.lists(st.sampled_from(INVENTORS), min_size=1, max_size=3, unique=True))
+    chain: list[Event] = []
+    holders: tuple[str, ...] = ()
+    left = list(inventors)
+    while left:
+        share = data.draw(st.lists(st.sampled_from(left), min_size=1, max_size=len(left), unique=True))
+        left = [name for name in left if name not in share]
+        assignee = data.draw(st.lists(parties, min_size=1, max_size=2, unique=True))
+        chain.append(PatentsAssigned(assignor=share, assignee=assignee, patents=["US1"], effective=data.draw(dated),
+                                     by_inventors=True))
+        holders = tuple(assignee)
+    for _ in range(data.draw(st.integers(0, 3))):
+        assignee = data.draw(st.lists(parties, min_size=1, max_size=2, unique=True))
+        by_inventors = data.draw(st.sampled_from([False, False, False, True]))
+        chain.append(PatentsAssigned(assignor=holders if not by_inventors else [data.draw(st.sampled_from(INVENTORS))],
+                                     assignee=assignee, patents=["US1"], effective=data.draw(dated),
+                                     by_inventors=by_inventors))
+        holders = tuple(assignee)
+    where = data.draw(st.sampled_from(["none", "none", "before", "after", "anywhere"]))
+    if where != "none":
+        registered = PatentRegistered(patent="US1", owner=data.draw(parties), effective=data.draw(dated))
+        at = {"before": 0, "after": len(chain)}.get(where) or data.draw(st.integers(0, len(chain)))
+        chain.insert(at, registered)
+    if data.draw(st.booleans()):  # dated in the order they were recorded: each on or after the one before
+        chain = _in_valid_order(chain)
+    recorded = chain if data.draw(st.booleans()) else data.draw(st.permutations(chain))
+    positions = sorted(data.draw(st.sets(st.integers(1, 60), min_size=len(recorded), max_size=len(recorded))))
+    facts = list(zip(positions, recorded))
+    renames = data.draw(st.lists(_renames, max_size=2))
+    spots = data.draw(st.lists(st.integers(1, 60).filter(lambda n: n not in positions), min_size=len(renames),
+                               max_size=len(renames), unique=True))
+    names = {name for event in recorded for name in _names(event)}
+    joined = [fact for fact in sorted(zip(spots, renames)) if names & set(_names(fact[1]))]
+    every = [position for position, _ in [*facts, *joined]]
+    retracted = {position: position + data.draw(st.integers(1, 30))
+                 for position in data.draw(st.lists(st.sampled_from(every), max_size=2, unique=True))}
+    ends = sorted({*data.draw(st.lists(st.sampled_from([*every, *retracted.values()]), max_size=3)),
+                   max([*every, *retracted.values()])})
+
+    def fold_point(position: int) -> int:  # appends end at ``ends`` (some events share one), then one per event
+        return next((point for point in ends if point >= position), position)
+
+    stored = [("US1", position, type(event).__name__, codec.dumps(event), codec.SCHEMA_VERSIONS[type(event).__name__])
+              for position, event in facts]
+    lean = lean_title_history("US1", stored, fold_point, retracted)
+    note("lean" if lean is not None else "general")
+    if lean is not None:
+        assert _lean_rows(lean) == _stored(_title_history("US1", facts, retracted, fold_point))
+    lean = lean_title_history("US1", stored, fold_point, retracted, lambda asked: joined if asked == names else [])
+    if lean is not None:
+        whole = sorted([*facts, *joined], key=lambda fact: fact[0])
+        assert _lean_rows(lean) == _stored(_title_history("US1", whole, retracted, fold_point))
+
+
+def test_the_common_inventors_chain_folds_lean() -> None:
+    # the inventors assign, the assignee sells on, then one inventor's assignment is recorded late
+    assigned = PatentsAssigned(assignor=["Ann Lee", "Bo Chen"], assignee=["Nokia"], patents=["US1"],
+                               effective="2010-01-05", by_inventors=True)
+    sold = PatentsAssigned(assignor=["Nokia"], assignee=["Microsoft"], patents=["US1"], effective="2012-03")
+    late = PatentsAssigned(assignor=["Cy Diaz"], assignee=["Nokia"], patents=["US1"], effective="2010-02-01",
+                           by_inventors=True)
+    chain = [assigned, sold, late]
+    stored = [("US1", position, type(event).__name__, codec.dumps(event), codec.SCHEMA_VERSIONS[type(event).__name__])
+              for position, event in enumerate(chain, 1)]
+    for retracted in ({}, {1: 4}, {2: 5}):
+        lean = lean_title_history("US1", stored, lambda position: position, retracted)
+        assert lean is not None
+        assert _lean_rows(lean) == _stored(_title_history("US1", list(enumerate(chain, 1)), retracted,
+                                                                lambda position: position))
+    owned, noted = lean_title_history("US1", stored, lambda position: position, {}) or ([], [])
+    assert ("US1", "Ann Lee", "0001-01-01", "2010-01-05", 1, 1, None) in owned and not noted
+    assert ("US1", "Cy Diaz", "0001-01-01", "2010-02-01", 3, 3, None) in owned
+    # the inventors' assignment recorded twice (as the register often has it): one transfer, no gap, still lean
+    twice = [assigned, sold, assigned]
+    stored = [("US1", position, type(event).__name__, codec.dumps(event), codec.SCHEMA_VERSIONS[type(event).__name__])
+              for position, event in enumerate(twice, 1)]
+    lean = lean_title_history("US1", stored, lambda position: position, {})
+    assert lean is not None
+    assert _lean_rows(lean) == _stored(_title_history("US1", list(enumerate(twice, 1)), {}, lambda position: position))

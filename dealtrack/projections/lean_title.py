@@ -1,19 +1,23 @@
 """The common chains of title, folded straight from the stored payloads (a rebuild's fast path).
 
-Most chains are plain: no assignment by inventors, and every assignment made by
-whoever held the patent then (or noted as a gap in the chain). A rename or merger
-of a party they name may join them. Most are also recorded in valid-time order,
-nothing retracted, and fold in one replay; from the first fact recorded out of
-that order (or the first retraction of one of them) on, the answer at each later
+Most chains are plain: every assignment made by whoever held the patent then (or
+noted as a gap in the chain), or by inventors assigning their shares. A rename or
+merger of a party they name may join them. Most are also recorded in valid-time
+order, nothing retracted, and fold in one replay; from the first fact recorded out
+of that order (or the first retraction of one of them) on, the answer at each later
 commit point is a replay of what was recorded and not retracted by then (as the
 general fold does it, but from the small tuples). A fact dated by a longer period
 than a day (a month) lets the holdings it ends fade to the period's end, as in
-:func:`.title._fold`. For such a chain :func:`.title.fold_title` needs a handful of fields of each
-event and finds no anomaly, so a rebuild folds it here from small tuples read
-off each payload once, without building the events. Anything else (and
-whatever would note an anomaly) makes :func:`lean_title_history` give up with
-None, and the chain goes the general way (:func:`.ownership._title_history`).
-A property test compares the two on chains of every shape.
+:func:`.title._fold`. When the first registration or assignment in valid-time
+order is by inventors, each inventor who assigns held their share from the start
+of time (:func:`.title._first_inventors`); that depends on every fact seen, so
+the answer at a commit point is a replay with the inventors of the facts recorded
+by then: in valid-time order, one replay per set of inventors (most chains have
+one). Such chains need a handful of fields of each event, so a rebuild folds them
+here from small tuples read off each payload once, without building the events.
+Anything else (conflicting reports, a party holding under two spellings) makes
+:func:`lean_title_history` give up with None, and the chain goes the general way
+(:func:`.ownership._title_history`). A property test compares the two on chains of every shape.
 """
 
 from __future__ import annotations
@@ -36,6 +40,10 @@ __all__ = ["Lean", "LeanHolding", "lean_event", "lean_fact", "lean_holdings_befo
 _Lean = tuple[int, str, int, "list[str]", "list[str]"]
 Lean = _Lean
 _REGISTERED, _ASSIGNED, _RENAMED = 0, 1, 2
+#: An assignment by inventors: a rebuild's kind only (:func:`lean_fact` and the tail leave those to the general fold).
+_INVENTORS = 3
+#: The start of time as ISO text: inventors who assign their share held it from then (:func:`.title._first_inventors`).
+_DAWN = "0001-01-01"
 
 
 #: A rebuild's fact: a :data:`Lean` and the fact's period when it is longer than a day, ``(last day, the day
@@ -76,8 +84,9 @@ def _lean_facts(stored: Iterable[tuple[Any, int, str, str | bytes, int]]) -> lis
             day, span = _span(day)
         if type_name == "PatentRegistered":
             facts.append((position, day, _REGISTERED, [], [data["owner"]], span))
-        elif type_name == "PatentsAssigned" and data["by_inventors"] is False:
-            facts.append((position, day, _ASSIGNED, data["assignor"], data["assignee"], span))
+        elif type_name == "PatentsAssigned":
+            facts.append((position, day, _ASSIGNED if data["by_inventors"] is False else _INVENTORS,
+                          data["assignor"], data["assignee"], span))
         else:
             return None
     return facts
@@ -109,7 +118,7 @@ def lean_title_history(
             renamed = True
     # the positions that retract some of the facts: from the first on, the facts live at each commit point change
     retractions = [retracted[fact[0]] for fact in facts if fact[0] in retracted] if retracted else []
-    if len(facts) == 1 and not retractions:
+    if len(facts) == 1 and not retractions and facts[0][2] != _INVENTORS:
         # a third of all chains: who the one fact names holds the patent from its (first) day on
         position, day, _, _, assignee, _ = facts[0]
         point = fold_point(position)
@@ -122,7 +131,7 @@ def lean_title_history(
     first = facts[in_order][0] if in_order < len(facts) else None
     if retractions:
         first = min(retractions) if first is None else min(first, *retractions)
-    steps = _replay(patent, facts[:in_order], fold_point, renamed)
+    steps = _replay_in_order(patent, facts[:in_order], fold_point, renamed)
     if steps is None:
         return None
     if first is not None:
@@ -131,7 +140,7 @@ def lean_title_history(
         for point in sorted(point for point in changed if point >= first):
             live = sorted((fact for fact in facts if fact[0] <= point and retracted.get(fact[0], point + 1) > point),
                           key=_valid_order)
-            replayed = _replay(patent, live, lambda _: point, renamed)
+            replayed = _replay(patent, live, lambda _: point, renamed, _inventors(live))
             if replayed is None:
                 return None
             steps.append((point, replayed[-1][1] if replayed else []))
@@ -149,17 +158,64 @@ def _valid_order(fact: _Dated) -> tuple[str, int]:
     return fact[1], fact[0]
 
 
+def _inventors(ordered: list[_Dated]) -> dict[str, tuple[str, int]]:
+    """:func:`.title._first_inventors` of facts in valid-time order: when the first registration or assignment
+    is by inventors, each inventor who assigns held their share from the start of time until their assignment
+    (``name -> (since, starting position)``); otherwise nobody has a head start."""
+    first = next((fact for fact in ordered if fact[2] != _RENAMED), None)
+    if first is None or first[2] != _INVENTORS:
+        return {}
+    inventors: dict[str, tuple[str, int]] = {}
+    for position, _, kind, assignor, _, _ in ordered:
+        if kind == _INVENTORS:
+            for name in assignor:
+                inventors.setdefault(name, (_DAWN, position))
+    return inventors
+
+
+def _replay_in_order(patent: str, facts: list[_Dated], fold_point: FoldPoint, renamed: bool) -> list[
+        tuple[int, list[tuple[Any, ...]]]] | None:
+    """:func:`_replay`'s answers at every commit point of ``facts``, recorded in valid-time order.
+
+    Without inventors' head start one replay gives them all. With it, the answer at a point is a replay with
+    the inventors of the facts recorded by then, who hold from the start of time and so change what every
+    earlier fact did: one replay per set of inventors (most chains have one, from their first fact on), each
+    giving the answers at the points that see that set."""
+    inventors = _inventors(facts)
+    if not inventors:
+        return _replay(patent, facts, fold_point, renamed, {})
+    # the commit points from which the set of inventors grows (the first is that of the first inventors' fact)
+    starts: list[int] = []
+    for position in sorted(position for _, position in inventors.values()):
+        point = fold_point(position)
+        if not starts or point > starts[-1]:
+            starts.append(point)
+    # before the first inventors' fact is recorded, only renames (the first title fact is that one): nobody holds
+    steps: list[tuple[int, list[tuple[Any, ...]]]] = []
+    for index, start in enumerate(starts):
+        end = starts[index + 1] if index + 1 < len(starts) else None
+        seen = facts if end is None else [fact for fact in facts if fold_point(fact[0]) < end]
+        replayed = _replay(patent, seen, fold_point, renamed, _inventors(seen))
+        if replayed is None:
+            return None
+        before = [answer for point, answer in replayed if point <= start]
+        steps.append((start, before[-1] if before else []))
+        steps.extend(step for step in replayed if start < step[0] and (end is None or step[0] < end))
+    return steps
+
+
 def _names(names: Iterable[str]) -> str:
     """Names as an anomaly's message lists them (:func:`.title._names`)."""
     return " and ".join(sorted(names))
 
 
-def _replay(patent: str, facts: list[_Dated], fold_point: FoldPoint, renamed: bool) -> list[
-        tuple[int, list[tuple[Any, ...]]]] | None:
+def _replay(patent: str, facts: list[_Dated], fold_point: FoldPoint, renamed: bool,
+            inventors: dict[str, tuple[str, int]]) -> list[tuple[int, list[tuple[Any, ...]]]] | None:
     """Replay ``facts`` (in valid-time order); the answer at each commit point where it changed,
     ``(point, [(owner, valid_from, valid_to, position) or (None, kind, position, message), ...])`` (holdings and
     anomalies: a gap in the chain, a registration conflict), or None for a case this fold leaves to the general
-    one. ``renamed``: the facts hold renames and mergers, and names go through them.
+    one. ``renamed``: the facts hold renames and mergers, and names go through them. ``inventors``: who holds
+    before the first fact (:func:`_inventors` of the facts).
 
     A fact dated by a period longer than a day (:func:`.title._fold`): the holdings it ends may run to the period's
     end (they *fade*), and so may those that faded before, until a fact after it settles the holders."""
@@ -167,12 +223,13 @@ def _replay(patent: str, facts: list[_Dated], fold_point: FoldPoint, renamed: bo
     # changed are noted (at any other, the answer is the one before, and so are the rows believed), so the
     # renames of a large group that leave this chain's holders alone cost no answer and no commit point.
     aliases = Aliases() if renamed else None
-    holders: dict[str, tuple[str, int]] = {}  # owner -> (since, starting position)
+    holders: dict[str, tuple[str, int]] = dict(inventors)  # owner -> (since, starting position)
     done: list[tuple[Any, ...]] = []  # the holdings that ended, and the anomalies, as the answers hold them
     fading: list[list[Any]] = []  # [owner, since, until, position]: holdings that may have ended already
     transfers: list[tuple[str, str, frozenset[str], frozenset[str]]] = []  # (start, last day, assignors, assignees)
     steps: list[tuple[int, list[tuple[Any, ...]]]] = []  # (commit point, (owner, valid_from, valid_to, position)s)
-    pending: int | None = None  # the commit point of the first change not noted yet
+    # the commit point of the first change not noted yet (the inventors' head start: from the first fact on)
+    pending: int | None = fold_point(facts[0][0]) if inventors and facts else None
     for position, day, kind, assignor, assignee, span in facts:
         if pending is not None and position > pending:
             steps.append((pending, _answer(done, fading, holders)))
@@ -212,15 +269,20 @@ def _replay(patent: str, facts: list[_Dated], fold_point: FoldPoint, renamed: bo
                 return None  # conflicting reports
             else:
                 missing = assignors - holders.keys()
-                if missing:
-                    if {party_key(name) for name in assignees} <= {party_key(holder) for holder in holders}:
-                        return None  # perhaps a transfer recorded twice (title._assignment)
-                    done.append((None, "chain_gap", position,
-                                 f"{patent} assigned by {_names(missing)} on {day if span is None else span[2]}, "
-                                 f"but the known holder then was {_names(holders)}"))
-                    pending = fold_point(position) if pending is None else pending
-                held = assignors & holders.keys()
-                new = (holders.keys() - held) | assignees if held else set(assignees)
+                if missing and _keys(assignees) <= _keys(holders) and any(
+                        _keys(earlier_from) == _keys(assignors) and _keys(earlier_to) == _keys(assignees)
+                        for _, _, earlier_from, earlier_to in transfers[:-1]):
+                    continue  # the same transfer recorded again: one transfer (title._assignment)
+                if kind == _INVENTORS:  # the inventors' own shares: they held them from the start (never a gap)
+                    new = (holders.keys() - assignors) | assignees
+                else:
+                    if missing:
+                        done.append((None, "chain_gap", position,
+                                     f"{patent} assigned by {_names(missing)} on {day if span is None else span[2]}, "
+                                     f"but the known holder then was {_names(holders)}"))
+                        pending = fold_point(position) if pending is None else pending
+                    held = assignors & holders.keys()
+                    new = (holders.keys() - held) | assignees if held else set(assignees)
         if new == holders.keys():
             continue
         if span is None and not fading:  # the common case: a day, and nothing in doubt
