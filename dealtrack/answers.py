@@ -131,7 +131,7 @@ class OwnersByPatent(Mapping[str, frozenset[str]]):
     def caption(self) -> str:
         basis = "".join(f", {name} {value}" for name, value in
                         (("known at", self.known_at), ("registry at", self.registry_at)) if value)
-        return f"Owners of {len(self)} patents on {self.on}{basis}"
+        return f"Owners of {len(self)} patent{'' if len(self) == 1 else 's'} on {self.on}{basis}"
 
     def _repr_html_(self) -> str:
         return tables.html_table(self.to_rows(), ["patent", "owners"], self.caption())

@@ -54,6 +54,8 @@ def test_a_mapping_that_is_also_a_table_with_its_basis(story: Ledger) -> None:
     assert frame["owners"].tolist() == [["Xiaomi"], ["Nokia", "Xiaomi"], []]
     assert str(frame["registry_at"].dtype).startswith("datetime64")
     assert "<table" in many._repr_html_() and "registry at 2017-12-31" in str(many)
+    assert many.caption().startswith("Owners of 3 patents on 2017-07")
+    assert story.owners_of_many(["US8000001"], on="2017-07").caption() == "Owners of 1 patent on 2017-07"
 
 
 def test_one_string_is_not_a_list_of_patents(story: Ledger) -> None:
