@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import random
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -231,3 +232,26 @@ def test_an_empty_sqlite_file_another_process_is_making_a_ledger_of_opens_as_a_n
     with Ledger.open(ledger_path) as ledger:
         ledger.append(PatentRegistered(patent="US9000001", owner="Nokia", effective="2010"))
         assert ledger.owners_of("US9000001", on="2011") == {"Nokia"}
+
+
+def test_a_new_file_another_process_is_creating_opens_once_it_lets_go(ledger_path: Path) -> None:
+    # Another process is making the same new file (an empty database, in its first write transaction). Switching
+    # the file to WAL then fails at once inside SQLite, without waiting: open backs off and tries again.
+    creator = sqlite3.connect(ledger_path, isolation_level=None, check_same_thread=False)
+    creator.execute("CREATE TABLE scratch (x)")
+    creator.execute("DROP TABLE scratch")
+    creator.execute("BEGIN IMMEDIATE")
+    letting_go = threading.Timer(0.2, creator.execute, ["ROLLBACK"])
+    letting_go.start()
+    try:
+        with Ledger.open(ledger_path) as ledger:
+            ledger.append(*seed_story())
+            assert ledger.owners_of("US8000001", on="2016-07-01") == {"Xiaomi"}
+    finally:
+        letting_go.join()
+        creator.close()
+    reader = sqlite3.connect(ledger_path)
+    try:
+        assert reader.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    finally:
+        reader.close()

@@ -183,7 +183,7 @@ class Store:
         try:
             _guard(conn)
             if path is not None:
-                conn.execute("PRAGMA journal_mode=WAL")
+                _use_wal(conn)
                 # Copy the WAL back into the file every ~40 MB rather than every 4 MB: an append rewrites
                 # index pages all over the views, and a page changed by several appends is then copied once.
                 conn.execute(f"PRAGMA wal_autocheckpoint={_WAL_PAGES}")
@@ -531,7 +531,7 @@ class Store:
                 self.retries += 1
                 if attempt == _LOCK_ATTEMPTS - 1:
                     raise LedgerBusy(f"the ledger stayed locked by another writer: {str(exc).strip()}") from None
-                time.sleep(random.uniform(0, 0.05 * 2**attempt))
+                _back_off(attempt)
 
     def _lock(self) -> None:
         """One try at the write lock (SQLite waits up to its busy timeout inside it)."""
@@ -939,6 +939,27 @@ def _refuse_unknown_table(name: str, known: Sequence[str]) -> None:
 #: The backend's own errors under neutral names, for the callers that turn them into dealtrack's errors.
 StorageError = sqlite3.Error
 StorageDamaged = sqlite3.DatabaseError
+
+
+def _back_off(attempt: int) -> None:
+    """Sleep a random while, longer after each failed try, so that processes waiting on one lock spread out."""
+    time.sleep(random.uniform(0, 0.05 * 2**attempt))
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Put the file in WAL mode (a no-op once it is), backing off and trying again while another process holds it.
+
+    Switching a new file to WAL upgrades a read lock to a write lock, and SQLite reports that as "database is
+    locked" at once, without waiting out the busy timeout: processes creating one file together would fail.
+    """
+    for attempt in range(_LOCK_ATTEMPTS):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if not is_lock_error(exc) or attempt == _LOCK_ATTEMPTS - 1:
+                raise
+            _back_off(attempt)
 
 
 def is_lock_error(exc: BaseException) -> bool:
