@@ -18,7 +18,6 @@ from .checks import stream_of
 from .errors import DealtrackError, LedgerFileError
 from .events import EventRetracted
 from .limits import MAX_CLOCK_SKEW
-from .projections import runner
 from .projections.runner import PROJECTIONS, rebuild_all
 from .sqlite.store import GENESIS_HASH, EventRow, StorageDamaged, Store, format_instant
 from .sqlite.trust import view_tables
@@ -223,11 +222,11 @@ class _Walk:
             self._recount_views(head_position)
 
     def _recount_views(self, head_position: int) -> None:
-        """Rebuild every view from the log in a copy in memory and compare each table with the file's.
+        """Rebuild every view from the log in a copy in memory and compare each table with the stored one.
 
         Views that trail the log together (another process appended since they caught up: a read-only ledger,
-        or a writer between ``Ledger.verify``'s catch-up and this snapshot) are first caught up in the copy, as
-        a question would catch them up, so that the recount compares like with like.
+        or a writer between ``Ledger.verify``'s catch-up and this snapshot) are compared with a recount of the
+        log as far as they have read it, on either backend (the copy of a PostgreSQL ledger holds its log alone).
         """
         try:
             copy = self.store.memory_copy()
@@ -236,16 +235,13 @@ class _Walk:
             return
         try:
             copy.drop_triggers()  # a trigger slipped in after opening runs nowhere, not even in the copy
-            caught_up = None
-            head, views = copy.views_position()  # (None: a copy of the log alone, as PostgreSQL's is)
-            if views is not None and views != head and "view_behind" not in self.kinds:  # (out of step: left so)
-                runner.refresh(copy)
-                caught_up = {table: copy.table_digest(table) for table in view_tables()}
+            _, views = self.store.views_position()
+            if views is not None and views != head_position and "view_behind" not in self.kinds:  # (out of step: as is)
+                copy.cut_log_after(views)
             rebuild_all(copy)
             for table in view_tables():
                 try:
-                    stored = self.store.table_digest(table) if caught_up is None else caught_up[table]
-                    same = stored == copy.table_digest(table)
+                    same = self.store.table_digest(table) == copy.table_digest(table)
                 except StorageDamaged as exc:
                     self.report(head_position, "view_mismatch", f"the {table} view cannot be read: {exc}")
                     continue

@@ -382,8 +382,9 @@ class Ledger(Questions):
         make, and SQLite's ``integrity_check``; ``full`` (the default) recounts
         every view from the log, ``full=False`` skips that for speed. Views
         that trail the log together (appends not yet caught up) are caught up
-        first, so that the recount compares like with like; views out of step
-        with each other are reported, not repaired.
+        first; a read-only ledger's are compared with a recount of the log as
+        far as they have read it. Views out of step with each other are
+        reported, not repaired.
         """
         if not isinstance(full, bool):
             raise InvalidEvent("full", full, "expected True or False")

@@ -257,6 +257,17 @@ class Store:
         for (name,) in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
             self.conn.execute(f"DROP TRIGGER [{name}]")
 
+    def cut_log_after(self, position: int) -> None:
+        """Leave the log as it stood at ``position``: drop the events and retraction notes after it and move the head
+        back (in a scratch copy whose triggers were dropped: a recount of the log as far as the views have read it)."""
+        with self.transaction():
+            self.conn.execute("DELETE FROM events WHERE position > ?", (position,))
+            self.conn.execute("DELETE FROM retractions WHERE position > ?", (position,))
+            row = self.conn.execute("SELECT position, hash, recorded_at FROM events WHERE position = ?", (position,)).fetchone()
+            self.conn.execute("UPDATE ledger_head SET position = ?, hash = ?, recorded_at = ? WHERE id = 1",
+                              tuple(row) if row is not None else (0, GENESIS_HASH, None))
+        self.memo.clear()
+
     def table_digest(self, table: str) -> str:
         """A SHA-256 over every row of ``table`` (a name dealtrack chose), in the order of all its columns."""
         count = len(self.conn.execute(f"PRAGMA table_info([{table}])").fetchall())
