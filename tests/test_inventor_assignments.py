@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
+import attrs
 import pytest
 
 from dealtrack import Ledger, codec
 from dealtrack.events import PatentRegistered, PatentsAssigned
+from dealtrack.storage import GENESIS_HASH, EventRow
 
 pytestmark = pytest.mark.both_backends  # the same answers on SQLite and on PostgreSQL
 
@@ -76,6 +80,29 @@ def test_a_register_date_that_hides_the_chains_first_fact_leaves_the_inventors_f
         assert ledger.owners_of("USAPP14729229", on="2015-01-01") == frozenset()
         assert (ledger.owners_of("USAPP14729229", on="2015-01-01", registry_at="2015-07-01")
                 == shown.owners_of("USAPP14729229", on="2015-01-01") == {"LU, ZHENG"})
+
+
+def test_an_inventors_assignment_spelled_by_another_json_writer_still_hides_the_title(ledger: Ledger) -> None:
+    """The register-date question finds an inventors' assignment in the stored payload however the JSON is spaced
+    (it once matched the text dealtrack's codec writes, without spaces, and missed a log another writer made)."""
+    first = PatentsAssigned(assignor="ACME CORP", assignee="LU, ZHENG", patents=["USAPP14729229"], effective="2015-03-01",
+                            registry_recorded="2016-01-01")
+    theirs = PatentsAssigned(assignor="LU, ZHENG", assignee="HENKEL IP & HOLDING GMBH", patents=["USAPP14729229"],
+                             effective="2015-06-09", by_inventors=True, registry_recorded="2015-06-20")
+    with Ledger.open() as written:
+        written.append(first, theirs)
+        rows = list(written._store.rows())
+    spaced: list[EventRow] = []
+    for row in rows:  # the same events, as a JSON writer with ", " and ": " stores them, the hash chain kept whole
+        moved = attrs.evolve(row, payload=json.dumps(json.loads(row.payload)))
+        spaced.append(attrs.evolve(moved, hash=moved.chained_hash(spaced[-1].hash if spaced else GENESIS_HASH)))
+    assert '"by_inventors": true' in spaced[1].payload
+    with ledger._store.transaction():
+        ledger._store.insert_events(spaced)
+    assert ledger.verify(), str(ledger.verify())
+    assert ledger.owners_of("USAPP14729229", on="2015-01-01") == frozenset()
+    assert ledger.owners_of("USAPP14729229", on="2015-01-01", registry_at="2015-07-01") == {"LU, ZHENG"}
+    assert ledger.owners_of("USAPP14729229", on="2015-01-01", registry_at="2016-02-01") == frozenset()
 
 
 def test_the_same_records_without_the_flag_are_a_gap(ledger: Ledger) -> None:

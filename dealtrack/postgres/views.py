@@ -2,9 +2,10 @@
 
 :class:`dealtrack.sqlite.view_tables.SQLiteViewTables` (and its ``title`` and
 ``reads``) is written in SQL both engines speak; these subclasses replace
-``INSERT OR IGNORE`` (PostgreSQL: ``ON CONFLICT DO NOTHING``) and SQLite's
-``+column`` planner hint, and read the whole-log streams a rebuild makes through
-server-side cursors (psycopg would otherwise fetch each whole result first).
+``INSERT OR IGNORE`` (PostgreSQL: ``ON CONFLICT DO NOTHING``), SQLite's
+``+column`` planner hint and its JSON functions, and read the whole-log streams
+a rebuild makes through server-side cursors (psycopg would otherwise fetch each
+whole result first).
 """
 
 from __future__ import annotations
@@ -12,11 +13,18 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from ..sqlite.reads import SQLiteReads
 from ..sqlite.view_tables import SQLiteViewTables
 from ..storage import EVENT_COLUMNS, EventRow
 from .connection import Connection
 
-__all__ = ["PostgresViewTables"]
+__all__ = ["PostgresReads", "PostgresViewTables"]
+
+
+class PostgresReads(SQLiteReads):
+    """The questions' reads on PostgreSQL: SQLite's, with PostgreSQL's JSON operators where a payload is read."""
+
+    BY_INVENTORS = "({e}.type = 'PatentsAssigned' AND CAST({e}.payload AS jsonb) -> 'by_inventors' = CAST('true' AS jsonb))"
 
 
 class PostgresViewTables(SQLiteViewTables):
@@ -25,6 +33,7 @@ class PostgresViewTables(SQLiteViewTables):
     def __init__(self, conn: Connection) -> None:
         super().__init__(conn)
         self.pg = conn
+        self.reads = PostgresReads(conn)
 
     def facts_with_events(self, table: str, key: str = "key") -> Iterator[tuple[Any, int, str, str, int]]:
         """Stream ``(key, position, type, payload, schema_version)`` for every fact, in key then position order."""

@@ -29,8 +29,6 @@ _OVERLAPS_AT = "valid_from < ? AND (valid_to IS NULL OR valid_to > ?)"
 _KNOWN_AT = "known_from <= ? AND (known_to IS NULL OR known_to > ?)"
 
 
-#: a stored ``PatentsAssigned`` payload's mark of an assignment by the inventors (the codec writes it without spaces)
-_BY_INVENTORS = '%"by_inventors":true%'
 _OWNER_ROWS = f"SELECT owner, position FROM ownership WHERE patent = ? AND {_OVERLAPS_AT} AND {_KNOWN_AT}"
 #: (no position: the ownership index by patent then holds every column it reads, so no table row is visited)
 _OWNER_HISTORY = f"SELECT owner, valid_from, valid_to FROM ownership WHERE patent = ? AND {_KNOWN_AT}"
@@ -71,6 +69,10 @@ def _window(start: date, stop: date, known: int) -> dict[str, Any]:
 
 class SQLiteReads:
     """Reads of the views (and the log) that questions make, each on a basis position ``known``."""
+
+    #: SQL: the log row ``{e}`` is an assignment by the inventors. Its payload is read as JSON, not matched as
+    #: text: any JSON writer's spacing counts (a stranger's file, an older codec), and no text in the payload does.
+    BY_INVENTORS = "({e}.type = 'PatentsAssigned' AND json_type({e}.payload, '$.by_inventors') = 'true')"
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -292,9 +294,9 @@ class SQLiteReads:
         assignment the first, and the inventors then held from the start)."""
         params = {"patent": patent, "known": known, "registry": registry.isoformat(), "stop": stop.isoformat()}
         hidden = "COALESCE(e.registry_recorded, e.effective_start) > :registry"
-        bears = f"e.effective_start < :stop OR (e.type = 'PatentsAssigned' AND e.payload LIKE '{_BY_INVENTORS}')"
+        bears = f"e.effective_start < :stop OR {self.BY_INVENTORS.format(e='e')}"
         inventors = ("EXISTS(SELECT 1 FROM title_facts g JOIN events i ON i.position = g.position WHERE g.patent = :patent "
-                     f"AND g.position <= :known AND i.type = 'PatentsAssigned' AND i.payload LIKE '{_BY_INVENTORS}')")
+                     f"AND g.position <= :known AND {self.BY_INVENTORS.format(e='i')})")
         (found,) = self.conn.execute(
             "SELECT EXISTS(SELECT 1 FROM title_facts f JOIN events e ON e.position = f.position "
             f"WHERE f.patent = :patent AND f.position <= :known AND {hidden} AND ({bears} OR {inventors})) "
