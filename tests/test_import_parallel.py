@@ -14,7 +14,7 @@ import pickle
 import signal
 import threading
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import replace
 from datetime import date
@@ -75,6 +75,14 @@ def readers(monkeypatch: pytest.MonkeyPatch) -> Readers:
     return spy
 
 
+def reading(monkeypatch: pytest.MonkeyPatch, parallel: bool = True, batch: int | None = 2) -> None:
+    """Read every file in a reading process (or, ``parallel=False``, none: no file is that large), ``batch`` records
+    a message (None: the module's own)."""
+    monkeypatch.setattr(uspto, "PARALLEL_FROM", 0 if parallel else 1 << 62)
+    if batch is not None:
+        monkeypatch.setattr(worker, "BATCH", batch)
+
+
 def forking_anyway(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fork even with a thread running: an earlier test in the run may leave one behind, and these children take
     no lock (the import itself stays serial then: see the test on threads)."""
@@ -100,8 +108,7 @@ def import_both_ways(path: Path, monkeypatch: pytest.MonkeyPatch, readers: Reade
     """Import ``path`` in one process, then with a reading process (two records a message); return what each built."""
     built = []
     for parallel in (False, True):
-        monkeypatch.setattr(uspto, "PARALLEL_FROM", 0 if parallel else 1 << 62)
-        monkeypatch.setattr(worker, "BATCH", 2)
+        reading(monkeypatch, parallel)
         started = len(readers.started)
         with Ledger.open() as ledger:
             report = import_assignments(ledger, path, **options)
@@ -134,6 +141,13 @@ def bad_and_good(count: int = 12) -> list[Record]:
         replace(made_up("40001", "7", ASSIGN, "DOE, JANE", "ACME CORP", "14000006"), properties=[]),
     ]
     return records
+
+
+@pytest.fixture
+def large_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, readers: Readers) -> Path:
+    """A file of 48 records, bad ones among them, that imports read in a reading process, two records a message."""
+    reading(monkeypatch)
+    return file_of(bad_and_good(40), tmp_path)
 
 
 # --- the same ledger -------------------------------------------------------------------------------------
@@ -209,8 +223,7 @@ def test_records_cross_the_pipe_unchanged() -> None:
 
 def import_until_it_fails(path: Path, parallel: bool, monkeypatch: pytest.MonkeyPatch, **options: Any,
                           ) -> tuple[BaseException, list[Any]]:
-    monkeypatch.setattr(uspto, "PARALLEL_FROM", 0 if parallel else 1 << 62)
-    monkeypatch.setattr(worker, "BATCH", 2)
+    reading(monkeypatch, parallel)
     forking_anyway(monkeypatch)
     with Ledger.open() as ledger:
         with pytest.raises(BaseException) as caught:
@@ -218,25 +231,30 @@ def import_until_it_fails(path: Path, parallel: bool, monkeypatch: pytest.Monkey
         return caught.value, contents(ledger)
 
 
+def fail_both_ways(path: Path, monkeypatch: pytest.MonkeyPatch, **options: Any,
+                   ) -> tuple[tuple[BaseException, list[Any]], tuple[BaseException, list[Any]]]:
+    """:func:`import_until_it_fails` in one process, then with a reading process, which it leaves stopped."""
+    serial = import_until_it_fails(path, False, monkeypatch, **options)
+    parallel = import_until_it_fails(path, True, monkeypatch, **options)
+    assert multiprocessing.active_children() == []
+    return serial, parallel
+
+
 def test_a_file_cut_short_fails_alike_after_the_same_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = assignment_xml(bad_and_good()).encode()
     path = tmp_path / "ad20160102.xml"
     path.write_bytes(data[: len(data) * 2 // 3])
-    serial, kept = import_until_it_fails(path, False, monkeypatch, batch_size=3)
-    parallel, kept_too = import_until_it_fails(path, True, monkeypatch, batch_size=3)
+    (serial, kept), (parallel, kept_too) = fail_both_ways(path, monkeypatch, batch_size=3)
     assert isinstance(parallel, ImportFailed) and isinstance(serial, ImportFailed)
     assert (parallel.path, parallel.where, parallel.reason) == (serial.path, serial.where, serial.reason)
     assert "after record" in str(parallel.where) and kept_too == kept and kept
-    assert multiprocessing.active_children() == []
 
 
 def test_strict_stops_alike_at_the_same_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = file_of(bad_and_good(), tmp_path)
-    serial, kept = import_until_it_fails(path, False, monkeypatch, strict=True)
-    parallel, kept_too = import_until_it_fails(path, True, monkeypatch, strict=True)
+    (serial, kept), (parallel, kept_too) = fail_both_ways(path, monkeypatch, strict=True)
     assert isinstance(parallel, ImportFailed) and str(parallel) == str(serial) and "strict" in str(parallel)
     assert kept_too == kept and kept
-    assert multiprocessing.active_children() == []
 
 
 def test_an_error_raised_while_parsing_comes_back_as_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -249,8 +267,7 @@ def test_an_error_raised_while_parsing_comes_back_as_itself(tmp_path: Path, monk
 
     monkeypatch.setattr(uspto, "_record", failing)
     path = file_of(bad_and_good(), tmp_path)
-    serial, kept = import_until_it_fails(path, False, monkeypatch, batch_size=1)
-    parallel, kept_too = import_until_it_fails(path, True, monkeypatch, batch_size=1)
+    (serial, kept), (parallel, kept_too) = fail_both_ways(path, monkeypatch, batch_size=1)
     assert type(parallel) is type(serial) is LookupError and str(parallel) == str(serial)
     assert "raised in the process reading the file" in "".join(getattr(parallel, "__notes__", []))
     assert kept_too == kept
@@ -284,12 +301,10 @@ class Interrupted(Exception):
 
 @pytest.mark.parametrize("interruption", [Interrupted, KeyboardInterrupt])
 def test_an_interrupted_parallel_import_stops_its_reader_and_a_rerun_ends_as_one_clean_run(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, readers: Readers, interruption: type[BaseException]) -> None:
-    path = file_of(bad_and_good(40), tmp_path)
-    monkeypatch.setattr(uspto, "PARALLEL_FROM", 0)
-    monkeypatch.setattr(worker, "BATCH", 2)
+        tmp_path: Path, large_file: Path, monkeypatch: pytest.MonkeyPatch, readers: Readers,
+        interruption: type[BaseException]) -> None:
     with Ledger.open() as clean:
-        import_assignments(clean, path, batch_size=4)
+        import_assignments(clean, large_file, batch_size=4)
         expected = contents(clean)
     with Ledger.open(tmp_path / "interrupted.db") as ledger:
         real_append = Ledger.append
@@ -303,29 +318,25 @@ def test_an_interrupted_parallel_import_stops_its_reader_and_a_rerun_ends_as_one
 
         monkeypatch.setattr(Ledger, "append", failing_append)
         with pytest.raises(interruption):
-            import_assignments(ledger, path, batch_size=4)
+            import_assignments(ledger, large_file, batch_size=4)
         assert multiprocessing.active_children() == []  # the reading process was stopped
         monkeypatch.setattr(Ledger, "append", real_append)
         assert 0 < len(ledger) < len(expected)
-        report = import_assignments(ledger, path, batch_size=4)
+        report = import_assignments(ledger, large_file, batch_size=4)
         assert report.skipped > 0
         assert contents(ledger) == expected
         assert ledger.verify()
     assert len(readers.started) == 3
 
 
-def test_ctrl_c_is_for_the_importing_process_not_the_reading_one(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, readers: Readers) -> None:
-    path = file_of(bad_and_good(40), tmp_path)
-    monkeypatch.setattr(uspto, "PARALLEL_FROM", 0)
-    monkeypatch.setattr(worker, "BATCH", 2)
+def import_looking_before_each_append(path: Path, monkeypatch: pytest.MonkeyPatch, readers: Readers,
+                                      look: Callable[[Ledger], None]) -> None:
+    """Import ``path`` into a new ledger, calling ``look`` with it before each of the import's appends; all 48
+    records are imported, read in a reading process."""
     real_append = Ledger.append
 
     def append(self: Ledger, *events: Any, **options: Any) -> Any:
-        if len(self) == 0:
-            for pid in readers.pids():
-                assert pid is not None
-                os.kill(pid, signal.SIGINT)  # what a terminal's Ctrl-C sends the whole process group
+        look(self)
         return real_append(self, *events, **options)
 
     monkeypatch.setattr(Ledger, "append", append)
@@ -334,27 +345,30 @@ def test_ctrl_c_is_for_the_importing_process_not_the_reading_one(
     assert readers.started and report.records == 48
 
 
+def test_ctrl_c_is_for_the_importing_process_not_the_reading_one(
+        large_file: Path, monkeypatch: pytest.MonkeyPatch, readers: Readers) -> None:
+    def press_ctrl_c(ledger: Ledger) -> None:
+        if len(ledger) == 0:
+            for pid in readers.pids():
+                assert pid is not None
+                os.kill(pid, signal.SIGINT)  # what a terminal's Ctrl-C sends the whole process group
+
+    import_looking_before_each_append(large_file, monkeypatch, readers, press_ctrl_c)
+
+
 def test_the_reading_process_runs_in_a_session_of_its_own(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, readers: Readers) -> None:
+        large_file: Path, monkeypatch: pytest.MonkeyPatch, readers: Readers) -> None:
     """(Linux's scheduler gives each session's processes one share of a busy machine: the reader gets its own.)"""
-    path = file_of(bad_and_good(40), tmp_path)
-    monkeypatch.setattr(uspto, "PARALLEL_FROM", 0)
-    monkeypatch.setattr(worker, "BATCH", 2)
-    real_append = Ledger.append
     sessions: list[int] = []
 
-    def append(self: Ledger, *events: Any, **options: Any) -> Any:
+    def note_sessions(ledger: Ledger) -> None:
         if not sessions:
             for pid in readers.pids():
                 assert pid is not None
                 with suppress(ProcessLookupError):  # (it may have read the whole file and ended already)
                     sessions.append(os.getsid(pid))
-        return real_append(self, *events, **options)
 
-    monkeypatch.setattr(Ledger, "append", append)
-    with Ledger.open() as ledger:
-        report = import_assignments(ledger, path, batch_size=4)
-    assert readers.started and report.records == 48
+    import_looking_before_each_append(large_file, monkeypatch, readers, note_sessions)
     assert sessions and os.getsid(0) not in sessions
 
 
@@ -368,7 +382,7 @@ def test_a_small_file_and_a_process_with_threads_stay_in_one_process(
     with Ledger.open() as ledger:
         small = import_assignments(ledger, path)
     assert readers.started == []
-    monkeypatch.setattr(uspto, "PARALLEL_FROM", 0)
+    reading(monkeypatch, batch=None)
     monkeypatch.setattr(uspto, "can_fork", worker.can_fork)
     release = threading.Event()
     thread = threading.Thread(target=release.wait)
@@ -392,7 +406,7 @@ def test_no_process_to_be_had_means_reading_in_this_one(
     def no_fork(self: Any) -> None:
         raise BlockingIOError(11, "Resource temporarily unavailable")
 
-    monkeypatch.setattr(uspto, "PARALLEL_FROM", 0)
+    reading(monkeypatch, batch=None)
     monkeypatch.setattr(multiprocessing.get_context("fork").Process, "start", no_fork)
     with Ledger.open() as ledger:
         assert (import_assignments(ledger, path), contents(ledger)) == serial
@@ -402,7 +416,7 @@ def test_no_process_to_be_had_means_reading_in_this_one(
 def test_the_progress_bar_is_drawn_by_the_importing_process(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, readers: Readers, capsys: pytest.CaptureFixture[str]) -> None:
     path = file_of(bad_and_good(), tmp_path)
-    monkeypatch.setattr(uspto, "PARALLEL_FROM", 0)
+    reading(monkeypatch, batch=None)
     with Ledger.open() as ledger:
         import_assignments(ledger, path, progress=True)
     assert readers.started and "ad20160102.xml" in capsys.readouterr().err
