@@ -211,6 +211,11 @@ class SQLiteReads:
             f"SELECT {', '.join(columns)} FROM security_interests WHERE kind != 'lien' AND {KNOWN}", {"known": known})
         return cursor.fetchall()  # (rows are tuples: no copy of each)
 
+    def has_terms(self) -> bool:
+        """True when ``patent_terms`` holds any row (at any basis)."""
+        (found,) = self.conn.execute("SELECT EXISTS(SELECT 1 FROM patent_terms)").fetchone()
+        return bool(found)
+
     def term_rows(self, columns: Sequence[str], numbers: Sequence[str], known: int) -> list[tuple[Any, ...]]:
         """``patent_terms`` rows of any of ``numbers``, 500 numbers at a time."""
         found: list[tuple[Any, ...]] = []
