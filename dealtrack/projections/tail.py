@@ -317,15 +317,19 @@ class TailReading(StoredReading):
                 return None
             facts.append(lean)
         groups = self.log.rename_groups()
+        parties = lean_parties(facts)
         if groups.linked_any:  # the renames linked to the chain's parties join it (as in _title_facts)
-            for fact in groups.renames_of(lean_parties(facts)):
+            renames = groups.renames_of(parties)
+            for fact in renames:
                 lean = lean_event(fact)
                 if lean is None:
                     return None
                 facts.append(lean)
+            if renames:
+                parties = lean_parties(facts)
         retracted, known = self.log.retracted(), self.known
         visible = [fact for fact in facts if fact[0] <= known and retracted.get(fact[0], known + 1) > known]
-        return visible, lean_parties(facts)
+        return visible, parties
 
     def _stored_lean(self, patent: str) -> list[Lean] | None:
         """The title facts the views file under ``patent`` as small tuples, read off their payloads once per
@@ -422,8 +426,9 @@ class TailReading(StoredReading):
                              and not super().owner_rows(patent, date.min, date.min + ONE_DAY)):
             return super().owner_rows(patent, start, stop)
         # and only the facts before it are replayed (unless the whole fold is at hand)
+        first, last = start.isoformat(), stop.isoformat()  # (as _overlaps tests them)
         return [(owner, position) for owner, valid_from, valid_to, position in self._holdings_before(patent, extra, stop)
-                if _overlaps(valid_from, valid_to, start, stop)]
+                if valid_from < last and (valid_to is None or valid_to > first)]
 
     def _owner_history(self, patent: str) -> list[tuple[str, str, str | None]]:
         # a patent the tail touches: its history from the fold (the stored reading's owners_again and
