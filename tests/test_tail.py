@@ -479,3 +479,65 @@ def test_a_replay_from_small_tuples_holds_what_the_general_replay_holds(history:
     found = lean_holdings_before([lean for lean in leans if lean is not None], stop.isoformat())
     assert sorted(found, key=repr) == sorted(whole, key=repr)
     assert len(found) == len(whole)
+
+
+# Licences the tail grants, each asked about on its first day: the licensor's right to grant it (its own licences
+# on that day, with or without the right to sublicense) is read with the question's licences (TailReading.
+# prefetch_licences); spellings of one party among licensors and licensees.
+licence_parties = st.sampled_from([*PARTIES[:3], "Nokia Oyj", "NOKIA"])
+day_grants = st.builds(
+    lambda n, pair, ps, d, sub, expiry: LicenseGranted(
+        licence_id=f"L{n}", licensor=pair[0], licensee=pair[1], patents=ps, territory=["WORLD"], effective=d,
+        sublicensable=sub, expires=None if expiry is None else d + timedelta(days=expiry)),
+    st.integers(0, 6), st.lists(licence_parties, min_size=2, max_size=2, unique=True),
+    st.none() | st.lists(st.sampled_from(PATENTS[:2]), min_size=1, max_size=2), few_days, st.booleans(),
+    st.none() | st.integers(0, 90))
+title_on_few_days = st.one_of(
+    st.builds(lambda p, o, d: PatentRegistered(patent=p, owner=o, effective=d), st.sampled_from(PATENTS[:2]),
+              licence_parties, few_days),
+    st.builds(lambda a, b, p, d: PatentsAssigned(assignor=a, assignee=b, patents=[p], effective=d),
+              licence_parties, licence_parties, st.sampled_from(PATENTS[:2]), few_days),
+)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(stored=st.lists(st.one_of(title_on_few_days, day_grants, day_grants), max_size=10),
+       tail_events=st.lists(st.one_of(day_grants, day_grants, title_on_few_days), min_size=1, max_size=5))
+def test_a_licence_in_the_tail_asked_on_its_first_day_answers_as_the_log_refreshed_first(
+    fresh_ledger: Callable[[], AbstractContextManager[Ledger]], stored: list[Event], tail_events: list[Event]
+) -> None:
+    with fresh_ledger() as ledger, Ledger.open() as eager:
+        ledger.append(PatentRegistered(patent="US1", owner="Nokia", effective=DAY0),
+                      PatentRegistered(patent="US2", owner="Microsoft", effective=DAY0))
+        for event in stored:
+            append_or_skip(ledger, [event])
+        ledger.refresh()
+        caught_up = len(ledger)
+        for event in tail_events:
+            append_or_skip(ledger, [event])
+        copy_new_events(ledger, eager)
+        eager.refresh()
+        asked = [(licence.licensee, patent, licence.effective.start)
+                 for licence in tail_events if isinstance(licence, LicenseGranted) and licence.effective is not None
+                 for patent in licence.patents or PATENTS[:2]]
+        for party, patent, day in asked:
+            for who in (party, "Nokia"):
+                expected = eager.is_licensed(who, patent, on=day, territory="IN")
+                assert ledger.is_licensed(who, patent, on=day, territory="IN") == expected, (who, patent, day)
+        assert {position for _, position in ledger._store.checkpoints().values()} == {caught_up}  # asked on a tail
+
+
+@pytest.mark.parametrize("sublicensable", [True, False])
+def test_a_sublicence_in_the_tail_counts_only_when_its_licensor_may_sublicense(ledger: Ledger, sublicensable: bool) -> None:
+    ledger.append(PatentRegistered(patent="US1", owner="Nokia", effective=DAY0),
+                  LicenseGranted(licence_id="L1", licensor="Nokia", licensee="Microsoft Corp.", patents=["US1"],
+                                 territory=["WORLD"], effective=DAY0, sublicensable=sublicensable))
+    ledger.refresh()
+    day = DAY0 + timedelta(days=40)
+    ledger.append(LicenseGranted(licence_id="L2", licensor="Microsoft", licensee="HMD", patents=["US1"],
+                                 territory=["WORLD"], effective=day))
+    assert ledger.is_licensed("HMD", "US1", on=day, territory="IN") is sublicensable
+    assert {position for _, position in ledger._store.checkpoints().values()} == {2}  # asked on the tail
+    ledger.refresh()
+    assert ledger.is_licensed("HMD", "US1", on=day, territory="IN") is sublicensable

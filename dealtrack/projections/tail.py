@@ -83,6 +83,8 @@ class Tail:
     stored: dict[tuple[str, str], list[Fact]] = attrs.Factory(dict)  # (facts table, key) -> its stored facts
     # property id -> its stored title facts as small tuples (see TailReading._lean_title), None: not all can be
     lean: dict[str, list[Lean] | None] = attrs.Factory(dict)
+    # whether the views' patent_terms held any row at the checkpoint (None: not read yet; see TailReading.patent_ends)
+    stored_terms: bool | None = None
     unnamed: list[Event] = attrs.Factory(list)  # events whose party names are not indexed yet (see names)
     _names: dict[str, set[str]] = attrs.Factory(dict)  # party key -> spellings the tail records
     _mentioned: set[str] = attrs.Factory(set)  # title parties and parties banned (what the views index)
@@ -239,6 +241,12 @@ class TailReading(StoredReading):
         ends: dict[str, date | None] = self._kept("stored_ends")
         fresh = {patent for patent in wanted if touched and any(number in touched for number in self.numbers(patent))}
         missing = [patent for patent in wanted if patent not in fresh and patent not in ends]
+        if missing and self.tail.stored_terms is None:
+            self.tail.stored_terms = self.store.views.reads.has_terms()
+        if missing and not self.tail.stored_terms:  # the views know no patent's end: none of these ends there
+            for patent in missing:
+                ends[patent] = None
+            missing = []
         found = Reading.patent_ends(self, [*missing, *fresh]) if missing or fresh else {}
         for patent in missing:
             ends[patent] = found.get(patent)
@@ -309,15 +317,19 @@ class TailReading(StoredReading):
                 return None
             facts.append(lean)
         groups = self.log.rename_groups()
+        parties = lean_parties(facts)
         if groups.linked_any:  # the renames linked to the chain's parties join it (as in _title_facts)
-            for fact in groups.renames_of(lean_parties(facts)):
+            renames = groups.renames_of(parties)
+            for fact in renames:
                 lean = lean_event(fact)
                 if lean is None:
                     return None
                 facts.append(lean)
+            if renames:
+                parties = lean_parties(facts)
         retracted, known = self.log.retracted(), self.known
         visible = [fact for fact in facts if fact[0] <= known and retracted.get(fact[0], known + 1) > known]
-        return visible, lean_parties(facts)
+        return visible, parties
 
     def _stored_lean(self, patent: str) -> list[Lean] | None:
         """The title facts the views file under ``patent`` as small tuples, read off their payloads once per
@@ -414,8 +426,9 @@ class TailReading(StoredReading):
                              and not super().owner_rows(patent, date.min, date.min + ONE_DAY)):
             return super().owner_rows(patent, start, stop)
         # and only the facts before it are replayed (unless the whole fold is at hand)
+        first, last = start.isoformat(), stop.isoformat()  # (as _overlaps tests them)
         return [(owner, position) for owner, valid_from, valid_to, position in self._holdings_before(patent, extra, stop)
-                if _overlaps(valid_from, valid_to, start, stop)]
+                if valid_from < last and (valid_to is None or valid_to > first)]
 
     def _owner_history(self, patent: str) -> list[tuple[str, str, str | None]]:
         # a patent the tail touches: its history from the fold (the stored reading's owners_again and
@@ -454,11 +467,63 @@ class TailReading(StoredReading):
         return self._merged(LICENCES, super().licence_rows(start, stop), self._touched_rows(LICENCES, start, stop),
                             lambda row: (row[8], row[0]))
 
+    def prefetch_licences(self, patent: str, start: date, stop: date, licensees: set[str]) -> None:
+        # A licence the tail adds on the patent, to one of ``licensees``, is tested for its licensor's right to
+        # grant it (questions._cannot_grant): the licences to the licensor on the licence's first day. When that
+        # day is the window asked, those are read in the same statement: the licensor's spellings join the
+        # licensees, and licence_rows_on takes each set's rows from the one read (by licensee, as the statement
+        # would have chosen them).
+        grantors = self._grantors(patent, start, stop, licensees) if self._prefetches(patent) else set()
+        if not grantors or grantors <= licensees:
+            super().prefetch_licences(patent, start, stop, licensees)
+            return
+        wide = licensees | grantors
+        super().prefetch_licences(patent, start, stop, wide)
+        prefetched: dict[Any, list[tuple[Any, ...]]] = self.__dict__.get("_prefetched", {})
+        rows = prefetched.pop((patent, start, stop, frozenset(wide)), None)
+        if rows is not None:
+            self._wide[patent, start, stop] = (frozenset(wide), rows)
+
+    @property
+    def _wide(self) -> dict[tuple[str, date, date], tuple[frozenset[str], list[tuple[Any, ...]]]]:
+        found: dict[tuple[str, date, date], tuple[frozenset[str], list[tuple[Any, ...]]]] = \
+            self.__dict__.setdefault("_wide_licences", {})
+        return found
+
+    def _grantors(self, patent: str, start: date, stop: date, licensees: set[str]) -> set[str]:
+        """Every spelling of the licensors of the licences the tail files under one of ``patent``'s numbers that
+        begin on ``start`` (a day: ``stop`` the day after) and go to one of ``licensees``; empty when a rename
+        bears on one of them (its canonical name on that day is then not its own)."""
+        if not self.tail.keyed[LICENCES.table] or (stop - start).days != 1:
+            return set()
+        by_term, _ = self._terms(LICENCES)
+        keys = set().union(*(by_term.get(number, ()) for number in self.numbers(patent)))
+        if not keys:
+            return set()
+        first, groups = start.isoformat(), self.log.rename_groups()
+        to = groups.linked(licensees)
+        licensors = {row[1] for key in keys for row in self._keyed(LICENCES, key)[1]
+                     if row[8] == first and row[2] in to}
+        if not licensors or groups.knows(licensors):
+            return set()
+        return self.spellings(licensors)
+
+    def _stored_licence_rows(
+        self, patent: str, start: date, stop: date, licensees: Iterable[str] | None
+    ) -> list[tuple[Any, ...]]:
+        """The stored reading's licence_rows_on: from the wider read of :meth:`prefetch_licences` when it holds them."""
+        wanted = None if licensees is None else set(licensees)
+        found = self._wide.get((patent, start, stop)) if wanted is not None else None
+        if found is not None and wanted is not None and wanted <= found[0]:
+            to = self.log.rename_groups().linked(wanted)
+            return [row for row in found[1] if row[2] in to]
+        return super().licence_rows_on(patent, start, stop, wanted)
+
     def licence_rows_on(
         self, patent: str, start: date, stop: date, licensees: Iterable[str] | None = None
     ) -> list[tuple[Any, ...]]:
         # the stored reading's, whose owners (_owner_history) the tail may have changed, and the licences it touched
-        stored = super().licence_rows_on(patent, start, stop, licensees)
+        stored = self._stored_licence_rows(patent, start, stop, licensees)
         if not self.tail.keyed[LICENCES.table]:
             return stored
         groups = self.log.rename_groups()

@@ -213,6 +213,11 @@ class SQLiteReads:
             f"SELECT {', '.join(columns)} FROM security_interests WHERE kind != 'lien' AND {KNOWN}", {"known": known})
         return cursor.fetchall()  # (rows are tuples: no copy of each)
 
+    def has_terms(self) -> bool:
+        """True when ``patent_terms`` holds any row (at any basis)."""
+        (found,) = self.conn.execute("SELECT EXISTS(SELECT 1 FROM patent_terms)").fetchone()
+        return bool(found)
+
     def term_rows(self, columns: Sequence[str], numbers: Sequence[str], known: int) -> list[tuple[Any, ...]]:
         """``patent_terms`` rows of any of ``numbers``, 500 numbers at a time."""
         found: list[tuple[Any, ...]] = []
@@ -269,10 +274,11 @@ class SQLiteReads:
 
     def title_fact_payloads(self, patent: str) -> list[tuple[int, str, str, int]]:
         """``(position, type, payload, schema_version)`` of the title facts filed under ``patent``, in position
-        order: :meth:`title_positions` and the log's rows in one statement."""
+        order: :meth:`title_positions` and the log's rows in one statement (ordered by the facts' own key, which
+        SQLite then reads in order: by the log's column it sorted them apart)."""
         return self.conn.execute(
             "SELECT e.position, e.type, e.payload, e.schema_version FROM title_facts f "
-            "JOIN events e ON e.position = f.position WHERE f.patent = ? ORDER BY e.position", (patent,)).fetchall()
+            "JOIN events e ON e.position = f.position WHERE f.patent = ? ORDER BY f.position", (patent,)).fetchall()
 
     def title_patents(self) -> list[str]:
         """Every number with title facts, each once."""
@@ -358,7 +364,7 @@ class SQLiteReads:
         order: :meth:`key_positions` and the log's rows in one statement."""
         return self.conn.execute(
             f"SELECT e.position, e.type, e.payload, e.schema_version FROM {facts_table} f "
-            "JOIN events e ON e.position = f.position WHERE f.key = ? ORDER BY e.position", (key,)).fetchall()
+            "JOIN events e ON e.position = f.position WHERE f.key = ? ORDER BY f.position", (key,)).fetchall()
 
     def deal_positions(self, deal: str, known: int) -> list[int]:
         """The positions (up to ``known``) of the assignments that report the deal ``deal``."""
