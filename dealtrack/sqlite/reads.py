@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from .batches import Connection, chunks
+from .batches import Connection, chunks, kept_cursor
 
 __all__ = ["KNOWN", "OVERLAPS", "SQLiteReads"]
 
@@ -74,6 +74,8 @@ class SQLiteReads:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        # the look-ups questions make most run on one kept cursor (each reads its rows in full before it returns)
+        self._run = kept_cursor(conn)
         # the text of the look-ups questions make most, per shape (columns, how many names): built once
         self._licences_sql: dict[tuple[Any, ...], tuple[str, int, int]] = {}
         self._bans_sql: dict[tuple[Any, ...], tuple[str, bool, int, int]] = {}
@@ -103,7 +105,7 @@ class SQLiteReads:
         sql, first, key = found
         window = (stop.isoformat(), start.isoformat(), known, known)
         to = () if wanted is None else wanted
-        rows = self.conn.execute(sql, (*terms, *to, *window, *names, *to, *window)).fetchall()
+        rows = self._run(sql, (*terms, *to, *window, *names, *to, *window)).fetchall()
         # by start, id and rowid, sorted here: the few rows cost less than SQLite's two sorters and their merge
         # (text compares the same in both: UTF-8 bytes sort as their code points)
         rows.sort(key=lambda row: (row[first], row[key], row[-1]))
@@ -144,7 +146,7 @@ class SQLiteReads:
         window = (stop.isoformat(), start.isoformat(), known, known)
         history: dict[int, tuple[str, str, str | None]] = {}
         licences: dict[int, tuple[Any, ...]] = {}
-        for row in self.conn.execute(sql, (*wanted, *window, patent, known, known, *terms, *wanted, *window)):
+        for row in self._run(sql, (*wanted, *window, patent, known, known, *terms, *wanted, *window)).fetchall():
             if row[0] is not None and row[0] not in history:
                 history[row[0]] = (row[1], row[2], row[3])
             if row[-1] is not None:
@@ -160,7 +162,7 @@ class SQLiteReads:
         names, wanted = sorted(set(licensors)), sorted(set(licensees))
         sql = (f"SELECT {', '.join(columns)}, rowid AS r FROM licences WHERE patents IS NULL AND licensor IN "
                f"({_marks(len(names))}) AND licensee IN ({_marks(len(wanted))}) AND {_OVERLAPS_AT} AND {_KNOWN_AT}")
-        return self.conn.execute(sql, (*names, *wanted, stop.isoformat(), start.isoformat(), known, known)).fetchall()
+        return self._run(sql, (*names, *wanted, stop.isoformat(), start.isoformat(), known, known)).fetchall()
 
     def bans_against(
         self, columns: Sequence[str], parties: Iterable[str], start: date, stop: date, known: int
@@ -179,7 +181,7 @@ class SQLiteReads:
                    f"{'' if one else ' ORDER BY ban_id, valid_from'}")
             found = self._bans_sql[shape] = (sql, one, list(columns).index("ban_id"), list(columns).index("valid_from"))
         sql, one, key, first = found
-        rows = self.conn.execute(sql, (*names, stop.isoformat(), start.isoformat(), known, known)).fetchall()
+        rows = self._run(sql, (*names, stop.isoformat(), start.isoformat(), known, known)).fetchall()
         if one:  # (a ban's stretches on one basis start on different days)
             rows.sort(key=lambda row: (row[key], row[first]))
         return rows  # (rows are tuples: no copy of each)
@@ -225,13 +227,12 @@ class SQLiteReads:
 
     def owner_rows(self, patent: str, start: date, stop: date, known: int) -> list[tuple[str, int]]:
         """``(owner, position)`` of each ``ownership`` row of ``patent`` that meets ``[start, stop)``."""
-        cursor = self.conn.execute(_OWNER_ROWS, (patent, stop.isoformat(), start.isoformat(), known, known))
-        return [(row[0], row[1]) for row in cursor]
+        # (rows are tuples (owner, position): given as read)
+        return self._run(_OWNER_ROWS, (patent, stop.isoformat(), start.isoformat(), known, known)).fetchall()
 
     def owner_history(self, patent: str, known: int) -> list[tuple[str, str, str | None]]:
         """``(owner, valid_from, valid_to)`` of every ``ownership`` row of ``patent``, at any valid time."""
-        cursor = self.conn.execute(_OWNER_HISTORY, (patent, known, known))
-        return [(row[0], row[1], row[2]) for row in cursor]
+        return self._run(_OWNER_HISTORY, (patent, known, known)).fetchall()  # (rows are tuples: given as read)
 
     def holdings(self, names: Sequence[str], start: date, stop: date, known: int) -> tuple[list[tuple[str, int]], dict[int, int]]:
         """``([(patent, position)], {deal position: undisclosed count})`` held by any of ``names`` in ``[start, stop)``."""
@@ -244,7 +245,7 @@ class SQLiteReads:
                 f"AND {_KNOWN_AT} UNION ALL SELECT NULL, deal_position, MAX(patents_count) FROM undisclosed_holdings "
                 f"WHERE owner IN ({marks}) AND {_OVERLAPS_AT} AND {_KNOWN_AT} GROUP BY deal_position")
         window = (stop.isoformat(), start.isoformat(), known, known)
-        rows = self.conn.execute(sql, (*names, *window, *names, *window)).fetchall()
+        rows = self._run(sql, (*names, *window, *names, *window)).fetchall()
         return [(row[0], row[1]) for row in rows if row[0] is not None], {row[1]: row[2] for row in rows if row[0] is None}
 
     def patents_naming(self, names: Iterable[str]) -> list[str]:
