@@ -109,6 +109,8 @@ class Questions:
     as the register showed it on ``registry_at``."""
 
     _store: Store
+    #: a question at current knowledge with no registry date is asked on the head (False: the basis may be pinned)
+    _at_current = True
 
     # --- the basis ------------------------------------------------------------------------
 
@@ -150,6 +152,8 @@ class Questions:
         # at current knowledge, and keys what the reading may keep between questions (store.memo)
         head, views = self._store.views_position()
         key = self._store.views_key
+        if views == head and known_at is None and registry_at is None and self._at_current:
+            return self._stored_reading(head, head, key)  # (the basis is the head: nothing to parse or pin)
         if views != head:  # appends write only the log: the views catch up before they answer ...
             # ... unless they trail it by a short tail of events that touch only their own keys: those keys are
             # folded at question time, and nothing is written (at current knowledge, on no registry date)
