@@ -169,7 +169,7 @@ class SQLiteReads:
     ) -> list[tuple[Any, ...]]:
         """``bans`` rows in force in ``[start, stop)`` of the bans against any of ``parties``, by ban and start."""
         names = sorted(set(parties))
-        shape = (tuple(columns), len(names))
+        shape = (columns if isinstance(columns, tuple) else tuple(columns), len(names))
         found = self._bans_sql.get(shape)
         if found is None:
             # one name (the usual question): a join, each ban once ((term, key) is the key of bans_terms), its few
