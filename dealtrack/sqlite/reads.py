@@ -131,7 +131,7 @@ class SQLiteReads:
         Names a rename links to an owner are not among the licensors (the caller adds their licences).
         """
         terms, wanted = sorted(set(numbers)), sorted(set(licensees))
-        shape = (len(terms), len(wanted), tuple(columns))
+        shape = (len(terms), len(wanted), columns if isinstance(columns, tuple) else tuple(columns))
         sql = self._history_sql.get(shape)
         if sql is None:
             among = _marks(len(wanted))
