@@ -440,6 +440,8 @@ class Ledger(Questions):
 class LedgerView(Questions):
     """A ledger's questions pinned to :attr:`basis`; a question may look further back, never past it."""
 
+    _at_current = False  # (every question's basis goes through _basis: it is pinned to ``basis``)
+
     def __init__(self, store: Store, basis: Basis) -> None:
         self._store = store
         self.basis = basis

@@ -76,6 +76,22 @@ _KEPT_READINGS = 64
 _DAYS: dict[date, Period] = {}
 
 
+#: The territories questions asked about, as given -> :func:`~dealtrack.values.parse_territory` of it (at most 1,000).
+_TERRITORIES: dict[str, str] = {}
+
+
+def _territory(value: str) -> str:
+    """:func:`~dealtrack.values.parse_territory` of a question's ``territory`` (a valid one kept)."""
+    found = _TERRITORIES.get(value) if type(value) is str else None
+    if found is None:
+        found = parse_territory(value)
+        if type(value) is str:
+            if len(_TERRITORIES) >= 1_000:
+                _TERRITORIES.clear()
+            _TERRITORIES[value] = found
+    return found
+
+
 def _on(value: DateLike) -> Period:
     """:func:`~dealtrack.values.parse_period` of a question's ``on`` (a plain date's period kept)."""
     if type(value) is not date:  # (a datetime counts as its day: parsed)
@@ -109,6 +125,8 @@ class Questions:
     as the register showed it on ``registry_at``."""
 
     _store: Store
+    #: a question at current knowledge with no registry date is asked on the head (False: the basis may be pinned)
+    _at_current = True
 
     # --- the basis ------------------------------------------------------------------------
 
@@ -150,6 +168,8 @@ class Questions:
         # at current knowledge, and keys what the reading may keep between questions (store.memo)
         head, views = self._store.views_position()
         key = self._store.views_key
+        if views == head and known_at is None and registry_at is None and self._at_current:
+            return self._stored_reading(head, head, key)  # (the basis is the head: nothing to parse or pin)
         if views != head:  # appends write only the log: the views catch up before they answer ...
             # ... unless they trail it by a short tail of events that touch only their own keys: those keys are
             # folded at question time, and nothing is written (at current knowledge, on no registry date)
@@ -411,7 +431,7 @@ class Questions:
         (``licensees_of(...).fields`` tells when the answer depends on it).
         """
         period, reading = _on(on), self._reading(known_at, registry_at)
-        patent_id, where = reading.patent_id(patent), parse_territory(territory)
+        patent_id, where = reading.patent_id(patent), _territory(territory)
         wanted = _field(field)
         names = set(_names_of(reading, parse_party(party, "party"), period))
         reading.prefetch_licences(patent_id, period.start, period.stop, names)  # (the licences' read, if it can)
@@ -792,7 +812,7 @@ def _bans(
     reading: Reading, period: Period, against: str | None, territory: str | None, product: str | None
 ) -> list[tuple[int, Ban]]:
     """``(imposing position, ban)`` for the bans in force in ``period`` that match the filters."""
-    where = None if territory is None else parse_territory(territory)
+    where = None if territory is None else _territory(territory)
     names = None if against is None else set(_names_of(reading, parse_party(against, "against"), period))
     if product is not None and (not isinstance(product, str) or not product.strip() or len(product) > 10_000):
         raise InvalidEvent("product", product, "a product is a non-empty string of at most 10000 characters")
@@ -800,9 +820,11 @@ def _bans(
     # every stretch of each ban in the period (a ban is in force if it stood, matching, at some moment of it);
     # against a party, only the bans against one of its names (or names linked to them): an index finds them.
     # The tests read the row's columns (``bans``: see BANS.columns); only the answer's stretches become objects.
-    start = period.start.isoformat()
     rows = (reading.ban_rows(period.start, period.stop) if names is None
             else reading.ban_rows_against(names, period.start, period.stop))
+    if not rows:
+        return []
+    start = period.start.isoformat()
     # the territory first, on the column's text: a JSON list of ISO codes holds ``where`` only if the text holds it
     # quoted (or "WORLD"), so a row without either is left out undecoded; the others are tested on the list
     quoted = None if where is None else f'"{where}"'

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dealtrack import InvalidEvent, Ledger
-from dealtrack.events import PatentRegistered, PatentsAssigned
+from dealtrack.events import BanImposed, LicenseGranted, PatentRegistered, PatentsAssigned
 from test_ownership_properties import DAY0, days
 from test_tail import answers, any_event, copy_new_events
 
@@ -148,3 +148,32 @@ def test_a_question_leaves_no_transaction_open_whatever_it_meets(tmp_path: Path)
             assert first.owners_of("US1", on="2013") == {"Xiaomi"}
             assert conn.in_transaction
         assert not conn.in_transaction and first.owners_of("US1", on="2013") == {"Xiaomi"}
+
+
+def test_a_question_leaves_no_read_open_on_its_kept_cursors(tmp_path: Path) -> None:
+    # the frame and the look-ups questions make most run on cursors kept for the connection: a statement left
+    # part-read on one would hold its snapshot after the question returned, and no other connection could then
+    # reset the WAL (a TRUNCATE checkpoint waits for every reader to go)
+    path = tmp_path / "deals.db"
+    with Ledger.open(path) as first, Ledger.open(path) as second:
+        first.append(PatentRegistered(patent="US1", owner="Nokia", effective="2010"),
+                     PatentRegistered(patent="US2", owner="Nokia", effective="2010"),
+                     PatentsAssigned(assignor="Nokia", assignee="HMD", patents=["US1", "US2"], effective="2011"),
+                     LicenseGranted(licence_id="L1", licensor="HMD", licensee="Sony", patents=None, territory=("US",),
+                                    effective="2012"),
+                     LicenseGranted(licence_id="L2", licensor="HMD", licensee="Sony", patents=["US2"],
+                                    territory=("US",), effective="2012"),
+                     BanImposed(ban_id="B1", against=("HMD",), territory=("US",), authority="ITC", effective="2012"),
+                     BanImposed(ban_id="B2", against=("HMD",), territory=("US",), authority="ITC", effective="2012-06"))
+        first.refresh()
+        asked = [
+            lambda: first.owners_of("US1", on="2013") == {"HMD"},
+            lambda: first.is_licensed("Sony", "US2", on="2013", territory="US"),
+            lambda: first.is_licensed("HMD", "US1", on="2013", territory="US"),
+            lambda: not first.is_licensed("Xiaomi", "US1", on="2013", territory="US"),
+            lambda: len(first.active_bans(against="HMD", on="2013", territory="US")) == 2,
+            lambda: first.portfolio("HMD", on="2013").patents == {"US1", "US2"},
+        ]
+        for ask in asked * 2:  # (the second time on the kept reading)
+            assert ask()
+            assert second._store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0

@@ -367,7 +367,7 @@ class Reading:
         return holdings, anomalies, doubts
 
 
-_LICENCE_COLUMNS, _BAN_COLUMNS = list(LICENCES.columns), list(BANS.columns)
+_LICENCE_COLUMNS, _BAN_COLUMNS = tuple(LICENCES.columns), tuple(BANS.columns)
 _FIRST, _ID = _LICENCE_COLUMNS.index("valid_from"), _LICENCE_COLUMNS.index("licence_id")
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
-__all__ = ["CHUNK", "Connection", "chunks", "select_in"]
+__all__ = ["CHUNK", "Connection", "chunks", "kept_cursor", "select_in"]
 
 
 class Rows(Protocol):
@@ -22,6 +23,17 @@ class Connection(Protocol):
 
     def execute(self, sql: str, parameters: Any = ..., /) -> Rows: ...
     def executemany(self, sql: str, parameters: Iterable[Any], /) -> object: ...
+
+def kept_cursor(conn: Connection) -> Callable[..., Rows]:
+    """``execute`` on one cursor kept for ``conn`` (a SQLite connection; any other's own ``execute``).
+
+    ``conn.execute`` makes a new cursor for each statement, which costs about as much as a short look-up
+    itself. The kept cursor serves only statements whose rows are read in full before the next one runs on it.
+    """
+    if isinstance(conn, sqlite3.Connection):
+        return conn.cursor().execute
+    return conn.execute
+
 
 #: At most this many values in one ``IN (...)`` list (SQLite's default limit on bound values is far above it).
 CHUNK = 500

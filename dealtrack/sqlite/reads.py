@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from .batches import Connection, chunks
+from .batches import Connection, chunks, kept_cursor
 
 __all__ = ["KNOWN", "OVERLAPS", "SQLiteReads"]
 
@@ -76,6 +76,8 @@ class SQLiteReads:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        # the look-ups questions make most run on one kept cursor (each reads its rows in full before it returns)
+        self._run = kept_cursor(conn)
         # the text of the look-ups questions make most, per shape (columns, how many names): built once
         self._licences_sql: dict[tuple[Any, ...], tuple[str, int, int]] = {}
         self._bans_sql: dict[tuple[Any, ...], tuple[str, bool, int, int]] = {}
@@ -105,7 +107,7 @@ class SQLiteReads:
         sql, first, key = found
         window = (stop.isoformat(), start.isoformat(), known, known)
         to = () if wanted is None else wanted
-        rows = self.conn.execute(sql, (*terms, *to, *window, *names, *to, *window)).fetchall()
+        rows = self._run(sql, (*terms, *to, *window, *names, *to, *window)).fetchall()
         # by start, id and rowid, sorted here: the few rows cost less than SQLite's two sorters and their merge
         # (text compares the same in both: UTF-8 bytes sort as their code points)
         rows.sort(key=lambda row: (row[first], row[key], row[-1]))
@@ -131,7 +133,7 @@ class SQLiteReads:
         Names a rename links to an owner are not among the licensors (the caller adds their licences).
         """
         terms, wanted = sorted(set(numbers)), sorted(set(licensees))
-        shape = (len(terms), len(wanted), tuple(columns))
+        shape = (len(terms), len(wanted), columns if isinstance(columns, tuple) else tuple(columns))
         sql = self._history_sql.get(shape)
         if sql is None:
             among = _marks(len(wanted))
@@ -146,7 +148,7 @@ class SQLiteReads:
         window = (stop.isoformat(), start.isoformat(), known, known)
         history: dict[int, tuple[str, str, str | None]] = {}
         licences: dict[int, tuple[Any, ...]] = {}
-        for row in self.conn.execute(sql, (*wanted, *window, patent, known, known, *terms, *wanted, *window)):
+        for row in self._run(sql, (*wanted, *window, patent, known, known, *terms, *wanted, *window)).fetchall():
             if row[0] is not None and row[0] not in history:
                 history[row[0]] = (row[1], row[2], row[3])
             if row[-1] is not None:
@@ -162,14 +164,14 @@ class SQLiteReads:
         names, wanted = sorted(set(licensors)), sorted(set(licensees))
         sql = (f"SELECT {', '.join(columns)}, rowid AS r FROM licences WHERE patents IS NULL AND licensor IN "
                f"({_marks(len(names))}) AND licensee IN ({_marks(len(wanted))}) AND {_OVERLAPS_AT} AND {_KNOWN_AT}")
-        return self.conn.execute(sql, (*names, *wanted, stop.isoformat(), start.isoformat(), known, known)).fetchall()
+        return self._run(sql, (*names, *wanted, stop.isoformat(), start.isoformat(), known, known)).fetchall()
 
     def bans_against(
         self, columns: Sequence[str], parties: Iterable[str], start: date, stop: date, known: int
     ) -> list[tuple[Any, ...]]:
         """``bans`` rows in force in ``[start, stop)`` of the bans against any of ``parties``, by ban and start."""
         names = sorted(set(parties))
-        shape = (tuple(columns), len(names))
+        shape = (columns if isinstance(columns, tuple) else tuple(columns), len(names))
         found = self._bans_sql.get(shape)
         if found is None:
             # one name (the usual question): a join, each ban once ((term, key) is the key of bans_terms), its few
@@ -181,7 +183,7 @@ class SQLiteReads:
                    f"{'' if one else ' ORDER BY ban_id, valid_from'}")
             found = self._bans_sql[shape] = (sql, one, list(columns).index("ban_id"), list(columns).index("valid_from"))
         sql, one, key, first = found
-        rows = self.conn.execute(sql, (*names, stop.isoformat(), start.isoformat(), known, known)).fetchall()
+        rows = self._run(sql, (*names, stop.isoformat(), start.isoformat(), known, known)).fetchall()
         if one:  # (a ban's stretches on one basis start on different days)
             rows.sort(key=lambda row: (row[key], row[first]))
         return rows  # (rows are tuples: no copy of each)
@@ -232,13 +234,12 @@ class SQLiteReads:
 
     def owner_rows(self, patent: str, start: date, stop: date, known: int) -> list[tuple[str, int]]:
         """``(owner, position)`` of each ``ownership`` row of ``patent`` that meets ``[start, stop)``."""
-        cursor = self.conn.execute(_OWNER_ROWS, (patent, stop.isoformat(), start.isoformat(), known, known))
-        return [(row[0], row[1]) for row in cursor]
+        # (rows are tuples (owner, position): given as read)
+        return self._run(_OWNER_ROWS, (patent, stop.isoformat(), start.isoformat(), known, known)).fetchall()
 
     def owner_history(self, patent: str, known: int) -> list[tuple[str, str, str | None]]:
         """``(owner, valid_from, valid_to)`` of every ``ownership`` row of ``patent``, at any valid time."""
-        cursor = self.conn.execute(_OWNER_HISTORY, (patent, known, known))
-        return [(row[0], row[1], row[2]) for row in cursor]
+        return self._run(_OWNER_HISTORY, (patent, known, known)).fetchall()  # (rows are tuples: given as read)
 
     def holdings(self, names: Sequence[str], start: date, stop: date, known: int) -> tuple[list[tuple[str, int]], dict[int, int]]:
         """``([(patent, position)], {deal position: undisclosed count})`` held by any of ``names`` in ``[start, stop)``."""
@@ -251,7 +252,7 @@ class SQLiteReads:
                 f"AND {_KNOWN_AT} UNION ALL SELECT NULL, deal_position, MAX(patents_count) FROM undisclosed_holdings "
                 f"WHERE owner IN ({marks}) AND {_OVERLAPS_AT} AND {_KNOWN_AT} GROUP BY deal_position")
         window = (stop.isoformat(), start.isoformat(), known, known)
-        rows = self.conn.execute(sql, (*names, *window, *names, *window)).fetchall()
+        rows = self._run(sql, (*names, *window, *names, *window)).fetchall()
         return [(row[0], row[1]) for row in rows if row[0] is not None], {row[1]: row[2] for row in rows if row[0] is None}
 
     def patents_naming(self, names: Iterable[str]) -> list[str]:

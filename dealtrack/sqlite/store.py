@@ -128,6 +128,9 @@ class Store:
 
     def __init__(self, conn: sqlite3.Connection, *, readonly: bool = False) -> None:
         self.conn = conn
+        # the question frame's statements (BEGIN, PRAGMA data_version, COMMIT) run on one kept cursor: a new
+        # cursor for each (``conn.execute``) costs about as much as the statement itself
+        self._frame = conn.cursor().execute if isinstance(conn, sqlite3.Connection) else conn.execute
         self.readonly = readonly  # opened only to read: nothing may be written to the file
         self._outer = False  # inside one of this store's transactions: a nested one joins it
         self._instant: datetime | None = None  # the transaction time of the transaction under way
@@ -569,10 +572,10 @@ class Store:
         """End a read transaction, if one is still open."""
         if self.conn.in_transaction:
             try:
-                self.conn.execute("COMMIT")
+                self._frame("COMMIT")
             except self.Error:  # a read found a damaged page; it has nothing to commit
                 if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
+                    self._frame("ROLLBACK")
 
     _BEGIN_READ = "BEGIN"  # (SQLite: the snapshot is taken at the first read)
 
@@ -585,7 +588,7 @@ class Store:
         """
         if self.conn.in_transaction:
             return False
-        self.conn.execute("BEGIN")
+        self._frame("BEGIN")
         self._question = True
         return True
 
@@ -623,7 +626,7 @@ class Store:
         # (inside begin_question_read()'s transaction nothing is written: an answer read there is one of the file's states)
         quiet = not conn.in_transaction or self._question
         if self._keeps_position and quiet:
-            key = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
+            key = (self._frame("PRAGMA data_version").fetchone()[0], conn.total_changes)
             if key == self._position_key:
                 self.views_key = key
                 return self._position
