@@ -24,6 +24,7 @@ class Connection(Protocol):
     def execute(self, sql: str, parameters: Any = ..., /) -> Rows: ...
     def executemany(self, sql: str, parameters: Iterable[Any], /) -> object: ...
 
+
 def kept_cursor(conn: Connection) -> Callable[..., Rows]:
     """``execute`` on one cursor kept for ``conn`` (a SQLite connection; any other's own ``execute``).
 
