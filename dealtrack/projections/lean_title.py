@@ -22,7 +22,8 @@ Anything else (conflicting reports, a party holding under two spellings) makes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from array import array
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from .. import codec
@@ -32,7 +33,8 @@ from ..values import parse_period
 from .history import Fact, FoldPoint, believed_over
 from .title import Aliases, _assignors, _keys, renamed_names
 
-__all__ = ["Lean", "LeanHolding", "lean_event", "lean_fact", "lean_holdings_before", "lean_parties", "lean_title_history"]
+__all__ = ["KeptFacts", "Lean", "LeanHolding", "lean_event", "lean_fact", "lean_holdings_before", "lean_parties", "lean_title_fold",
+           "lean_title_history"]
 
 #: ``(position, effective day as ISO text, kind, assignors, assignees)``: for a registration (kind
 #: :data:`_REGISTERED`) no assignors and ``[owner]``; for a rename or merger (:data:`_RENAMED`) no assignors and
@@ -48,7 +50,7 @@ _DAWN = "0001-01-01"
 
 #: A rebuild's fact: a :data:`Lean` and the fact's period when it is longer than a day, ``(last day, the day
 #: after it, the period as text)`` (None for a single day, the common case); ``day`` is then the period's start.
-_Dated = tuple[int, str, int, "list[str]", "list[str]", "tuple[str, str, str] | None"]
+_Dated = tuple[int, str, int, "Sequence[str]", "Sequence[str]", "tuple[str, str, str] | None"]
 
 _SPANS: dict[str, tuple[str, tuple[str, str, str] | None]] = {}
 
@@ -92,6 +94,77 @@ def _lean_facts(stored: Iterable[tuple[Any, int, str, str | bytes, int]]) -> lis
     return facts
 
 
+class KeptFacts:
+    """A rebuild's title facts as small tuples, noted on the pass that indexes them (each payload read once)
+    for the fold to take by position, instead of reading and decoding every payload again.
+
+    Compact: per position a few integers in arrays, naming the fact's day (with its period) and its lists of
+    names, each distinct one kept once (a ledger names a few thousand parties). When the distinct days or lists of
+    names grow past ``limit`` (a register of mostly unique names), :attr:`full` turns True and nothing more is
+    noted: the fold then reads the payloads back (memory stays bounded whatever the ledger).
+    """
+
+    def __init__(self, last: int, limit: int = 100_000) -> None:
+        self._kind = array("b", b"\xff") * (last + 1)  # -1: nothing kept at that position (not a plain fact)
+        self._day = array("i", bytes(4)) * (last + 1)
+        self._assignor = array("i", bytes(4)) * (last + 1)
+        self._assignee = array("i", bytes(4)) * (last + 1)
+        self._days: list[tuple[str, tuple[str, str, str] | None]] = []
+        self._day_ids: dict[str, int] = {}
+        self._names: list[tuple[str, ...]] = [()]
+        self._name_ids: dict[tuple[str, ...], int] = {(): 0}
+        self._limit = limit
+        self.full = False
+
+    def _name(self, names: Iterable[str]) -> int:
+        key = tuple(names)
+        found = self._name_ids.get(key)
+        if found is None:
+            found = self._name_ids[key] = len(self._names)
+            self._names.append(key)
+        return found
+
+    def add(self, position: int, type_name: str, data: Mapping[str, Any]) -> None:
+        """Note the title fact at ``position``, its :func:`.codec.stored_fields` ``data``, as :func:`_lean_facts`
+        reads it (a fact of another shape is not noted, and its chain goes the general way)."""
+        if self.full:
+            return
+        text = data["effective"]
+        if type(text) is not str:  # fields decoded from an older schema go the general way
+            return
+        day = self._day_ids.get(text)
+        if day is None:
+            day = self._day_ids[text] = len(self._days)
+            self._days.append((text, None) if len(text) == 10 else _span(text))
+        if type_name == "PatentRegistered":
+            kind, assignor, assignee = _REGISTERED, 0, self._name((data["owner"],))
+        elif type_name == "PatentsAssigned":
+            kind = _ASSIGNED if data["by_inventors"] is False else _INVENTORS
+            assignor, assignee = self._name(data["assignor"]), self._name(data["assignee"])
+        else:
+            return
+        if len(self._names) > self._limit or len(self._days) > self._limit:
+            self.full = True
+            return
+        self._kind[position] = kind
+        self._day[position] = day
+        self._assignor[position] = assignor
+        self._assignee[position] = assignee
+
+    def facts(self, positions: Iterable[int]) -> list[_Dated] | None:
+        """The facts at ``positions`` (in position order), as :func:`_lean_facts` gives them from their payloads;
+        None when one of them was not noted."""
+        kinds, days, assignors, assignees, names = self._kind, self._days, self._assignor, self._assignee, self._names
+        facts: list[_Dated] = []
+        for position in positions:
+            kind = kinds[position]
+            if kind < 0:
+                return None
+            day, span = days[self._day[position]]
+            facts.append((position, day, kind, names[assignors[position]], names[assignees[position]], span))
+        return facts
+
+
 def lean_title_history(
     patent: str, stored: Iterable[tuple[Any, int, str, str | bytes, int]], fold_point: FoldPoint,
     retracted: Mapping[int, int], renames_of: Callable[[set[str]], list[Fact]] | None = None,
@@ -105,6 +178,17 @@ def lean_title_history(
     (:meth:`.RenameGroups.renames_of`): they join the chain.
     """
     facts = _lean_facts(stored)
+    if facts is None:
+        return None
+    return lean_title_fold(patent, facts, fold_point, retracted, renames_of)
+
+
+def lean_title_fold(
+    patent: str, facts: list[_Dated], fold_point: FoldPoint, retracted: Mapping[int, int],
+    renames_of: Callable[[set[str]], list[Fact]] | None = None,
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]] | None:
+    """:func:`lean_title_history` of the chain's facts as small tuples (:func:`_lean_facts`, or
+    :meth:`KeptFacts.facts`), in position order; None for a chain the general fold takes."""
     if not facts:
         return None
     renamed = False  # renames and mergers joined the chain
@@ -112,10 +196,10 @@ def lean_title_history(
         names = {name for _, _, _, assignor, assignee, _ in facts for name in (*assignor, *assignee)}
         renames = renames_of(names)
         if renames:
-            facts = _with_renames(facts, renames)
-            if facts is None:
+            merged = _with_renames(facts, renames)
+            if merged is None:
                 return None
-            renamed = True
+            facts, renamed = merged, True
     # the positions that retract some of the facts: from the first on, the facts live at each commit point change
     retractions = [retracted[fact[0]] for fact in facts if fact[0] in retracted] if retracted else []
     if len(facts) == 1 and not retractions and facts[0][2] != _INVENTORS:

@@ -31,7 +31,7 @@ from .. import codec
 from ..events import Event, PatentRegistered, PatentsAssigned
 from ..sqlite.store import Store
 from .history import Fact, FoldPoint, advance, believed_over, iso
-from .lean_title import lean_title_history
+from .lean_title import KeptFacts, lean_title_fold, lean_title_history
 from .numbers import linked_numbers
 from .reader import TITLE_TYPES, LogReader, RenameGroups
 from .title import Holding, TitleAnomaly, fold_title, fold_title_steps, renamed_names, steps_in_order
@@ -172,8 +172,12 @@ class OwnershipProjection:
         names: set[str] = set()  # every party name they record, for the party-name view (LogReader.title_names)
         groups = log.rename_groups()
         renamed: set[int] = set()  # the events naming a party some rename or merger links: few, or none
+        kept = KeptFacts(log.head())  # the facts as the lean fold reads them: their payloads are not read again
+        keep = kept.add
+        linked = store.views.title.has_links()  # (else every number is its own property id)
         for position, type_name, payload, version in store.views.events_of_types(TITLE_TYPES):
             data = codec.stored_fields(type_name, payload, version)
+            keep(position, type_name, data)
             if type_name == "PatentRegistered":
                 facts.append((data["patent"], position))
                 parties[position] = {data["owner"]}
@@ -187,22 +191,37 @@ class OwnershipProjection:
             if groups.knows(parties[position]):
                 renamed.add(position)
             if len(parties) >= 5_000:
-                _index_parties(store, _by_property(store, facts), parties)
+                _index_parties(store, _by_property(store, facts) if linked else facts, parties)
                 facts, parties = [], {}
-        _index_parties(store, _by_property(store, facts), parties)
+        _index_parties(store, _by_property(store, facts) if linked else facts, parties)
         log.title_names = names
         retracted = log.retracted()
         writer = _Writer(store)
         decode = log.decoded
-        for patent, group in itertools.groupby(store.views.facts_with_events("title_facts", "patent"), key=_first):
-            stored = list(group)
+        fold_point = log.fold_point
+        if kept.full:  # too many distinct names to keep: each chain's payloads are read back with it
+            chains: Iterable[tuple[str, list[int], list[tuple[Any, int, str, str, int]] | None]] = (
+                (patent, [row[1] for row in rows], rows) for patent, group in
+                itertools.groupby(store.views.facts_with_events("title_facts", "patent"), key=_first)
+                for rows in [list(group)])
+        else:
+            chains = ((patent, [row[1] for row in group], None)
+                      for patent, group in itertools.groupby(store.views.fact_keys("title_facts", "patent"), key=_first))
+        for patent, positions, stored in chains:
             # most chains are plain: they fold from a few fields of each payload, without building the events
             # (and most name no renamed party: then there are no names to gather)
-            touched = bool(renamed) and not renamed.isdisjoint([row[1] for row in stored])
-            lean = lean_title_history(patent, stored, log.fold_point, retracted, groups.renames_of if touched else None)
+            touched = bool(renamed) and not renamed.isdisjoint(positions)
+            renames_of = groups.renames_of if touched else None
+            if stored is None:
+                lean_facts = kept.facts(positions)
+                lean = None if lean_facts is None else lean_title_fold(patent, lean_facts, fold_point, retracted, renames_of)
+            else:
+                lean = lean_title_history(patent, stored, fold_point, retracted, renames_of)
             if lean is not None:
                 writer.add_stored(*lean)
                 continue
+            if stored is None:
+                stored = [(patent, *row) for row in store.payloads_at(positions)]
             chain = [(position, decode(position, type_name, payload, version))
                      for _, position, type_name, payload, version in stored]
             if touched:
