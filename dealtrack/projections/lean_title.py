@@ -151,18 +151,15 @@ class KeptFacts:
         self._assignor[position] = assignor
         self._assignee[position] = assignee
 
-    def facts(self, positions: Iterable[int]) -> list[_Dated] | None:
+    def facts(self, positions: Sequence[int]) -> list[_Dated] | None:
         """The facts at ``positions`` (in position order), as :func:`_lean_facts` gives them from their payloads;
         None when one of them was not noted."""
-        kinds, days, assignors, assignees, names = self._kind, self._days, self._assignor, self._assignee, self._names
-        facts: list[_Dated] = []
-        for position in positions:
-            kind = kinds[position]
-            if kind < 0:
-                return None
-            day, span = days[self._day[position]]
-            facts.append((position, day, kind, names[assignors[position]], names[assignees[position]], span))
-        return facts
+        kinds = self._kind
+        if min(map(kinds.__getitem__, positions), default=-1) < 0:  # (no facts: no chain)
+            return None
+        days, day_of, assignors, assignees, names = self._days, self._day, self._assignor, self._assignee, self._names
+        return [(position, (day := days[day_of[position]])[0], kinds[position], names[assignors[position]],
+                 names[assignees[position]], day[1]) for position in positions]
 
 
 def lean_title_history(
@@ -336,11 +333,14 @@ def _replay(patent: str, facts: list[_Dated], fold_point: FoldPoint, renamed: bo
                 pending = fold_point(position) if pending is None else pending
             new = {owner}
         else:
-            spelled = {party_key(holder): holder for holder in holders}
-            if len(spelled) < len(holders):  # two holders spelled alike: an assignor names every one of them
-                return None  # (title._assignors), which this fold leaves to the general one
-            assignors = frozenset(spelled.get(party_key(name)) or spelled.get(former_key(name) or "", name)
-                                  for name in assignor)
+            if len(holders) == 1 and len(assignor) == 1 and assignor[0] in holders:
+                assignors = frozenset(assignor)  # the common case: the one holder assigns (as spelled below)
+            else:
+                spelled = {party_key(holder): holder for holder in holders}
+                if len(spelled) < len(holders):  # two holders spelled alike: an assignor names every one of them
+                    return None  # (title._assignors), which this fold leaves to the general one
+                assignors = frozenset(spelled.get(party_key(name)) or spelled.get(former_key(name) or "", name)
+                                      for name in assignor)
             assignees = frozenset(assignee)
             last = day if span is None else span[0]
             # another transfer by the same assignors, dated in an overlapping period, to someone else

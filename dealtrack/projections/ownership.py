@@ -175,9 +175,16 @@ class OwnershipProjection:
         kept = KeptFacts(log.head())  # the facts as the lean fold reads them: their payloads are not read again
         keep = kept.add
         linked = store.views.title.has_links()  # (else every number is its own property id)
+        # other views' keys read off the same fields (patent terms: the registrations'), so they need not read these
+        readers: list[tuple[str, tuple[str, ...], Callable[[str, Mapping[str, Any]], Iterable[str]], list[
+            tuple[str, int]]]] = [(name, types, read, []) for name, (types, read) in log.key_readers.items()
+                                  if not set(types).isdisjoint(TITLE_TYPES)]
         for position, type_name, payload, version in store.views.events_of_types(TITLE_TYPES):
             data = codec.stored_fields(type_name, payload, version)
             keep(position, type_name, data)
+            for _, types, read, noted in readers:
+                if type_name in types:
+                    noted.extend((key, position) for key in read(type_name, data))
             if type_name == "PatentRegistered":
                 facts.append((data["patent"], position))
                 parties[position] = {data["owner"]}
@@ -190,11 +197,15 @@ class OwnershipProjection:
             names.update(parties[position])
             if groups.knows(parties[position]):
                 renamed.add(position)
-            if len(parties) >= 5_000:
+            if len(parties) >= _CHUNK:
                 _index_parties(store, _by_property(store, facts) if linked else facts, parties)
                 facts, parties = [], {}
+                # memory stays bounded: a view with many keys among these events reads them itself
+                readers = [reader for reader in readers if len(reader[3]) <= _NOTED_KEYS]
         _index_parties(store, _by_property(store, facts) if linked else facts, parties)
         log.title_names = names
+        for name, types, _, noted in readers:
+            log.noted_keys[name] = (tuple(t for t in types if t in TITLE_TYPES), noted)
         retracted = log.retracted()
         writer = _Writer(store)
         decode = log.decoded
@@ -349,6 +360,10 @@ def _title_fold(patent: str) -> Callable[[list[Fact]], list[tuple[Any, ...]]]:
 
 
 _position = _first = operator.itemgetter(0)
+#: At most about this many keys are noted for another view on the ownership view's rebuild (see LogReader.key_readers).
+_NOTED_KEYS = 50_000
+#: The ownership view's rebuild indexes the title facts of this many events at a time.
+_CHUNK = 5_000
 
 
 def _title_history(patent: str, chain: list[Fact], retracted: dict[int, int], fold_point: FoldPoint) -> list[
