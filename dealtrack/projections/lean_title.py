@@ -116,40 +116,73 @@ class KeptFacts:
         self._limit = limit
         self.full = False
 
-    def _name(self, names: Iterable[str]) -> int:
-        key = tuple(names)
-        found = self._name_ids.get(key)
-        if found is None:
-            found = self._name_ids[key] = len(self._names)
-            self._names.append(key)
+    def _new_day(self, text: str) -> int:
+        """The id of a day (or period) seen for the first time; -1 past the limit (then :attr:`full`)."""
+        if len(self._days) >= self._limit:
+            self.full = True
+            return -1
+        found = self._day_ids[text] = len(self._days)
+        self._days.append((text, None) if len(text) == 10 else _span(text))
         return found
 
-    def add(self, position: int, type_name: str, data: Mapping[str, Any]) -> None:
-        """Note the title fact at ``position``, its :func:`.codec.stored_fields` ``data``, as :func:`_lean_facts`
-        reads it (a fact of another shape is not noted, and its chain goes the general way)."""
-        if self.full:
-            return
-        text = data["effective"]
-        if type(text) is not str:  # fields decoded from an older schema go the general way
-            return
-        day = self._day_ids.get(text)
-        if day is None:
-            day = self._day_ids[text] = len(self._days)
-            self._days.append((text, None) if len(text) == 10 else _span(text))
-        if type_name == "PatentRegistered":
-            kind, assignor, assignee = _REGISTERED, 0, self._name((data["owner"],))
-        elif type_name == "PatentsAssigned":
-            kind = _ASSIGNED if data["by_inventors"] is False else _INVENTORS
-            assignor, assignee = self._name(data["assignor"]), self._name(data["assignee"])
-        else:
-            return
-        if len(self._names) > self._limit or len(self._days) > self._limit:
+    def _new_names(self, names: tuple[str, ...]) -> int:
+        """The id of a list of names seen for the first time; -1 past the limit (then :attr:`full`)."""
+        if len(self._names) >= self._limit:
             self.full = True
-            return
-        self._kind[position] = kind
-        self._day[position] = day
-        self._assignor[position] = assignor
-        self._assignee[position] = assignee
+            return -1
+        found = self._name_ids[names] = len(self._names)
+        self._names.append(names)
+        return found
+
+    def adder(self) -> Callable[[int, str, Mapping[str, Any]], None]:
+        """``add(position, type, fields)``: note the title fact at ``position``, its :func:`.codec.stored_fields`,
+        as :func:`_lean_facts` reads it (a fact of another shape is not noted: its chain goes the general way).
+        Once :attr:`full`, what it notes is no longer read."""
+        kinds, day_of, assignor_of, assignee_of = self._kind, self._day, self._assignor, self._assignee
+        day_id, name_id, new_day, new_names = self._day_ids.get, self._name_ids.get, self._new_day, self._new_names
+
+        def add(position: int, type_name: str, data: Mapping[str, Any]) -> None:
+            text = data["effective"]
+            if type(text) is not str:  # fields decoded from an older schema go the general way
+                return
+            day = day_id(text)
+            if day is None:
+                day = new_day(text)
+                if day < 0:
+                    return
+            if type_name == "PatentRegistered":
+                owner = (data["owner"],)
+                assignee = name_id(owner)
+                if assignee is None:
+                    assignee = new_names(owner)
+                    if assignee < 0:
+                        return
+                kinds[position] = _REGISTERED
+            elif type_name == "PatentsAssigned":
+                names = tuple(data["assignor"])
+                assignor = name_id(names)
+                if assignor is None:
+                    assignor = new_names(names)
+                    if assignor < 0:
+                        return
+                names = tuple(data["assignee"])
+                assignee = name_id(names)
+                if assignee is None:
+                    assignee = new_names(names)
+                    if assignee < 0:
+                        return
+                kinds[position] = _ASSIGNED if data["by_inventors"] is False else _INVENTORS
+                assignor_of[position] = assignor
+            else:
+                return
+            day_of[position] = day
+            assignee_of[position] = assignee
+
+        return add
+
+    def add(self, position: int, type_name: str, data: Mapping[str, Any]) -> None:
+        """Note one title fact (see :meth:`adder`)."""
+        self.adder()(position, type_name, data)
 
     def facts(self, positions: Sequence[int]) -> list[_Dated] | None:
         """The facts at ``positions`` (in position order), as :func:`_lean_facts` gives them from their payloads;

@@ -173,7 +173,7 @@ class OwnershipProjection:
         groups = log.rename_groups()
         renamed: set[int] = set()  # the events naming a party some rename or merger links: few, or none
         kept = KeptFacts(log.head())  # the facts as the lean fold reads them: their payloads are not read again
-        keep = kept.add
+        keep = kept.adder()
         linked = store.views.title.has_links()  # (else every number is its own property id)
         # other views' keys read off the same fields (patent terms: the registrations'), so they need not read these
         readers: list[tuple[str, tuple[str, ...], Callable[[str, Mapping[str, Any]], Iterable[str]], list[
