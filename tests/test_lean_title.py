@@ -53,6 +53,9 @@ def lean_title_history(
     facts = kept.facts([row[1] for row in stored])
     from_kept = None if facts is None else lean_title_fold(patent, facts, fold_point, retracted, renames_of)
     assert from_kept == from_payloads
+    if len(stored) == 1 and renames_of is None:
+        only = kept.only_fact(patent, stored[0][1], fold_point, retracted)
+        assert only is None or only == from_payloads
     return from_payloads
 
 
