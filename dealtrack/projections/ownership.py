@@ -174,6 +174,7 @@ class OwnershipProjection:
         renamed: set[int] = set()  # the events naming a party some rename or merger links: few, or none
         kept = KeptFacts(log.head())  # the facts as the lean fold reads them: their payloads are not read again
         keep = kept.adder()
+        knows = groups.knows
         linked = store.views.title.has_links()  # (else every number is its own property id)
         # other views' keys read off the same fields (patent terms: the registrations'), so they need not read these
         readers: list[tuple[str, tuple[str, ...], Callable[[str, Mapping[str, Any]], Iterable[str]], list[
@@ -187,15 +188,18 @@ class OwnershipProjection:
                     noted.extend((key, position) for key in keys)
             if type_name == "PatentRegistered":
                 facts.append((data["patent"], position))
-                parties[position] = {data["owner"]}
+                named = parties[position] = {data["owner"]}
             else:
                 patents, count = data["patents"], data["disclosed_count"]
-                facts.extend((patent, position) for patent in patents)
-                parties[position] = {*data["assignor"], *data["assignee"]}
+                if len(patents) == 1:
+                    facts.append((patents[0], position))
+                else:
+                    facts.extend((patent, position) for patent in patents)
+                named = parties[position] = {*data["assignor"], *data["assignee"]}
                 if count is not None and count - len(patents) > 0:  # (PatentsAssigned.undisclosed_count)
                     blocks.append(position)
-            names.update(parties[position])
-            if groups.knows(parties[position]):
+            names |= named
+            if knows(named):
                 renamed.add(position)
             if len(parties) >= _CHUNK:
                 _index_parties(store, _by_property(store, facts) if linked else facts, parties)
