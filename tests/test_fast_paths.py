@@ -348,3 +348,36 @@ def test_the_party_names_rebuilt_alone_are_those_a_whole_rebuild_notes_on_its_wa
         with store.transaction():
             runner._rebuild(store, [PartiesProjection()])
         assert view_rows(ledger)["party_names"] == whole
+
+
+# --- a rebuild's patent terms: the registrations' keys read off by the ownership view's rebuild -------------
+
+from unittest import mock  # noqa: E402
+
+from dealtrack.events import PatentLapsed, PatentRegistered  # noqa: E402
+from dealtrack.projections import ownership  # noqa: E402
+from dealtrack.projections.rights import PATENT_TERMS  # noqa: E402
+
+_expiring = st.builds(lambda patent, owner, day, years: PatentRegistered(
+    patent=patent, owner=owner, effective=day, expires=None if years is None else day + timedelta(days=365 * years)),
+    st.sampled_from(PATENTS), parties, days, st.one_of(st.none(), st.integers(1, 20)))
+_lapses = st.builds(lambda patent, day: PatentLapsed(patent=patent, effective=day), st.sampled_from(PATENTS), days)
+_term_histories = st.lists(st.one_of(_expiring, _lapses, assignments, renames), min_size=1, max_size=14)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=_term_histories, noted=st.sampled_from([0, 1, 50_000]))
+def test_the_patent_terms_rebuilt_alone_are_those_a_whole_rebuild_folds_from_the_keys_noted_on_its_way(
+        history: list[Event], noted: int) -> None:
+    """A whole rebuild hands the patent-term view the keys of the registrations the ownership view read (up to a
+    bound: past it, the view reads them itself); alone, it reads them itself: the same rows, as kept by appends."""
+    with Ledger.open() as ledger:
+        _append_what_the_log_takes(ledger, history)
+        kept = view_rows(ledger)
+        with mock.patch.object(ownership, "_NOTED_KEYS", noted), mock.patch.object(ownership, "_CHUNK", 1):
+            ledger.rebuild()
+        assert view_rows(ledger) == kept
+        store = ledger._store
+        with store.transaction():
+            runner._rebuild(store, [PATENT_TERMS])
+        assert view_rows(ledger) == kept

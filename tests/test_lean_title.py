@@ -3,6 +3,7 @@ the same rows, known over the same spans, as the general fold, and None for ever
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 
 from hypothesis import event as note, given, settings
@@ -10,7 +11,8 @@ from hypothesis import strategies as st
 
 from dealtrack import codec
 from dealtrack.events import Event, PartiesMerged, PartyRenamed, PatentRegistered, PatentsAssigned
-from dealtrack.projections.lean_title import lean_title_history
+from dealtrack.projections import lean_title as _lean
+from dealtrack.projections.lean_title import KeptFacts, lean_title_fold
 from dealtrack.projections.ownership import _title_history
 from dealtrack.projections.title import renamed_names
 
@@ -36,6 +38,25 @@ _renames = st.builds(
                             else PartyRenamed(old=pair[0], new=pair[1], effective=d)),
     st.lists(parties, min_size=2, max_size=2, unique=True), effective, st.booleans(),
 )
+
+
+def lean_title_history(
+    patent: str, stored: list[tuple[object, int, str, str, int]], fold_point: Callable[[int], int],
+    retracted: Mapping[int, int], renames_of: Callable[[set[str]], list[tuple[int, Event]]] | None = None,
+) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]] | None:
+    """The lean fold both ways a rebuild takes it: from the chain's payloads, and from the facts noted on the
+    pass that indexes them (:class:`KeptFacts`, the fold's facts by position): the same answer."""
+    from_payloads = _lean.lean_title_history(patent, stored, fold_point, retracted, renames_of)
+    kept = KeptFacts(max((row[1] for row in stored), default=0))
+    for _, position, type_name, payload, version in stored:
+        kept.add(position, type_name, codec.stored_fields(type_name, payload, version))
+    facts = kept.facts([row[1] for row in stored])
+    from_kept = None if facts is None else lean_title_fold(patent, facts, fold_point, retracted, renames_of)
+    assert from_kept == from_payloads
+    if len(stored) == 1 and renames_of is None:
+        only = kept.only_fact(patent, stored[0][1], fold_point, retracted)
+        assert only is None or only == from_payloads
+    return from_payloads
 
 
 def _names(event: Event) -> tuple[str, ...]:
@@ -332,3 +353,13 @@ def test_the_common_inventors_chain_folds_lean() -> None:
     lean = lean_title_history("US1", stored, lambda position: position, {})
     assert lean is not None
     assert _lean_rows(lean) == _stored(_title_history("US1", list(enumerate(twice, 1)), {}, lambda position: position))
+
+
+def test_kept_facts_stop_at_their_limit_and_then_give_no_chain() -> None:
+    """Past ``limit`` distinct lists of names, nothing more is noted (the fold reads the payloads back)."""
+    kept = KeptFacts(10, limit=3)
+    for position, owner in enumerate(["A", "B", "C", "D"], start=1):
+        event = PatentRegistered(patent="US1", owner=owner, effective=DAY0)
+        kept.add(position, "PatentRegistered", codec.stored_fields("PatentRegistered", codec.dumps(event), 1))
+    assert kept.facts([1, 2]) is not None
+    assert kept.full and kept.facts([1, 4]) is None and kept.facts([5]) is None

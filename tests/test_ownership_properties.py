@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 
 from datetime import date, timedelta
+from unittest import mock
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import view_rows
 from dealtrack import Ledger
+from dealtrack.projections import lean_title, ownership
 from dealtrack.events import Event, PartiesMerged, PartyRenamed, PatentRegistered, PatentsAssigned
 
 pytestmark = pytest.mark.both_backends  # the same answers on SQLite and on PostgreSQL
@@ -149,6 +151,34 @@ def test_rebuilt_views_equal_the_kept_ones(history: list[Event], undisclosed: li
                 ledger.retract(rec.event_id, "test")
         kept = view_rows(ledger)
         ledger.rebuild()
+        assert view_rows(ledger) == kept
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=histories, batches=st.lists(st.integers(1, 5), min_size=14, max_size=14),
+       retract=st.lists(st.booleans(), min_size=14, max_size=14), limit=st.sampled_from([0, 1, 3, 100_000]))
+def test_a_rebuild_whose_kept_facts_fill_up_reads_the_payloads_back_to_the_same_rows(
+    history: list[Event], batches: list[int], retract: list[bool], limit: int
+) -> None:
+    """A rebuild keeps each title fact it indexes for the fold (:class:`.lean_title.KeptFacts`) up to a limit
+    of distinct names; past it, the fold reads the chains' payloads back: the same rows either way."""
+    with Ledger.open() as ledger:
+        rest = list(history)
+        for size, wants_retraction in zip(batches, retract):
+            if not rest:
+                break
+            recorded = ledger.append(*rest[:size])
+            rest = rest[size:]
+            if wants_retraction:
+                ledger.retract(recorded[0].event_id, "test")
+        kept = view_rows(ledger)
+
+        class Small(lean_title.KeptFacts):
+            def __init__(self, last: int) -> None:
+                super().__init__(last, limit)
+
+        with mock.patch.object(ownership, "KeptFacts", Small):
+            ledger.rebuild()
         assert view_rows(ledger) == kept
 
 

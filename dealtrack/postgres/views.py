@@ -42,6 +42,10 @@ class PostgresViewTables(SQLiteViewTables):
             f"JOIN events e ON e.position = f.position ORDER BY f.{key}, f.position"
         )
 
+    def fact_keys(self, table: str, key: str = "key") -> Iterator[tuple[Any, int]]:
+        """Stream ``(key, position)`` for every fact, in key then position order."""
+        return self.pg.stream(f"SELECT {key}, position FROM {table} ORDER BY {key}, position")
+
     def events_of_types(self, types: Sequence[str]) -> Iterator[tuple[int, str, str, int]]:
         """Stream ``(position, type, payload, schema_version)`` of the events of ``types``, in log order."""
         marks = ", ".join("?" for _ in types)

@@ -106,18 +106,32 @@ class KeyedView:
         if self.terms is not None:
             views.clear(self.terms_table)
         pairs: list[tuple[str, int]] = []
+        terms: list[tuple[str, str]] = []  # (term, key): what _index_terms notes, a batch at a time
         lean = self.stored_keys if self.terms is None else None
-        for position, type_name, payload, version in views.events_of_types(self.types):
+        types = self.types
+        noted = log.noted_keys.pop(self.name, None)
+        if noted is not None and lean is not None:  # another view's rebuild read these types' keys on its way
+            views.add_facts(self.facts_table, noted[1])
+            types = tuple(type_name for type_name in types if type_name not in noted[0])
+        for position, type_name, payload, version in views.events_of_types(types) if types else ():
             if lean is not None:
                 pairs.extend((key, position) for key in lean(type_name, codec.stored_fields(type_name, payload, version)))
             else:
                 event = log.decoded(position, type_name, payload, version)
-                pairs.extend((key, position) for key in self.keys(event))
-                self._index_terms(log.store, [(position, event)])
+                keys = list(self.keys(event))
+                pairs.extend((key, position) for key in keys)
+                if self.terms is not None and keys:
+                    named = list(self.terms(event))
+                    terms.extend((term, key) for key in keys for term in named)
             if len(pairs) >= 5_000:
                 views.add_facts(self.facts_table, pairs)
                 pairs = []
+                if terms:
+                    views.add_facts(self.terms_table, terms, ("term", "key"))
+                    terms = []
         views.add_facts(self.facts_table, pairs)
+        if terms:
+            views.add_facts(self.terms_table, terms, ("term", "key"))
         retracted = log.retracted()
         rows: list[tuple[Any, ...]] = []
         for key, group in itertools.groupby(views.facts_with_events(self.facts_table), key=lambda row: row[0]):

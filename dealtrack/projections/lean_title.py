@@ -22,7 +22,8 @@ Anything else (conflicting reports, a party holding under two spellings) makes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from array import array
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from .. import codec
@@ -32,7 +33,8 @@ from ..values import parse_period
 from .history import Fact, FoldPoint, believed_over
 from .title import Aliases, _assignors, _keys, renamed_names
 
-__all__ = ["Lean", "LeanHolding", "lean_event", "lean_fact", "lean_holdings_before", "lean_parties", "lean_title_history"]
+__all__ = ["KeptFacts", "Lean", "LeanHolding", "lean_event", "lean_fact", "lean_holdings_before", "lean_parties", "lean_title_fold",
+           "lean_title_history"]
 
 #: ``(position, effective day as ISO text, kind, assignors, assignees)``: for a registration (kind
 #: :data:`_REGISTERED`) no assignors and ``[owner]``; for a rename or merger (:data:`_RENAMED`) no assignors and
@@ -48,7 +50,7 @@ _DAWN = "0001-01-01"
 
 #: A rebuild's fact: a :data:`Lean` and the fact's period when it is longer than a day, ``(last day, the day
 #: after it, the period as text)`` (None for a single day, the common case); ``day`` is then the period's start.
-_Dated = tuple[int, str, int, "list[str]", "list[str]", "tuple[str, str, str] | None"]
+_Dated = tuple[int, str, int, "Sequence[str]", "Sequence[str]", "tuple[str, str, str] | None"]
 
 _SPANS: dict[str, tuple[str, tuple[str, str, str] | None]] = {}
 
@@ -92,6 +94,119 @@ def _lean_facts(stored: Iterable[tuple[Any, int, str, str | bytes, int]]) -> lis
     return facts
 
 
+class KeptFacts:
+    """A rebuild's title facts as small tuples, noted on the pass that indexes them (each payload read once)
+    for the fold to take by position, instead of reading and decoding every payload again.
+
+    Compact: per position a few integers in arrays, naming the fact's day (with its period) and its lists of
+    names, each distinct one kept once (a ledger names a few thousand parties). When the distinct days or lists of
+    names grow past ``limit`` (a register of mostly unique names), :attr:`full` turns True and nothing more is
+    noted: the fold then reads the payloads back (memory stays bounded whatever the ledger).
+    """
+
+    def __init__(self, last: int, limit: int = 100_000) -> None:
+        self._kind = array("b", b"\xff") * (last + 1)  # -1: nothing kept at that position (not a plain fact)
+        self._day = array("i", bytes(4)) * (last + 1)
+        self._assignor = array("i", bytes(4)) * (last + 1)
+        self._assignee = array("i", bytes(4)) * (last + 1)
+        self._days: list[tuple[str, tuple[str, str, str] | None]] = []
+        self._day_ids: dict[str, int] = {}
+        self._names: list[tuple[str, ...]] = [()]
+        self._name_ids: dict[tuple[str, ...], int] = {(): 0}
+        self._limit = limit
+        self.full = False
+
+    def _new_day(self, text: str) -> int:
+        """The id of a day (or period) seen for the first time; -1 past the limit (then :attr:`full`)."""
+        if len(self._days) >= self._limit:
+            self.full = True
+            return -1
+        found = self._day_ids[text] = len(self._days)
+        self._days.append((text, None) if len(text) == 10 else _span(text))
+        return found
+
+    def _new_names(self, names: tuple[str, ...]) -> int:
+        """The id of a list of names seen for the first time; -1 past the limit (then :attr:`full`)."""
+        if len(self._names) >= self._limit:
+            self.full = True
+            return -1
+        found = self._name_ids[names] = len(self._names)
+        self._names.append(names)
+        return found
+
+    def adder(self) -> Callable[[int, str, Mapping[str, Any]], None]:
+        """``add(position, type, fields)``: note the title fact at ``position``, its :func:`.codec.stored_fields`,
+        as :func:`_lean_facts` reads it (a fact of another shape is not noted: its chain goes the general way).
+        Once :attr:`full`, what it notes is no longer read."""
+        kinds, day_of, assignor_of, assignee_of = self._kind, self._day, self._assignor, self._assignee
+        day_id, name_id, new_day, new_names = self._day_ids.get, self._name_ids.get, self._new_day, self._new_names
+
+        def add(position: int, type_name: str, data: Mapping[str, Any]) -> None:
+            text = data["effective"]
+            if type(text) is not str:  # fields decoded from an older schema go the general way
+                return
+            day = day_id(text)
+            if day is None:
+                day = new_day(text)
+                if day < 0:
+                    return
+            if type_name == "PatentRegistered":
+                owner = (data["owner"],)
+                assignee = name_id(owner)
+                if assignee is None:
+                    assignee = new_names(owner)
+                    if assignee < 0:
+                        return
+                kinds[position] = _REGISTERED
+            elif type_name == "PatentsAssigned":
+                names = tuple(data["assignor"])
+                assignor = name_id(names)
+                if assignor is None:
+                    assignor = new_names(names)
+                    if assignor < 0:
+                        return
+                names = tuple(data["assignee"])
+                assignee = name_id(names)
+                if assignee is None:
+                    assignee = new_names(names)
+                    if assignee < 0:
+                        return
+                kinds[position] = _ASSIGNED if data["by_inventors"] is False else _INVENTORS
+                assignor_of[position] = assignor
+            else:
+                return
+            day_of[position] = day
+            assignee_of[position] = assignee
+
+        return add
+
+    def add(self, position: int, type_name: str, data: Mapping[str, Any]) -> None:
+        """Note one title fact (see :meth:`adder`)."""
+        self.adder()(position, type_name, data)
+
+    def only_fact(self, patent: str, position: int, fold_point: FoldPoint, retracted: Mapping[int, int]) -> tuple[
+            list[tuple[Any, ...]], list[tuple[Any, ...]]] | None:
+        """:func:`lean_title_fold` of a chain whose one fact is the one at ``position`` (no rename joined), when
+        it takes no replay (a third of all chains); None otherwise."""
+        kind = self._kind[position]
+        if kind < 0 or kind == _INVENTORS or position in retracted:
+            return None
+        day = self._days[self._day[position]][0]
+        point = fold_point(position)
+        owners = sorted(set(self._names[self._assignee[position]]))
+        return [(patent, owner, day, None, position, point, None) for owner in owners], []
+
+    def facts(self, positions: Sequence[int]) -> list[_Dated] | None:
+        """The facts at ``positions`` (in position order), as :func:`_lean_facts` gives them from their payloads;
+        None when one of them was not noted."""
+        kinds = self._kind
+        if min(map(kinds.__getitem__, positions), default=-1) < 0:  # (no facts: no chain)
+            return None
+        days, day_of, assignors, assignees, names = self._days, self._day, self._assignor, self._assignee, self._names
+        return [(position, (day := days[day_of[position]])[0], kinds[position], names[assignors[position]],
+                 names[assignees[position]], day[1]) for position in positions]
+
+
 def lean_title_history(
     patent: str, stored: Iterable[tuple[Any, int, str, str | bytes, int]], fold_point: FoldPoint,
     retracted: Mapping[int, int], renames_of: Callable[[set[str]], list[Fact]] | None = None,
@@ -105,6 +220,17 @@ def lean_title_history(
     (:meth:`.RenameGroups.renames_of`): they join the chain.
     """
     facts = _lean_facts(stored)
+    if facts is None:
+        return None
+    return lean_title_fold(patent, facts, fold_point, retracted, renames_of)
+
+
+def lean_title_fold(
+    patent: str, facts: list[_Dated], fold_point: FoldPoint, retracted: Mapping[int, int],
+    renames_of: Callable[[set[str]], list[Fact]] | None = None,
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]] | None:
+    """:func:`lean_title_history` of the chain's facts as small tuples (:func:`_lean_facts`, or
+    :meth:`KeptFacts.facts`), in position order; None for a chain the general fold takes."""
     if not facts:
         return None
     renamed = False  # renames and mergers joined the chain
@@ -112,10 +238,10 @@ def lean_title_history(
         names = {name for _, _, _, assignor, assignee, _ in facts for name in (*assignor, *assignee)}
         renames = renames_of(names)
         if renames:
-            facts = _with_renames(facts, renames)
-            if facts is None:
+            merged = _with_renames(facts, renames)
+            if merged is None:
                 return None
-            renamed = True
+            facts, renamed = merged, True
     # the positions that retract some of the facts: from the first on, the facts live at each commit point change
     retractions = [retracted[fact[0]] for fact in facts if fact[0] in retracted] if retracted else []
     if len(facts) == 1 and not retractions and facts[0][2] != _INVENTORS:
@@ -252,11 +378,14 @@ def _replay(patent: str, facts: list[_Dated], fold_point: FoldPoint, renamed: bo
                 pending = fold_point(position) if pending is None else pending
             new = {owner}
         else:
-            spelled = {party_key(holder): holder for holder in holders}
-            if len(spelled) < len(holders):  # two holders spelled alike: an assignor names every one of them
-                return None  # (title._assignors), which this fold leaves to the general one
-            assignors = frozenset(spelled.get(party_key(name)) or spelled.get(former_key(name) or "", name)
-                                  for name in assignor)
+            if len(holders) == 1 and len(assignor) == 1 and assignor[0] in holders:
+                assignors = frozenset(assignor)  # the common case: the one holder assigns (as spelled below)
+            else:
+                spelled = {party_key(holder): holder for holder in holders}
+                if len(spelled) < len(holders):  # two holders spelled alike: an assignor names every one of them
+                    return None  # (title._assignors), which this fold leaves to the general one
+                assignors = frozenset(spelled.get(party_key(name)) or spelled.get(former_key(name) or "", name)
+                                      for name in assignor)
             assignees = frozenset(assignee)
             last = day if span is None else span[0]
             # another transfer by the same assignors, dated in an overlapping period, to someone else

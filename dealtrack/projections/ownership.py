@@ -31,7 +31,7 @@ from .. import codec
 from ..events import Event, PatentRegistered, PatentsAssigned
 from ..sqlite.store import Store
 from .history import Fact, FoldPoint, advance, believed_over, iso
-from .lean_title import lean_title_history
+from .lean_title import KeptFacts, lean_title_fold, lean_title_history
 from .numbers import linked_numbers
 from .reader import TITLE_TYPES, LogReader, RenameGroups
 from .title import Holding, TitleAnomaly, fold_title, fold_title_steps, renamed_names, steps_in_order
@@ -172,37 +172,76 @@ class OwnershipProjection:
         names: set[str] = set()  # every party name they record, for the party-name view (LogReader.title_names)
         groups = log.rename_groups()
         renamed: set[int] = set()  # the events naming a party some rename or merger links: few, or none
+        kept = KeptFacts(log.head())  # the facts as the lean fold reads them: their payloads are not read again
+        keep = kept.adder()
+        knows = groups.knows
+        linked = store.views.title.has_links()  # (else every number is its own property id)
+        # other views' keys read off the same fields (patent terms: the registrations'), so they need not read these
+        readers: list[tuple[str, tuple[str, ...], Callable[[str, Mapping[str, Any]], Iterable[str]], list[
+            tuple[str, int]]]] = [(name, types, read, []) for name, (types, read) in log.key_readers.items()
+                                  if not set(types).isdisjoint(TITLE_TYPES)]
         for position, type_name, payload, version in store.views.events_of_types(TITLE_TYPES):
             data = codec.stored_fields(type_name, payload, version)
+            keep(position, type_name, data)
+            for _, types, read, noted in readers:
+                if type_name in types and (keys := read(type_name, data)):
+                    noted.extend((key, position) for key in keys)
             if type_name == "PatentRegistered":
                 facts.append((data["patent"], position))
-                parties[position] = {data["owner"]}
+                named = parties[position] = {data["owner"]}
             else:
                 patents, count = data["patents"], data["disclosed_count"]
-                facts.extend((patent, position) for patent in patents)
-                parties[position] = {*data["assignor"], *data["assignee"]}
+                if len(patents) == 1:
+                    facts.append((patents[0], position))
+                else:
+                    facts.extend((patent, position) for patent in patents)
+                named = parties[position] = {*data["assignor"], *data["assignee"]}
                 if count is not None and count - len(patents) > 0:  # (PatentsAssigned.undisclosed_count)
                     blocks.append(position)
-            names.update(parties[position])
-            if groups.knows(parties[position]):
+            names |= named
+            if knows(named):
                 renamed.add(position)
-            if len(parties) >= 5_000:
-                _index_parties(store, _by_property(store, facts), parties)
+            if len(parties) >= _CHUNK:
+                _index_parties(store, _by_property(store, facts) if linked else facts, parties)
                 facts, parties = [], {}
-        _index_parties(store, _by_property(store, facts), parties)
+                # memory stays bounded: a view with many keys among these events reads them itself
+                readers = [reader for reader in readers if len(reader[3]) <= _NOTED_KEYS]
+        _index_parties(store, _by_property(store, facts) if linked else facts, parties)
         log.title_names = names
+        for name, types, _, noted in readers:
+            log.noted_keys[name] = (tuple(t for t in types if t in TITLE_TYPES), noted)
         retracted = log.retracted()
         writer = _Writer(store)
         decode = log.decoded
-        for patent, group in itertools.groupby(store.views.facts_with_events("title_facts", "patent"), key=_first):
-            stored = list(group)
+        fold_point = log.fold_point
+        if kept.full:  # too many distinct names to keep: each chain's payloads are read back with it
+            chains: Iterable[tuple[str, list[int], list[tuple[Any, int, str, str, int]] | None]] = (
+                (patent, [row[1] for row in rows], rows) for patent, group in
+                itertools.groupby(store.views.facts_with_events("title_facts", "patent"), key=_first)
+                for rows in [list(group)])
+        else:
+            chains = ((patent, [row[1] for row in group], None)
+                      for patent, group in itertools.groupby(store.views.fact_keys("title_facts", "patent"), key=_first))
+        for patent, positions, stored in chains:
             # most chains are plain: they fold from a few fields of each payload, without building the events
             # (and most name no renamed party: then there are no names to gather)
-            touched = bool(renamed) and not renamed.isdisjoint([row[1] for row in stored])
-            lean = lean_title_history(patent, stored, log.fold_point, retracted, groups.renames_of if touched else None)
+            touched = bool(renamed) and not renamed.isdisjoint(positions)
+            renames_of = groups.renames_of if touched else None
+            if stored is None:
+                if len(positions) == 1 and renames_of is None:  # a third of all chains: most take no replay
+                    lean = kept.only_fact(patent, positions[0], fold_point, retracted)
+                    if lean is not None:
+                        writer.add_stored(*lean)
+                        continue
+                lean_facts = kept.facts(positions)
+                lean = None if lean_facts is None else lean_title_fold(patent, lean_facts, fold_point, retracted, renames_of)
+            else:
+                lean = lean_title_history(patent, stored, fold_point, retracted, renames_of)
             if lean is not None:
                 writer.add_stored(*lean)
                 continue
+            if stored is None:
+                stored = [(patent, *row) for row in store.payloads_at(positions)]
             chain = [(position, decode(position, type_name, payload, version))
                      for _, position, type_name, payload, version in stored]
             if touched:
@@ -330,6 +369,10 @@ def _title_fold(patent: str) -> Callable[[list[Fact]], list[tuple[Any, ...]]]:
 
 
 _position = _first = operator.itemgetter(0)
+#: At most about this many keys are noted for another view on the ownership view's rebuild (see LogReader.key_readers).
+_NOTED_KEYS = 50_000
+#: The ownership view's rebuild indexes the title facts of this many events at a time.
+_CHUNK = 5_000
 
 
 def _title_history(patent: str, chain: list[Fact], retracted: dict[int, int], fold_point: FoldPoint) -> list[

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
-from typing import Protocol
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Protocol
 
 from .. import codec
 from ..events import Event, EventRetracted
@@ -63,10 +63,9 @@ class RenameGroups:
     def knows(self, names: Iterable[str]) -> bool:
         """Whether any of ``names`` is linked by some rename or merger (:meth:`renames_of` finds some).
 
-        Looks up each of ``names`` (a few): ``set.isdisjoint`` would walk every renamed name.
+        Walks the smaller of ``names`` (a few) and the renamed names when ``names`` is a set.
         """
-        group = self._group
-        return any(name in group for name in names)
+        return not self._group.keys().isdisjoint(names)
 
     def names(self, group: str) -> set[str]:
         """Every name in ``group``."""
@@ -127,6 +126,13 @@ class LogReader:
         #: view read them on its way (see :data:`TITLE_TYPES`): a rebuild of the party names then reads only
         #: the other events. None: not known.
         self.title_names: set[str] | None = None
+        #: For a rebuild: the keyed views that read their keys off stored fields (``KeyedView.stored_keys``), by
+        #: name, with their event types: another view's rebuild that reads events of some of those types anyway
+        #: (the ownership view, the title events) notes their keys in :attr:`noted_keys` on its way.
+        self.key_readers: dict[str, tuple[tuple[str, ...], Callable[[str, Mapping[str, Any]], Iterable[str]]]] = {}
+        #: ``view name -> (the event types covered, [(key, position), ...])``: the keys noted for that view, of
+        #: every event of the covered types (the view reads only its other types' events).
+        self.noted_keys: dict[str, tuple[tuple[str, ...], list[tuple[str, int]]]] = {}
 
     @property
     def reopened(self) -> bool:

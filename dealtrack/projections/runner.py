@@ -18,6 +18,7 @@ from .. import codec
 from ..sqlite.browsing import BrowsingViews
 from ..sqlite.store import Store
 from .history import Fact
+from .keyed import KeyedView
 from .numbers import NumbersProjection
 from .ownership import OwnershipProjection
 from .parties import PartiesProjection
@@ -79,6 +80,10 @@ def rebuild_all(store: Store) -> None:
 
 def _rebuild(store: Store, projections: Sequence[Projection]) -> None:
     log = LogReader(store, ends=store.commit_points())
+    # a view that reads its keys off stored fields takes those of the events another view's rebuild reads anyway
+    log.key_readers = {projection.name: (projection.types, projection.stored_keys) for projection in projections
+                       if isinstance(projection, KeyedView) and projection.stored_keys is not None
+                       and projection.terms is None}
     position = store.head()[0]
     collecting = gc.isenabled()
     gc.disable()  # a rebuild makes many short-lived objects and no cycles; the collector would only slow it

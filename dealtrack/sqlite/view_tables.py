@@ -81,6 +81,10 @@ class SQLiteViewTables:
             f"JOIN events e ON e.position = f.position ORDER BY f.{key}, f.position"
         ))
 
+    def fact_keys(self, table: str, key: str = "key") -> Iterator[tuple[Any, int]]:
+        """Stream ``(key, position)`` for every fact, in key then position order (the table's own order)."""
+        return iter(self.conn.execute(f"SELECT {key}, position FROM {table} ORDER BY {key}, position"))
+
     # --- the rows of folded views -------------------------------------------------------------
 
     def open_rows(
