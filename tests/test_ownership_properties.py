@@ -46,8 +46,8 @@ def oracle_owners(history: list[tuple[int, Event]], patent: str, day: date) -> s
 
     Two reports of the same assignors giving the patent to different assignees
     in overlapping periods conflict: both assignees are kept as possible owners.
-    The same transfer recorded again, when its assignors no longer hold the
-    patent and its assignees already do, is one transfer: it changes nothing.
+    The same transfer recorded again, when some of its assignors no longer hold
+    the patent and its assignees already do, is one transfer: it changes nothing.
     """
     holders: set[str] = set()
     successor: dict[str, str] = {}
@@ -85,13 +85,31 @@ def oracle_owners(history: list[tuple[int, Event]], patent: str, day: date) -> s
             repeated = any(before == assignors and after == assignees for before, after, _ in transfers)
             transfers.append((assignors, assignees, event))
             held = assignors & holders
-            if not held and repeated and assignees <= holders:
-                continue  # the same transfer recorded again, from a party that no longer holds it: one transfer
+            if assignors - holders and repeated and assignees <= holders:
+                continue  # the same transfer recorded again, by parties not all holding it now: one transfer
             if holders and conflicting:
                 holders = holders | assignees
             else:
                 holders = (holders - held) | assignees if held else assignees
     return holders
+
+
+def test_a_transfer_recorded_again_when_one_of_its_assignors_holds_a_share_again_changes_nothing() -> None:
+    # (hypothesis found it) Nokia and Xiaomi sell to Microsoft on 1 January; on 31 January Microsoft sells Nokia a
+    # share, and the January sale is recorded again that day. Xiaomi holds nothing: the record is the old sale.
+    history: list[Event] = [
+        PatentsAssigned(assignor=["Microsoft"], assignee=["Microsoft", "Nokia"], patents=["US1"], effective="2010-01-31"),
+        PatentsAssigned(assignor=["Nokia", "Xiaomi"], assignee=["Microsoft"], patents=["US1"], effective="2010-01-01"),
+        PatentsAssigned(assignor=["Nokia", "Xiaomi"], assignee=["Microsoft"], patents=["US1"], effective="2010-01-31"),
+    ]
+    with Ledger.open() as ledger:
+        ledger.append(*history)
+        for day in (date(2010, 1, 1), date(2010, 1, 31), date(2010, 2, 1)):
+            expected = oracle_owners(list(enumerate(history, 1)), "US1", day)
+            assert ledger.owners_of("US1", on=day) == expected
+            ledger.rebuild()
+            assert ledger.owners_of("US1", on=day) == expected
+        assert ledger.owners_of("US1", on="2010-02-01") == {"Microsoft", "Nokia"}
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
