@@ -146,13 +146,14 @@ class SQLiteReads:
                 f"WHERE o.patent = ? AND o.known_from <= ? AND (o.known_to IS NULL OR o.known_to > ?) "
                 f"UNION ALL {_listing_sql(columns, len(terms), len(wanted), 'NULL, NULL, NULL, NULL, ')}")
         window = (stop.isoformat(), start.isoformat(), known, known)
+        rows = self._run(sql, (*wanted, *window, patent, known, known, *terms, *wanted, *window)).fetchall()
+        licences = {row[-1]: row[4:] for row in rows if row[-1] is not None}
+        if not licences:  # (the usual answer: then each row is one history row, joined to nothing)
+            return [row[1:4] for row in rows], []
         history: dict[int, tuple[str, str, str | None]] = {}
-        licences: dict[int, tuple[Any, ...]] = {}
-        for row in self._run(sql, (*wanted, *window, patent, known, known, *terms, *wanted, *window)).fetchall():
+        for row in rows:
             if row[0] is not None and row[0] not in history:
-                history[row[0]] = (row[1], row[2], row[3])
-            if row[-1] is not None:
-                licences[row[-1]] = row[4:]
+                history[row[0]] = row[1:4]
         return list(history.values()), list(licences.values())
 
     def portfolio_licences(
