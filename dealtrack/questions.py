@@ -757,8 +757,21 @@ def _covering(
             continue
         if wanted is not None and not wanted(licence):
             continue
-        if _cannot_grant(reading, licence, patent, numbers) is None:
+        if _can_grant(reading, licence, patent, numbers):
             yield licence
+
+
+def _can_grant(reading: Reading, licence: Licence, patent: str, numbers: set[str]) -> bool:
+    """:func:`_cannot_grant` is None: on the stored views, kept per head and basis (it costs a read when the licensor
+    did not hold the patent, and every question on the patent and licensee tests the same licence again)."""
+    kept = reading.kept_at_head("can_grant") if isinstance(reading, StoredReading) else None
+    if kept is None:
+        return _cannot_grant(reading, licence, patent, numbers) is None
+    key = (reading.known, licence, patent)  # (``numbers`` are the patent's, on the same head)
+    found: bool | None = kept.get(key)
+    if found is None:
+        found = kept[key] = _cannot_grant(reading, licence, patent, numbers) is None
+    return found
 
 
 def _cannot_grant(reading: Reading, licence: Licence, patent: str, numbers: set[str]) -> tuple[str, str] | None:

@@ -388,6 +388,12 @@ class StoredReading(Reading):
     def owner_rows(self, patent: str, start: date, stop: date) -> list[tuple[str, int]]:
         return self.store.views.reads.owner_rows(patent, start, stop, self.known)
 
+    def kept_at_head(self, name: str) -> dict[Any, Any] | None:
+        """A cache named ``name`` for what the stored views answer on any basis while they stand at this head (its
+        keys name the basis position), shared by the readings at this head; None when this reading has none (a
+        reading of its own facts, or one whose head is not known)."""
+        return self._kept(name) if type(self) is StoredReading and self.head is not None else None
+
     def owners_again(self, patent: str, start: date, stop: date) -> frozenset[str]:
         # the patent's whole history, read once (its licences need its owners ever too), filtered here
         first, last = start.isoformat(), stop.isoformat()
