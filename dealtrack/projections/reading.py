@@ -22,7 +22,7 @@ from ..answers import Ban, Encumbrance, Licence
 from ..events import Event, PatentsAssigned
 from ..parties import party_key
 from ..sqlite.store import Store
-from ..values import normalize_patent
+from ..values import iso_day, normalize_patent
 from .history import Fact, live_at, valid_order
 from .keyed import KeyedView
 from .ownership import relevant_renames, title_parties
@@ -396,7 +396,7 @@ class StoredReading(Reading):
 
     def owners_again(self, patent: str, start: date, stop: date) -> frozenset[str]:
         # the patent's whole history, read once (its licences need its owners ever too), filtered here
-        first, last = start.isoformat(), stop.isoformat()
+        first, last = iso_day(start), iso_day(stop)
         return frozenset(owner for owner, valid_from, valid_to in self._owner_history(patent)
                          if valid_from < last and (valid_to is None or valid_to > first))
 
