@@ -438,11 +438,22 @@ class Questions:
         if reading.owners_again(patent_id, period.start, period.stop) & names:
             return True
 
+        # the licences that may cover it, as rows: most questions find none, and a licence whose territory text
+        # names neither the patent's country nor the territory asked (nor the world) covers nothing here (a
+        # JSON list holds a code only if its text holds it quoted), so only the others become objects
+        rows = reading.licence_rows_on(patent_id, period.start, period.stop, names)
+        country = _jurisdiction(patent_id)
+        quoted = [f'"{code}"' for code in (country, where) if code is not None and code.isalnum()]
+        rows = [row for row in rows if type(row[4]) is not str or '"WORLD"' in row[4]
+                or all(code in row[4] for code in quoted)]
+        if not rows:
+            return False
+
         def counts(licence: Licence) -> bool:  # only licences to one of the party's names (or names linked to them)
             return _applies(licence, patent_id, where, wanted) and _canonical(reading, licence.licensee, period.end) in names
 
         # the cheap tests first: whether the licensor could grant it is checked only for a licence that would count
-        return any(_covering(reading, patent_id, period, names, counts))
+        return any(_covering(reading, patent_id, period, names, counts, rows))
 
     def encumbrances(
         self, patent: str, on: DateLike, known_at: Instant = None, registry_at: Day = None
@@ -727,23 +738,40 @@ def _licences_covering(
 
 def _covering(
     reading: Reading, patent: str, period: Period, licensees: set[str] | None = None,
-    wanted: Callable[[Licence], bool] | None = None,
+    wanted: Callable[[Licence], bool] | None = None, rows: list[tuple[Any, ...]] | None = None,
 ) -> Iterator[Licence]:
     """:func:`_licences_covering`, lazily; with ``wanted``, only the licences it accepts (tested before the
-    licensor's right to grant, which costs reads)."""
+    licensor's right to grant, which costs reads). ``rows``: the caller's :meth:`~Reading.licence_rows_on` for
+    ``period`` and ``licensees`` (or a part of them it has ruled out none that ``wanted`` accepts)."""
     numbers = set(reading.numbers(patent))  # a licence may list any number of the property
     end = reading.patent_ends([patent]).get(patent)
     if end is not None:  # an expired or lapsed patent is covered by no licence from then on
         if end <= period.start:
             return
-        period = Period(period.start, min(period.end, end - ONE_DAY))
-    for licence in reading.licences_on(patent, period.start, period.stop, licensees):
+        if end - ONE_DAY < period.end:
+            period, rows = Period(period.start, end - ONE_DAY), None  # (the rows of a shorter window are read)
+    licences = (reading.licences_on(patent, period.start, period.stop, licensees) if rows is None
+                else [licence_from_row(row) for row in rows])
+    for licence in licences:
         if licence.patents is not None and numbers.isdisjoint(licence.patents):
             continue
         if wanted is not None and not wanted(licence):
             continue
-        if _cannot_grant(reading, licence, patent, numbers) is None:
+        if _can_grant(reading, licence, patent, numbers):
             yield licence
+
+
+def _can_grant(reading: Reading, licence: Licence, patent: str, numbers: set[str]) -> bool:
+    """:func:`_cannot_grant` is None: on the stored views, kept per head and basis (it costs a read when the licensor
+    did not hold the patent, and every question on the patent and licensee tests the same licence again)."""
+    kept = reading.kept_at_head("can_grant") if isinstance(reading, StoredReading) else None
+    if kept is None:
+        return _cannot_grant(reading, licence, patent, numbers) is None
+    key = (reading.known, licence, patent)  # (``numbers`` are the patent's, on the same head)
+    found: bool | None = kept.get(key)
+    if found is None:
+        found = kept[key] = _cannot_grant(reading, licence, patent, numbers) is None
+    return found
 
 
 def _cannot_grant(reading: Reading, licence: Licence, patent: str, numbers: set[str]) -> tuple[str, str] | None:

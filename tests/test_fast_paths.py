@@ -381,3 +381,48 @@ def test_the_patent_terms_rebuilt_alone_are_those_a_whole_rebuild_folds_from_the
         with store.transaction():
             runner._rebuild(store, [PATENT_TERMS])
         assert view_rows(ledger) == kept
+
+
+# --- is_licensed: the licence rows tested on their territory's text before any becomes a Licence ----------------
+
+from dealtrack.questions import _applies, _on  # noqa: E402
+
+_placed_grants = st.builds(
+    lambda n, pair, ps, places, d: LicenseGranted(licence_id=f"L{n}", licensor=pair[0], licensee=pair[1], patents=ps,
+                                                  territory=places, effective=d),
+    st.integers(0, 30), st.lists(parties, min_size=2, max_size=2, unique=True),
+    st.none() | st.lists(st.sampled_from(PATENTS), min_size=1, max_size=2),
+    st.lists(st.sampled_from(["US", "IN", "DE", "WORLD"]), min_size=1, max_size=3, unique=True), days,
+)
+_placed_histories = st.lists(st.one_of(registrations, assignments, renames, _placed_grants, _placed_grants, _cross),
+                             min_size=1, max_size=16)
+
+
+def _licensed_simply(reading: Reading, party: str, patent: str, day: date, territory: str) -> bool:
+    """is_licensed as the licences' objects answer it: an owner's name, or a licence (every one covering the patent,
+    scanned) to one of the party's names that applies in the territory."""
+    period = _on(day)
+    names = set(_names_of(reading, party, period))
+    if reading.owners(patent, period.start, period.stop) & names:
+        return True
+    return any(_applies(licence, patent, territory, None) and _canonical(reading, licence.licensee, period.end) in names
+               for licence in _licences_covering(reading, patent, period))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=_placed_histories, probes=st.lists(days, min_size=2, max_size=2))
+def test_is_licensed_answers_what_the_licences_objects_answer(history: list[Event], probes: list[date]) -> None:
+    with Ledger.open() as ledger:
+        _append_what_the_log_takes(ledger, history)
+        ledger.refresh()  # (the reference reads the stored views)
+        store = ledger._store
+        middle = store.rows_at([max(1, len(ledger) // 2)])[0].recorded_at
+        for known_at in (None, middle):
+            known = ledger._basis(known_at, None).position
+            for day in probes:
+                for patent in PATENTS:
+                    for party in PARTIES:
+                        for territory in ("US", "IN", "DE"):
+                            expected = _licensed_simply(_Scanning(store, known), party, patent, day, territory)
+                            assert ledger.is_licensed(party, patent, on=day, territory=territory,
+                                                      known_at=known_at) == expected

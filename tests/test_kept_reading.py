@@ -132,3 +132,23 @@ def test_questions_between_another_connections_appends_answer_as_a_fresh_ledger(
             other.refresh()
         with Ledger.open(path) as fresh:
             assert answers(first) == answers(fresh)
+
+
+def test_a_licensors_right_to_grant_is_kept_per_head_and_read_again_after_a_write(tmp_path: Path) -> None:
+    """A licence from someone who did not hold the patent counts once a sublicensable licence to them is recorded
+    (and stops counting when it is retracted): what was kept of the licensor's right at the old head is not used."""
+    with Ledger.open(tmp_path / "l.db") as ledger:
+        ledger.append(PatentRegistered(patent="US1", owner="Nokia", effective=date(2010, 1, 1)))
+        ledger.append(LicenseGranted(licence_id="L1", licensor="HMD", licensee="Xiaomi", patents=("US1",),
+                                     territory=("US",), effective=date(2012, 1, 1)))
+        asked = {"party": "Xiaomi", "patent": "US1", "on": date(2013, 1, 1), "territory": "US"}
+        assert not ledger.is_licensed(**asked)
+        assert not ledger.is_licensed(**asked)  # (the kept answer)
+        (grant,) = ledger.append(LicenseGranted(licence_id="L0", licensor="Nokia", licensee="HMD", patents=("US1",),
+                                                territory=("US",), sublicensable=True, effective=date(2011, 1, 1)))
+        ledger.refresh()
+        assert ledger.is_licensed(**asked)
+        assert ledger.is_licensed(**asked)
+        ledger.append(EventRetracted(target=grant.event_id, reason="entered in error"))
+        ledger.refresh()
+        assert not ledger.is_licensed(**asked)

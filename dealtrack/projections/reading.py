@@ -22,7 +22,7 @@ from ..answers import Ban, Encumbrance, Licence
 from ..events import Event, PatentsAssigned
 from ..parties import party_key
 from ..sqlite.store import Store
-from ..values import normalize_patent
+from ..values import iso_day, normalize_patent
 from .history import Fact, live_at, valid_order
 from .keyed import KeyedView
 from .ownership import relevant_renames, title_parties
@@ -388,9 +388,15 @@ class StoredReading(Reading):
     def owner_rows(self, patent: str, start: date, stop: date) -> list[tuple[str, int]]:
         return self.store.views.reads.owner_rows(patent, start, stop, self.known)
 
+    def kept_at_head(self, name: str) -> dict[Any, Any] | None:
+        """A cache named ``name`` for what the stored views answer on any basis while they stand at this head (its
+        keys name the basis position), shared by the readings at this head; None when this reading has none (a
+        reading of its own facts, or one whose head is not known)."""
+        return self._kept(name) if type(self) is StoredReading and self.head is not None else None
+
     def owners_again(self, patent: str, start: date, stop: date) -> frozenset[str]:
         # the patent's whole history, read once (its licences need its owners ever too), filtered here
-        first, last = start.isoformat(), stop.isoformat()
+        first, last = iso_day(start), iso_day(stop)
         return frozenset(owner for owner, valid_from, valid_to in self._owner_history(patent)
                          if valid_from < last and (valid_to is None or valid_to > first))
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
+from ..values import iso_day
 from .batches import Connection, chunks, kept_cursor
 
 __all__ = ["KNOWN", "OVERLAPS", "SQLiteReads"]
@@ -105,7 +106,7 @@ class SQLiteReads:
             found = self._licences_sql[shape] = (_licences_on_sql(columns, len(names), len(terms), wanted),
                                                  list(columns).index("valid_from"), list(columns).index("licence_id"))
         sql, first, key = found
-        window = (stop.isoformat(), start.isoformat(), known, known)
+        window = (iso_day(stop), iso_day(start), known, known)
         to = () if wanted is None else wanted
         rows = self._run(sql, (*terms, *to, *window, *names, *to, *window)).fetchall()
         # by start, id and rowid, sorted here: the few rows cost less than SQLite's two sorters and their merge
@@ -145,14 +146,15 @@ class SQLiteReads:
                 "AND l.known_from <= ? AND (l.known_to IS NULL OR l.known_to > ?) "
                 f"WHERE o.patent = ? AND o.known_from <= ? AND (o.known_to IS NULL OR o.known_to > ?) "
                 f"UNION ALL {_listing_sql(columns, len(terms), len(wanted), 'NULL, NULL, NULL, NULL, ')}")
-        window = (stop.isoformat(), start.isoformat(), known, known)
+        window = (iso_day(stop), iso_day(start), known, known)
+        rows = self._run(sql, (*wanted, *window, patent, known, known, *terms, *wanted, *window)).fetchall()
+        licences = {row[-1]: row[4:] for row in rows if row[-1] is not None}
+        if not licences:  # (the usual answer: then each row is one history row, joined to nothing)
+            return [row[1:4] for row in rows], []
         history: dict[int, tuple[str, str, str | None]] = {}
-        licences: dict[int, tuple[Any, ...]] = {}
-        for row in self._run(sql, (*wanted, *window, patent, known, known, *terms, *wanted, *window)).fetchall():
+        for row in rows:
             if row[0] is not None and row[0] not in history:
-                history[row[0]] = (row[1], row[2], row[3])
-            if row[-1] is not None:
-                licences[row[-1]] = row[4:]
+                history[row[0]] = row[1:4]
         return list(history.values()), list(licences.values())
 
     def portfolio_licences(
@@ -164,7 +166,7 @@ class SQLiteReads:
         names, wanted = sorted(set(licensors)), sorted(set(licensees))
         sql = (f"SELECT {', '.join(columns)}, rowid AS r FROM licences WHERE patents IS NULL AND licensor IN "
                f"({_marks(len(names))}) AND licensee IN ({_marks(len(wanted))}) AND {_OVERLAPS_AT} AND {_KNOWN_AT}")
-        return self._run(sql, (*names, *wanted, stop.isoformat(), start.isoformat(), known, known)).fetchall()
+        return self._run(sql, (*names, *wanted, iso_day(stop), iso_day(start), known, known)).fetchall()
 
     def bans_against(
         self, columns: Sequence[str], parties: Iterable[str], start: date, stop: date, known: int
@@ -183,8 +185,8 @@ class SQLiteReads:
                    f"{'' if one else ' ORDER BY ban_id, valid_from'}")
             found = self._bans_sql[shape] = (sql, one, list(columns).index("ban_id"), list(columns).index("valid_from"))
         sql, one, key, first = found
-        rows = self._run(sql, (*names, stop.isoformat(), start.isoformat(), known, known)).fetchall()
-        if one:  # (a ban's stretches on one basis start on different days)
+        rows = self._run(sql, (*names, iso_day(stop), iso_day(start), known, known)).fetchall()
+        if one and len(rows) > 1:  # (a ban's stretches on one basis start on different days)
             rows.sort(key=lambda row: (row[key], row[first]))
         return rows  # (rows are tuples: no copy of each)
 
@@ -235,7 +237,7 @@ class SQLiteReads:
     def owner_rows(self, patent: str, start: date, stop: date, known: int) -> list[tuple[str, int]]:
         """``(owner, position)`` of each ``ownership`` row of ``patent`` that meets ``[start, stop)``."""
         # (rows are tuples (owner, position): given as read)
-        return self._run(_OWNER_ROWS, (patent, stop.isoformat(), start.isoformat(), known, known)).fetchall()
+        return self._run(_OWNER_ROWS, (patent, iso_day(stop), iso_day(start), known, known)).fetchall()
 
     def owner_history(self, patent: str, known: int) -> list[tuple[str, str, str | None]]:
         """``(owner, valid_from, valid_to)`` of every ``ownership`` row of ``patent``, at any valid time."""
@@ -251,7 +253,7 @@ class SQLiteReads:
                 f"SELECT patent, position, NULL AS n FROM ownership WHERE owner IN ({marks}) AND {_OVERLAPS_AT} "
                 f"AND {_KNOWN_AT} UNION ALL SELECT NULL, deal_position, MAX(patents_count) FROM undisclosed_holdings "
                 f"WHERE owner IN ({marks}) AND {_OVERLAPS_AT} AND {_KNOWN_AT} GROUP BY deal_position")
-        window = (stop.isoformat(), start.isoformat(), known, known)
+        window = (iso_day(stop), iso_day(start), known, known)
         rows = self._run(sql, (*names, *window, *names, *window)).fetchall()
         return [(row[0], row[1]) for row in rows if row[0] is not None], {row[1]: row[2] for row in rows if row[0] is None}
 
