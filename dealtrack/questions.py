@@ -444,8 +444,7 @@ class Questions:
         rows = reading.licence_rows_on(patent_id, period.start, period.stop, names)
         country = _jurisdiction(patent_id)
         quoted = [f'"{code}"' for code in (country, where) if code is not None and code.isalnum()]
-        rows = [row for row in rows if type(row[4]) is not str or '"WORLD"' in row[4]
-                or all(code in row[4] for code in quoted)]
+        rows = [row for row in rows if type(row[4]) is not str or _may_hold(row[4], quoted)]
         if not rows:
             return False
 
@@ -836,6 +835,12 @@ def _applies(licence: Licence, patent: str, where: str | None, field: str | None
     return field is None or licence.field is None or _field(licence.field) == field
 
 
+def _may_hold(text: str, quoted: Iterable[str]) -> bool:
+    """Whether a territory column's JSON text may hold every one of the ``quoted`` codes (or the world): a JSON
+    list of ISO codes holds a code only if its text holds it in quotes, so a row ruled out here is not decoded."""
+    return '"WORLD"' in text or all(code in text for code in quoted)
+
+
 def _bans(
     reading: Reading, period: Period, against: str | None, territory: str | None, product: str | None
 ) -> list[tuple[int, Ban]]:
@@ -859,7 +864,7 @@ def _bans(
     for row in rows:
         if quoted is not None:
             text = row[2]
-            if text is None or (quoted not in text and '"WORLD"' not in text):
+            if text is None or not _may_hold(text, (quoted,)):
                 continue
             places = as_list(text) or []
             if where not in places and "WORLD" not in places:

@@ -141,6 +141,10 @@ class KeptFacts:
         kinds, day_of, assignor_of, assignee_of = self._kind, self._day, self._assignor, self._assignee
         day_id, name_id, new_day, new_names = self._day_ids.get, self._name_ids.get, self._new_day, self._new_names
 
+        def name_of(names: tuple[str, ...]) -> int:
+            found = name_id(names)
+            return new_names(names) if found is None else found
+
         def add(position: int, type_name: str, data: Mapping[str, Any]) -> None:
             text = data["effective"]
             if type(text) is not str:  # fields decoded from an older schema go the general way
@@ -151,26 +155,14 @@ class KeptFacts:
                 if day < 0:
                     return
             if type_name == "PatentRegistered":
-                owner = (data["owner"],)
-                assignee = name_id(owner)
-                if assignee is None:
-                    assignee = new_names(owner)
-                    if assignee < 0:
-                        return
+                assignee = name_of((data["owner"],))
+                if assignee < 0:
+                    return
                 kinds[position] = _REGISTERED
             elif type_name == "PatentsAssigned":
-                names = tuple(data["assignor"])
-                assignor = name_id(names)
-                if assignor is None:
-                    assignor = new_names(names)
-                    if assignor < 0:
-                        return
-                names = tuple(data["assignee"])
-                assignee = name_id(names)
-                if assignee is None:
-                    assignee = new_names(names)
-                    if assignee < 0:
-                        return
+                assignor, assignee = name_of(tuple(data["assignor"])), name_of(tuple(data["assignee"]))
+                if assignor < 0 or assignee < 0:
+                    return
                 kinds[position] = _ASSIGNED if data["by_inventors"] is False else _INVENTORS
                 assignor_of[position] = assignor
             else:

@@ -29,6 +29,7 @@ import sqlite_utils
 
 from ..errors import InvalidEvent, LedgerBusy, LedgerFileError
 from ..storage import EVENT_COLUMNS, GENESIS_HASH, EventRow, chain_hash
+from .batches import kept_cursor
 from .view_tables import SQLiteViewTables
 
 # EventRow, EVENT_COLUMNS, GENESIS_HASH and chain_hash live in .storage (backend-neutral); imported here as before.
@@ -130,7 +131,7 @@ class Store:
         self.conn = conn
         # the question frame's statements (BEGIN, PRAGMA data_version, COMMIT) run on one kept cursor: a new
         # cursor for each (``conn.execute``) costs about as much as the statement itself
-        self._frame = conn.cursor().execute if isinstance(conn, sqlite3.Connection) else conn.execute
+        self._frame = kept_cursor(conn)
         self.readonly = readonly  # opened only to read: nothing may be written to the file
         self._outer = False  # inside one of this store's transactions: a nested one joins it
         self._instant: datetime | None = None  # the transaction time of the transaction under way
