@@ -197,10 +197,12 @@ def _touching(name: str, sample: tuple[Any, ...], index: int, parties: list[str]
 
 
 def changed_keys(scale: str, ledger: Ledger, raw: sqlite3.Connection, sampler: Any, count: int = 200) -> list[dict[str, Any]]:
-    """Each question right after one event touching its key: the question finds the views behind and catches them up.
+    """Each question right after one event touching its key: the question finds the views behind.
 
-    The append is not timed; the question's time includes the catch-up. The
-    baseline is the same raw look-up (raw tables are never behind).
+    The append is not timed. The question's time includes reading the new event
+    into the tail and folding the key's stored facts with the tail's (or a
+    catch-up, where the tail cannot be folded so). The baseline is the same raw
+    look-up (raw tables are never behind).
     """
     ledger.refresh()
     drawn = samples(sampler, count, seed=11)
