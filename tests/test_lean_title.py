@@ -11,10 +11,11 @@ from hypothesis import strategies as st
 
 from dealtrack import codec
 from dealtrack.events import Event, PartiesMerged, PartyRenamed, PatentRegistered, PatentsAssigned
+from dealtrack.parties import former_key, party_key
 from dealtrack.projections import lean_title as _lean
 from dealtrack.projections.lean_title import KeptFacts, lean_title_fold
 from dealtrack.projections.ownership import _title_history
-from dealtrack.projections.title import renamed_names
+from dealtrack.projections.title import _assignors, renamed_names
 
 # spellings of one party (party_key), a former name written into another, and others
 PARTIES = ["Nokia", "NOKIA CORP.", "Nokia Oyj", "HMD F/K/A Nokia", "Microsoft", "Microsoft Corporation", "MTL", "Xiaomi"]
@@ -363,3 +364,18 @@ def test_kept_facts_stop_at_their_limit_and_then_give_no_chain() -> None:
         kept.add(position, "PatentRegistered", codec.stored_fields("PatentRegistered", codec.dumps(event), 1))
     assert kept.facts([1, 2]) is not None
     assert kept.full and kept.facts([1, 4]) is None and kept.facts([5]) is None
+
+
+def _assignors_by_keys(holders: set[str], names: list[str]) -> frozenset[str]:
+    """:func:`.title._assignors` as written before its shortcuts: every name looked up by its key."""
+    every: dict[str, set[str]] = {}
+    for holder in holders:
+        every.setdefault(party_key(holder), set()).add(holder)
+    return frozenset().union(*(every.get(party_key(name)) or every.get(former_key(name) or "") or {name}
+                               for name in names))
+
+
+@given(holders=st.sets(parties, max_size=3), names=st.lists(parties, min_size=1, max_size=3, unique=True))
+def test_the_assignors_an_assignment_names_are_those_its_names_answer_to_by_key(holders: set[str], names: list[str]) -> None:
+    """The shortcuts (no holder yet; the one holder spelled as it holds) name the holders the keys name."""
+    assert _assignors(set(holders), names) == _assignors_by_keys(holders, names)

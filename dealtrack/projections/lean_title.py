@@ -22,6 +22,7 @@ Anything else (conflicting reports, a party holding under two spellings) makes
 
 from __future__ import annotations
 
+import operator
 from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -507,6 +508,10 @@ def lean_parties(facts: Iterable[_Lean]) -> set[str]:
     return {name for _, _, _, assignor, assignee in facts for name in (*assignor, *assignee)}
 
 
+_DAY_ORDER = operator.itemgetter(1, 0)  # (valid-time order: day, then position)
+_KIND = operator.itemgetter(2)
+
+
 def lean_holdings_before(facts: Iterable[_Lean], stop: str) -> list[LeanHolding]:
     """:func:`.title.holdings_before` (``stop`` as ISO text) of a chain whose every fact is dated to a day and
     none is an assignment by inventors: the same holdings, as :data:`LeanHolding`, in no particular order.
@@ -518,8 +523,8 @@ def lean_holdings_before(facts: Iterable[_Lean], stop: str) -> list[LeanHolding]
     holders: dict[str, tuple[str, int]] = {}  # owner -> (since, starting position)
     done: list[LeanHolding] = []
     transfers: list[tuple[str, frozenset[str], frozenset[str]]] = []  # (day, assignors, assignees)
-    ordered = sorted(facts, key=lambda fact: (fact[1], fact[0]))
-    renamed = any(fact[2] == _RENAMED for fact in ordered)  # (without renames every name is its own)
+    ordered = sorted(facts, key=_DAY_ORDER)
+    renamed = _RENAMED in map(_KIND, ordered)  # (without renames every name is its own)
     for position, day, kind, assignor, assignee in ordered:
         if day >= stop:
             break

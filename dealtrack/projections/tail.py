@@ -318,8 +318,8 @@ class TailReading(StoredReading):
             facts.append(lean)
         groups = self.log.rename_groups()
         parties = lean_parties(facts)
-        if groups.linked_any:  # the renames linked to the chain's parties join it (as in _title_facts)
-            renames = groups.renames_of(parties)
+        if groups.linked_any and groups.knows(parties):  # the renames linked to the chain's parties join it (as
+            renames = groups.renames_of(parties)  # in _title_facts; a chain naming no renamed party has none)
             for fact in renames:
                 lean = lean_event(fact)
                 if lean is None:

@@ -334,6 +334,10 @@ class _TitleState:
 def _assignors(holders: set[str], names: list[str]) -> frozenset[str]:
     """The holders an assignment's assignors name: a holder's other spellings name it too, and so does a name
     that says it was formerly the holder's ("X F/K/A holder"); a name no holder answers to stands for itself."""
+    if not holders:  # (no holder to answer to: each name stands for itself, with no key made)
+        return frozenset(names)
+    if len(holders) == 1 and holders.issuperset(names):  # the common case: the one holder, spelled as it holds
+        return frozenset(names)
     spelled = {party_key(holder): holder for holder in holders}
     if len(spelled) == len(holders):  # the common case: one spelling per party among the holders
         return frozenset(spelled.get(party_key(name)) or spelled.get(former_key(name) or "", name) for name in names)
