@@ -29,6 +29,7 @@ from dealtrack.events import (
     BanModified,
     DealAnnounced,
     LicenseGranted,
+    LicenseTerminated,
     Event,
     PartiesMerged,
     PartyRenamed,
@@ -39,6 +40,7 @@ from dealtrack.events import (
     SecurityInterestGranted,
     SecurityInterestReleased,
 )
+from dealtrack.parties import party_key
 from dealtrack.projections import tail
 from dealtrack.projections.lean_title import lean_event, lean_holdings_before
 from dealtrack.projections.title import Holding, fold_title, holdings_before
@@ -541,3 +543,128 @@ def test_a_sublicence_in_the_tail_counts_only_when_its_licensor_may_sublicense(l
     assert {position for _, position in ledger._store.checkpoints().values()} == {2}  # asked on the tail
     ledger.refresh()
     assert ledger.is_licensed("HMD", "US1", on=day, territory="IN") is sublicensable
+
+
+# Names spelled several ways (three under the party key "MICROSOFT"), for the spellings a question looks up
+SPELLED = ["Microsoft", "Microsoft Corp.", "MICROSOFT CORPORATION", "Nokia", "HMD"]
+spelled = st.sampled_from(SPELLED)
+spelled_grants = st.builds(
+    lambda n, pair, ps, d, sub: LicenseGranted(licence_id=f"L{n}", licensor=pair[0], licensee=pair[1], patents=ps,
+                                               territory=["WORLD"], effective=d, sublicensable=sub),
+    st.integers(0, 1), st.lists(spelled, min_size=2, max_size=2, unique=True),
+    st.none() | st.lists(st.sampled_from(PATENTS), min_size=1, max_size=2), days, st.booleans())
+spelled_bans = st.one_of(
+    st.builds(lambda n, who, d, t: BanImposed(ban_id=f"B{n}", against=who, territory=[t], authority="Court", effective=d),
+              st.integers(0, 1), st.lists(spelled, min_size=1, max_size=2), days, st.sampled_from(["IN", "US"])),
+    st.builds(lambda n, d: BanLifted(ban_id=f"B{n}", effective=d), st.integers(0, 1), days),
+)
+# (few keys: the tail's facts mostly land on keys with stored facts)
+spelled_events = st.one_of(spelled_grants, spelled_bans,
+                           st.builds(lambda n, d: LicenseTerminated(licence_id=f"L{n}", effective=d), st.integers(0, 1), days),
+                           st.builds(lambda a, b, p, d: PatentsAssigned(assignor=a, assignee=b, patents=[p], effective=d),
+                                     spelled, spelled, st.sampled_from(PATENTS), days))
+keyed_questions = st.one_of(
+    st.tuples(st.just("licensed"), spelled, st.sampled_from(PATENTS), days),
+    st.tuples(st.just("bans"), spelled, days, st.none() | st.just("IN")),
+)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(stored=st.lists(spelled_events, max_size=8),
+       steps=st.lists(st.one_of(st.tuples(st.just("append"), st.lists(spelled_events, min_size=1, max_size=3)),
+                                st.tuples(st.just("ask"), st.lists(keyed_questions, min_size=1, max_size=4))),
+                      min_size=1, max_size=8))
+def test_keyed_questions_on_names_spelled_several_ways_answer_as_the_log_refreshed_first(
+    fresh_ledger: Callable[[], AbstractContextManager[Ledger]], stored: list[Event], steps: list[tuple[str, Any]]
+) -> None:
+    """A question's look-up of spellings takes along the spellings of the parties the tail names and the stored
+    facts of the keys it touches (TailReading.spellings): whichever question comes first, in any order, each
+    answers as on the log refreshed first."""
+    with fresh_ledger() as ledger, Ledger.open() as eager:
+        ledger.append(PatentRegistered(patent="US1", owner="Nokia", effective=DAY0),
+                      PatentRegistered(patent="US2", owner="Microsoft Corp.", effective=DAY0))
+        for event in stored:
+            append_or_skip(ledger, [event])
+        ledger.refresh()
+        caught_up = len(ledger)
+        for action, argument in steps:
+            if action == "append":
+                append_or_skip(ledger, argument)
+                continue
+            copy_new_events(ledger, eager)
+            eager.refresh()
+            logged = [recorded.event for recorded in eager.events()]  # and the keys of the log, on their days
+            derived = [("licensed", event.licensee, patent, event.effective.start) for event in logged
+                       if isinstance(event, LicenseGranted) and event.effective is not None
+                       for patent in (event.patents or PATENTS)[:1]]
+            derived += [("bans", event.against[0], event.effective.start, None) for event in logged
+                        if isinstance(event, BanImposed) and event.effective is not None]
+            # each asked under another spelling too (the stored spellings of its key, or the tail's, must find it)
+            derived += [(kind, other, *rest) for kind, party, *rest in derived for other in SPELLED
+                        if other != party and party_key(other) == party_key(party)][:6]
+            for question in [*argument, *derived]:
+                if question[0] == "licensed":
+                    _, party, patent, day = question
+                    expected: Any = eager.is_licensed(party, patent, on=day, territory="IN")
+                    assert ledger.is_licensed(party, patent, on=day, territory="IN") == expected, question
+                else:
+                    _, party, day, territory = question
+                    expected = eager.active_bans(against=party, on=day, territory=territory)
+                    assert ledger.active_bans(against=party, on=day, territory=territory) == expected, question
+        assert checkpoint(ledger) == {caught_up}  # every question was asked on a tail
+
+
+def test_one_look_up_reads_a_new_partys_spellings_and_the_stored_facts_of_the_keys_the_tail_touches(
+    ledger: Ledger,
+) -> None:
+    ledger.append(PatentRegistered(patent="US1", owner="Nokia", effective=DAY0),
+                  BanImposed(ban_id="B1", against=["Xiaomi Inc."], territory=["IN"], authority="Court", effective=DAY0),
+                  LicenseGranted(licence_id="L1", licensor="Nokia", licensee="HMD Global", patents=["US1"],
+                                 territory=["WORLD"], effective=DAY0))
+    ledger.refresh()
+    later = DAY0 + timedelta(days=100)
+    ledger.append(BanModified(ban_id="B1", exempt_products=["phone"], effective=later),
+                  LicenseTerminated(licence_id="L1", effective=later))
+    statements: list[tuple[list[str], list[tuple[str, str]]]] = []
+    reads = ledger._store.views.reads
+    original = reads.spellings_and_facts
+
+    def counted(keys: Any, facts: Any) -> Any:
+        statements.append((sorted(keys), sorted(facts)))
+        return original(keys, facts)
+
+    reads.spellings_and_facts = counted  # type: ignore[method-assign]
+    reads.key_fact_payloads = lambda *args: pytest.fail("read a key's stored facts on its own")  # type: ignore[method-assign]
+    try:
+        bans = ledger.active_bans(against="XIAOMI INC", on=later, territory="IN", product="phone")
+        assert ledger.is_licensed("HMD Global", "US1", on=DAY0, territory="IN")
+        assert not ledger.is_licensed("HMD Global", "US1", on=later, territory="IN")
+    finally:
+        del reads.spellings_and_facts, reads.key_fact_payloads
+    assert statements == [  # the first party's spellings took along the stored facts of both keys the tail touches
+        (["XIAOMI"], [("bans_facts", "B1"), ("licences_facts", "L1")]),
+        (["HMD GLOBAL"], []),
+        (["NOKIA"], []),  # (the licensor of L1, the tail's licence on US1 that began that day: its right to grant)
+    ]
+    assert list(bans) == []
+    assert checkpoint(ledger) == {3}
+    ledger.refresh()
+    assert list(ledger.active_bans(against="XIAOMI INC", on=later, territory="IN", product="phone")) == []
+
+
+def test_spellings_and_facts_read_in_one_what_the_two_reads_give(ledger: Ledger) -> None:
+    ledger.append(LicenseGranted(licence_id="L1", licensor="Nokia", licensee="HMD", patents=["US1"], territory=["IN"],
+                                 effective=DAY0),
+                  LicenseTerminated(licence_id="L1", effective=DAY0 + timedelta(days=9)),
+                  BanImposed(ban_id="B1", against=["Nokia Corp."], territory=["IN"], authority="Court", effective=DAY0))
+    ledger.refresh()
+    reads = ledger._store.views.reads
+    facts = [("licences_facts", "L1"), ("bans_facts", "B1"), ("bans_facts", "B2"), ("licences_facts", "L9")]
+    names, found = reads.spellings_and_facts(["NOKIA", "HMD", "NOBODY"], facts)
+    assert sorted(names) == sorted(reads.spellings_under(["NOKIA", "HMD", "NOBODY"])) == ["HMD", "Nokia", "Nokia Corp."]
+    assert found == {pair: reads.key_fact_payloads(*pair) for pair in facts}
+    assert [len(found[pair]) for pair in facts] == [2, 1, 0, 0]
+    many = [f"KEY {n}" for n in range(600)]  # more than one statement's worth: read apart, the same
+    names, found = reads.spellings_and_facts([*many, "NOKIA"], facts)
+    assert sorted(names) == ["Nokia", "Nokia Corp."] and found == {pair: reads.key_fact_payloads(*pair) for pair in facts}
