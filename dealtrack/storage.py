@@ -349,13 +349,6 @@ class Reads(Protocol):
         """Every spelling the views' ``party_names`` file under one of ``keys`` (party keys)."""
         ...
 
-    def spellings_and_facts(
-        self, keys: Iterable[str], facts: Iterable[tuple[str, str]]
-    ) -> tuple[list[str], dict[tuple[str, str], list[tuple[int, str, str, int]]]]:
-        """The spellings under ``keys`` and the stored facts ``(position, type, payload, schema_version)`` of each
-        ``(facts table, key)`` of ``facts`` (position order), in one read."""
-        ...
-
     def party_names(self) -> list[tuple[str, str]]:
         """``(key, spelling)`` of every party name in the log, by key and spelling."""
         ...

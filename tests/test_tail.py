@@ -578,9 +578,8 @@ keyed_questions = st.one_of(
 def test_keyed_questions_on_names_spelled_several_ways_answer_as_the_log_refreshed_first(
     fresh_ledger: Callable[[], AbstractContextManager[Ledger]], stored: list[Event], steps: list[tuple[str, Any]]
 ) -> None:
-    """A question's look-up of spellings takes along the spellings of the parties the tail names and the stored
-    facts of the keys it touches (TailReading.spellings): whichever question comes first, in any order, each
-    answers as on the log refreshed first."""
+    """A tail's questions keep the stored spellings they looked up (TailReading.spellings) and add the tail's own:
+    in any order, under any spelling, each answers as on the log refreshed first."""
     with fresh_ledger() as ledger, Ledger.open() as eager:
         ledger.append(PatentRegistered(patent="US1", owner="Nokia", effective=DAY0),
                       PatentRegistered(patent="US2", owner="Microsoft Corp.", effective=DAY0))
@@ -615,56 +614,11 @@ def test_keyed_questions_on_names_spelled_several_ways_answer_as_the_log_refresh
         assert checkpoint(ledger) == {caught_up}  # every question was asked on a tail
 
 
-def test_one_look_up_reads_a_new_partys_spellings_and_the_stored_facts_of_the_keys_the_tail_touches(
-    ledger: Ledger,
-) -> None:
-    ledger.append(PatentRegistered(patent="US1", owner="Nokia", effective=DAY0),
-                  BanImposed(ban_id="B1", against=["Xiaomi Inc."], territory=["IN"], authority="Court", effective=DAY0),
-                  LicenseGranted(licence_id="L1", licensor="Nokia", licensee="HMD Global", patents=["US1"],
-                                 territory=["WORLD"], effective=DAY0))
+def test_spellings_under_keys_are_what_the_party_name_index_files_under_them(ledger: Ledger) -> None:
+    ledger.append(BanImposed(ban_id="B1", against=["Nokia Corp.", "Nokia", "HMD"], territory=["IN"], authority="Court",
+                             effective=DAY0))
     ledger.refresh()
-    later = DAY0 + timedelta(days=100)
-    ledger.append(BanModified(ban_id="B1", exempt_products=["phone"], effective=later),
-                  LicenseTerminated(licence_id="L1", effective=later))
-    statements: list[tuple[list[str], list[tuple[str, str]]]] = []
-    reads = ledger._store.views.reads
-    original = reads.spellings_and_facts
-
-    def counted(keys: Any, facts: Any) -> Any:
-        statements.append((sorted(keys), sorted(facts)))
-        return original(keys, facts)
-
-    reads.spellings_and_facts = counted  # type: ignore[method-assign]
-    reads.key_fact_payloads = lambda *args: pytest.fail("read a key's stored facts on its own")  # type: ignore[method-assign]
-    try:
-        bans = ledger.active_bans(against="XIAOMI INC", on=later, territory="IN", product="phone")
-        assert ledger.is_licensed("HMD Global", "US1", on=DAY0, territory="IN")
-        assert not ledger.is_licensed("HMD Global", "US1", on=later, territory="IN")
-    finally:
-        del reads.spellings_and_facts, reads.key_fact_payloads
-    assert statements == [  # the first party's spellings took along the stored facts of both keys the tail touches
-        (["XIAOMI"], [("bans_facts", "B1"), ("licences_facts", "L1")]),
-        (["HMD GLOBAL"], []),
-        (["NOKIA"], []),  # (the licensor of L1, the tail's licence on US1 that began that day: its right to grant)
-    ]
-    assert list(bans) == []
-    assert checkpoint(ledger) == {3}
-    ledger.refresh()
-    assert list(ledger.active_bans(against="XIAOMI INC", on=later, territory="IN", product="phone")) == []
-
-
-def test_spellings_and_facts_read_in_one_what_the_two_reads_give(ledger: Ledger) -> None:
-    ledger.append(LicenseGranted(licence_id="L1", licensor="Nokia", licensee="HMD", patents=["US1"], territory=["IN"],
-                                 effective=DAY0),
-                  LicenseTerminated(licence_id="L1", effective=DAY0 + timedelta(days=9)),
-                  BanImposed(ban_id="B1", against=["Nokia Corp."], territory=["IN"], authority="Court", effective=DAY0))
-    ledger.refresh()
-    reads = ledger._store.views.reads
-    facts = [("licences_facts", "L1"), ("bans_facts", "B1"), ("bans_facts", "B2"), ("licences_facts", "L9")]
-    names, found = reads.spellings_and_facts(["NOKIA", "HMD", "NOBODY"], facts)
-    assert sorted(names) == sorted(reads.spellings_under(["NOKIA", "HMD", "NOBODY"])) == ["HMD", "Nokia", "Nokia Corp."]
-    assert found == {pair: reads.key_fact_payloads(*pair) for pair in facts}
-    assert [len(found[pair]) for pair in facts] == [2, 1, 0, 0]
-    many = [f"KEY {n}" for n in range(600)]  # more than one statement's worth: read apart, the same
-    names, found = reads.spellings_and_facts([*many, "NOKIA"], facts)
-    assert sorted(names) == ["Nokia", "Nokia Corp."] and found == {pair: reads.key_fact_payloads(*pair) for pair in facts}
+    reads, views = ledger._store.views.reads, ledger._store.views
+    for keys in (["NOKIA"], ["NOKIA", "HMD", "NOBODY"], [], [f"KEY {n}" for n in range(600)] + ["HMD"]):
+        assert sorted(reads.spellings_under(keys)) == sorted(views.values_under("party_names", "name", keys))
+    assert sorted(reads.spellings_under(["NOKIA", "HMD"])) == ["HMD", "Nokia", "Nokia Corp."]

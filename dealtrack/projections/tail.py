@@ -51,9 +51,6 @@ _KEYED: tuple[KeyedView, ...] = (LICENCES, BANS, SECURITY_INTERESTS, PATENT_TERM
 _PER_CHECKPOINT = frozenset({"patent_id", "links", "numbers", "spellings", "unlisted_by_seller", "party_key",
                              "stored_ends"})
 _KEPT = 50_000
-#: At most this many keys of the tail's parties ride along with a question's look-up of spellings (see
-#: TailReading.spellings); a longer list (a tail appended by another connection) is left to be looked up as asked.
-_RIDE_ALONG = 64
 
 
 def _title_numbers(event: Event) -> tuple[str, ...]:
@@ -91,12 +88,6 @@ class Tail:
     unnamed: list[Event] = attrs.Factory(list)  # events whose party names are not indexed yet (see names)
     _names: dict[str, set[str]] = attrs.Factory(dict)  # party key -> spellings the tail records
     _mentioned: set[str] = attrs.Factory(set)  # title parties and parties banned (what the views index)
-    # keys of the parties the tail names whose stored spellings no question has looked up yet (see
-    # TailReading.spellings): the next look-up of spellings takes them along
-    unspelled: set[str] = attrs.Factory(set)
-    # (facts table, key) of the keyed views' keys the tail touches whose stored facts are not read yet: they
-    # ride along with a look-up of spellings too (see TailReading.spellings)
-    unread: set[tuple[str, str]] = attrs.Factory(set)
 
     def extend(self, store: Store, head: int) -> None:
         """Read and sort the events after :attr:`upto` up to ``head``."""
@@ -140,8 +131,6 @@ class Tail:
             for view in _KEYED:
                 for key in dict.fromkeys(view.keys(event)):
                     self.keyed[view.table].setdefault(key, []).append(fact)
-                    if (view.facts_table, key) not in self.stored:
-                        self.unread.add((view.facts_table, key))
                     self.dirty[view.table].add(key)
                     self.folds.pop((view.table, key), None)
                     self.folds.pop(("names", view.table), None)
@@ -150,9 +139,7 @@ class Tail:
     def _index_names(self) -> None:
         for event in self.unnamed:
             for name in event_parties(event):
-                key = party_key(name)
-                self._names.setdefault(key, set()).add(name)
-                self.unspelled.add(key)
+                self._names.setdefault(party_key(name), set()).add(name)
             if _title_numbers(event):
                 self._mentioned.update(title_parties(event))
             if isinstance(event, BanImposed):
@@ -596,36 +583,10 @@ class TailReading(StoredReading):
     # --- parties --------------------------------------------------------------------------------
 
     def spellings(self, names: Iterable[str]) -> set[str]:
-        # the stored spellings under each name's key (as Reading.spellings: kept for the tail, whose checkpoint
-        # they stand at) and the tail's. A look-up of keys not kept yet takes along those of the parties the
-        # tail's events name that were not looked up, and the stored facts of the keys it touches that were not
-        # read: the next questions ask after them (a licence the tail adds is folded, and tested for its
-        # licensor's right to grant), and one statement serves them all.
-        found = set(names)
-        tail = self.tail
-        tail_names = tail.names
-        by_key: dict[str, set[str]] = self._kept("spellings")
-        keys = {party_key(name) for name in found}
-        missing = [key for key in keys if key not in by_key]
-        if missing:
-            if len(tail.unspelled) <= _RIDE_ALONG:
-                missing += [key for key in tail.unspelled if key not in by_key and key not in keys]
-            unread = [pair for pair in tail.unread if pair not in tail.stored] if len(tail.unread) <= _RIDE_ALONG else []
-            tail.unspelled.clear()
-            tail.unread.clear()
-            for key in missing:
-                by_key[key] = set()
-            spellings, stored = self.store.views.reads.spellings_and_facts(missing, unread)
-            for name in spellings:
-                by_key[party_key(name)].add(name)
-            for pair, rows in stored.items():
-                tail.stored[pair] = [(position, codec.decode_stored(type_name, payload, version))
-                                     for position, type_name, payload, version in rows]
-        for key in keys:
-            found |= by_key[key]
-            spelled = tail_names.get(key)
-            if spelled is not None:
-                found |= spelled
+        wanted = set(names)
+        found = super().spellings(wanted)
+        for key in {party_key(name) for name in wanted}:
+            found |= self.tail.names.get(key, set())
         return found
 
     def party_names(self) -> list[tuple[str, str]]:

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from ..values import iso_day
-from .batches import CHUNK, Connection, chunks, kept_cursor
+from .batches import Connection, chunks, kept_cursor
 
 __all__ = ["KNOWN", "OVERLAPS", "SQLiteReads"]
 
@@ -364,33 +364,6 @@ class SQLiteReads:
             found += [row[0] for row in self._run(
                 f"SELECT name FROM party_names WHERE key IN ({_marks(len(chunk))})", chunk).fetchall()]
         return found
-
-    def spellings_and_facts(
-        self, keys: Iterable[str], facts: Iterable[tuple[str, str]]
-    ) -> tuple[list[str], dict[tuple[str, str], list[tuple[int, str, str, int]]]]:
-        """:meth:`spellings_under` ``keys`` and :meth:`key_fact_payloads` of each ``(facts table, key)`` of
-        ``facts``, in one statement (the rows of each key in position order; a key without facts maps to ``[]``)."""
-        wanted, pairs = sorted(set(keys)), sorted(set(facts))
-        tables = sorted({table for table, _ in pairs})
-        if not wanted or len(wanted) + len(pairs) > CHUNK:
-            return self.spellings_under(wanted), {pair: self.key_fact_payloads(*pair) for pair in pairs}
-        sql = [f"SELECT NULL, name, NULL, NULL, NULL, NULL FROM party_names WHERE key IN ({_marks(len(wanted))})"]
-        values: list[Any] = [*wanted]
-        for table in tables:
-            mine = [key for name, key in pairs if name == table]
-            sql.append(f"SELECT '{table}', f.key, e.position, e.type, e.payload, e.schema_version FROM {table} f "
-                       f"JOIN events e ON e.position = f.position WHERE f.key IN ({_marks(len(mine))})")
-            values += mine
-        names: list[str] = []
-        found: dict[tuple[str, str], list[tuple[int, str, str, int]]] = {pair: [] for pair in pairs}
-        for table, key, position, type_name, payload, version in self._run(" UNION ALL ".join(sql), values).fetchall():
-            if table is None:
-                names.append(key)
-            else:
-                found[table, key].append((position, type_name, payload, version))
-        for rows in found.values():
-            rows.sort()
-        return names, found
 
     def party_names(self) -> list[tuple[str, str]]:
         """``(key, spelling)`` of every party name in the log, by key and spelling."""
