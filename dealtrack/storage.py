@@ -345,6 +345,10 @@ class Reads(Protocol):
         """Every party name the views know: title holders, licensors, licensees and parties banned."""
         ...
 
+    def spellings_under(self, keys: Iterable[str]) -> list[str]:
+        """Every spelling the views' ``party_names`` file under one of ``keys`` (party keys)."""
+        ...
+
     def party_names(self) -> list[tuple[str, str]]:
         """``(key, spelling)`` of every party name in the log, by key and spelling."""
         ...

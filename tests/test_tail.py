@@ -29,6 +29,7 @@ from dealtrack.events import (
     BanModified,
     DealAnnounced,
     LicenseGranted,
+    LicenseTerminated,
     Event,
     PartiesMerged,
     PartyRenamed,
@@ -39,6 +40,7 @@ from dealtrack.events import (
     SecurityInterestGranted,
     SecurityInterestReleased,
 )
+from dealtrack.parties import party_key
 from dealtrack.projections import tail
 from dealtrack.projections.lean_title import lean_event, lean_holdings_before
 from dealtrack.projections.title import Holding, fold_title, holdings_before
@@ -541,3 +543,82 @@ def test_a_sublicence_in_the_tail_counts_only_when_its_licensor_may_sublicense(l
     assert {position for _, position in ledger._store.checkpoints().values()} == {2}  # asked on the tail
     ledger.refresh()
     assert ledger.is_licensed("HMD", "US1", on=day, territory="IN") is sublicensable
+
+
+# Names spelled several ways (three under the party key "MICROSOFT"), for the spellings a question looks up
+SPELLED = ["Microsoft", "Microsoft Corp.", "MICROSOFT CORPORATION", "Nokia", "HMD"]
+spelled = st.sampled_from(SPELLED)
+spelled_grants = st.builds(
+    lambda n, pair, ps, d, sub: LicenseGranted(licence_id=f"L{n}", licensor=pair[0], licensee=pair[1], patents=ps,
+                                               territory=["WORLD"], effective=d, sublicensable=sub),
+    st.integers(0, 1), st.lists(spelled, min_size=2, max_size=2, unique=True),
+    st.none() | st.lists(st.sampled_from(PATENTS), min_size=1, max_size=2), days, st.booleans())
+spelled_bans = st.one_of(
+    st.builds(lambda n, who, d, t: BanImposed(ban_id=f"B{n}", against=who, territory=[t], authority="Court", effective=d),
+              st.integers(0, 1), st.lists(spelled, min_size=1, max_size=2), days, st.sampled_from(["IN", "US"])),
+    st.builds(lambda n, d: BanLifted(ban_id=f"B{n}", effective=d), st.integers(0, 1), days),
+)
+# (few keys: the tail's facts mostly land on keys with stored facts)
+spelled_events = st.one_of(spelled_grants, spelled_bans,
+                           st.builds(lambda n, d: LicenseTerminated(licence_id=f"L{n}", effective=d), st.integers(0, 1), days),
+                           st.builds(lambda a, b, p, d: PatentsAssigned(assignor=a, assignee=b, patents=[p], effective=d),
+                                     spelled, spelled, st.sampled_from(PATENTS), days))
+keyed_questions = st.one_of(
+    st.tuples(st.just("licensed"), spelled, st.sampled_from(PATENTS), days),
+    st.tuples(st.just("bans"), spelled, days, st.none() | st.just("IN")),
+)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(stored=st.lists(spelled_events, max_size=8),
+       steps=st.lists(st.one_of(st.tuples(st.just("append"), st.lists(spelled_events, min_size=1, max_size=3)),
+                                st.tuples(st.just("ask"), st.lists(keyed_questions, min_size=1, max_size=4))),
+                      min_size=1, max_size=8))
+def test_keyed_questions_on_names_spelled_several_ways_answer_as_the_log_refreshed_first(
+    fresh_ledger: Callable[[], AbstractContextManager[Ledger]], stored: list[Event], steps: list[tuple[str, Any]]
+) -> None:
+    """A tail's questions keep the stored spellings they looked up (TailReading.spellings) and add the tail's own:
+    in any order, under any spelling, each answers as on the log refreshed first."""
+    with fresh_ledger() as ledger, Ledger.open() as eager:
+        ledger.append(PatentRegistered(patent="US1", owner="Nokia", effective=DAY0),
+                      PatentRegistered(patent="US2", owner="Microsoft Corp.", effective=DAY0))
+        for event in stored:
+            append_or_skip(ledger, [event])
+        ledger.refresh()
+        caught_up = len(ledger)
+        for action, argument in steps:
+            if action == "append":
+                append_or_skip(ledger, argument)
+                continue
+            copy_new_events(ledger, eager)
+            eager.refresh()
+            logged = [recorded.event for recorded in eager.events()]  # and the keys of the log, on their days
+            derived = [("licensed", event.licensee, patent, event.effective.start) for event in logged
+                       if isinstance(event, LicenseGranted) and event.effective is not None
+                       for patent in (event.patents or PATENTS)[:1]]
+            derived += [("bans", event.against[0], event.effective.start, None) for event in logged
+                        if isinstance(event, BanImposed) and event.effective is not None]
+            # each asked under another spelling too (the stored spellings of its key, or the tail's, must find it)
+            derived += [(kind, other, *rest) for kind, party, *rest in derived for other in SPELLED
+                        if other != party and party_key(other) == party_key(party)][:6]
+            for question in [*argument, *derived]:
+                if question[0] == "licensed":
+                    _, party, patent, day = question
+                    expected: Any = eager.is_licensed(party, patent, on=day, territory="IN")
+                    assert ledger.is_licensed(party, patent, on=day, territory="IN") == expected, question
+                else:
+                    _, party, day, territory = question
+                    expected = eager.active_bans(against=party, on=day, territory=territory)
+                    assert ledger.active_bans(against=party, on=day, territory=territory) == expected, question
+        assert checkpoint(ledger) == {caught_up}  # every question was asked on a tail
+
+
+def test_spellings_under_keys_are_what_the_party_name_index_files_under_them(ledger: Ledger) -> None:
+    ledger.append(BanImposed(ban_id="B1", against=["Nokia Corp.", "Nokia", "HMD"], territory=["IN"], authority="Court",
+                             effective=DAY0))
+    ledger.refresh()
+    reads, views = ledger._store.views.reads, ledger._store.views
+    for keys in (["NOKIA"], ["NOKIA", "HMD", "NOBODY"], [], [f"KEY {n}" for n in range(600)] + ["HMD"]):
+        assert sorted(reads.spellings_under(keys)) == sorted(views.values_under("party_names", "name", keys))
+    assert sorted(reads.spellings_under(["NOKIA", "HMD"])) == ["HMD", "Nokia", "Nokia Corp."]

@@ -132,7 +132,7 @@ class Reading:
         if missing:
             for key in missing:
                 by_key[key] = set()
-            for name in self.store.views.values_under("party_names", "name", missing):
+            for name in self.store.views.reads.spellings_under(missing):  # (on the kept cursor)
                 by_key[party_key(name)].add(name)
         for key in keys:
             wanted |= by_key[key]

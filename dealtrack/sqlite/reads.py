@@ -352,6 +352,19 @@ class SQLiteReads:
             "SELECT party FROM title_parties UNION SELECT licensor FROM licences "
             "UNION SELECT licensee FROM licences UNION SELECT term FROM bans_terms")}
 
+    def spellings_under(self, keys: Iterable[str]) -> list[str]:
+        """Every spelling the views' ``party_names`` file under one of ``keys`` (party keys), on the kept cursor:
+        a question on a changed key asks this of a party or two it has not seen (``values_under`` builds its
+        statement and a cursor each time)."""
+        wanted = sorted(set(keys))
+        if len(wanted) == 1:
+            return [row[0] for row in self._run("SELECT name FROM party_names WHERE key = ?", wanted).fetchall()]
+        found: list[str] = []
+        for chunk in chunks(wanted):
+            found += [row[0] for row in self._run(
+                f"SELECT name FROM party_names WHERE key IN ({_marks(len(chunk))})", chunk).fetchall()]
+        return found
+
     def party_names(self) -> list[tuple[str, str]]:
         """``(key, spelling)`` of every party name in the log, by key and spelling."""
         return [(r[0], r[1]) for r in self.conn.execute("SELECT key, name FROM party_names ORDER BY key, name")]
@@ -365,7 +378,7 @@ class SQLiteReads:
     def key_fact_payloads(self, facts_table: str, key: str) -> list[tuple[int, str, str, int]]:
         """``(position, type, payload, schema_version)`` of the facts a keyed view notes for ``key``, in position
         order: :meth:`key_positions` and the log's rows in one statement."""
-        return self.conn.execute(
+        return self._run(  # (on the kept cursor: a question on a key the tail touches reads this)
             f"SELECT e.position, e.type, e.payload, e.schema_version FROM {facts_table} f "
             "JOIN events e ON e.position = f.position WHERE f.key = ? ORDER BY f.position", (key,)).fetchall()
 
