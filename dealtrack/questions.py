@@ -296,9 +296,8 @@ class Questions:
         if not isinstance(live_only, bool):
             raise InvalidEvent("live_only", live_only, "expected True or False")
         reading = self._reading(known_at, registry_at)
-        patents, blocks = reading.holdings(_names_of(reading, name, period), period.start, period.stop)
-        held = frozenset(p for p, _ in patents)
-        undisclosed = _undisclosed(reading, blocks)
+        held, blocks = reading.held_patents(_names_of(reading, name, period), period.start, period.stop)
+        undisclosed = _undisclosed(reading, blocks) if blocks else 0
         if undisclosed:  # unlisted patents it sold on out of its blocks
             undisclosed = max(0, undisclosed - _sold_unlisted(reading, _names_of(reading, name, period), period))
         if live_only:

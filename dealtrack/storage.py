@@ -304,6 +304,10 @@ class Reads(Protocol):
         """``([(patent, position)], {deal position: undisclosed count})`` held by any of ``names`` in ``[start, stop)``."""
         ...
 
+    def held_patents(self, names: Sequence[str], start: date, stop: date, known: int) -> tuple[frozenset[str], dict[int, int]]:
+        """:meth:`holdings` without the positions: ``(patents, {deal position: undisclosed count})``."""
+        ...
+
     def patents_naming(self, names: Iterable[str]) -> list[str]:
         """The patents whose title events name any of ``names``, each once."""
         ...

@@ -174,6 +174,11 @@ class Reading:
         """``([(patent, position)], {deal position: undisclosed count})`` held by any of ``names``."""
         raise NotImplementedError
 
+    def held_patents(self, names: Sequence[str], start: date, stop: date) -> tuple[frozenset[str], dict[int, int]]:
+        """:meth:`holdings` without the positions: ``(patents, {deal position: undisclosed count})``."""
+        patents, blocks = self.holdings(names, start, stop)
+        return frozenset(patent for patent, _ in patents), blocks
+
     def licence_rows(self, start: date, stop: date) -> list[tuple[Any, ...]]:
         """``licences`` rows live at some moment of ``[start, stop)``, by start and id."""
         raise NotImplementedError
@@ -446,6 +451,11 @@ class StoredReading(Reading):
 
     def holdings(self, names: Sequence[str], start: date, stop: date) -> tuple[list[tuple[str, int]], dict[int, int]]:
         return self.store.views.reads.holdings(names, start, stop, self.known)
+
+    def held_patents(self, names: Sequence[str], start: date, stop: date) -> tuple[frozenset[str], dict[int, int]]:
+        if type(self) is not StoredReading:  # (a reading that adds facts of its own reads its holdings its own way)
+            return super().held_patents(names, start, stop)
+        return self.store.views.reads.held_patents(names, start, stop, self.known)
 
     def licence_rows(self, start: date, stop: date) -> list[tuple[Any, ...]]:
         return self.store.views.reads.licence_rows(list(LICENCES.columns), start, stop, self.known)

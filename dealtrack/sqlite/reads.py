@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from ..values import iso_day
@@ -33,6 +34,10 @@ _KNOWN_AT = "known_from <= ? AND (known_to IS NULL OR known_to > ?)"
 _OWNER_ROWS = f"SELECT owner, position FROM ownership WHERE patent = ? AND {_OVERLAPS_AT} AND {_KNOWN_AT}"
 #: (no position: the ownership index by patent then holds every column it reads, so no table row is visited)
 _OWNER_HISTORY = f"SELECT owner, valid_from, valid_to FROM ownership WHERE patent = ? AND {_KNOWN_AT}"
+
+
+_first = itemgetter(0)
+_NONE = frozenset([None])
 
 
 def _marks(count: int) -> str:
@@ -83,6 +88,7 @@ class SQLiteReads:
         self._licences_sql: dict[tuple[Any, ...], tuple[str, int, int]] = {}
         self._bans_sql: dict[tuple[Any, ...], tuple[str, bool, int, int]] = {}
         self._holdings_sql: dict[int, str] = {}
+        self._held_sql: dict[int, str] = {}
         self._history_sql: dict[tuple[Any, ...], str] = {}
 
     # --- rights: licences, bans, security interests, patent terms ---------------------------
@@ -256,6 +262,26 @@ class SQLiteReads:
         window = (iso_day(stop), iso_day(start), known, known)
         rows = self._run(sql, (*names, *window, *names, *window)).fetchall()
         return [(row[0], row[1]) for row in rows if row[0] is not None], {row[1]: row[2] for row in rows if row[0] is None}
+
+    def held_patents(self, names: Sequence[str], start: date, stop: date, known: int) -> tuple[frozenset[str], dict[int, int]]:
+        """:meth:`holdings` without the positions: ``(patents, {deal position: undisclosed count})``.
+
+        The patents become a set at C speed (no Python per row): a portfolio's answer grows with the holder.
+        """
+        sql = self._held_sql.get(len(names))
+        if sql is None:
+            marks = ", ".join("?" * len(names))
+            # the listed patents (a patent is never NULL), then the undisclosed blocks (NULL patent)
+            sql = self._held_sql[len(names)] = (
+                f"SELECT patent, NULL, NULL FROM ownership WHERE owner IN ({marks}) AND {_OVERLAPS_AT} "
+                f"AND {_KNOWN_AT} UNION ALL SELECT NULL, deal_position, MAX(patents_count) FROM undisclosed_holdings "
+                f"WHERE owner IN ({marks}) AND {_OVERLAPS_AT} AND {_KNOWN_AT} GROUP BY deal_position")
+        window = (iso_day(stop), iso_day(start), known, known)
+        rows = self._run(sql, (*names, *window, *names, *window)).fetchall()
+        held = frozenset(map(_first, rows))
+        if None not in held:  # (the usual answer: no undisclosed block)
+            return held, {}
+        return held - _NONE, {row[1]: row[2] for row in rows if row[0] is None}
 
     def patents_naming(self, names: Iterable[str]) -> list[str]:
         """The patents whose title events name any of ``names``, each once."""
