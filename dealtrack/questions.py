@@ -482,7 +482,8 @@ class Questions:
     ) -> Bans:
         """Sales bans in force on ``on``; with ``product=``, a ban exempting that product is left out."""
         period, reading = _on(on), self._reading(known_at, registry_at)
-        return Bans(ban for _, ban in _bans(reading, period, against, territory, product))
+        found = _bans(reading, period, against, territory, product)
+        return Bans([ban for _, ban in found]) if found else Bans()  # (most questions find none)
 
     # --- a party's whole position -----------------------------------------------------------------
 
@@ -853,7 +854,7 @@ def _bans(
     # against a party, only the bans against one of its names (or names linked to them): an index finds them.
     # The tests read the row's columns (``bans``: see BANS.columns); only the answer's stretches become objects.
     rows = (reading.ban_rows(period.start, period.stop) if names is None
-            else reading.ban_rows_against(names, period.start, period.stop))
+            else reading.ban_rows_against(names, period.start, period.stop, where))
     if not rows:
         return []
     start = period.start.isoformat()

@@ -267,9 +267,11 @@ class Reads(Protocol):
         ...
 
     def bans_against(
-        self, columns: Sequence[str], parties: Iterable[str], start: date, stop: date, known: int
+        self, columns: Sequence[str], parties: Iterable[str], start: date, stop: date, known: int,
+        territory: str | None = None,
     ) -> list[tuple[Any, ...]]:
-        """``bans`` rows in force in ``[start, stop)`` of the bans against any of ``parties``, by ban and start."""
+        """``bans`` rows in force in ``[start, stop)`` of the bans against any of ``parties``, by ban and start (with
+        ``territory``, a superset of those that may be in force there)."""
         ...
 
     def licence_rows(self, columns: Sequence[str], start: date, stop: date, known: int) -> list[tuple[Any, ...]]:

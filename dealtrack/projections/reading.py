@@ -255,8 +255,13 @@ class Reading:
     def bans_during(self, start: date, stop: date) -> list[tuple[int, Ban]]:
         return latest_bans(self.ban_rows(start, stop))
 
-    def ban_rows_against(self, names: Iterable[str], start: date, stop: date) -> list[tuple[Any, ...]]:
-        """``bans`` rows in force in ``[start, stop)`` that may be against ``names`` (a superset; by ban and start)."""
+    def ban_rows_against(
+        self, names: Iterable[str], start: date, stop: date, territory: str | None = None
+    ) -> list[tuple[Any, ...]]:
+        """``bans`` rows in force in ``[start, stop)`` that may be against ``names`` (a superset; by ban and start).
+
+        With ``territory`` (an ISO code), rows that cannot be in force there may be left out.
+        """
         return self.ban_rows(start, stop)
 
     def bans_against(self, names: Iterable[str], start: date, stop: date) -> list[tuple[int, Ban]]:
@@ -475,11 +480,15 @@ class StoredReading(Reading):
         return self.store.views.reads.licences_on(list(LICENCES.columns), self.numbers(patent), groups.linked(owners),
                                                   start, stop, self.known, to)
 
-    def ban_rows_against(self, names: Iterable[str], start: date, stop: date) -> list[tuple[Any, ...]]:
+    def ban_rows_against(
+        self, names: Iterable[str], start: date, stop: date, territory: str | None = None
+    ) -> list[tuple[Any, ...]]:
         # bans against any name linked by renames to one of ``names``: the index finds them
-        groups, names = self.log.rename_groups(), set(names)
+        groups = self.log.rename_groups()
+        if not isinstance(names, (set, frozenset)):
+            names = set(names)
         return self.store.views.reads.bans_against(_BAN_COLUMNS, groups.linked(names) if groups.knows(names) else names,
-                                                   start, stop, self.known)
+                                                   start, stop, self.known, territory)
 
     def renames(self) -> list[Fact]:
         # the same list for every question on this basis until the log grows: read it once

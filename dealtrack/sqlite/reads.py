@@ -86,7 +86,7 @@ class SQLiteReads:
         self._run = kept_cursor(conn)
         # the text of the look-ups questions make most, per shape (columns, how many names): built once
         self._licences_sql: dict[tuple[Any, ...], tuple[str, int, int]] = {}
-        self._bans_sql: dict[tuple[Any, ...], tuple[str, bool, int, int]] = {}
+        self._bans_sql: dict[tuple[Any, ...], tuple[str, int, int]] = {}
         self._holdings_sql: dict[int, str] = {}
         self._held_sql: dict[int, str] = {}
         self._history_sql: dict[tuple[Any, ...], str] = {}
@@ -175,24 +175,33 @@ class SQLiteReads:
         return self._run(sql, (*names, *wanted, iso_day(stop), iso_day(start), known, known)).fetchall()
 
     def bans_against(
-        self, columns: Sequence[str], parties: Iterable[str], start: date, stop: date, known: int
+        self, columns: Sequence[str], parties: Iterable[str], start: date, stop: date, known: int,
+        territory: str | None = None,
     ) -> list[tuple[Any, ...]]:
-        """``bans`` rows in force in ``[start, stop)`` of the bans against any of ``parties``, by ban and start."""
+        """``bans`` rows in force in ``[start, stop)`` of the bans against any of ``parties``, by ban and start.
+
+        With ``territory`` (an ISO code), a row whose ``territory`` text holds neither it nor ``WORLD`` in quotes
+        is left out (it cannot be in force there): the rows given are a superset of those in force there.
+        """
         names = sorted(set(parties))
-        shape = (columns if isinstance(columns, tuple) else tuple(columns), len(names))
+        shape = (columns if type(columns) is tuple else tuple(columns), len(names), territory is None)
         found = self._bans_sql.get(shape)
         if found is None:
-            # one name (the usual question): a join, each ban once ((term, key) is the key of bans_terms), its few
-            # rows sorted here (cheaper than SQLite's sorter); several: the bans against any of them, each once
-            one = len(names) == 1
-            among = ("bans_terms JOIN bans ON ban_id = key WHERE term = ?" if one else
-                     f"bans WHERE ban_id IN (SELECT key FROM bans_terms WHERE term IN ({_marks(len(names))}))")
-            sql = (f"SELECT {', '.join(columns)} FROM {among} AND {_OVERLAPS_AT} AND {_KNOWN_AT}"
-                   f"{'' if one else ' ORDER BY ban_id, valid_from'}")
-            found = self._bans_sql[shape] = (sql, one, list(columns).index("ban_id"), list(columns).index("valid_from"))
-        sql, one, key, first = found
-        rows = self._run(sql, (*names, iso_day(stop), iso_day(start), known, known)).fetchall()
-        if one and len(rows) > 1:  # (a ban's stretches on one basis start on different days)
+            # one seek of bans_by_party (the rows of bans once per party banned) per name; a ban against several of
+            # the names comes once per name (the same row: on one basis a ban's stretches start on different days)
+            among = "party = ?" if len(names) == 1 else f"party IN ({_marks(len(names))})"
+            # (a pattern made in the statement: a bound one would have SQLite plan the statement again at each call)
+            where = "" if territory is None else """ AND (territory LIKE ('%' || ? || '%') OR territory LIKE '%"WORLD"%')"""
+            sql = (f"SELECT {', '.join(columns)} FROM bans_by_party WHERE {among} AND {_OVERLAPS_AT} AND {_KNOWN_AT}"
+                   f"{where}")
+            found = self._bans_sql[shape] = (sql, list(columns).index("ban_id"), list(columns).index("valid_from"))
+        sql, key, first = found
+        window = (iso_day(stop), iso_day(start), known, known)
+        params = (*names, *window) if territory is None else (*names, *window, f'"{territory}"')
+        rows = self._run(sql, params).fetchall()
+        if len(rows) > 1:  # its few rows sorted here (cheaper than SQLite's sorter), each once
+            if len(names) > 1:
+                rows = list(dict.fromkeys(rows))
             rows.sort(key=lambda row: (row[key], row[first]))
         return rows  # (rows are tuples: no copy of each)
 
