@@ -280,17 +280,21 @@ class SQLiteReads:
         sql = self._held_sql.get(len(names))
         if sql is None:
             marks = ", ".join("?" * len(names))
-            # the listed patents (a patent is never NULL), then the undisclosed blocks (NULL patent)
+            # the listed patents (a patent is never NULL), then the rows of the undisclosed blocks (NULL patent), each
+            # block's largest count taken here (SQLite's GROUP BY sets up a sorter for every question, ~1.3 us)
             sql = self._held_sql[len(names)] = (
                 f"SELECT patent, NULL, NULL FROM ownership WHERE owner IN ({marks}) AND {_OVERLAPS_AT} "
-                f"AND {_KNOWN_AT} UNION ALL SELECT NULL, deal_position, MAX(patents_count) FROM undisclosed_holdings "
-                f"WHERE owner IN ({marks}) AND {_OVERLAPS_AT} AND {_KNOWN_AT} GROUP BY deal_position")
+                f"AND {_KNOWN_AT} UNION ALL SELECT NULL, deal_position, patents_count FROM undisclosed_holdings "
+                f"WHERE owner IN ({marks}) AND {_OVERLAPS_AT} AND {_KNOWN_AT}")
         window = (iso_day(stop), iso_day(start), known, known)
         rows = self._run(sql, (*names, *window, *names, *window)).fetchall()
         held = frozenset(map(_first, rows))
         if None not in held:  # (the usual answer: no undisclosed block)
             return held, {}
-        return held - _NONE, {row[1]: row[2] for row in rows if row[0] is None}
+        blocks: dict[int, int] = {}
+        for _, deal, count in sorted(row for row in rows if row[0] is None):  # (by deal, as holdings() gives them)
+            blocks[deal] = count  # (sorted: the largest count of a deal comes last)
+        return held - _NONE, blocks
 
     def patents_naming(self, names: Iterable[str]) -> list[str]:
         """The patents whose title events name any of ``names``, each once."""
