@@ -846,7 +846,11 @@ def _bans(
 ) -> list[tuple[int, Ban]]:
     """``(imposing position, ban)`` for the bans in force in ``period`` that match the filters."""
     where = None if territory is None else _territory(territory)
-    names = None if against is None else set(_names_of(reading, parse_party(against, "against"), period))
+    names = None
+    if against is not None:
+        party = parse_party(against, "against")
+        plain = reading.plain_names(party)  # (the usual party: no rename bears on its names)
+        names = set(plain) if plain is not None else set(_names_of(reading, party, period))
     if product is not None and (not isinstance(product, str) or not product.strip() or len(product) > 10_000):
         raise InvalidEvent("product", product, "a product is a non-empty string of at most 10000 characters")
     found: dict[str, tuple[int, tuple[Any, ...], tuple[str, ...]]] = {}

@@ -183,7 +183,7 @@ class SQLiteReads:
         With ``territory`` (an ISO code), a row whose ``territory`` text holds neither it nor ``WORLD`` in quotes
         is left out (it cannot be in force there): the rows given are a superset of those in force there.
         """
-        names = sorted(set(parties))
+        names = sorted(parties if isinstance(parties, (set, frozenset)) else set(parties))
         shape = (columns if type(columns) is tuple else tuple(columns), len(names), territory is None)
         found = self._bans_sql.get(shape)
         if found is None:
