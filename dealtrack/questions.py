@@ -296,9 +296,8 @@ class Questions:
         if not isinstance(live_only, bool):
             raise InvalidEvent("live_only", live_only, "expected True or False")
         reading = self._reading(known_at, registry_at)
-        patents, blocks = reading.holdings(_names_of(reading, name, period), period.start, period.stop)
-        held = frozenset(p for p, _ in patents)
-        undisclosed = _undisclosed(reading, blocks)
+        held, blocks = reading.held_patents(_names_of(reading, name, period), period.start, period.stop)
+        undisclosed = _undisclosed(reading, blocks) if blocks else 0
         if undisclosed:  # unlisted patents it sold on out of its blocks
             undisclosed = max(0, undisclosed - _sold_unlisted(reading, _names_of(reading, name, period), period))
         if live_only:
@@ -483,7 +482,8 @@ class Questions:
     ) -> Bans:
         """Sales bans in force on ``on``; with ``product=``, a ban exempting that product is left out."""
         period, reading = _on(on), self._reading(known_at, registry_at)
-        return Bans(ban for _, ban in _bans(reading, period, against, territory, product))
+        found = _bans(reading, period, against, territory, product)
+        return Bans([ban for _, ban in found]) if found else Bans()  # (most questions find none)
 
     # --- a party's whole position -----------------------------------------------------------------
 
@@ -846,7 +846,11 @@ def _bans(
 ) -> list[tuple[int, Ban]]:
     """``(imposing position, ban)`` for the bans in force in ``period`` that match the filters."""
     where = None if territory is None else _territory(territory)
-    names = None if against is None else set(_names_of(reading, parse_party(against, "against"), period))
+    names = None
+    if against is not None:
+        party = parse_party(against, "against")
+        plain = reading.plain_names(party)  # (the usual party: no rename bears on its names)
+        names = set(plain) if plain is not None else set(_names_of(reading, party, period))
     if product is not None and (not isinstance(product, str) or not product.strip() or len(product) > 10_000):
         raise InvalidEvent("product", product, "a product is a non-empty string of at most 10000 characters")
     found: dict[str, tuple[int, tuple[Any, ...], tuple[str, ...]]] = {}
@@ -854,7 +858,7 @@ def _bans(
     # against a party, only the bans against one of its names (or names linked to them): an index finds them.
     # The tests read the row's columns (``bans``: see BANS.columns); only the answer's stretches become objects.
     rows = (reading.ban_rows(period.start, period.stop) if names is None
-            else reading.ban_rows_against(names, period.start, period.stop))
+            else reading.ban_rows_against(names, period.start, period.stop, where))
     if not rows:
         return []
     start = period.start.isoformat()

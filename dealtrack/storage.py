@@ -267,9 +267,11 @@ class Reads(Protocol):
         ...
 
     def bans_against(
-        self, columns: Sequence[str], parties: Iterable[str], start: date, stop: date, known: int
+        self, columns: Sequence[str], parties: Iterable[str], start: date, stop: date, known: int,
+        territory: str | None = None,
     ) -> list[tuple[Any, ...]]:
-        """``bans`` rows in force in ``[start, stop)`` of the bans against any of ``parties``, by ban and start."""
+        """``bans`` rows in force in ``[start, stop)`` of the bans against any of ``parties``, by ban and start (with
+        ``territory``, a superset of those that may be in force there)."""
         ...
 
     def licence_rows(self, columns: Sequence[str], start: date, stop: date, known: int) -> list[tuple[Any, ...]]:
@@ -302,6 +304,10 @@ class Reads(Protocol):
 
     def holdings(self, names: Sequence[str], start: date, stop: date, known: int) -> tuple[list[tuple[str, int]], dict[int, int]]:
         """``([(patent, position)], {deal position: undisclosed count})`` held by any of ``names`` in ``[start, stop)``."""
+        ...
+
+    def held_patents(self, names: Sequence[str], start: date, stop: date, known: int) -> tuple[frozenset[str], dict[int, int]]:
+        """:meth:`holdings` without the positions: ``(patents, {deal position: undisclosed count})``."""
         ...
 
     def patents_naming(self, names: Iterable[str]) -> list[str]:

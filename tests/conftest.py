@@ -80,7 +80,8 @@ def view_rows(ledger: Ledger) -> dict[str, list[tuple]]:
     """Every view table's rows, sorted, for comparing a kept view with a rebuilt one (the views caught up first)."""
     ledger.refresh()
     tables = ["title_facts", "title_parties", "ownership", "undisclosed_holdings", "anomalies",
-              "licences", "licences_facts", "bans", "bans_facts", "security_interests", "security_interests_facts",
+              "licences", "licences_facts", "bans", "bans_facts", "bans_by_party", "bans_by_party_facts",
+              "security_interests", "security_interests_facts",
               "patent_numbers", "register_records", "party_names",
               "patent_terms", "patent_terms_facts"]
     store = ledger._store

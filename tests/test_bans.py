@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from conftest import view_rows
@@ -108,3 +110,31 @@ def test_ban_views_rebuild_to_the_same_rows(ledger: Ledger) -> None:
     kept = view_rows(ledger)
     ledger.rebuild()
     assert view_rows(ledger) == kept
+
+
+def test_a_file_from_before_the_bans_by_party_opens_with_them_built_and_answers_the_same(tmp_path) -> None:
+    # a file written before the per-party rows of bans (view bans_by_party) had neither its tables nor its checkpoint:
+    # opening it builds them (a view missing is built on open) and every answer stays what it was
+    path = tmp_path / "old.db"
+    asked = [(who, day, where) for who in ("Xiaomi", "Xiaomi Corporation", "Micromax", "Oppo")
+             for day in ("2014-12-10", "2015", "2016-05-01", "2017") for where in (None, "IN", "US")]
+
+    def answers(ledger: Ledger) -> list:
+        return [ledger.active_bans(against=who, on=day, territory=where) for who, day, where in asked]
+
+    with Ledger.open(path) as ledger:
+        ledger.append(impose(against=["Xiaomi", "Micromax"]), impose(ban_id="W", against="Oppo", territory="WORLD"),
+                      BanModified(ban_id="B", exempt_products=["Redmi 1S"], effective="2014-12-16"),
+                      PartyRenamed(old="Xiaomi", new="Xiaomi Corporation", effective="2015-06-01"),
+                      BanLifted(ban_id="W", effective="2016-03-01"))
+        before, kept = answers(ledger), view_rows(ledger)
+    raw = sqlite3.connect(path)
+    raw.execute("DROP TABLE bans_by_party")
+    raw.execute("DROP TABLE bans_by_party_facts")
+    raw.execute("DELETE FROM projection_checkpoints WHERE name = 'bans_by_party'")
+    raw.commit()
+    raw.close()
+    with Ledger.open(path) as ledger:
+        assert answers(ledger) == before
+        assert view_rows(ledger) == kept
+        assert any(before)

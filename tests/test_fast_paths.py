@@ -272,6 +272,131 @@ def test_the_ban_index_finds_what_a_scan_of_every_ban_finds(history: list[Event]
                     assert fast == scan
 
 
+# --- bans by party: the rows of bans once per party banned, one seek by party and date -----------------------
+
+from dealtrack.events import BanModified  # noqa: E402
+from dealtrack.projections.rights import BANS, as_list  # noqa: E402
+from dealtrack.projections.tail import TailReading, read_tail  # noqa: E402
+
+_places = st.sampled_from([("IN",), ("US", "IN"), ("WORLD",), ("DE",)])
+_banned = st.builds(
+    lambda n, who, where, d: BanImposed(ban_id=f"B{n}", against=who, territory=where, authority="Delhi High Court",
+                                        effective=d),
+    st.integers(0, 6), st.lists(parties, min_size=1, max_size=3), _places, days,
+)
+_changed = st.builds(lambda n, d, p: BanModified(ban_id=f"B{n}", exempt_products=(p,), effective=d),
+                     st.integers(0, 6), days, st.sampled_from(["Mi 3", "Redmi Note"]))
+_lifted = st.builds(lambda n, d: BanLifted(ban_id=f"B{n}", effective=d), st.integers(0, 6), days)
+_retracted = st.integers(0, 30)  # retract the event appended that many appends ago (when there is one)
+_ban_changes = st.lists(st.one_of(renames, _banned, _banned, _changed, _lifted, _retracted), min_size=1, max_size=18)
+
+
+def _append_bans(ledger: Ledger, history: list[Event | int]) -> None:
+    """Append each event alone (one the log refuses is left out); an int retracts an earlier append."""
+    ids: list[str] = []
+    for event in history:
+        try:
+            if isinstance(event, int):
+                if event < len(ids):
+                    ledger.retract(ids[-1 - event], "recorded in error")
+            else:
+                ids.append(ledger.append(event)[0].event_id)
+        except InvalidEvent:
+            pass
+
+
+@settings(max_examples=80, deadline=None)
+@given(history=_ban_changes, probes=st.lists(days, min_size=2, max_size=2), span=st.sampled_from([1, 40]))
+def test_bans_by_party_read_what_the_bans_against_the_party_are(history: list[Event | int], probes: list[date],
+                                                               span: int) -> None:
+    # the per-party rows of a ban are its bans rows: on any basis, the rows against some of a set of names in a
+    # window (and a territory) are the bans rows in that window whose parties hold one of them, each once, in order
+    with Ledger.open() as ledger:
+        _append_bans(ledger, history)
+        ledger.refresh()
+        store, columns = ledger._store, tuple(BANS.columns)
+        for known in {len(ledger), max(1, len(ledger) // 2), max(1, len(ledger) // 3)}:
+            for day in probes:
+                stop = day + timedelta(days=span)
+                every = store.views.reads.ban_rows(columns, day, stop, known)
+                for names in [{party} for party in [*PARTIES, "Nobody"]] + [set(PARTIES[:2]), set(PARTIES)]:
+                    for territory in (None, "IN", "US", "WORLD"):
+                        found = store.views.reads.bans_against(columns, names, day, stop, known, territory)
+                        expected = [row for row in every if names & set(as_list(row[1]) or ())]
+                        if territory is not None:  # (less those whose territory holds neither it nor the world)
+                            expected = [row for row in expected if row[2] is not None
+                                        and (f'"{territory}"' in row[2] or '"WORLD"' in row[2])]
+                        assert found == expected
+                for party in [*PARTIES, "Nobody"]:  # and active_bans answers as through every ban
+                    for territory in (None, "IN", "US"):
+                        period = Period(day, stop - timedelta(days=1))
+                        fast = _bans(StoredReading(store, known), period, party, territory, None)
+                        scan = _bans(_ScanningBans(store, known), period, party, territory, None)
+                        assert fast == scan
+
+
+@settings(max_examples=40, deadline=None)
+@given(history=_ban_changes, more=_ban_changes, probes=st.lists(days, min_size=2, max_size=2))
+def test_bans_against_a_party_on_a_tail_answer_what_the_caught_up_views_answer(
+    history: list[Event | int], more: list[Event | int], probes: list[date]
+) -> None:
+    # events appended since the last catch-up (a tail folded at question time) over the stored per-party rows
+    with Ledger.open() as ledger:
+        _append_bans(ledger, history)
+        ledger.refresh()
+        _append_bans(ledger, [event for event in more if not isinstance(event, int) and
+                              type(event).__name__ not in ("PartyRenamed", "PartiesMerged")])
+        store = ledger._store
+        head, views = store.views_position()
+        tail = read_tail(store, head, views) if views is not None and views != head else None
+        answers = []
+        if tail is not None:
+            reading = TailReading(store, head, tail)
+            for day in probes:
+                period = Period(day, day + timedelta(days=30))
+                answers += [_bans(reading, period, party, territory, None)
+                            for party in PARTIES for territory in (None, "IN", "US")]
+        ledger.refresh()
+        if tail is not None:
+            reading = StoredReading(store, len(ledger))
+            expected = []
+            for day in probes:
+                period = Period(day, day + timedelta(days=30))
+                expected += [_bans(reading, period, party, territory, None)
+                             for party in PARTIES for territory in (None, "IN", "US")]
+            assert answers == expected
+
+
+# --- a portfolio's patents as a set: held_patents gives what holdings gives, without the positions -----------
+
+from dealtrack.events import PatentsAssigned  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(history=histories, undisclosed=st.lists(st.integers(0, 20), min_size=14, max_size=14),
+       probes=st.lists(days, min_size=2, max_size=2))
+def test_held_patents_are_the_patents_and_blocks_of_the_holdings(history: list[Event], undisclosed: list[int],
+                                                                 probes: list[date]) -> None:
+    with Ledger.open() as ledger:
+        for event, extra in zip(history, undisclosed):
+            if isinstance(event, PatentsAssigned) and extra:  # some deals move patents they do not list
+                event = PatentsAssigned(assignor=event.assignor, assignee=event.assignee, patents=event.patents,
+                                        effective=event.effective, disclosed_count=len(event.patents) + extra)
+            (recorded,) = ledger.append(event)
+            if extra % 5 == 1:
+                ledger.retract(recorded.event_id, "recorded in error")
+        ledger.refresh()
+        store = ledger._store
+        for known in {len(ledger), max(1, len(ledger) // 2)}:
+            reading = StoredReading(store, known)
+            for day in probes:
+                for stop in (day + timedelta(days=1), day + timedelta(days=400)):
+                    for names in [[party] for party in PARTIES] + [PARTIES[:2], ["Nobody"]]:
+                        patents, blocks = reading.holdings(names, day, stop)
+                        assert reading.held_patents(names, day, stop) == (frozenset(p for p, _ in patents), blocks)
+                        assert Reading.held_patents(reading, names, day, stop) == reading.held_patents(names, day, stop)
+
+
 # --- names through renames: only the renames linked to a name can change it ------------------------
 
 from dealtrack.projections.title import Aliases  # noqa: E402

@@ -174,6 +174,11 @@ class Reading:
         """``([(patent, position)], {deal position: undisclosed count})`` held by any of ``names``."""
         raise NotImplementedError
 
+    def held_patents(self, names: Sequence[str], start: date, stop: date) -> tuple[frozenset[str], dict[int, int]]:
+        """:meth:`holdings` without the positions: ``(patents, {deal position: undisclosed count})``."""
+        patents, blocks = self.holdings(names, start, stop)
+        return frozenset(patent for patent, _ in patents), blocks
+
     def licence_rows(self, start: date, stop: date) -> list[tuple[Any, ...]]:
         """``licences`` rows live at some moment of ``[start, stop)``, by start and id."""
         raise NotImplementedError
@@ -250,8 +255,13 @@ class Reading:
     def bans_during(self, start: date, stop: date) -> list[tuple[int, Ban]]:
         return latest_bans(self.ban_rows(start, stop))
 
-    def ban_rows_against(self, names: Iterable[str], start: date, stop: date) -> list[tuple[Any, ...]]:
-        """``bans`` rows in force in ``[start, stop)`` that may be against ``names`` (a superset; by ban and start)."""
+    def ban_rows_against(
+        self, names: Iterable[str], start: date, stop: date, territory: str | None = None
+    ) -> list[tuple[Any, ...]]:
+        """``bans`` rows in force in ``[start, stop)`` that may be against ``names`` (a superset; by ban and start).
+
+        With ``territory`` (an ISO code), rows that cannot be in force there may be left out.
+        """
         return self.ban_rows(start, stop)
 
     def bans_against(self, names: Iterable[str], start: date, stop: date) -> list[tuple[int, Ban]]:
@@ -447,6 +457,11 @@ class StoredReading(Reading):
     def holdings(self, names: Sequence[str], start: date, stop: date) -> tuple[list[tuple[str, int]], dict[int, int]]:
         return self.store.views.reads.holdings(names, start, stop, self.known)
 
+    def held_patents(self, names: Sequence[str], start: date, stop: date) -> tuple[frozenset[str], dict[int, int]]:
+        if type(self) is not StoredReading:  # (a reading that adds facts of its own reads its holdings its own way)
+            return super().held_patents(names, start, stop)
+        return self.store.views.reads.held_patents(names, start, stop, self.known)
+
     def licence_rows(self, start: date, stop: date) -> list[tuple[Any, ...]]:
         return self.store.views.reads.licence_rows(list(LICENCES.columns), start, stop, self.known)
 
@@ -465,11 +480,15 @@ class StoredReading(Reading):
         return self.store.views.reads.licences_on(list(LICENCES.columns), self.numbers(patent), groups.linked(owners),
                                                   start, stop, self.known, to)
 
-    def ban_rows_against(self, names: Iterable[str], start: date, stop: date) -> list[tuple[Any, ...]]:
+    def ban_rows_against(
+        self, names: Iterable[str], start: date, stop: date, territory: str | None = None
+    ) -> list[tuple[Any, ...]]:
         # bans against any name linked by renames to one of ``names``: the index finds them
-        groups, names = self.log.rename_groups(), set(names)
+        groups = self.log.rename_groups()
+        if not isinstance(names, (set, frozenset)):
+            names = set(names)
         return self.store.views.reads.bans_against(_BAN_COLUMNS, groups.linked(names) if groups.knows(names) else names,
-                                                   start, stop, self.known)
+                                                   start, stop, self.known, territory)
 
     def renames(self) -> list[Fact]:
         # the same list for every question on this basis until the log grows: read it once

@@ -35,7 +35,7 @@ from .history import Fact, iso, valid_order
 from .keyed import KeyedView
 from .title import Aliases, renamed_names
 
-__all__ = ["BANS", "LICENCES", "PATENT_TERMS", "SECURITY_INTERESTS", "as_list"]
+__all__ = ["BANS", "BANS_BY_PARTY", "LICENCES", "PATENT_TERMS", "SECURITY_INTERESTS", "as_list"]
 
 
 def _json(values: Iterable[str] | None) -> str | None:
@@ -208,6 +208,27 @@ BANS = KeyedView(
     # the stretches in force then (a ban changed many times has many stretches)
     indexes=(("ban_id", "valid_from", "valid_to", "known_from", "known_to"),),
     terms=_ban_terms,
+)
+
+
+def fold_ban_parties(ban_id: str, live: list[Fact]) -> Iterator[tuple[Any, ...]]:
+    """:func:`fold_ban`'s rows, one per party the ban is against (each once), that party last."""
+    for row in fold_ban(ban_id, live):
+        for party in dict.fromkeys(orjson.loads(row[1])):
+            yield (*row, party)
+
+
+BANS_BY_PARTY = KeyedView(
+    name="bans_by_party",
+    version=1,
+    table="bans_by_party",
+    # the rows of ``bans``, once per party banned: a question about one party's bans on a day is one seek of the
+    # index by party and date, as a look-up in a table of its own bans would be (``bans_terms`` then ``bans``: two)
+    columns={**BANS.columns, "party": str},
+    types=BANS.types,
+    keys=_ban_keys,
+    fold=fold_ban_parties,
+    indexes=(("party", "valid_from", "valid_to", "known_from", "known_to"),),
 )
 
 

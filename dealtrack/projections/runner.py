@@ -24,7 +24,7 @@ from .ownership import OwnershipProjection
 from .parties import PartiesProjection
 from .reader import LogReader, Projection
 from .register import RegisterProjection
-from .rights import BANS, LICENCES, PATENT_TERMS, SECURITY_INTERESTS
+from .rights import BANS, BANS_BY_PARTY, LICENCES, PATENT_TERMS, SECURITY_INTERESTS
 
 __all__ = ["PROJECTIONS", "apply_all", "catch_up", "is_behind", "rebuild_all", "refresh", "views_behind"]
 
@@ -43,6 +43,7 @@ PROJECTIONS: list[Projection] = [
     RegisterProjection(),
     LICENCES,
     BANS,
+    BANS_BY_PARTY,
     SECURITY_INTERESTS,
     PATENT_TERMS,
     PartiesProjection(),

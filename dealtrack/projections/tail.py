@@ -544,9 +544,12 @@ class TailReading(StoredReading):
         return self._merged(BANS, super().ban_rows(start, stop), self._touched_rows(BANS, start, stop),
                             lambda row: (row[0], row[10]))
 
-    def ban_rows_against(self, names: Iterable[str], start: date, stop: date) -> list[tuple[Any, ...]]:
+    def ban_rows_against(
+        self, names: Iterable[str], start: date, stop: date, territory: str | None = None
+    ) -> list[tuple[Any, ...]]:
         linked = self.log.rename_groups().linked(names)
-        stored = self.store.views.reads.bans_against(list(BANS.columns), linked, start, stop, self.known)
+        # (the touched keys' rows are all given: the caller tests the territory of every row)
+        stored = self.store.views.reads.bans_against(list(BANS.columns), linked, start, stop, self.known, territory)
         keys = self.tail.keyed[BANS.table]
         if not keys:
             return stored

@@ -107,6 +107,9 @@ NOTES: dict[str, tuple[str, str, dict[str, str]]] = {
     "bans_facts": ("table", "Index: which events bear on which ban.", {}),
     "licences_terms": ("table", "Index: the patents each licence lists (licences naming a patent are found by it).", {}),
     "bans_terms": ("table", "Index: the parties each ban is against (bans against a party are found by it).", {}),
+    "bans_by_party": ("table", "Index: the rows of bans once per party banned, that party last (one party's bans "
+                      "are found by it and the date).", {}),
+    "bans_by_party_facts": ("table", "Index: which events bear on which ban (for bans_by_party).", {}),
     "security_interests_terms": ("table", "Index: the debtor and lender each security interest names (a rename or "
                                  "merger of either refolds its patents).", {}),
     "security_interests_facts": ("table", "Index: which events bear on which patent's security interests.", {}),

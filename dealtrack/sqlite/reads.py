@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from ..values import iso_day
@@ -33,6 +34,10 @@ _KNOWN_AT = "known_from <= ? AND (known_to IS NULL OR known_to > ?)"
 _OWNER_ROWS = f"SELECT owner, position FROM ownership WHERE patent = ? AND {_OVERLAPS_AT} AND {_KNOWN_AT}"
 #: (no position: the ownership index by patent then holds every column it reads, so no table row is visited)
 _OWNER_HISTORY = f"SELECT owner, valid_from, valid_to FROM ownership WHERE patent = ? AND {_KNOWN_AT}"
+
+
+_first = itemgetter(0)
+_NONE = frozenset([None])
 
 
 def _marks(count: int) -> str:
@@ -81,8 +86,9 @@ class SQLiteReads:
         self._run = kept_cursor(conn)
         # the text of the look-ups questions make most, per shape (columns, how many names): built once
         self._licences_sql: dict[tuple[Any, ...], tuple[str, int, int]] = {}
-        self._bans_sql: dict[tuple[Any, ...], tuple[str, bool, int, int]] = {}
+        self._bans_sql: dict[tuple[Any, ...], tuple[str, int, int]] = {}
         self._holdings_sql: dict[int, str] = {}
+        self._held_sql: dict[int, str] = {}
         self._history_sql: dict[tuple[Any, ...], str] = {}
 
     # --- rights: licences, bans, security interests, patent terms ---------------------------
@@ -169,24 +175,33 @@ class SQLiteReads:
         return self._run(sql, (*names, *wanted, iso_day(stop), iso_day(start), known, known)).fetchall()
 
     def bans_against(
-        self, columns: Sequence[str], parties: Iterable[str], start: date, stop: date, known: int
+        self, columns: Sequence[str], parties: Iterable[str], start: date, stop: date, known: int,
+        territory: str | None = None,
     ) -> list[tuple[Any, ...]]:
-        """``bans`` rows in force in ``[start, stop)`` of the bans against any of ``parties``, by ban and start."""
-        names = sorted(set(parties))
-        shape = (columns if isinstance(columns, tuple) else tuple(columns), len(names))
+        """``bans`` rows in force in ``[start, stop)`` of the bans against any of ``parties``, by ban and start.
+
+        With ``territory`` (an ISO code), a row whose ``territory`` text holds neither it nor ``WORLD`` in quotes
+        is left out (it cannot be in force there): the rows given are a superset of those in force there.
+        """
+        names = sorted(parties if isinstance(parties, (set, frozenset)) else set(parties))
+        shape = (columns if type(columns) is tuple else tuple(columns), len(names), territory is None)
         found = self._bans_sql.get(shape)
         if found is None:
-            # one name (the usual question): a join, each ban once ((term, key) is the key of bans_terms), its few
-            # rows sorted here (cheaper than SQLite's sorter); several: the bans against any of them, each once
-            one = len(names) == 1
-            among = ("bans_terms JOIN bans ON ban_id = key WHERE term = ?" if one else
-                     f"bans WHERE ban_id IN (SELECT key FROM bans_terms WHERE term IN ({_marks(len(names))}))")
-            sql = (f"SELECT {', '.join(columns)} FROM {among} AND {_OVERLAPS_AT} AND {_KNOWN_AT}"
-                   f"{'' if one else ' ORDER BY ban_id, valid_from'}")
-            found = self._bans_sql[shape] = (sql, one, list(columns).index("ban_id"), list(columns).index("valid_from"))
-        sql, one, key, first = found
-        rows = self._run(sql, (*names, iso_day(stop), iso_day(start), known, known)).fetchall()
-        if one and len(rows) > 1:  # (a ban's stretches on one basis start on different days)
+            # one seek of bans_by_party (the rows of bans once per party banned) per name; a ban against several of
+            # the names comes once per name (the same row: on one basis a ban's stretches start on different days)
+            among = "party = ?" if len(names) == 1 else f"party IN ({_marks(len(names))})"
+            # (a pattern made in the statement: a bound one would have SQLite plan the statement again at each call)
+            where = "" if territory is None else """ AND (territory LIKE ('%' || ? || '%') OR territory LIKE '%"WORLD"%')"""
+            sql = (f"SELECT {', '.join(columns)} FROM bans_by_party WHERE {among} AND {_OVERLAPS_AT} AND {_KNOWN_AT}"
+                   f"{where}")
+            found = self._bans_sql[shape] = (sql, list(columns).index("ban_id"), list(columns).index("valid_from"))
+        sql, key, first = found
+        window = (iso_day(stop), iso_day(start), known, known)
+        params = (*names, *window) if territory is None else (*names, *window, f'"{territory}"')
+        rows = self._run(sql, params).fetchall()
+        if len(rows) > 1:  # its few rows sorted here (cheaper than SQLite's sorter), each once
+            if len(names) > 1:
+                rows = list(dict.fromkeys(rows))
             rows.sort(key=lambda row: (row[key], row[first]))
         return rows  # (rows are tuples: no copy of each)
 
@@ -256,6 +271,30 @@ class SQLiteReads:
         window = (iso_day(stop), iso_day(start), known, known)
         rows = self._run(sql, (*names, *window, *names, *window)).fetchall()
         return [(row[0], row[1]) for row in rows if row[0] is not None], {row[1]: row[2] for row in rows if row[0] is None}
+
+    def held_patents(self, names: Sequence[str], start: date, stop: date, known: int) -> tuple[frozenset[str], dict[int, int]]:
+        """:meth:`holdings` without the positions: ``(patents, {deal position: undisclosed count})``.
+
+        The patents become a set at C speed (no Python per row): a portfolio's answer grows with the holder.
+        """
+        sql = self._held_sql.get(len(names))
+        if sql is None:
+            marks = ", ".join("?" * len(names))
+            # the listed patents (a patent is never NULL), then the rows of the undisclosed blocks (NULL patent), each
+            # block's largest count taken here (SQLite's GROUP BY sets up a sorter for every question, ~1.3 us)
+            sql = self._held_sql[len(names)] = (
+                f"SELECT patent, NULL, NULL FROM ownership WHERE owner IN ({marks}) AND {_OVERLAPS_AT} "
+                f"AND {_KNOWN_AT} UNION ALL SELECT NULL, deal_position, patents_count FROM undisclosed_holdings "
+                f"WHERE owner IN ({marks}) AND {_OVERLAPS_AT} AND {_KNOWN_AT}")
+        window = (iso_day(stop), iso_day(start), known, known)
+        rows = self._run(sql, (*names, *window, *names, *window)).fetchall()
+        held = frozenset(map(_first, rows))
+        if None not in held:  # (the usual answer: no undisclosed block)
+            return held, {}
+        blocks: dict[int, int] = {}
+        for _, deal, count in sorted(row for row in rows if row[0] is None):  # (by deal, as holdings() gives them)
+            blocks[deal] = count  # (sorted: the largest count of a deal comes last)
+        return held - _NONE, blocks
 
     def patents_naming(self, names: Iterable[str]) -> list[str]:
         """The patents whose title events name any of ``names``, each once."""
