@@ -363,3 +363,29 @@ def test_kept_facts_stop_at_their_limit_and_then_give_no_chain() -> None:
         kept.add(position, "PatentRegistered", codec.stored_fields("PatentRegistered", codec.dumps(event), 1))
     assert kept.facts([1, 2]) is not None
     assert kept.full and kept.facts([1, 4]) is None and kept.facts([5]) is None
+
+
+def test_a_holding_that_begins_and_ends_within_one_append_is_never_believed() -> None:
+    """The lean fold notes each row's known_from/known_to as the replay changes the answer: a holding gained
+    and handed on between two commit points (Nokia's, in one append of two assignments) is in no answer, and
+    the row it ends is believed from that append on, as the general fold has it."""
+    chain = [PatentRegistered(patent="US1", owner="Microsoft", effective=DAY0),
+             PatentsAssigned(assignor=["Microsoft"], assignee=["Nokia"], patents=["US1"], effective="2010-02-01"),
+             PatentsAssigned(assignor=["Nokia"], assignee=["Xiaomi"], patents=["US1"], effective="2010-03-01"),
+             PatentsAssigned(assignor=["Xiaomi"], assignee=["MTL"], patents=["US1"], effective="2010-04-01")]
+    stored = [("US1", position, type(event).__name__, codec.dumps(event), codec.SCHEMA_VERSIONS[type(event).__name__])
+              for position, event in enumerate(chain, 1)]
+
+    def fold_point(position: int) -> int:  # positions 2 and 3 in one append
+        return 3 if position == 2 else position
+
+    for retracted in ({}, {4: 5}):
+        lean = lean_title_history("US1", stored, fold_point, retracted)
+        assert lean is not None
+        assert _lean_rows(lean) == _stored(_title_history("US1", list(enumerate(chain, 1)), retracted, fold_point))
+    owned, noted = lean_title_history("US1", stored, fold_point, {}) or ([], [])
+    assert sorted(owned, key=repr) == sorted([
+        ("US1", "Microsoft", "2010-01-01", None, 1, 1, 3), ("US1", "Microsoft", "2010-01-01", "2010-02-01", 1, 3, None),
+        ("US1", "Nokia", "2010-02-01", "2010-03-01", 2, 3, None), ("US1", "Xiaomi", "2010-03-01", None, 3, 3, 4),
+        ("US1", "Xiaomi", "2010-03-01", "2010-04-01", 3, 4, None), ("US1", "MTL", "2010-04-01", None, 4, 4, None)],
+        key=repr) and not noted

@@ -23,7 +23,7 @@ Anything else (conflicting reports, a party holding under two spellings) makes
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set as AbstractSet
 from typing import Any
 
 from .. import codec
@@ -388,6 +388,7 @@ def _replay(patent: str, facts: list[_Dated], fold_point: FoldPoint, renamed: bo
     # ``believed`` at the point they belong to: a row gained and lost between two points was never believed.
     aliases = Aliases() if renamed else None
     holders: dict[str, tuple[str, int]] = dict(inventors)  # owner -> (since, starting position)
+    new: AbstractSet[str]  # the holders after a fact
     fading: list[list[Any]] = []  # [owner, since, until, position]: holdings that may have ended already
     transfers: list[tuple[str, str, frozenset[str], frozenset[str]]] = []  # (start, last day, assignors, assignees)
     believed = _Believed()
@@ -444,11 +445,11 @@ def _replay(patent: str, facts: list[_Dated], fold_point: FoldPoint, renamed: bo
                         for other_day, other_last, other_from, other_to in transfers) if transfers else False
             transfers.append((day, last, assignors, assignees))
             if not holders:
-                new = set(assignees)
+                new = assignees
             elif rival:
                 return None  # conflicting reports
             elif sole:  # nothing missing, and the holder gives way to the assignees (as below)
-                new = set(assignees)
+                new = assignees
             else:
                 missing = assignors - holders.keys()
                 if missing and _keys(assignees) <= _keys(holders) and any(
@@ -468,6 +469,13 @@ def _replay(patent: str, facts: list[_Dated], fold_point: FoldPoint, renamed: bo
         if new == holders.keys():
             continue
         if span is None and not fading:  # the common case: a day, and nothing in doubt (:func:`_hand_over`)
+            if not holders:  # (the first fact)
+                for owner in new:
+                    holders[owner] = (day, position)
+                    fresh[(owner, day, None, position)] = None
+                if pending is None:
+                    pending = fold_point(position)
+                continue
             for owner in [owner for owner in holders if owner not in new]:
                 since, started = holders.pop(owner)
                 row = (owner, since, None, started)
@@ -494,7 +502,7 @@ def _replay(patent: str, facts: list[_Dated], fold_point: FoldPoint, renamed: bo
     return believed
 
 
-def _fade_over(holders: dict[str, tuple[str, int]], new: set[str], start: str, settled: str, position: int,
+def _fade_over(holders: dict[str, tuple[str, int]], new: AbstractSet[str], start: str, settled: str, position: int,
                fading: list[list[Any]], fresh: dict[tuple[Any, ...], None], gone: list[tuple[Any, ...]]) -> None:
     """:func:`_hand_over` for a fact whose period settles on ``settled`` (the day after it; ``start`` for a day)
     while holdings may be fading, as :func:`.title._fold` moves them: every fading holding ends by ``settled``,
