@@ -241,6 +241,10 @@ def lean_title_fold(
         position, day, _, _, assignee, _ = facts[0]
         point = fold_point(position)
         return [(patent, owner, day, None, position, point, None) for owner in sorted(set(assignee))], []
+    if len(facts) == 2 and not retractions and not renamed:
+        lean = _registered_then_assigned(patent, facts, fold_point)
+        if lean is not None:
+            return lean
     # Up to the first fact recorded out of valid-time order (or the first retraction) one replay gives the answer
     # at every commit point; from the commit point of that fact on, the answer at each point is a replay of the
     # facts recorded and not retracted by then, in valid-time order (start, then position), as the general fold
@@ -278,6 +282,26 @@ def lean_title_fold(
         else:
             owned.append((patent, *row, since, None))
     return owned, noted
+
+
+def _registered_then_assigned(patent: str, facts: list[_Dated], fold_point: FoldPoint) -> tuple[
+        list[tuple[Any, ...]], list[tuple[Any, ...]]] | None:
+    """:func:`lean_title_fold` of the commonest chain of two facts, each dated to a day and neither retracted: a
+    registration, then its owner alone assigns to others on that day or later (:func:`_replay` takes no other
+    turn on them); None for any other pair."""
+    (registered, day, kind, _, owners, span), (assigned, then, next_kind, assignor, assignee, next_span) = facts
+    if (kind != _REGISTERED or next_kind != _ASSIGNED or span is not None or next_span is not None or then < day
+            or len(assignor) != 1 or assignor[0] != owners[0] or owners[0] in assignee):
+        return None
+    owner = owners[0]
+    first, second = fold_point(registered), fold_point(assigned)
+    owned: list[tuple[Any, ...]] = []
+    if assigned > first:  # the registration's answer was believed until the assignment's append
+        owned.append((patent, owner, day, None, registered, first, second))
+    if then > day:  # (a holding of no length is in no answer)
+        owned.append((patent, owner, day, then, registered, second, None))
+    owned.extend((patent, holder, then, None, assigned, second, None) for holder in set(assignee))
+    return owned, []
 
 
 def _valid_order(fact: _Dated) -> tuple[str, int]:
