@@ -24,14 +24,14 @@ from __future__ import annotations
 
 import operator
 from array import array
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set as AbstractSet
 from typing import Any
 
 from .. import codec
 from ..events import PatentRegistered, PatentsAssigned
 from ..parties import former_key, party_key
 from ..values import parse_period
-from .history import Fact, FoldPoint, believed_over
+from .history import Fact, FoldPoint
 from .title import Aliases, _assignors, _keys, renamed_names
 
 __all__ = ["KeptFacts", "Lean", "LeanHolding", "lean_event", "lean_fact", "lean_holdings_before", "lean_parties", "lean_title_fold",
@@ -242,19 +242,26 @@ def lean_title_fold(
         position, day, _, _, assignee, _ = facts[0]
         point = fold_point(position)
         return [(patent, owner, day, None, position, point, None) for owner in sorted(set(assignee))], []
+    if len(facts) == 2 and not retractions and not renamed:
+        lean = _registered_then_assigned(patent, facts, fold_point)
+        if lean is not None:
+            return lean
     # Up to the first fact recorded out of valid-time order (or the first retraction) one replay gives the answer
     # at every commit point; from the commit point of that fact on, the answer at each point is a replay of the
     # facts recorded and not retracted by then, in valid-time order (start, then position), as the general fold
     # gives it (:func:`.history.advance`).
-    in_order = next((index for index in range(1, len(facts)) if facts[index][1] < facts[index - 1][1]), len(facts))
+    in_order = len(facts)
+    for index in range(1, in_order):
+        if facts[index][1] < facts[index - 1][1]:
+            in_order = index
+            break
     first = facts[in_order][0] if in_order < len(facts) else None
     if retractions:
         first = min(retractions) if first is None else min(first, *retractions)
-    steps = _replay_in_order(patent, facts[:in_order], fold_point, renamed)
-    if steps is None:
+    believed = _replay_in_order(patent, facts[:in_order], fold_point, renamed, first)
+    if believed is None:
         return None
     if first is not None:
-        steps = [step for step in steps if step[0] < first]
         changed = {fold_point(position) for position in (*(fact[0] for fact in facts), *retractions)}
         for point in sorted(point for point in changed if point >= first):
             live = sorted((fact for fact in facts if fact[0] <= point and retracted.get(fact[0], point + 1) > point),
@@ -262,15 +269,40 @@ def lean_title_fold(
             replayed = _replay(patent, live, lambda _: point, renamed, _inventors(live))
             if replayed is None:
                 return None
-            steps.append((point, replayed[-1][1] if replayed else []))
+            believed.step(point, replayed.since)  # (the answer after the last of them)
     owned: list[tuple[Any, ...]] = []
     noted: list[tuple[Any, ...]] = []
-    for row, since, until in believed_over(steps):
+    for row, since, until in believed.ended:
         if row[0] is None:  # (None, kind, position, message): an anomaly
             noted.append((patent, *row[1:], None, since, until))
         else:
             owned.append((patent, *row, since, until))
+    for row, since in believed.since.items():  # (still believed)
+        if row[0] is None:
+            noted.append((patent, *row[1:], None, since, None))
+        else:
+            owned.append((patent, *row, since, None))
     return owned, noted
+
+
+def _registered_then_assigned(patent: str, facts: list[_Dated], fold_point: FoldPoint) -> tuple[
+        list[tuple[Any, ...]], list[tuple[Any, ...]]] | None:
+    """:func:`lean_title_fold` of the commonest chain of two facts, each dated to a day and neither retracted: a
+    registration, then its owner alone assigns to others on that day or later (:func:`_replay` takes no other
+    turn on them); None for any other pair."""
+    (registered, day, kind, _, owners, span), (assigned, then, next_kind, assignor, assignee, next_span) = facts
+    if (kind != _REGISTERED or next_kind != _ASSIGNED or span is not None or next_span is not None or then < day
+            or len(assignor) != 1 or assignor[0] != owners[0] or owners[0] in assignee):
+        return None
+    owner = owners[0]
+    first, second = fold_point(registered), fold_point(assigned)
+    owned: list[tuple[Any, ...]] = []
+    if assigned > first:  # the registration's answer was believed until the assignment's append
+        owned.append((patent, owner, day, None, registered, first, second))
+    if then > day:  # (a holding of no length is in no answer)
+        owned.append((patent, owner, day, then, registered, second, None))
+    owned.extend((patent, holder, then, None, assigned, second, None) for holder in set(assignee))
+    return owned, []
 
 
 def _valid_order(fact: _Dated) -> tuple[str, int]:
@@ -281,8 +313,12 @@ def _inventors(ordered: list[_Dated]) -> dict[str, tuple[str, int]]:
     """:func:`.title._first_inventors` of facts in valid-time order: when the first registration or assignment
     is by inventors, each inventor who assigns held their share from the start of time until their assignment
     (``name -> (since, starting position)``); otherwise nobody has a head start."""
-    first = next((fact for fact in ordered if fact[2] != _RENAMED), None)
-    if first is None or first[2] != _INVENTORS:
+    for fact in ordered:
+        if fact[2] != _RENAMED:
+            if fact[2] != _INVENTORS:
+                return {}
+            break
+    else:
         return {}
     inventors: dict[str, tuple[str, int]] = {}
     for position, _, kind, assignor, _, _ in ordered:
@@ -292,9 +328,10 @@ def _inventors(ordered: list[_Dated]) -> dict[str, tuple[str, int]]:
     return inventors
 
 
-def _replay_in_order(patent: str, facts: list[_Dated], fold_point: FoldPoint, renamed: bool) -> list[
-        tuple[int, list[tuple[Any, ...]]]] | None:
-    """:func:`_replay`'s answers at every commit point of ``facts``, recorded in valid-time order.
+def _replay_in_order(patent: str, facts: list[_Dated], fold_point: FoldPoint, renamed: bool,
+                     stop: int | None) -> _Believed | None:
+    """The rows believed over the commit points of ``facts`` before ``stop`` (all when None), given
+    :func:`_replay`'s answers at those points, for facts recorded in valid-time order.
 
     Without inventors' head start one replay gives them all. With it, the answer at a point is a replay with
     the inventors of the facts recorded by then, who hold from the start of time and so change what every
@@ -302,7 +339,7 @@ def _replay_in_order(patent: str, facts: list[_Dated], fold_point: FoldPoint, re
     giving the answers at the points that see that set."""
     inventors = _inventors(facts)
     if not inventors:
-        return _replay(patent, facts, fold_point, renamed, {})
+        return _replay(patent, facts, fold_point, renamed, {}, stop=stop)
     # the commit points from which the set of inventors grows (the first is that of the first inventors' fact)
     starts: list[int] = []
     for position in sorted(position for _, position in inventors.values()):
@@ -314,13 +351,18 @@ def _replay_in_order(patent: str, facts: list[_Dated], fold_point: FoldPoint, re
     for index, start in enumerate(starts):
         end = starts[index + 1] if index + 1 < len(starts) else None
         seen = facts if end is None else [fact for fact in facts if fold_point(fact[0]) < end]
-        replayed = _replay(patent, seen, fold_point, renamed, _inventors(seen))
+        replayed = _replay(patent, seen, fold_point, renamed, _inventors(seen), record=True)
         if replayed is None:
             return None
-        before = [answer for point, answer in replayed if point <= start]
+        before = [answer for point, answer in replayed.steps if point <= start]
         steps.append((start, before[-1] if before else []))
-        steps.extend(step for step in replayed if start < step[0] and (end is None or step[0] < end))
-    return steps
+        steps.extend(step for step in replayed.steps if start < step[0] and (end is None or step[0] < end))
+    believed = _Believed()
+    for point, answer in steps:
+        if stop is not None and point >= stop:
+            break
+        believed.step(point, answer)
+    return believed
 
 
 def _names(names: Iterable[str]) -> str:
@@ -328,30 +370,71 @@ def _names(names: Iterable[str]) -> str:
     return " and ".join(sorted(names))
 
 
+class _Believed:
+    """The rows a replay's answers hold and since which commit point each is believed (``known_from``), and those
+    no longer believed with the point they stopped being (``known_to``): :func:`.history.believed_over`, built
+    as the answers change instead of from the whole answer at each point."""
+
+    __slots__ = ("since", "ended", "steps")
+
+    def __init__(self) -> None:
+        self.since: dict[tuple[Any, ...], int] = {}  # the rows believed now -> their known_from
+        self.ended: list[tuple[tuple[Any, ...], int, int | None]] = []  # (row, known_from, known_to)
+        #: with ``record``, the answer at each point (as :func:`believed_over` takes them)
+        self.steps: list[tuple[int, list[tuple[Any, ...]]]] = []
+
+    def step(self, point: int, answer: Iterable[tuple[Any, ...]]) -> None:
+        """Move to the whole ``answer`` at ``point`` (:func:`.history.believed_over`'s step)."""
+        believed, ended = self.since, self.ended
+        now = set(answer)
+        for row in [row for row in believed if row not in now]:
+            ended.append((row, believed.pop(row), point))
+        for row in now:
+            if row not in believed:
+                believed[row] = point
+
+
+
 def _replay(patent: str, facts: list[_Dated], fold_point: FoldPoint, renamed: bool,
-            inventors: dict[str, tuple[str, int]]) -> list[tuple[int, list[tuple[Any, ...]]]] | None:
-    """Replay ``facts`` (in valid-time order); the answer at each commit point where it changed,
-    ``(point, [(owner, valid_from, valid_to, position) or (None, kind, position, message), ...])`` (holdings and
-    anomalies: a gap in the chain, a registration conflict), or None for a case this fold leaves to the general
-    one. ``renamed``: the facts hold renames and mergers, and names go through them. ``inventors``: who holds
-    before the first fact (:func:`_inventors` of the facts).
+            inventors: dict[str, tuple[str, int]], stop: int | None = None, record: bool = False) -> _Believed | None:
+    """Replay ``facts`` (in valid-time order): the rows of the answers at the commit points before ``stop`` (all
+    when None) where the answer changed, ``(owner, valid_from, valid_to, position)`` or ``(None, kind, position,
+    message)`` (holdings and anomalies: a gap in the chain, a registration conflict), with the points each was
+    believed over; or None for a case this fold leaves to the general one. ``renamed``: the facts hold renames
+    and mergers, and names go through them. ``inventors``: who holds before the first fact (:func:`_inventors`
+    of the facts). ``record``: also keep the answer at each of those points (:attr:`_Believed.steps`).
 
     A fact dated by a period longer than a day (:func:`.title._fold`): the holdings it ends may run to the period's
     end (they *fade*), and so may those that faded before, until a fact after it settles the holders."""
     # The answer at a commit point is the state after every fact up to it; only the points where the state
     # changed are noted (at any other, the answer is the one before, and so are the rows believed), so the
     # renames of a large group that leave this chain's holders alone cost no answer and no commit point.
+    # The rows the answer gains and loses are noted as the state changes (``fresh``, ``gone``), and moved into
+    # ``believed`` at the point they belong to: a row gained and lost between two points was never believed.
     aliases = Aliases() if renamed else None
     holders: dict[str, tuple[str, int]] = dict(inventors)  # owner -> (since, starting position)
-    done: list[tuple[Any, ...]] = []  # the holdings that ended, and the anomalies, as the answers hold them
+    new: AbstractSet[str]  # the holders after a fact
     fading: list[list[Any]] = []  # [owner, since, until, position]: holdings that may have ended already
     transfers: list[tuple[str, str, frozenset[str], frozenset[str]]] = []  # (start, last day, assignors, assignees)
-    steps: list[tuple[int, list[tuple[Any, ...]]]] = []  # (commit point, (owner, valid_from, valid_to, position)s)
+    believed = _Believed()
+    since_of, ended = believed.since, believed.ended
+    fresh: dict[tuple[Any, ...], None] = {(owner, since, None, started): None
+                                          for owner, (since, started) in holders.items()} if holders else {}
+    gone: list[tuple[Any, ...]] = []  # rows believed at the last point, not in the answer any more
     # the commit point of the first change not noted yet (the inventors' head start: from the first fact on)
     pending: int | None = fold_point(facts[0][0]) if inventors and facts else None
     for position, day, kind, assignor, assignee, span in facts:
         if pending is not None and position > pending:
-            steps.append((pending, _answer(done, fading, holders)))
+            if stop is not None and pending >= stop:
+                return believed
+            for row in gone:
+                ended.append((row, since_of.pop(row), pending))
+            for row in fresh:
+                since_of[row] = pending
+            gone.clear()
+            fresh.clear()
+            if record:
+                believed.steps.append((pending, list(since_of)))
             pending = None
         if aliases is not None and kind != _RENAMED:
             assignor = [aliases.canonical(name) for name in assignor]
@@ -365,13 +448,14 @@ def _replay(patent: str, facts: list[_Dated], fold_point: FoldPoint, renamed: bo
         elif kind == _REGISTERED:
             owner = assignee[0]
             if holders and party_key(owner) not in {party_key(holder) for holder in holders}:
-                done.append((None, "registration_conflict", position,
-                             f"{patent} registered to {owner} on {day if span is None else span[2]} "
-                             f"while held by {_names(holders)}"))
+                fresh[(None, "registration_conflict", position,
+                       f"{patent} registered to {owner} on {day if span is None else span[2]} "
+                       f"while held by {_names(holders)}")] = None
                 pending = fold_point(position) if pending is None else pending
             new = {owner}
         else:
-            if len(holders) == 1 and len(assignor) == 1 and assignor[0] in holders:
+            sole = len(holders) == 1 and len(assignor) == 1 and assignor[0] in holders
+            if sole:
                 assignors = frozenset(assignor)  # the common case: the one holder assigns (as spelled below)
             else:
                 spelled = {party_key(holder): holder for holder in holders}
@@ -383,12 +467,14 @@ def _replay(patent: str, facts: list[_Dated], fold_point: FoldPoint, renamed: bo
             last = day if span is None else span[0]
             # another transfer by the same assignors, dated in an overlapping period, to someone else
             rival = any(other_from == assignors and other_to != assignees and other_day <= last and day <= other_last
-                        for other_day, other_last, other_from, other_to in transfers)
+                        for other_day, other_last, other_from, other_to in transfers) if transfers else False
             transfers.append((day, last, assignors, assignees))
             if not holders:
-                new = set(assignees)
+                new = assignees
             elif rival:
                 return None  # conflicting reports
+            elif sole:  # nothing missing, and the holder gives way to the assignees (as below)
+                new = assignees
             else:
                 missing = assignors - holders.keys()
                 if missing and _keys(assignees) <= _keys(holders) and any(
@@ -399,48 +485,84 @@ def _replay(patent: str, facts: list[_Dated], fold_point: FoldPoint, renamed: bo
                     new = (holders.keys() - assignors) | assignees
                 else:
                     if missing:
-                        done.append((None, "chain_gap", position,
-                                     f"{patent} assigned by {_names(missing)} on {day if span is None else span[2]}, "
-                                     f"but the known holder then was {_names(holders)}"))
+                        fresh[(None, "chain_gap", position,
+                               f"{patent} assigned by {_names(missing)} on {day if span is None else span[2]}, "
+                               f"but the known holder then was {_names(holders)}")] = None
                         pending = fold_point(position) if pending is None else pending
                     held = assignors & holders.keys()
                     new = (holders.keys() - held) | assignees if held else set(assignees)
         if new == holders.keys():
             continue
-        if span is None and not fading:  # the common case: a day, and nothing in doubt
-            _hand_over(holders, new, day, position, done)
+        if span is None and not fading:  # the common case: a day, and nothing in doubt (:func:`_hand_over`)
+            if not holders:  # (the first fact)
+                for owner in new:
+                    holders[owner] = (day, position)
+                    fresh[(owner, day, None, position)] = None
+                if pending is None:
+                    pending = fold_point(position)
+                continue
+            for owner in [owner for owner in holders if owner not in new]:
+                since, started = holders.pop(owner)
+                row = (owner, since, None, started)
+                if row in fresh:
+                    del fresh[row]
+                else:
+                    gone.append(row)
+                if day > since:
+                    fresh[(owner, since, day, started)] = None
+            for owner in new - holders.keys():
+                holders[owner] = (day, position)
+                fresh[(owner, day, None, position)] = None
         else:
-            _fade_over(holders, new, day, day if span is None else span[1], position, done, fading)
+            _fade_over(holders, new, day, day if span is None else span[1], position, fading, fresh, gone)
         if pending is None:
             pending = fold_point(position)
-    if pending is not None:
-        steps.append((pending, _answer(done, fading, holders)))
-    return steps
+    if pending is not None and (stop is None or pending < stop):
+        for row in gone:
+            ended.append((row, since_of.pop(row), pending))
+        for row in fresh:
+            since_of[row] = pending
+        if record:
+            believed.steps.append((pending, list(since_of)))
+    return believed
 
 
-def _answer(done: list[tuple[Any, ...]], fading: list[list[Any]], holders: dict[str, tuple[str, int]]) -> list[
-        tuple[Any, ...]]:
-    """A replay's answer where it stands (:func:`.title.holdings_answer`): holdings of no length left out."""
-    return [*done, *((owner, since, until, started) for owner, since, until, started in fading if until > since),
-            *((owner, since, None, started) for owner, (since, started) in holders.items())]
-
-
-def _fade_over(holders: dict[str, tuple[str, int]], new: set[str], start: str, settled: str, position: int,
-               done: list[Any], fading: list[list[Any]]) -> None:
+def _fade_over(holders: dict[str, tuple[str, int]], new: AbstractSet[str], start: str, settled: str, position: int,
+               fading: list[list[Any]], fresh: dict[tuple[Any, ...], None], gone: list[tuple[Any, ...]]) -> None:
     """:func:`_hand_over` for a fact whose period settles on ``settled`` (the day after it; ``start`` for a day)
     while holdings may be fading, as :func:`.title._fold` moves them: every fading holding ends by ``settled``,
-    and a period's fact lets the holdings it ends fade up to it."""
+    and a period's fact lets the holdings it ends fade up to it. The rows the answer gains go to ``fresh``, those
+    it loses leave it or go to ``gone`` (:func:`_replay`; a fading holding is in the answer while it has some
+    length)."""
+
+    def drop(row: tuple[Any, ...]) -> None:
+        if row in fresh:
+            del fresh[row]
+        else:
+            gone.append(row)
+
     for tail in fading:  # the holders are certain again once this fact has settled
-        tail[2] = max(tail[1], min(tail[2], settled))
+        owner, since, until, started = tail
+        moved = max(since, min(until, settled))
+        if moved != until:
+            if until > since:
+                drop((owner, since, until, started))
+            if moved > since:
+                fresh[(owner, since, moved, started)] = None
+            tail[2] = moved
     for owner in [owner for owner in holders if owner not in new]:
         since, started = holders.pop(owner)
+        drop((owner, since, None, started))
         if settled == start:
             if start > since:
-                done.append((owner, since, start, started))
+                fresh[(owner, since, start, started)] = None
         else:
             fading.append([owner, since, settled, started])
-    for owner in sorted(new - holders.keys()):
+            if settled > since:
+                fresh[(owner, since, settled, started)] = None
+    for owner in new - holders.keys():
         holders[owner] = (start, position)
+        fresh[(owner, start, None, position)] = None
 
 
 def _hand_over(holders: dict[str, tuple[str, int]], new: set[str], day: str, position: int, done: list[Any]) -> None:
