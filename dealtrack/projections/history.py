@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ..events import Event
 
@@ -27,7 +27,7 @@ Fact = tuple[int, Event]  # (position, event)
 FoldPoint = Callable[[int], int]
 
 __all__ = [
-    "Fact", "FoldPoint", "advance", "believed_over", "believed_rows", "iso", "live_at", "valid_order",
+    "Believed", "Fact", "FoldPoint", "advance", "believed_over", "believed_rows", "iso", "live_at", "valid_order",
 ]
 
 def iso(day: date | None) -> str | None:
@@ -109,6 +109,32 @@ def advance(
     return closed, new
 
 
+class Believed(Generic[Row]):
+    """The rows a fold's answers hold and since which commit point each is believed (``known_from``), and those
+    no longer believed with the point they stopped being (``known_to``), kept as the answers change."""
+
+    __slots__ = ("since", "ended", "steps")
+
+    def __init__(self) -> None:
+        self.since: dict[Row, int] = {}  # the rows believed now -> their known_from
+        self.ended: list[tuple[Row, int, int | None]] = []  # (row, known_from, known_to)
+        #: the answer at each point, for a fold that keeps them (:func:`.lean_title._replay` with ``record``)
+        self.steps: list[tuple[int, list[Row]]] = []
+
+    def step(self, point: int, answer: Iterable[Row]) -> None:
+        """Move to the whole ``answer`` at ``point``."""
+        believed, ended = self.since, self.ended
+        now = set(answer)
+        for row in [row for row in believed if row not in now]:
+            ended.append((row, believed.pop(row), point))
+        for row in now:
+            if row not in believed:
+                believed[row] = point
+
+    def rows(self) -> list[tuple[Row, int, int | None]]:
+        """Every row with its ``(known_from, known_to)``: those ended first, in the order they ended."""
+        return [*self.ended, *((row, since, None) for row, since in self.since.items())]
+
 
 def believed_over(steps: Iterable[tuple[int, Iterable[Row]]]) -> list[tuple[Row, int, int | None]]:
     """``(row, known_from, known_to)`` given what the fold answered at each point where the key's facts changed.
@@ -117,14 +143,7 @@ def believed_over(steps: Iterable[tuple[int, Iterable[Row]]]) -> list[tuple[Row,
     from nothing (``believed={}``, ``after=0``) returns as its new rows, in the
     same order, for a fold that can give every point's rows in one replay.
     """
-    believed: dict[Row, int] = {}
-    new: list[tuple[Row, int, int | None]] = []
+    believed: Believed[Row] = Believed()
     for position, rows in steps:
-        now = set(rows)
-        for row in [row for row in believed if row not in now]:
-            new.append((row, believed.pop(row), position))
-        for row in now:
-            if row not in believed:
-                believed[row] = position
-    new += [(row, since, None) for row, since in believed.items()]
-    return new
+        believed.step(position, rows)
+    return believed.rows()

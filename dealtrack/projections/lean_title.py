@@ -31,7 +31,7 @@ from .. import codec
 from ..events import PatentRegistered, PatentsAssigned
 from ..parties import former_key, party_key
 from ..values import parse_period
-from .history import Fact, FoldPoint
+from .history import Believed, Fact, FoldPoint
 from .title import Aliases, _assignors, _keys, renamed_names
 
 __all__ = ["KeptFacts", "Lean", "LeanHolding", "lean_event", "lean_fact", "lean_holdings_before", "lean_parties", "lean_title_fold",
@@ -329,7 +329,7 @@ def _inventors(ordered: list[_Dated]) -> dict[str, tuple[str, int]]:
 
 
 def _replay_in_order(patent: str, facts: list[_Dated], fold_point: FoldPoint, renamed: bool,
-                     stop: int | None) -> _Believed | None:
+                     stop: int | None) -> Believed[tuple[Any, ...]] | None:
     """The rows believed over the commit points of ``facts`` before ``stop`` (all when None), given
     :func:`_replay`'s answers at those points, for facts recorded in valid-time order.
 
@@ -357,7 +357,7 @@ def _replay_in_order(patent: str, facts: list[_Dated], fold_point: FoldPoint, re
         before = [answer for point, answer in replayed.steps if point <= start]
         steps.append((start, before[-1] if before else []))
         steps.extend(step for step in replayed.steps if start < step[0] and (end is None or step[0] < end))
-    believed = _Believed()
+    believed: Believed[tuple[Any, ...]] = Believed()
     for point, answer in steps:
         if stop is not None and point >= stop:
             break
@@ -370,39 +370,15 @@ def _names(names: Iterable[str]) -> str:
     return " and ".join(sorted(names))
 
 
-class _Believed:
-    """The rows a replay's answers hold and since which commit point each is believed (``known_from``), and those
-    no longer believed with the point they stopped being (``known_to``): :func:`.history.believed_over`, built
-    as the answers change instead of from the whole answer at each point."""
-
-    __slots__ = ("since", "ended", "steps")
-
-    def __init__(self) -> None:
-        self.since: dict[tuple[Any, ...], int] = {}  # the rows believed now -> their known_from
-        self.ended: list[tuple[tuple[Any, ...], int, int | None]] = []  # (row, known_from, known_to)
-        #: with ``record``, the answer at each point (as :func:`believed_over` takes them)
-        self.steps: list[tuple[int, list[tuple[Any, ...]]]] = []
-
-    def step(self, point: int, answer: Iterable[tuple[Any, ...]]) -> None:
-        """Move to the whole ``answer`` at ``point`` (:func:`.history.believed_over`'s step)."""
-        believed, ended = self.since, self.ended
-        now = set(answer)
-        for row in [row for row in believed if row not in now]:
-            ended.append((row, believed.pop(row), point))
-        for row in now:
-            if row not in believed:
-                believed[row] = point
-
-
-
 def _replay(patent: str, facts: list[_Dated], fold_point: FoldPoint, renamed: bool,
-            inventors: dict[str, tuple[str, int]], stop: int | None = None, record: bool = False) -> _Believed | None:
+            inventors: dict[str, tuple[str, int]], stop: int | None = None,
+            record: bool = False) -> Believed[tuple[Any, ...]] | None:
     """Replay ``facts`` (in valid-time order): the rows of the answers at the commit points before ``stop`` (all
     when None) where the answer changed, ``(owner, valid_from, valid_to, position)`` or ``(None, kind, position,
     message)`` (holdings and anomalies: a gap in the chain, a registration conflict), with the points each was
     believed over; or None for a case this fold leaves to the general one. ``renamed``: the facts hold renames
     and mergers, and names go through them. ``inventors``: who holds before the first fact (:func:`_inventors`
-    of the facts). ``record``: also keep the answer at each of those points (:attr:`_Believed.steps`).
+    of the facts). ``record``: also keep the answer at each of those points (:attr:`Believed.steps`).
 
     A fact dated by a period longer than a day (:func:`.title._fold`): the holdings it ends may run to the period's
     end (they *fade*), and so may those that faded before, until a fact after it settles the holders."""
@@ -416,7 +392,7 @@ def _replay(patent: str, facts: list[_Dated], fold_point: FoldPoint, renamed: bo
     new: AbstractSet[str]  # the holders after a fact
     fading: list[list[Any]] = []  # [owner, since, until, position]: holdings that may have ended already
     transfers: list[tuple[str, str, frozenset[str], frozenset[str]]] = []  # (start, last day, assignors, assignees)
-    believed = _Believed()
+    believed: Believed[tuple[Any, ...]] = Believed()
     since_of, ended = believed.since, believed.ended
     fresh: dict[tuple[Any, ...], None] = {(owner, since, None, started): None
                                           for owner, (since, started) in holders.items()} if holders else {}
