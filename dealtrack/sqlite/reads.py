@@ -40,6 +40,12 @@ _first = itemgetter(0)
 _NONE = frozenset([None])
 
 
+def _largest_blocks(rows: list[tuple[Any, ...]]) -> dict[int, int]:
+    """``{deal position: count}`` of the undisclosed blocks among :meth:`SQLiteReads._held_rows`, by deal: a deal's
+    largest count (taken here: SQLite's ``GROUP BY`` sets up a sorter for every question, ~1.3 us)."""
+    return {deal: count for _, deal, count in sorted(row for row in rows if row[0] is None)}  # (largest last)
+
+
 def _marks(count: int) -> str:
     """``count`` positional parameters for ``IN (...)`` (``NULL``, which matches nothing, for none)."""
     return ", ".join("?" * count) or "NULL"
@@ -87,8 +93,7 @@ class SQLiteReads:
         # the text of the look-ups questions make most, per shape (columns, how many names): built once
         self._licences_sql: dict[tuple[Any, ...], tuple[str, int, int]] = {}
         self._bans_sql: dict[tuple[Any, ...], tuple[str, int, int]] = {}
-        self._holdings_sql: dict[int, str] = {}
-        self._held_sql: dict[int, str] = {}
+        self._holdings_sql: dict[tuple[int, bool], str] = {}
         self._history_sql: dict[tuple[Any, ...], str] = {}
 
     # --- rights: licences, bans, security interests, patent terms ---------------------------
@@ -260,41 +265,32 @@ class SQLiteReads:
 
     def holdings(self, names: Sequence[str], start: date, stop: date, known: int) -> tuple[list[tuple[str, int]], dict[int, int]]:
         """``([(patent, position)], {deal position: undisclosed count})`` held by any of ``names`` in ``[start, stop)``."""
-        sql = self._holdings_sql.get(len(names))
-        if sql is None:
-            marks = ", ".join("?" * len(names))
-            # one statement: the listed patents (a patent is never NULL), then the undisclosed blocks (NULL patent)
-            sql = self._holdings_sql[len(names)] = (
-                f"SELECT patent, position, NULL AS n FROM ownership WHERE owner IN ({marks}) AND {_OVERLAPS_AT} "
-                f"AND {_KNOWN_AT} UNION ALL SELECT NULL, deal_position, MAX(patents_count) FROM undisclosed_holdings "
-                f"WHERE owner IN ({marks}) AND {_OVERLAPS_AT} AND {_KNOWN_AT} GROUP BY deal_position")
-        window = (iso_day(stop), iso_day(start), known, known)
-        rows = self._run(sql, (*names, *window, *names, *window)).fetchall()
-        return [(row[0], row[1]) for row in rows if row[0] is not None], {row[1]: row[2] for row in rows if row[0] is None}
+        rows = self._held_rows(names, start, stop, known, True)
+        return [(row[0], row[1]) for row in rows if row[0] is not None], _largest_blocks(rows)
 
     def held_patents(self, names: Sequence[str], start: date, stop: date, known: int) -> tuple[frozenset[str], dict[int, int]]:
         """:meth:`holdings` without the positions: ``(patents, {deal position: undisclosed count})``.
 
         The patents become a set at C speed (no Python per row): a portfolio's answer grows with the holder.
         """
-        sql = self._held_sql.get(len(names))
-        if sql is None:
-            marks = ", ".join("?" * len(names))
-            # the listed patents (a patent is never NULL), then the rows of the undisclosed blocks (NULL patent), each
-            # block's largest count taken here (SQLite's GROUP BY sets up a sorter for every question, ~1.3 us)
-            sql = self._held_sql[len(names)] = (
-                f"SELECT patent, NULL, NULL FROM ownership WHERE owner IN ({marks}) AND {_OVERLAPS_AT} "
-                f"AND {_KNOWN_AT} UNION ALL SELECT NULL, deal_position, patents_count FROM undisclosed_holdings "
-                f"WHERE owner IN ({marks}) AND {_OVERLAPS_AT} AND {_KNOWN_AT}")
-        window = (iso_day(stop), iso_day(start), known, known)
-        rows = self._run(sql, (*names, *window, *names, *window)).fetchall()
+        rows = self._held_rows(names, start, stop, known, False)
         held = frozenset(map(_first, rows))
         if None not in held:  # (the usual answer: no undisclosed block)
             return held, {}
-        blocks: dict[int, int] = {}
-        for _, deal, count in sorted(row for row in rows if row[0] is None):  # (by deal, as holdings() gives them)
-            blocks[deal] = count  # (sorted: the largest count of a deal comes last)
-        return held - _NONE, blocks
+        return held - _NONE, _largest_blocks(rows)
+
+    def _held_rows(self, names: Sequence[str], start: date, stop: date, known: int, positions: bool) -> list[tuple[Any, ...]]:
+        """One statement: ``(patent, position or NULL, NULL)`` of the listed patents (a patent is never NULL), then
+        ``(NULL, deal position, count)`` of the undisclosed blocks (see :func:`_largest_blocks`)."""
+        sql = self._holdings_sql.get((len(names), positions))
+        if sql is None:
+            marks = ", ".join("?" * len(names))
+            sql = self._holdings_sql[(len(names), positions)] = (
+                f"SELECT patent, {'position' if positions else 'NULL'}, NULL FROM ownership WHERE owner IN ({marks}) "
+                f"AND {_OVERLAPS_AT} AND {_KNOWN_AT} UNION ALL SELECT NULL, deal_position, patents_count "
+                f"FROM undisclosed_holdings WHERE owner IN ({marks}) AND {_OVERLAPS_AT} AND {_KNOWN_AT}")
+        window = (iso_day(stop), iso_day(start), known, known)
+        return self._run(sql, (*names, *window, *names, *window)).fetchall()
 
     def patents_naming(self, names: Iterable[str]) -> list[str]:
         """The patents whose title events name any of ``names``, each once."""
