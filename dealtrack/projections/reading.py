@@ -458,8 +458,6 @@ class StoredReading(Reading):
         return self.store.views.reads.holdings(names, start, stop, self.known)
 
     def held_patents(self, names: Sequence[str], start: date, stop: date) -> tuple[frozenset[str], dict[int, int]]:
-        if type(self) is not StoredReading:  # (a reading that adds facts of its own reads its holdings its own way)
-            return super().held_patents(names, start, stop)
         return self.store.views.reads.held_patents(names, start, stop, self.known)
 
     def licence_rows(self, start: date, stop: date) -> list[tuple[Any, ...]]:

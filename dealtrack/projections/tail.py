@@ -438,6 +438,9 @@ class TailReading(StoredReading):
         return [(h.owner, h.valid_from.isoformat(), h.valid_to.isoformat() if h.valid_to else None)
                 for h in self.title(patent)[0]]
 
+    def held_patents(self, names: Sequence[str], start: date, stop: date) -> tuple[frozenset[str], dict[int, int]]:
+        return Reading.held_patents(self, names, start, stop)  # (from :meth:`holdings`, which adds the tail's)
+
     def holdings(self, names: Sequence[str], start: date, stop: date) -> tuple[list[tuple[str, int]], dict[int, int]]:
         patents, blocks = super().holdings(names, start, stop)
         touched = self.tail.titles
