@@ -494,12 +494,15 @@ class TailReading(StoredReading):
         return [row for key in sorted(self.tail.keyed[view.table]) for row in self._keyed(view, key)[1]
                 if _overlaps(row[first], row[last], start, stop)]
 
-    def _merged(self, view: KeyedView, stored: list[tuple[Any, ...]], touched: Iterable[tuple[Any, ...]],
+    def _merged(self, view: KeyedView, stored: list[tuple[Any, ...]], touched: list[tuple[Any, ...]],
                 order: Any) -> list[tuple[Any, ...]]:
         keys = self.tail.keyed[view.table]
         if not keys:
             return stored
-        return sorted([*(row for row in stored if row[0] not in keys), *touched], key=order)
+        kept = [row for row in stored if row[0] not in keys]
+        if not touched:  # (the stored rows come in order)
+            return stored if len(kept) == len(stored) else kept
+        return sorted([*kept, *touched], key=order)
 
     # --- title ---------------------------------------------------------------------------------
 
@@ -618,13 +621,15 @@ class TailReading(StoredReading):
         stored = self._stored_licence_rows(patent, start, stop, licensees)
         if not self.tail.keyed[LICENCES.table]:
             return stored
-        groups = self.log.rename_groups()
-        to = None if licensees is None else groups.linked(licensees)
-        numbers, licensors = self.numbers(patent), groups.linked({row[0] for row in self._owner_history(patent)})
         # the same rows the stored look-up gives (a licence listing one of the numbers, and portfolio licences
         # of the owners' names), each as often
         by_term, portfolio = self._terms(LICENCES)
-        listing = set().union(*(by_term.get(number, ()) for number in numbers))
+        listing = set().union(*(by_term.get(number, ()) for number in self.numbers(patent)))
+        if not listing and not portfolio:  # (a stored row of a touched licence lists a number, or none: then
+            return stored  # its licence is in ``portfolio``): no touched licence bears on the patent
+        groups = self.log.rename_groups()
+        to = None if licensees is None else groups.linked(licensees)
+        licensors = groups.linked({row[0] for row in self._owner_history(patent)})
         touched = [row for key in sorted(listing) for row in self._keyed(LICENCES, key)[1]
                    if _overlaps(row[8], row[9], start, stop) and (to is None or row[2] in to)]
         touched += [row for key in sorted(portfolio) for row in self._keyed(LICENCES, key)[1]
@@ -648,6 +653,8 @@ class TailReading(StoredReading):
         first, last = list(BANS.columns).index("valid_from"), list(BANS.columns).index("valid_to")
         by_term, _ = self._terms(BANS)
         against = set().union(*(by_term.get(name, ()) for name in linked))
+        if not against:  # no touched ban names one of them (a stored row of one would: its key would be here)
+            return stored
         touched = [row for key in sorted(against) for row in self._keyed(BANS, key)[1]
                    if _overlaps(row[first], row[last], start, stop)]
         return self._merged(BANS, stored, touched, lambda row: (row[0], row[10]))
