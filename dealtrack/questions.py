@@ -46,7 +46,7 @@ from .projections.history import Fact
 from .projections.reading import Reading, RefoldedReading, StoredReading
 from .projections.rights import BANS, LICENCES, as_list, ban_from_row, licence_from_row
 from .projections.runner import refresh
-from .projections.tail import TailReading, read_tail
+from .projections.tail import read_tail, tail_reading
 from .projections.title import Aliases, renamed_names, title_spans
 from .sqlite.store import Store, parse_instant_column
 from .values import (
@@ -177,7 +177,7 @@ class Questions:
                 basis = self._basis(None, None, head)  # (a view of the ledger may be pinned to an earlier one)
                 tail = read_tail(self._store, head, views) if basis == Basis(head, None, None) else None
                 if tail is not None:
-                    return TailReading(self._store, head, tail)
+                    return tail_reading(self._store, head, tail)
             self._store.end_question_read()  # (the catch-up writes: the question's read transaction ends first)
             self._catch_up()
             head, key = self._store.head()[0], None

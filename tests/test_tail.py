@@ -622,3 +622,41 @@ def test_spellings_under_keys_are_what_the_party_name_index_files_under_them(led
     for keys in (["NOKIA"], ["NOKIA", "HMD", "NOBODY"], [], [f"KEY {n}" for n in range(600)] + ["HMD"]):
         assert sorted(reads.spellings_under(keys)) == sorted(views.values_under("party_names", "name", keys))
     assert sorted(reads.spellings_under(["NOKIA", "HMD"])) == ["HMD", "Nokia", "Nokia Corp."]
+
+
+@pytest.mark.sqlite_only
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan=st.lists(st.one_of(st.tuples(st.sampled_from(["append", "other appends"]),
+                                         st.lists(st.one_of(spelled_events, local_event), min_size=1, max_size=3)),
+                               st.tuples(st.just("ask"), days)), min_size=1, max_size=10), probe=days)
+def test_one_reading_is_kept_for_a_tail_and_moved_on_to_each_head(plan: list[tuple[str, Any]], probe: date) -> None:
+    """The reading of a tail lives from one question to the next (tail.tail_reading), moved on to each new head,
+    whichever connection appended: its answers (names, spellings, renames, keys folded) equal a reading made
+    afresh at that head, and the same log's refreshed first."""
+    with tempfile.TemporaryDirectory() as folder, Ledger.open(Path(folder) / "deals.db") as ledger, \
+            Ledger.open(Path(folder) / "deals.db") as other, Ledger.open() as eager:
+        ledger.append(PatentRegistered(patent="US1", owner="Nokia", effective=DAY0),
+                      PartyRenamed(old="HMD", new="HMD Global", effective=DAY0 + timedelta(days=40)),
+                      BanImposed(ban_id="B9", against=["Nokia Corp."], territory=["IN"], authority="Court",
+                                 effective=DAY0))
+        ledger.refresh()
+        readings: dict[int, set[int]] = {}  # id of a tail -> ids of the readings asked on it
+        tails = []
+        for action, argument in [("ask", probe), *plan, ("ask", probe)]:
+            if action != "ask":
+                append_or_skip(ledger if action == "append" else other, argument)
+                continue
+            copy_new_events(ledger, eager)
+            eager.refresh()
+            found = answers(ledger, argument)
+            kept = ledger._store.memo.get("tail")
+            if kept is not None and kept.reading is not None:
+                tails.append((kept, reading := kept.reading))  # (kept alive: ids stay unique)
+                readings.setdefault(id(kept), set()).add(id(reading))
+                kept.reading = None  # the same questions on a reading made afresh at this head
+                assert answers(ledger, argument) == found
+                kept.reading = reading
+            assert found == answers(eager, argument)
+        assert checkpoint(ledger) == {3}  # never caught up
+        # one reading per tail, moved on (a refused append rolls back, and the next question starts a tail again)
+        assert all(len(ids) == 1 for ids in readings.values())

@@ -35,7 +35,7 @@ _FIELDS_OF = {
 
 def event_parties(event: Event) -> Iterator[str]:
     """Every party name ``event`` records."""
-    for field in _PARTY_FIELDS:
+    for field in _FIELDS_OF.get(type(event).__name__, _PARTY_FIELDS):  # (its type's party fields: a few, not all)
         value = getattr(event, field, None)
         if isinstance(value, str):
             yield value

@@ -168,6 +168,14 @@ class LogReader:
             return codec.decode_stored(type_name, payload, version)
         return event
 
+    def advance(self, head: int) -> None:
+        """Read the log as it stands at ``head``, a later head than the one given, when no event after that one
+        is a rename, a merger or a retraction (a tail's: see :func:`.tail.tail_reading`): what was found of
+        those holds; the commit points found are found again (a later event may share a recorded time)."""
+        assert self.upto is None
+        self._head = head
+        self._points.clear()
+
     def head(self) -> int:
         """The log's head position (as the caller read it, or read now)."""
         return self.store.head()[0] if self._head is None else self._head

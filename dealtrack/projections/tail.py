@@ -24,7 +24,15 @@ from typing import Any
 import attrs
 
 from .. import codec
-from ..events import BanImposed, Event, PatentRegistered, PatentsAssigned, Recorded
+from ..events import (
+    BanImposed,
+    CrossLicenseAgreed,
+    Event,
+    LicenseGranted,
+    PatentRegistered,
+    PatentsAssigned,
+    Recorded,
+)
 from ..parties import party_key
 from ..sqlite.store import Store
 from ..values import ONE_DAY
@@ -37,7 +45,7 @@ from .reading import AnomalyRow, Reading, StoredReading, TitleFold, _overlaps
 from .rights import BANS, LICENCES, PATENT_TERMS, SECURITY_INTERESTS
 from .title import Doubt, fold_title, holdings_before
 
-__all__ = ["TAIL_LIMIT", "Tail", "TailReading", "appended", "read_tail"]
+__all__ = ["TAIL_LIMIT", "Tail", "TailReading", "appended", "read_tail", "tail_reading"]
 
 #: A tail of more events than this is not folded at question time: the views catch up instead.
 TAIL_LIMIT = 2_000
@@ -87,6 +95,8 @@ class Tail:
     stored_terms: bool | None = None
     unnamed: list[Event] = attrs.Factory(list)  # events whose party names are not indexed yet (see names)
     _names: dict[str, set[str]] = attrs.Factory(dict)  # party key -> spellings the tail records
+    # the reading questions on this tail ask (see tail_reading): kept, its caches with it, from one to the next
+    reading: TailReading | None = None
     _mentioned: set[str] = attrs.Factory(set)  # title parties and parties banned (what the views index)
 
     def extend(self, store: Store, head: int) -> None:
@@ -136,10 +146,21 @@ class Tail:
                     self.folds.pop(("names", view.table), None)
             self.unnamed.append(event)
 
+    def key_of(self, name: str) -> str:
+        """:func:`~dealtrack.parties.party_key` of ``name``, kept for the tail (the cache of
+        :meth:`.reading.Reading.key_of` that the tail's readings share)."""
+        keys = self.kept.get("party_key")
+        if keys is None or len(keys) > _KEPT:
+            keys = self.kept["party_key"] = {}
+        key: str | None = keys.get(name)
+        if key is None:
+            key = keys[name] = party_key(name)
+        return key
+
     def _index_names(self) -> None:
         for event in self.unnamed:
             for name in event_parties(event):
-                self._names.setdefault(party_key(name), set()).add(name)
+                self._names.setdefault(self.key_of(name), set()).add(name)
             if _title_numbers(event):
                 self._mentioned.update(title_parties(event))
             if isinstance(event, BanImposed):
@@ -205,6 +226,19 @@ def read_tail(store: Store, head: int, checkpoint: int) -> Tail | None:
     return tail
 
 
+def tail_reading(store: Store, head: int, tail: Tail) -> TailReading:
+    """The reading of ``tail`` (from :func:`read_tail`) at ``head``: one per tail, moved on to each new head, so
+    that what it keeps lives from one question to the next (see :meth:`TailReading.advance`)."""
+    reading = tail.reading
+    if reading is None or reading.store is not store:
+        reading = tail.reading = TailReading(store, head, tail)
+    elif reading.known != head:
+        reading.advance(head)
+    else:
+        reading.next_question()
+    return reading
+
+
 class TailReading(StoredReading):
     """The stored views at ``known`` (the head) for the keys :class:`Tail` leaves alone; the keys it touches
     folded afresh from their stored facts and the tail's."""
@@ -212,6 +246,51 @@ class TailReading(StoredReading):
     def __init__(self, store: Store, known: int, tail: Tail) -> None:
         super().__init__(store, known, known)
         self.tail = tail
+        self._visible_renames: list[Fact] | None = None
+        # party -> (how many spellings the tail recorded under its key then, its plain names)
+        self._plain: dict[str, tuple[int, list[str] | None]] = {}
+
+    def advance(self, head: int) -> None:
+        """Answer at ``head``, a later head of the same tail (same checkpoint; the tail holds its events).
+
+        What the reading keeps stays true: the tail holds no rename and no retraction, so the renames, the
+        retractions and the groups of names its log reader found hold at any head of the tail; stored
+        spellings, links and stored facts stay as the views left them; what depends on the tail's own events
+        (its folds, its names) is kept on the tail and redone there for the keys new events touch. What is
+        kept per head (commit points, the caches of :meth:`_kept` per head) and per question is dropped.
+        """
+        self.known = self.head = head
+        self.log.advance(head)
+        self._at_head = None
+        self.next_question()
+
+    def next_question(self) -> None:
+        super().next_question()
+        self.__dict__.pop("_wide_licences", None)
+
+    def renames(self) -> list[Fact]:
+        # the tail holds no rename: those counted at any of its heads are the same (sorted once per reading)
+        if self._visible_renames is None:
+            self._visible_renames = super().renames()
+        return self._visible_renames
+
+    def plain_names(self, party: str) -> list[str] | None:
+        # kept across the tail's heads: the stored spellings and the renames stay, and the tail's spellings under
+        # the party's key only grow (a new one is a new count)
+        names = self.tail.names.get(self.key_of(party))
+        count = len(names) if names else 0
+        kept = self._plain.get(party)
+        if kept is not None and kept[0] == count:
+            return kept[1]
+        spelled = self.spellings([party])
+        found = None if self.renames_of(spelled) else [party, *sorted(spelled - {party})]
+        if len(self._plain) >= _KEPT:
+            self._plain.clear()
+        self._plain[party] = (count, found)
+        return found
+
+    def key_of(self, name: str) -> str:
+        return self.tail.key_of(name)
 
     # --- what the tail touches, folded -------------------------------------------------------
 
@@ -373,6 +452,13 @@ class TailReading(StoredReading):
         self.tail.dirty_titles.clear()
         return by_party
 
+    def _all_facts(self, view: KeyedView, key: str) -> list[Fact]:
+        """A touched key's facts, stored and the tail's (every one: not only those counted on this basis)."""
+        found: tuple[list[Fact], list[tuple[Any, ...]]] | None = self.tail.folds.get((view.table, key))
+        if found is not None:
+            return found[0]
+        return self._stored(view.facts_table, key) + self.tail.keyed[view.table][key]
+
     def _keyed(self, view: KeyedView, key: str) -> tuple[list[Fact], list[tuple[Any, ...]]]:
         """A touched key's facts (stored and the tail's) and its rows folded from them."""
         found: tuple[list[Fact], list[tuple[Any, ...]]] | None = self.tail.folds.get((view.table, key))
@@ -390,12 +476,15 @@ class TailReading(StoredReading):
             for key in dirty:
                 for term in of_key.pop(key, ()):
                     by_term[term].discard(key)
-                facts, rows = self._keyed(view, key)
+                facts = self._all_facts(view, key)  # (the terms need no fold: a key no question asks is not folded)
                 of_key[key] = {term for _, event in facts for term in view.terms(event)}
                 for term in of_key[key]:
                     by_term.setdefault(term, set()).add(key)
                 portfolio.discard(key)
-                if view is LICENCES and any(row[3] is None for row in rows):
+                # a portfolio row (no patents listed) comes only from a grant listing none: a key with such a grant
+                # may have one (licence_rows_on tests its rows)
+                if view is LICENCES and any(isinstance(event, (LicenseGranted, CrossLicenseAgreed))
+                                            and event.patents is None for _, event in facts):
                     portfolio.add(key)
             dirty.clear()
         return by_term, portfolio
@@ -405,12 +494,15 @@ class TailReading(StoredReading):
         return [row for key in sorted(self.tail.keyed[view.table]) for row in self._keyed(view, key)[1]
                 if _overlaps(row[first], row[last], start, stop)]
 
-    def _merged(self, view: KeyedView, stored: list[tuple[Any, ...]], touched: Iterable[tuple[Any, ...]],
+    def _merged(self, view: KeyedView, stored: list[tuple[Any, ...]], touched: list[tuple[Any, ...]],
                 order: Any) -> list[tuple[Any, ...]]:
         keys = self.tail.keyed[view.table]
         if not keys:
             return stored
-        return sorted([*(row for row in stored if row[0] not in keys), *touched], key=order)
+        kept = [row for row in stored if row[0] not in keys]
+        if not touched:  # (the stored rows come in order)
+            return stored if len(kept) == len(stored) else kept
+        return sorted([*kept, *touched], key=order)
 
     # --- title ---------------------------------------------------------------------------------
 
@@ -529,13 +621,15 @@ class TailReading(StoredReading):
         stored = self._stored_licence_rows(patent, start, stop, licensees)
         if not self.tail.keyed[LICENCES.table]:
             return stored
-        groups = self.log.rename_groups()
-        to = None if licensees is None else groups.linked(licensees)
-        numbers, licensors = self.numbers(patent), groups.linked({row[0] for row in self._owner_history(patent)})
         # the same rows the stored look-up gives (a licence listing one of the numbers, and portfolio licences
         # of the owners' names), each as often
         by_term, portfolio = self._terms(LICENCES)
-        listing = set().union(*(by_term.get(number, ()) for number in numbers))
+        listing = set().union(*(by_term.get(number, ()) for number in self.numbers(patent)))
+        if not listing and not portfolio:  # (a stored row of a touched licence lists a number, or none: then
+            return stored  # its licence is in ``portfolio``): no touched licence bears on the patent
+        groups = self.log.rename_groups()
+        to = None if licensees is None else groups.linked(licensees)
+        licensors = groups.linked({row[0] for row in self._owner_history(patent)})
         touched = [row for key in sorted(listing) for row in self._keyed(LICENCES, key)[1]
                    if _overlaps(row[8], row[9], start, stop) and (to is None or row[2] in to)]
         touched += [row for key in sorted(portfolio) for row in self._keyed(LICENCES, key)[1]
@@ -559,6 +653,8 @@ class TailReading(StoredReading):
         first, last = list(BANS.columns).index("valid_from"), list(BANS.columns).index("valid_to")
         by_term, _ = self._terms(BANS)
         against = set().union(*(by_term.get(name, ()) for name in linked))
+        if not against:  # no touched ban names one of them (a stored row of one would: its key would be here)
+            return stored
         touched = [row for key in sorted(against) for row in self._keyed(BANS, key)[1]
                    if _overlaps(row[first], row[last], start, stop)]
         return self._merged(BANS, stored, touched, lambda row: (row[0], row[10]))
@@ -591,8 +687,9 @@ class TailReading(StoredReading):
     def spellings(self, names: Iterable[str]) -> set[str]:
         wanted = set(names)
         found = super().spellings(wanted)
-        for key in {party_key(name) for name in wanted}:
-            found |= self.tail.names.get(key, set())
+        names = self.tail.names
+        for key in {self.key_of(name) for name in wanted}:
+            found |= names.get(key, set())
         return found
 
     def party_names(self) -> list[tuple[str, str]]:
