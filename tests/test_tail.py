@@ -11,7 +11,7 @@ log refreshed first.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, suppress
 from datetime import date, timedelta
 from pathlib import Path
@@ -481,6 +481,29 @@ def test_a_replay_from_small_tuples_holds_what_the_general_replay_holds(history:
     found = lean_holdings_before([lean for lean in leans if lean is not None], stop.isoformat())
     assert sorted(found, key=repr) == sorted(whole, key=repr)
     assert len(found) == len(whole)
+
+
+@settings(max_examples=500, deadline=None)
+@given(history=st.lists(day_title_events, min_size=1, max_size=14),
+       start=few_days.map(lambda d: d - timedelta(days=20)) | days, length=st.integers(1, 400))
+def test_the_whole_replay_from_small_tuples_holds_in_any_window_what_the_general_replay_up_to_its_end_holds(
+    history: list[Event], start: date, length: int
+) -> None:
+    # a question keeps one lean replay of a touched chain for every window (TailReading._holdings_before)
+    facts = list(enumerate(history, start=1))
+    stop = start + timedelta(days=length)
+    leans = [lean_event(fact) for fact in facts]
+    assume(all(lean is not None for lean in leans))
+    first, last = start.isoformat(), stop.isoformat()
+
+    def during(held: Iterable[tuple[str, str, str | None, int]]) -> set[tuple[str, int]]:
+        return {(owner, position) for owner, since, until, position in held
+                if since < last and (until is None or until > first)}
+
+    whole = lean_holdings_before([lean for lean in leans if lean is not None], tail._END_OF_TIME)
+    cut = {(h.owner, h.valid_from.isoformat(), h.valid_to.isoformat() if h.valid_to else None, h.position)
+           for h in holdings_before("US1", facts, stop)}
+    assert during(whole) == during(cut)
 
 
 # Licences the tail grants, each asked about on its first day: the licensor's right to grant it (its own licences

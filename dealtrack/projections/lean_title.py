@@ -617,11 +617,14 @@ def lean_holdings_before(facts: Iterable[_Lean], stop: str) -> list[LeanHolding]
     The same transitions as the general fold's (:class:`.title._TitleState`), anomalies and doubts left out:
     neither changes who holds (rival reports leave both sides holding; a transfer recorded twice, one).
     """
+    ordered = sorted(facts, key=_DAY_ORDER)
+    if len(ordered) == 1:  # (a chain of one fact, as a new patent's: whoever it names holds from its day on)
+        position, day, kind, _, assignee = ordered[0]
+        return [] if kind == _RENAMED or day >= stop else [(owner, day, None, position) for owner in sorted(set(assignee))]
     aliases = Aliases()
     holders: dict[str, tuple[str, int]] = {}  # owner -> (since, starting position)
     done: list[LeanHolding] = []
     transfers: list[tuple[str, frozenset[str], frozenset[str]]] = []  # (day, assignors, assignees)
-    ordered = sorted(facts, key=_DAY_ORDER)
     renamed = _RENAMED in map(_KIND, ordered)  # (without renames every name is its own)
     for position, day, kind, assignor, assignee in ordered:
         if day >= stop:
@@ -647,7 +650,7 @@ def lean_holdings_before(facts: Iterable[_Lean], stop: str) -> list[LeanHolding]
                 new = set(assignees)
             elif rival:
                 new = holders.keys() | assignees
-            elif (assignors - holders.keys() and _keys(assignees) <= _keys(holders) and any(
+            elif (len(transfers) > 1 and assignors - holders.keys() and _keys(assignees) <= _keys(holders) and any(
                     _keys(earlier_from) == _keys(assignors) and _keys(earlier_to) == _keys(assignees)
                     for _, earlier_from, earlier_to in transfers[:-1])):
                 continue  # the same transfer recorded again: one transfer

@@ -59,6 +59,8 @@ _KEYED: tuple[KeyedView, ...] = (LICENCES, BANS, SECURITY_INTERESTS, PATENT_TERM
 _PER_CHECKPOINT = frozenset({"patent_id", "links", "numbers", "spellings", "unlisted_by_seller", "party_key",
                              "stored_ends"})
 _KEPT = 50_000
+#: After every day as ISO text: a lean replay up to it replays the whole chain.
+_END_OF_TIME = "9999-12-32"
 
 
 def _title_numbers(event: Event) -> tuple[str, ...]:
@@ -359,20 +361,26 @@ class TailReading(StoredReading):
 
     def _holdings_before(self, patent: str, extra: list[Fact], stop: date) -> list[LeanHolding]:
         """The holdings of a touched patent's fold that begin before ``stop`` (see :func:`.title.holdings_before`),
-        days as ISO text: its whole fold when already made, else a replay up to ``stop`` (kept for the same
-        ``stop``), from the facts' small tuples when every one has one (:func:`.lean_title.lean_holdings_before`)."""
+        days as ISO text, or more: its whole fold when already made; else, when every fact has its small tuple,
+        the lean replay of the whole chain (:func:`.lean_title.lean_holdings_before`), kept for any ``stop``; else
+        a replay up to ``stop`` (kept for the same ``stop``).
+
+        Valid time runs forward and the lean replay takes its facts in that order: a fact dated on or after
+        ``stop`` changes no holding before it, and only ends one held then on a day past ``stop`` (the caller keeps
+        the holdings that overlap a window ending at ``stop``: the same either way). The general replay is kept
+        to ``stop``: inventors who assign hold from the start of time, which a later-dated fact may change."""
         whole: TitleFold | None = self.tail.folds.get(("title", patent))
         if whole is not None:
             return [(h.owner, h.valid_from.isoformat(), iso(h.valid_to), h.position) for h in whole[0]]
-        kept: tuple[date, list[LeanHolding]] | None = self.tail.folds.get(("title before", patent))
-        if kept is None or kept[0] != stop:
+        kept: tuple[date | None, list[LeanHolding]] | None = self.tail.folds.get(("title before", patent))
+        if kept is None or kept[0] is not None and kept[0] != stop:
             lean = self._lean_title(patent, extra)
             if lean is not None:
-                held = lean_holdings_before(lean[0], stop.isoformat())
+                kept = (None, lean_holdings_before(lean[0], _END_OF_TIME))
             else:
-                held = [(h.owner, h.valid_from.isoformat(), iso(h.valid_to), h.position)
-                        for h in holdings_before(patent, self._title_facts(patent, extra)[0], stop)]
-            kept = self.tail.folds[("title before", patent)] = (stop, held)
+                kept = (stop, [(h.owner, h.valid_from.isoformat(), iso(h.valid_to), h.position)
+                               for h in holdings_before(patent, self._title_facts(patent, extra)[0], stop)])
+            self.tail.folds[("title before", patent)] = kept
         return kept[1]
 
     def _lean_title(self, patent: str, extra: list[Fact]) -> tuple[list[Lean], set[str]] | None:
