@@ -404,6 +404,40 @@ class StoredReading(Reading):
         reading of its own facts, or one whose head is not known)."""
         return self._kept(name) if type(self) is StoredReading and self.head is not None else None
 
+    def plain_names(self, party: str) -> list[str] | None:
+        # a party none of whose spellings any rename or merger in the log links (most parties) has the same plain
+        # names on every basis at this head (its spellings are read at the head): kept for all the readings at it,
+        # so a reading at a past basis does not look again at a party the current one has met
+        shared = self.kept_at_head("plain_names")
+        if shared is None:
+            return super().plain_names(party)
+        found: list[str] | None = shared.get(party)
+        if found is None:
+            spelled = self.spellings([party])
+            if self.log.rename_groups().knows(spelled):
+                return super().plain_names(party)  # (which renames count depends on the basis)
+            found = shared[party] = [party, *sorted(spelled - {party})]
+        return found
+
+    def renames_of(self, names: Iterable[str]) -> list[Fact]:
+        # the renames of a group of names, at any basis, are those of the whole log at this head counted on it:
+        # kept sorted for all the readings at this head, and filtered here (a past basis meets them cheaply)
+        shared = self.kept_at_head("renames_of")
+        if shared is None:
+            return super().renames_of(names)
+        groups = self.log.rename_groups()
+        key = frozenset(groups.groups_of(names))
+        if not key:
+            return []
+        cache: dict[frozenset[Any], list[Fact]] = self.__dict__.setdefault("_renames_of", {})
+        found = cache.get(key)
+        if found is None:
+            every = shared.get(key)
+            if every is None:
+                every = shared[key] = sorted(groups.renames_of(names), key=valid_order)
+            found = cache[key] = self.visible(every)
+        return found
+
     def owners_again(self, patent: str, start: date, stop: date) -> frozenset[str]:
         # the patent's whole history, read once (its licences need its owners ever too), filtered here
         first, last = iso_day(start), iso_day(stop)
@@ -444,15 +478,26 @@ class StoredReading(Reading):
         return type(self) is StoredReading
 
     def patent_ends(self, patents: Iterable[str]) -> dict[str, date]:
-        # a patent's end on one basis changes only when the views move: kept per head, per basis position
-        ends = self._kept("patent_ends")
+        # a patent's term rows on every basis change only when the views move: read once per head (with the
+        # positions between which each was believed), and each basis picks its own rows of them here, so a reading
+        # at a past basis does not read again what the current one read
+        terms: dict[str, list[tuple[date, int, int | None]]] = self._kept("term_history")
         wanted = set(patents)
-        missing = [patent for patent in wanted if (self.known, patent) not in ends]
+        missing = [patent for patent in wanted if patent not in terms]
         if missing:
-            found = super().patent_ends(missing)
+            owner = {number: patent for patent in missing for number in self.numbers(patent)}
+            read = self.store.views.reads.term_history(sorted(owner)) if owner else []
             for patent in missing:
-                ends[self.known, patent] = found.get(patent)
-        return {patent: day for patent in wanted if (day := ends[self.known, patent]) is not None}
+                terms[patent] = []
+            for number, day, known_from, known_to in read:
+                terms[owner[number]].append((date.fromisoformat(day), known_from, known_to))
+        known, ends = self.known, {}
+        for patent in wanted:
+            days = [day for day, known_from, known_to in terms[patent]
+                    if known_from <= known and (known_to is None or known_to > known)]
+            if days:
+                ends[patent] = min(days)
+        return ends
 
     def holdings(self, names: Sequence[str], start: date, stop: date) -> tuple[list[tuple[str, int]], dict[int, int]]:
         return self.store.views.reads.holdings(names, start, stop, self.known)
