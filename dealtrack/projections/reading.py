@@ -26,7 +26,7 @@ from ..values import iso_day, normalize_patent
 from .history import Fact, live_at, valid_order
 from .keyed import KeyedView
 from .ownership import relevant_renames, title_parties
-from .reader import LogReader
+from .reader import LogReader, RenameGroups
 from .rights import (
     BANS,
     LICENCES,
@@ -145,12 +145,16 @@ class Reading:
         kept: dict[str, list[str] | None] = self.__dict__.setdefault("_plain_names", {})
         if party in kept:
             return kept[party]
-        spelled = self.spellings([party])
-        found = None if self.renames_of(spelled) else [party, *sorted(spelled - {party})]
+        found = self._plain_names_of(party)
         if len(kept) >= _KEPT:
             kept.clear()
         kept[party] = found
         return found
+
+    def _plain_names_of(self, party: str) -> list[str] | None:
+        """:meth:`plain_names`, looked up (this reading has not kept it)."""
+        spelled = self.spellings([party])
+        return None if self.renames_of(spelled) else [party, *sorted(spelled - {party})]
 
     def knows_patent(self, patent: str) -> bool:
         """True when some event counted on this basis bears on ``patent``'s title (any of its numbers)."""
@@ -313,8 +317,12 @@ class Reading:
             return []
         cache: dict[frozenset[Any], list[Fact]] = self.__dict__.setdefault("_renames_of", {})
         if key not in cache:
-            cache[key] = sorted(self.visible(groups.renames_of(names)), key=valid_order)
+            cache[key] = self._renames_in(groups, key, names)
         return cache[key]
+
+    def _renames_in(self, groups: RenameGroups, key: frozenset[str], names: Iterable[str]) -> list[Fact]:
+        """:meth:`renames_of`, looked up (``key``: the groups of ``names``; this reading has not kept them)."""
+        return sorted(self.visible(groups.renames_of(names)), key=valid_order)
 
     def key_facts(self, view: KeyedView, key: str) -> list[Fact]:
         """The facts counted on this basis for one key of a keyed view (a licence, a ban)."""
@@ -404,39 +412,31 @@ class StoredReading(Reading):
         reading of its own facts, or one whose head is not known)."""
         return self._kept(name) if type(self) is StoredReading and self.head is not None else None
 
-    def plain_names(self, party: str) -> list[str] | None:
+    def _plain_names_of(self, party: str) -> list[str] | None:
         # a party none of whose spellings any rename or merger in the log links (most parties) has the same plain
         # names on every basis at this head (its spellings are read at the head): kept for all the readings at it,
         # so a reading at a past basis does not look again at a party the current one has met
         shared = self.kept_at_head("plain_names")
         if shared is None:
-            return super().plain_names(party)
+            return super()._plain_names_of(party)
         found: list[str] | None = shared.get(party)
         if found is None:
             spelled = self.spellings([party])
             if self.log.rename_groups().knows(spelled):
-                return super().plain_names(party)  # (which renames count depends on the basis)
+                return super()._plain_names_of(party)  # (which renames count depends on the basis)
             found = shared[party] = [party, *sorted(spelled - {party})]
         return found
 
-    def renames_of(self, names: Iterable[str]) -> list[Fact]:
-        # the renames of a group of names, at any basis, are those of the whole log at this head counted on it:
+    def _renames_in(self, groups: RenameGroups, key: frozenset[str], names: Iterable[str]) -> list[Fact]:
+        # the renames of a group of names, on any basis, are those of the whole log at this head counted on it:
         # kept sorted for all the readings at this head, and filtered here (a past basis meets them cheaply)
         shared = self.kept_at_head("renames_of")
         if shared is None:
-            return super().renames_of(names)
-        groups = self.log.rename_groups()
-        key = frozenset(groups.groups_of(names))
-        if not key:
-            return []
-        cache: dict[frozenset[Any], list[Fact]] = self.__dict__.setdefault("_renames_of", {})
-        found = cache.get(key)
-        if found is None:
-            every = shared.get(key)
-            if every is None:
-                every = shared[key] = sorted(groups.renames_of(names), key=valid_order)
-            found = cache[key] = self.visible(every)
-        return found
+            return super()._renames_in(groups, key, names)
+        every = shared.get(key)
+        if every is None:
+            every = shared[key] = sorted(groups.renames_of(names), key=valid_order)
+        return self.visible(every)
 
     def owners_again(self, patent: str, start: date, stop: date) -> frozenset[str]:
         # the patent's whole history, read once (its licences need its owners ever too), filtered here
