@@ -90,3 +90,19 @@ def test_what_readings_at_one_head_share_equals_what_each_reads_alone(tmp_path: 
     for position, answers in warm.items():  # a ledger asking on that basis only, first
         with Ledger.open(path) as cold:
             assert _asked(cold, probe, moments[position]) == answers
+
+
+def test_a_known_at_text_parsed_once_names_the_same_moment_and_bad_text_is_refused_every_time(tmp_path: Path) -> None:
+    from dealtrack import InvalidEvent
+
+    with Ledger.open(tmp_path / "deals.db") as ledger:
+        first, second = (ledger.append(BanImposed(ban_id=f"B{n}", against="Xiaomi", territory="US", authority="ITC",
+                                                  effective="2015"))[0] for n in (1, 2))
+        for _ in range(2):  # (asked again: the text's moment is kept)
+            for text, expected in ((first.recorded_at.isoformat(), ["B1"]), (second.recorded_at.isoformat(), ["B1", "B2"]),
+                                   ("2000-01-01", [])):
+                assert sorted(b.ban_id for b in ledger.active_bans(against="Xiaomi", on="2016", known_at=text)) == expected
+            assert sorted(b.ban_id for b in ledger.active_bans(against="Xiaomi", on="2016",
+                                                               known_at=first.recorded_at)) == ["B1"]
+            with pytest.raises(InvalidEvent):
+                ledger.active_bans(against="Xiaomi", on="2016", known_at="not a moment")
