@@ -481,23 +481,24 @@ class StoredReading(Reading):
         # a patent's term rows on every basis change only when the views move: read once per head (with the
         # positions between which each was believed), and each basis picks its own rows of them here, so a reading
         # at a past basis does not read again what the current one read
-        terms: dict[str, list[tuple[date, int, int | None]]] = self._kept("term_history")
-        wanted = set(patents)
-        missing = [patent for patent in wanted if patent not in terms]
+        ends = self._kept("patent_ends")  # (per basis position: what was picked)
+        known, wanted = self.known, set(patents)
+        missing = [patent for patent in wanted if (known, patent) not in ends]
         if missing:
-            owner = {number: patent for patent in missing for number in self.numbers(patent)}
-            read = self.store.views.reads.term_history(sorted(owner)) if owner else []
+            terms: dict[str, list[tuple[date, int, int | None]]] = self._kept("term_history")
+            unread = [patent for patent in missing if patent not in terms]
+            if unread:
+                owner = {number: patent for patent in unread for number in self.numbers(patent)}
+                read = self.store.views.reads.term_history(sorted(owner)) if owner else []
+                for patent in unread:
+                    terms[patent] = []
+                for number, day, known_from, known_to in read:
+                    terms[owner[number]].append((date.fromisoformat(day), known_from, known_to))
             for patent in missing:
-                terms[patent] = []
-            for number, day, known_from, known_to in read:
-                terms[owner[number]].append((date.fromisoformat(day), known_from, known_to))
-        known, ends = self.known, {}
-        for patent in wanted:
-            days = [day for day, known_from, known_to in terms[patent]
-                    if known_from <= known and (known_to is None or known_to > known)]
-            if days:
-                ends[patent] = min(days)
-        return ends
+                ends[known, patent] = min((day for day, known_from, known_to in terms[patent]
+                                           if known_from <= known and (known_to is None or known_to > known)),
+                                          default=None)
+        return {patent: day for patent in wanted if (day := ends[known, patent]) is not None}
 
     def holdings(self, names: Sequence[str], start: date, stop: date) -> tuple[list[tuple[str, int]], dict[int, int]]:
         return self.store.views.reads.holdings(names, start, stop, self.known)
