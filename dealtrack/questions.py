@@ -135,13 +135,27 @@ class Questions:
 
         ``head``: the log's head position, when the caller has just read it.
         """
-        moment = None if known_at is None else parse_instant(known_at, "known_at")
+        moment = None if known_at is None else self._moment(known_at)
         if moment is not None:
             position = self._position_at(moment, head)
         else:
             position = self._store.head()[0] if head is None else head
         registry = None if registry_at is None else parse_period(registry_at, "registry_at").end
         return Basis(position, moment, registry)
+
+    def _moment(self, known_at: Instant) -> datetime:
+        """``known_at`` parsed (:func:`~dealtrack.values.parse_instant`): the same text always names the same
+        moment, so a text is parsed once per connection (a question asked again at the same ``known_at``)."""
+        if type(known_at) is not str:
+            return parse_instant(known_at, "known_at")
+        kept: dict[str, datetime] = self._store.memo.setdefault("moments", {})
+        found = kept.get(known_at)
+        if found is None:
+            found = parse_instant(known_at, "known_at")  # (bad text raises, and is not kept)
+            if len(kept) >= 10_000:
+                kept.clear()
+            kept[known_at] = found
+        return found
 
     def _position_at(self, moment: datetime, head: int | None) -> int:
         """The last position recorded by ``moment``: kept per head (recorded times never decrease along the

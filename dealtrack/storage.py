@@ -294,6 +294,10 @@ class Reads(Protocol):
         """``patent_terms`` rows of any of ``numbers``, 500 numbers at a time."""
         ...
 
+    def term_history(self, numbers: Sequence[str]) -> list[tuple[str, str, int, int | None]]:
+        """``(patent, valid_from, known_from, known_to)`` of every ``patent_terms`` row of any of ``numbers``, on every basis."""
+        ...
+
     def owner_rows(self, patent: str, start: date, stop: date, known: int) -> list[tuple[str, int]]:
         """``(owner, position)`` of each ``ownership`` row of ``patent`` that meets ``[start, stop)``."""
         ...

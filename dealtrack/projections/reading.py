@@ -26,7 +26,7 @@ from ..values import iso_day, normalize_patent
 from .history import Fact, live_at, valid_order
 from .keyed import KeyedView
 from .ownership import relevant_renames, title_parties
-from .reader import LogReader
+from .reader import LogReader, RenameGroups
 from .rights import (
     BANS,
     LICENCES,
@@ -145,12 +145,16 @@ class Reading:
         kept: dict[str, list[str] | None] = self.__dict__.setdefault("_plain_names", {})
         if party in kept:
             return kept[party]
-        spelled = self.spellings([party])
-        found = None if self.renames_of(spelled) else [party, *sorted(spelled - {party})]
+        found = self._plain_names_of(party)
         if len(kept) >= _KEPT:
             kept.clear()
         kept[party] = found
         return found
+
+    def _plain_names_of(self, party: str) -> list[str] | None:
+        """:meth:`plain_names`, looked up (this reading has not kept it)."""
+        spelled = self.spellings([party])
+        return None if self.renames_of(spelled) else [party, *sorted(spelled - {party})]
 
     def knows_patent(self, patent: str) -> bool:
         """True when some event counted on this basis bears on ``patent``'s title (any of its numbers)."""
@@ -313,8 +317,12 @@ class Reading:
             return []
         cache: dict[frozenset[Any], list[Fact]] = self.__dict__.setdefault("_renames_of", {})
         if key not in cache:
-            cache[key] = sorted(self.visible(groups.renames_of(names)), key=valid_order)
+            cache[key] = self._renames_in(groups, key, names)
         return cache[key]
+
+    def _renames_in(self, groups: RenameGroups, key: frozenset[str], names: Iterable[str]) -> list[Fact]:
+        """:meth:`renames_of`, looked up (``key``: the groups of ``names``; this reading has not kept them)."""
+        return sorted(self.visible(groups.renames_of(names)), key=valid_order)
 
     def key_facts(self, view: KeyedView, key: str) -> list[Fact]:
         """The facts counted on this basis for one key of a keyed view (a licence, a ban)."""
@@ -404,6 +412,32 @@ class StoredReading(Reading):
         reading of its own facts, or one whose head is not known)."""
         return self._kept(name) if type(self) is StoredReading and self.head is not None else None
 
+    def _plain_names_of(self, party: str) -> list[str] | None:
+        # a party none of whose spellings any rename or merger in the log links (most parties) has the same plain
+        # names on every basis at this head (its spellings are read at the head): kept for all the readings at it,
+        # so a reading at a past basis does not look again at a party the current one has met
+        shared = self.kept_at_head("plain_names")
+        if shared is None:
+            return super()._plain_names_of(party)
+        found: list[str] | None = shared.get(party)
+        if found is None:
+            spelled = self.spellings([party])
+            if self.log.rename_groups().knows(spelled):
+                return super()._plain_names_of(party)  # (which renames count depends on the basis)
+            found = shared[party] = [party, *sorted(spelled - {party})]
+        return found
+
+    def _renames_in(self, groups: RenameGroups, key: frozenset[str], names: Iterable[str]) -> list[Fact]:
+        # the renames of a group of names, on any basis, are those of the whole log at this head counted on it:
+        # kept sorted for all the readings at this head, and filtered here (a past basis meets them cheaply)
+        shared = self.kept_at_head("renames_of")
+        if shared is None:
+            return super()._renames_in(groups, key, names)
+        every = shared.get(key)
+        if every is None:
+            every = shared[key] = sorted(groups.renames_of(names), key=valid_order)
+        return self.visible(every)
+
     def owners_again(self, patent: str, start: date, stop: date) -> frozenset[str]:
         # the patent's whole history, read once (its licences need its owners ever too), filtered here
         first, last = iso_day(start), iso_day(stop)
@@ -444,15 +478,27 @@ class StoredReading(Reading):
         return type(self) is StoredReading
 
     def patent_ends(self, patents: Iterable[str]) -> dict[str, date]:
-        # a patent's end on one basis changes only when the views move: kept per head, per basis position
-        ends = self._kept("patent_ends")
-        wanted = set(patents)
-        missing = [patent for patent in wanted if (self.known, patent) not in ends]
+        # a patent's term rows on every basis change only when the views move: read once per head (with the
+        # positions between which each was believed), and each basis picks its own rows of them here, so a reading
+        # at a past basis does not read again what the current one read
+        ends = self._kept("patent_ends")  # (per basis position: what was picked)
+        known, wanted = self.known, set(patents)
+        missing = [patent for patent in wanted if (known, patent) not in ends]
         if missing:
-            found = super().patent_ends(missing)
+            terms: dict[str, list[tuple[date, int, int | None]]] = self._kept("term_history")
+            unread = [patent for patent in missing if patent not in terms]
+            if unread:
+                owner = {number: patent for patent in unread for number in self.numbers(patent)}
+                read = self.store.views.reads.term_history(sorted(owner)) if owner else []
+                for patent in unread:
+                    terms[patent] = []
+                for number, day, known_from, known_to in read:
+                    terms[owner[number]].append((date.fromisoformat(day), known_from, known_to))
             for patent in missing:
-                ends[self.known, patent] = found.get(patent)
-        return {patent: day for patent in wanted if (day := ends[self.known, patent]) is not None}
+                ends[known, patent] = min((day for day, known_from, known_to in terms[patent]
+                                           if known_from <= known and (known_to is None or known_to > known)),
+                                          default=None)
+        return {patent: day for patent in wanted if (day := ends[known, patent]) is not None}
 
     def holdings(self, names: Sequence[str], start: date, stop: date) -> tuple[list[tuple[str, int]], dict[int, int]]:
         return self.store.views.reads.holdings(names, start, stop, self.known)

@@ -252,6 +252,16 @@ class SQLiteReads:
                 f"SELECT {', '.join(columns)} FROM patent_terms WHERE patent IN ({marks}) AND {KNOWN}", params)]
         return found
 
+    def term_history(self, numbers: Sequence[str]) -> list[tuple[str, str, int, int | None]]:
+        """``(patent, valid_from, known_from, known_to)`` of every ``patent_terms`` row of any of ``numbers``, on
+        every basis (a reading keeps them per head and picks the rows of its own basis), 500 numbers at a time."""
+        found: list[tuple[str, str, int, int | None]] = []
+        for chunk in chunks(list(numbers)):
+            found += self.conn.execute(
+                f"SELECT patent, valid_from, known_from, known_to FROM patent_terms WHERE patent IN ({_marks(len(chunk))})",
+                chunk).fetchall()
+        return found
+
     # --- title: owners, holdings, anomalies -----------------------------------------------------
 
     def owner_rows(self, patent: str, start: date, stop: date, known: int) -> list[tuple[str, int]]:
