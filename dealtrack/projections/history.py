@@ -131,6 +131,17 @@ class Believed(Generic[Row]):
             if row not in believed:
                 believed[row] = point
 
+    def change(self, point: int, gained: Iterable[Row], lost: Iterable[Row], record: bool = False) -> None:
+        """Move to the answer at ``point`` given what it ``gained`` and ``lost`` since the last point (each row lost
+        is believed now); ``record``: also keep the whole answer (:attr:`steps`)."""
+        believed = self.since
+        for row in lost:
+            self.ended.append((row, believed.pop(row), point))
+        for row in gained:
+            believed[row] = point
+        if record:
+            self.steps.append((point, list(believed)))
+
     def rows(self) -> list[tuple[Row, int, int | None]]:
         """Every row with its ``(known_from, known_to)``: those ended first, in the order they ended."""
         return [*self.ended, *((row, since, None) for row, since in self.since.items())]

@@ -393,7 +393,6 @@ def _replay(patent: str, facts: list[_Dated], fold_point: FoldPoint, renamed: bo
     fading: list[list[Any]] = []  # [owner, since, until, position]: holdings that may have ended already
     transfers: list[tuple[str, str, frozenset[str], frozenset[str]]] = []  # (start, last day, assignors, assignees)
     believed: Believed[tuple[Any, ...]] = Believed()
-    since_of, ended = believed.since, believed.ended
     fresh: dict[tuple[Any, ...], None] = {(owner, since, None, started): None
                                           for owner, (since, started) in holders.items()} if holders else {}
     gone: list[tuple[Any, ...]] = []  # rows believed at the last point, not in the answer any more
@@ -403,14 +402,9 @@ def _replay(patent: str, facts: list[_Dated], fold_point: FoldPoint, renamed: bo
         if pending is not None and position > pending:
             if stop is not None and pending >= stop:
                 return believed
-            for row in gone:
-                ended.append((row, since_of.pop(row), pending))
-            for row in fresh:
-                since_of[row] = pending
+            believed.change(pending, fresh, gone, record)
             gone.clear()
             fresh.clear()
-            if record:
-                believed.steps.append((pending, list(since_of)))
             pending = None
         if aliases is not None and kind != _RENAMED:
             assignor = [aliases.canonical(name) for name in assignor]
@@ -494,12 +488,7 @@ def _replay(patent: str, facts: list[_Dated], fold_point: FoldPoint, renamed: bo
         if pending is None:
             pending = fold_point(position)
     if pending is not None and (stop is None or pending < stop):
-        for row in gone:
-            ended.append((row, since_of.pop(row), pending))
-        for row in fresh:
-            since_of[row] = pending
-        if record:
-            believed.steps.append((pending, list(since_of)))
+        believed.change(pending, fresh, gone, record)
     return believed
 
 
